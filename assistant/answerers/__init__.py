@@ -1,0 +1,26 @@
+"""Answer writers, chosen by ``settings.answerer`` in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.answerers.base import REFUSAL, Answerer
+from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.embedder import Embedder
+from assistant.errors import ConfigError
+from assistant.settings import Settings
+
+ANSWERERS: dict[str, Callable[[Settings, Embedder], Answerer]] = {
+    "extractive": lambda settings, embedder: ExtractiveAnswerer(embedder, settings.min_relevance),
+}
+
+
+def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
+    """The answerer named by ``settings.answerer``."""
+    factory = ANSWERERS.get(settings.answerer)
+    if factory is None:
+        raise ConfigError(f"unknown answerer {settings.answerer!r} (QA_ANSWERER); choose one of: {', '.join(ANSWERERS)}")
+    return factory(settings, embedder)
+
+
+__all__ = ["ANSWERERS", "REFUSAL", "Answerer", "build_answerer"]

@@ -1,0 +1,31 @@
+"""The seam every answer writer plugs into."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+
+from assistant.types import Passage
+
+REFUSAL = "I don't know based on the documents."
+
+
+class Answerer(ABC):
+    """Writes an answer with ``[n]`` markers from passages numbered 1..k in the order given."""
+
+    name: str = "abstract"
+
+    @abstractmethod
+    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        """Yield the answer text piece by piece; yield exactly ``REFUSAL`` when the passages don't answer."""
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> str:
+        """The whole answer text at once."""
+        return "".join(self.stream(question, passages))
+
+    def condense(self, question: str, history: Sequence[dict[str, str]]) -> str:
+        """Rewrite a follow-up into a standalone question, without a model: prior user turn + follow-up."""
+        previous = [turn["content"] for turn in history if turn.get("role") == "user" and turn.get("content")]
+        if not previous:
+            return question
+        return f"{previous[-1].strip()} {question.strip()}"

@@ -1,0 +1,197 @@
+"""The ingest record and keyword index, in one SQLite file so that both change in one transaction.
+
+The catalog is the source of truth for what is searchable: a vector in Chroma whose chunk is not
+listed here (left by an interrupted ingest) is never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.errors import StoreError
+from assistant.text import STOPWORDS, words
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    collection TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    page_starts TEXT NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    ingested_at REAL NOT NULL,
+    PRIMARY KEY (collection, source)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    collection TEXT NOT NULL,
+    chunk_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    page INTEGER,
+    text TEXT NOT NULL,
+    UNIQUE (collection, chunk_id)
+);
+CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks (collection, source);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize = 'porter unicode61');
+"""
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A chunk as stored in the catalog."""
+
+    chunk_id: str
+    source: str
+    start: int
+    end: int
+    page: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One ingested file."""
+
+    source: str
+    sha256: str
+    chunk_count: int
+    ingested_at: float
+
+
+class Catalog:
+    """SQLite file with the documents, their chunks and an FTS5 (BM25) index over chunk text."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: the catalog database is unreadable ({exc}); move it away and re-ingest") from exc
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def source(self, collection: str, source: str) -> SourceRecord | None:
+        """The record of one file, or None when it was never ingested."""
+        row = self._db.execute(
+            "SELECT source, sha256, chunk_count, ingested_at FROM documents WHERE collection=? AND source=?",
+            (collection, source),
+        ).fetchone()
+        return SourceRecord(*row) if row else None
+
+    def sources(self, collection: str) -> list[SourceRecord]:
+        """Every ingested file of a collection, by path."""
+        rows = self._db.execute(
+            "SELECT source, sha256, chunk_count, ingested_at FROM documents WHERE collection=? ORDER BY source",
+            (collection,),
+        ).fetchall()
+        return [SourceRecord(*row) for row in rows]
+
+    def collections(self) -> list[str]:
+        """Names of collections that hold at least one document."""
+        return [row[0] for row in self._db.execute("SELECT DISTINCT collection FROM documents ORDER BY 1")]
+
+    def chunk_ids(self, collection: str, source: str) -> list[str]:
+        """Ids of the chunks currently recorded for a file."""
+        rows = self._db.execute("SELECT chunk_id FROM chunks WHERE collection=? AND source=?", (collection, source))
+        return [row[0] for row in rows]
+
+    def replace_source(
+        self,
+        collection: str,
+        source: str,
+        sha256: str,
+        text: str,
+        page_starts: Sequence[int],
+        chunks: Sequence[ChunkRecord],
+    ) -> None:
+        """Swap a file's record, chunks and keyword entries for new ones, atomically."""
+        with self._transaction() as db:
+            self._delete_chunks(db, collection, source)
+            db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (collection, source, sha256, text, json.dumps(list(page_starts)), len(chunks), time.time()),
+            )
+            for chunk in chunks:
+                cursor = db.execute(
+                    'INSERT INTO chunks (collection, chunk_id, source, start, "end", page, text) VALUES (?,?,?,?,?,?,?)',
+                    (collection, chunk.chunk_id, source, chunk.start, chunk.end, chunk.page, chunk.text),
+                )
+                db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (cursor.lastrowid, chunk.text))
+
+    def remove_source(self, collection: str, source: str) -> list[str]:
+        """Forget a file; returns the ids of the chunks it had."""
+        with self._transaction() as db:
+            ids = self.chunk_ids(collection, source)
+            self._delete_chunks(db, collection, source)
+            db.execute("DELETE FROM documents WHERE collection=? AND source=?", (collection, source))
+        return ids
+
+    @staticmethod
+    def _delete_chunks(db: sqlite3.Connection, collection: str, source: str) -> None:
+        db.execute(
+            "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE collection=? AND source=?)",
+            (collection, source),
+        )
+        db.execute("DELETE FROM chunks WHERE collection=? AND source=?", (collection, source))
+
+    def document_text(self, collection: str, source: str) -> str | None:
+        """The loaded text of a file, which chunk offsets point into."""
+        row = self._db.execute(
+            "SELECT text FROM documents WHERE collection=? AND source=?", (collection, source)
+        ).fetchone()
+        return row[0] if row else None
+
+    def chunks(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, ChunkRecord]:
+        """The recorded chunks among ``chunk_ids``; ids not recorded are left out."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._db.execute(
+            f'SELECT chunk_id, source, start, "end", page, text FROM chunks WHERE collection=? AND chunk_id IN ({marks})',
+            (collection, *chunk_ids),
+        )
+        return {row[0]: ChunkRecord(*row) for row in rows}
+
+    def keyword_search(
+        self, collection: str, query: str, n: int, sources: Sequence[str] | None = None
+    ) -> list[tuple[ChunkRecord, float]]:
+        """BM25-ranked chunks for the words of ``query``, best first (score: higher is better)."""
+        terms = sorted({word for word in words(query) if word not in STOPWORDS})
+        if not terms:
+            return []
+        # Prefix queries let 'russia' find 'russian' through the porter-stemmed index.
+        match = " OR ".join('"' + term.replace('"', "") + '"' + ("*" if len(term) >= 5 else "") for term in terms)
+        sql = (
+            'SELECT c.chunk_id, c.source, c.start, c."end", c.page, c.text, bm25(chunks_fts) AS rank '
+            "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH ? AND c.collection = ?"
+        )
+        params: list[object] = [match, collection]
+        if sources:
+            sql += f" AND c.source IN ({','.join('?' * len(sources))})"
+            params.extend(sources)
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(n)
+        return [(ChunkRecord(*row[:6]), -float(row[6])) for row in self._db.execute(sql, params)]

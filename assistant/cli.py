@@ -1,0 +1,275 @@
+"""The `qa` command line: ingest, ask, chat, search, sources, ui.
+
+Examples:
+
+    qa ingest ../shared/seed-corpus --collection news
+    qa ask "What does Russia demand?" --collection news --json
+    qa chat --collection news
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.errors import AssistantError
+from assistant.service import Assistant
+from assistant.settings import load_settings
+from assistant.types import Answer
+
+
+class _Group(click.Group):
+    """Shows an AssistantError as one line (exit 1); the traceback only with --verbose."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AssistantError as exc:
+            if ctx.meta.get("qa.verbose"):
+                traceback.print_exc()
+            raise click.ClickException(str(exc)) from None
+
+
+def _verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta["qa.verbose"] = True
+    return value
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--collection and --verbose, accepted by every command."""
+    command = click.option(
+        "--verbose", "-v", is_flag=True, expose_value=False, is_eager=True, callback=_verbose,
+        help="Show the full traceback on errors.",
+    )(command)
+    return click.option(
+        "--collection", "-c", envvar="QA_COLLECTION", default=None, help="Collection to use (default: docs)."
+    )(command)
+
+
+def open_assistant(**overrides: Any) -> Assistant:
+    """An Assistant from qa.toml and QA_* variables plus command-line overrides."""
+    return Assistant(load_settings(overrides))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cited-qa")
+def main() -> None:
+    """Ask questions about your documents and get answers that cite the exact passage."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@common_options
+def ingest(paths: Sequence[str], collection: str | None) -> None:
+    """Add files or folders (txt, md, html, pdf, docx) to a collection.
+
+    Unchanged files are skipped, changed files replace their old chunks.
+
+        qa ingest docs/ notes.md --collection mine
+    """
+    from tqdm import tqdm
+
+    from ingest.indexer import Progress
+
+    assistant = open_assistant(collection=collection)
+    click.echo("Loading the embedding model...", err=True)
+    _ = assistant.embedder
+    bars: dict[str, Any] = {}
+
+    def show(event: Progress) -> None:
+        bar = bars.get(event.stage)
+        if bar is None or bar.total != event.total:
+            if bar is not None:
+                bar.close()
+            unit = "file" if event.stage == "files" else "chunk"
+            bar = bars[event.stage] = tqdm(total=event.total, unit=unit, leave=event.stage == "files",
+                                           desc="files" if event.stage == "files" else "  embedding",
+                                           file=sys.stderr, position=0 if event.stage == "files" else 1)
+        bar.set_postfix_str(event.name[:30], refresh=False)
+        bar.update(event.done - bar.n)
+
+    report = assistant.ingest(paths, progress=show)
+    for bar in bars.values():
+        bar.close()
+    for result in report.results:
+        if result.status in ("skipped", "failed"):
+            click.echo(f"{result.status}: {result.reason or result.source}", err=True)
+        else:
+            click.echo(f"{result.status}: {result.source} ({result.chunks} chunks)")
+    click.echo(f"{report.summary()} -> collection {assistant.settings.collection!r}")
+    if report.count("failed"):
+        sys.exit(1)
+
+
+def _print_sources(answer: Answer) -> None:
+    for citation in answer.citations:
+        where = f"{Path(citation.source).name}" + (f", page {citation.page}" if citation.page else "")
+        quote = " ".join((citation.highlights[0].text if citation.highlights else citation.text).split())
+        click.echo(f"[{citation.n}] {where}, chars {citation.start}-{citation.end}: {quote[:200]}")
+    for sentence in answer.unsupported:
+        click.echo(f"(not supported by the cited passages: {sentence[:120]})", err=True)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole Answer as JSON.")
+@click.option("--answerer", "-a", envvar="QA_ANSWERER", default=None, help="extractive, local or openai.")
+@click.option("-k", type=int, default=None, help="Passages to show the answerer.")
+@common_options
+def ask(question: str, as_json: bool, answerer: str | None, k: int | None, collection: str | None) -> None:
+    """Answer one question with citations.
+
+        qa ask "What does Russia demand?" --json
+    """
+    assistant = open_assistant(collection=collection, answerer=answerer, k=k)
+    if as_json:
+        click.echo(json.dumps(assistant.ask(question).model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    answer = _stream_to_terminal(assistant, question, [])
+    if answer.refused and not assistant.sources():
+        click.echo(f"(collection {assistant.settings.collection!r} is empty; run `qa ingest PATH` first)", err=True)
+
+
+def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[str, str]]) -> Answer:
+    final: Answer | None = None
+    for piece in assistant.stream(question, history):
+        if isinstance(piece, Answer):
+            final = piece
+        else:
+            click.echo(piece, nl=False)
+    assert final is not None
+    click.echo()
+    if final.refused and final.unsupported:
+        click.echo(f"(answer withdrawn: it cited no passage that was shown) -> {final.answer}")
+    _print_sources(final)
+    return final
+
+
+@main.command()
+@click.option("--answerer", "-a", envvar="QA_ANSWERER", default=None, help="extractive, local or openai.")
+@common_options
+def chat(answerer: str | None, collection: str | None) -> None:
+    """A conversation in the terminal; follow-up questions use what was said. /new resets, /quit leaves."""
+    assistant = open_assistant(collection=collection, answerer=answerer)
+    history: list[dict[str, str]] = []
+    click.echo(f"Collection {assistant.settings.collection!r}. Ask a question (/new to reset, /quit to leave).")
+    while True:
+        try:
+            question = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            return
+        if question in ("/quit", "/exit"):
+            return
+        if question == "/new":
+            history = []
+            click.echo("(new conversation)")
+            continue
+        if not question:
+            continue
+        click.echo("assistant> ", nl=False)
+        try:
+            answer = _stream_to_terminal(assistant, question, history)
+        except AssistantError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            continue
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", type=int, default=5, show_default=True, help="How many passages.")
+@click.option("--source", "sources", multiple=True, help="Only search this file (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print passages as JSON.")
+@common_options
+def search(query: str, k: int, sources: Sequence[str], as_json: bool, collection: str | None) -> None:
+    """Show the passages that best match QUERY (no answer is written)."""
+    assistant = open_assistant(collection=collection)
+    resolved = [str(Path(source).expanduser().resolve()) for source in sources]
+    passages = assistant.search(query, k, resolved or None)
+    if as_json:
+        click.echo(json.dumps([p.model_dump(mode="json") for p in passages], ensure_ascii=False, indent=2))
+        return
+    for rank, passage in enumerate(passages, start=1):
+        page = f" p.{passage.page}" if passage.page else ""
+        click.echo(f"{rank}. {Path(passage.source).name}{page} [{passage.start}-{passage.end}] score {passage.score:.4f}")
+        click.echo("   " + " ".join(passage.text.split())[:240])
+    if not passages:
+        click.echo("no matching passages")
+
+
+@main.group(invoke_without_command=True)
+@common_options
+@click.pass_context
+def sources(ctx: click.Context, collection: str | None) -> None:
+    """List the files in a collection (`qa sources remove PATH` deletes one)."""
+    ctx.obj = {"collection": collection}
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_sources, collection=collection)
+
+
+@sources.command("list")
+@common_options
+@click.pass_context
+def list_sources(ctx: click.Context, collection: str | None) -> None:
+    """List ingested files with their chunk counts."""
+    import datetime
+
+    assistant = open_assistant(collection=collection or (ctx.obj or {}).get("collection"))
+    records = assistant.sources()
+    for record in records:
+        when = datetime.datetime.fromtimestamp(record.ingested_at).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{record.chunk_count:5d} chunks  {when}  {record.source}")
+    click.echo(f"{len(records)} sources in collection {assistant.settings.collection!r}")
+
+
+@sources.command("remove")
+@click.argument("path")
+@common_options
+@click.pass_context
+def remove_source(ctx: click.Context, path: str, collection: str | None) -> None:
+    """Delete one file's chunks from the collection (the file on disk is kept)."""
+    assistant = open_assistant(collection=collection or (ctx.obj or {}).get("collection"))
+    result = assistant.remove(path)
+    click.echo(f"removed: {result.source} ({result.chunks} chunks)")
+
+
+@main.command()
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@common_options
+def ui(port: int, host: str, collection: str | None) -> None:
+    """Start the Streamlit app in the browser."""
+    import subprocess
+
+    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    env = dict(os.environ)
+    if collection:
+        env["QA_COLLECTION"] = collection
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+               "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    click.echo(f"Open http://{host}:{port} in your browser (Ctrl-C stops the app).")
+    try:
+        sys.exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        pass
+
+
+def _register_optional_commands() -> None:
+    """Entry layers that live in other packages add their own commands here."""
+    try:
+        from eval.cli import eval_command
+    except ImportError:
+        return
+    main.add_command(eval_command, "eval")
+
+
+_register_optional_commands()

@@ -1,0 +1,78 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (FTS5 BM25) candidates fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.catalog import Catalog, ChunkRecord
+from assistant.embedder import Embedder
+from assistant.settings import Settings
+from assistant.store import VectorStore
+from assistant.types import Passage
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: each id scores sum(1 / (k + rank)) over the lists it appears in."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+class HybridSearch:
+    """Finds the passages of one collection that best match a query."""
+
+    def __init__(self, settings: Settings, catalog: Catalog, store: VectorStore, embedder: Embedder) -> None:
+        self._settings = settings
+        self._catalog = catalog
+        self._store = store
+        self._embedder = embedder
+
+    def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
+        """Top ``k`` passages, best first, optionally limited to some source files."""
+        k = k or self._settings.k
+        n = max(self._settings.candidates, k)
+        collection = self._settings.collection
+        dense = self._store.query(self._embedder.embed(query), n, sources)
+        keyword = self._catalog.keyword_search(collection, query, n, sources)
+        records: dict[str, ChunkRecord] = {record.chunk_id: record for record, _ in keyword}
+        missing = [chunk_id for chunk_id, _ in dense if chunk_id not in records]
+        # Vectors the catalog does not list (an interrupted ingest) drop out here.
+        records.update(self._catalog.chunks(collection, missing))
+        dense_ids = [chunk_id for chunk_id, _ in dense if chunk_id in records]
+        fused = reciprocal_rank_fusion([dense_ids, [r.chunk_id for r, _ in keyword]], self._settings.rrf_k)
+        return [_passage(records[chunk_id], score) for chunk_id, score in fused[:k]]
+
+
+def _passage(record: ChunkRecord, score: float) -> Passage:
+    return Passage(
+        source=record.source,
+        chunk_id=record.chunk_id,
+        start=record.start,
+        end=record.end,
+        page=record.page,
+        text=record.text,
+        score=round(score, 6),
+    )
+
+
+class PassageRetriever(BaseRetriever):
+    """LangChain retriever over the hybrid search, for tools that build their own chains."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    search: Any
+    k: int = 5
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [
+            Document(page_content=passage.text, metadata=passage.model_dump(exclude={"text"}))
+            for passage in self.search.search(query, self.k)
+        ]

@@ -1,0 +1,115 @@
+"""One typed settings object, built once: defaults < qa.toml < QA_* environment < explicit overrides."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.errors import ConfigError
+
+COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
+
+
+class Settings(BaseModel):
+    """Everything the assistant can be configured with. Environment: ``QA_<FIELD NAME IN CAPS>``."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    data_dir: Path = Field(Path(".qa-data"), description="Where collections, indexes and uploads live.")
+    models_dir: Path | None = Field(
+        None, description="Where assembled model files are cached (default: <data_dir>/models)."
+    )
+    collection: str = Field("docs", description="Name of the document collection to use.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (chroma run ...); unset means the embedded store."
+    )
+    embedder: Literal["sentence-transformers", "fake"] = Field(
+        "sentence-transformers", description="Embedding backend; 'fake' is a hash-seeded test double."
+    )
+    embedding_model: str | None = Field(
+        None, description="Path of a sentence-transformers model; unset means the packaged all-MiniLM-L6-v2."
+    )
+    embed_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch during ingest.")
+    chunk_size: int = Field(
+        800, ge=100, le=4000, description="Target chunk length in characters (MiniLM reads ~1,000 at most)."
+    )
+    chunk_overlap: int = Field(150, ge=0, description="Characters of context repeated between chunks.")
+    k: int = Field(5, ge=1, le=50, description="Passages shown to the answerer.")
+    candidates: int = Field(20, ge=1, le=200, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    min_relevance: float = Field(
+        0.35, ge=0.0, le=1.0, description="Best sentence similarity below which the extractive answerer refuses."
+    )
+    answerer: str = Field("extractive", description="Answer writer: extractive, local or openai.")
+    llm_model_path: Path | None = Field(
+        None, description="A GGUF file to use instead of the packaged model (local answerer)."
+    )
+    llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server (openai answerer).")
+    llm_model: str = Field("default", description="Model name sent to the OpenAI-compatible server.")
+    llm_api_key: str | None = Field(None, description="API key for the OpenAI-compatible server.")
+    llm_timeout_s: float = Field(120.0, gt=0, description="Seconds to wait for the language model.")
+    llm_context_tokens: int = Field(4096, ge=512, description="Context window of the language model.")
+    llm_max_tokens: int = Field(256, ge=16, description="Longest answer the language model may write.")
+    llm_threads: int = Field(2, ge=1, description="CPU threads for the local model.")
+    max_upload_mb: int = Field(25, ge=1, description="Largest file the UI or HTTP service accepts.")
+    api_keys: list[str] = Field(default_factory=list, description="Keys accepted by `qa serve` (empty: open).")
+
+    @field_validator("collection")
+    @classmethod
+    def _check_collection(cls, name: str) -> str:
+        if not COLLECTION_NAME.match(name) or ".." in name:
+            raise ValueError(
+                f"invalid collection name {name!r}: use 3-512 characters of letters, digits, '.', '_' or '-', "
+                "starting and ending with a letter or digit"
+            )
+        return name
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        """The models directory, defaulting to one inside the data directory."""
+        return self.models_dir if self.models_dir is not None else self.data_dir / "models"
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings from defaults, ``qa.toml``, ``QA_*`` variables and ``overrides`` (highest)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or Path(env.get("QA_CONFIG", "qa.toml"))
+    if path.is_file():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
+    for name, field in Settings.model_fields.items():
+        raw = env.get(f"QA_{name.upper()}")
+        if raw is None or raw == "":
+            continue
+        values[name] = [part.strip() for part in raw.split(",") if part.strip()] if field.annotation == list[str] else raw
+    values.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "settings"
+        detail = error["msg"].removeprefix("Value error, ")
+        hint = f" (environment variable QA_{field.upper()})" if field in Settings.model_fields else ""
+        if error["type"] == "extra_forbidden":
+            detail = f"unknown setting; valid ones are: {', '.join(Settings.model_fields)}"
+        problems.append(f"setting {field!r}{hint}: {detail}")
+    return "; ".join(problems)

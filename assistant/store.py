@@ -1,0 +1,121 @@
+"""Dense vectors in Chroma: the embedded PersistentClient by default, a Chroma server when configured."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+from assistant.embedder import Embedder
+from assistant.errors import StoreError
+from assistant.settings import Settings
+
+
+def _embedding_function(embedder: Embedder) -> Any:
+    """Adapt our embedder to Chroma, so Chroma never falls back to downloading its default model."""
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+
+    class _Adapter(EmbeddingFunction[Documents]):
+        def __init__(self) -> None:
+            pass
+
+        def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 - Chroma's parameter name
+            import numpy as np
+
+            return [np.asarray(vector, dtype=np.float32) for vector in embedder.embed_batch(list(input))]
+
+        @staticmethod
+        def name() -> str:
+            return "cited-qa"
+
+        def get_config(self) -> dict[str, Any]:
+            return {}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> "_Adapter":
+            return _Adapter()
+
+    return _Adapter()
+
+
+def connect(settings: Settings) -> Any:
+    """A Chroma client for the settings: server when ``chroma_url`` is set, else embedded on disk."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise StoreError(f"QA_CHROMA_URL {settings.chroma_url!r} is not a URL; use e.g. http://127.0.0.1:8000")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises several unrelated types for a dead server
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); start it with "
+                "`chroma run --path DIR --host 127.0.0.1 --port PORT` or unset QA_CHROMA_URL"
+            ) from exc
+    path = settings.data_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class VectorStore:
+    """One Chroma collection holding the chunk vectors of one document collection."""
+
+    def __init__(self, client: Any, name: str, embedder: Embedder) -> None:
+        self._client = client
+        self._name = name
+        self._embedder = embedder
+        try:
+            self._collection = client.get_or_create_collection(
+                name,
+                embedding_function=_embedding_function(embedder),
+                metadata={"hnsw:space": "cosine"},
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open Chroma collection {name!r}: {exc}") from exc
+
+    def upsert(
+        self, ids: Sequence[str], vectors: Sequence[Sequence[float]], texts: Sequence[str], sources: Sequence[str]
+    ) -> None:
+        """Add or overwrite vectors by chunk id."""
+        if not ids:
+            return
+        self._collection.upsert(
+            ids=list(ids),
+            embeddings=[list(vector) for vector in vectors],
+            documents=list(texts),
+            metadatas=[{"source": source} for source in sources],
+        )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove vectors by chunk id (unknown ids are ignored)."""
+        if ids:
+            self._collection.delete(ids=list(ids))
+
+    def ids_for_source(self, source: str) -> list[str]:
+        """Every vector id stored for one source file, including orphans of an interrupted ingest."""
+        return list(self._collection.get(where={"source": source}, include=[])["ids"])
+
+    def query(self, vector: Sequence[float], n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """Nearest chunk ids with their cosine similarity, best first."""
+        count = self._collection.count()
+        if count == 0:
+            return []
+        where: dict[str, Any] | None = None
+        if sources:
+            where = {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": list(sources)}}
+        result = self._collection.query(
+            query_embeddings=[list(vector)], n_results=min(n, count), where=where, include=["distances"]
+        )
+        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
+
+    def count(self) -> int:
+        """Number of vectors in the collection."""
+        return int(self._collection.count())

@@ -1,0 +1,86 @@
+"""Plain-text helpers shared by chunking, retrieval and answering: sentences and content words."""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? (optionally followed by closing quotes or brackets) and whitespace,
+# or at a blank line. Abbreviations are not special-cased: a rare false split costs little here.
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+(?=[\"'“‘(\[]?[A-Z0-9À-Ý])|\n\s*\n|\n(?=\s*(?:[-*•#>|]|\d+[.)])\s?)"
+)
+# Initials and titles ("U.S.", "Dr.") end with a period but rarely end a sentence.
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]\.(?:[A-Z]\.)*|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|No|Inc|Ltd|Co|Gen|Sen|Rep|Gov|Lt|Col|Mt|approx|Fig)\.)$"
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves said says say according tell told does did what's who's
+    there's let's many much per via""".split()
+)
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Return (start, end) spans of the sentences in ``text``, stripped of surrounding whitespace.
+
+    Offsets are shifted by ``offset`` so spans of a chunk can point into its whole document.
+    """
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[match.start() - 1 : match.start()] == "." and _ABBREVIATION.search(text, max(0, match.start() - 12), match.start()):
+            continue
+        _append_stripped(text, position, match.start(), offset, spans)
+        position = match.end()
+    _append_stripped(text, position, len(text), offset, spans)
+    return spans
+
+
+def _append_stripped(text: str, start: int, end: int, offset: int, spans: list[tuple[int, int]]) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if stripped:
+        lead = len(piece) - len(piece.lstrip())
+        spans.append((offset + start + lead, offset + start + lead + len(stripped)))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens."""
+    tokens = (match.group(0).lower().replace("’", "'") for match in _WORD.finditer(text))
+    return [token[:-2] if token.endswith("'s") else token for token in tokens]
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper so that 'demands'/'demanded' and 'demand' meet."""
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed words that carry meaning (no stopwords, no single characters)."""
+    return {stem(word) for word in words(text) if word not in STOPWORDS and len(word) > 1}
+
+
+def terms_match(left: str, right: str) -> bool:
+    """Stemmed terms that are equal, or where one extends the other ('russia'/'russian')."""
+    if left == right:
+        return True
+    short, long_ = sorted((left, right), key=len)
+    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 3
+
+
+def overlap(question_terms: set[str], text_terms: set[str]) -> float:
+    """Share of ``question_terms`` that some term of ``text_terms`` matches."""
+    if not question_terms:
+        return 0.0
+    hits = sum(any(terms_match(term, other) for other in text_terms) for term in question_terms)
+    return hits / len(question_terms)

@@ -1,0 +1,61 @@
+"""Typed results that cross into the CLI, the HTTP service, the UI and the evaluation harness."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Span(BaseModel):
+    """A stretch of a source document: ``document_text[start:end] == text``."""
+
+    source: str = Field(description="Path of the source file, as ingested.")
+    chunk_id: str = Field(description="Stable id of the chunk this span belongs to.")
+    start: int = Field(description="Start character offset in the loaded document text.")
+    end: int = Field(description="End character offset (exclusive) in the loaded document text.")
+    page: int | None = Field(default=None, description="1-based page number, when the format has pages.")
+    text: str = Field(description="The text of the span.")
+
+
+class Passage(Span):
+    """A retrieved chunk, as shown to the answerer and the user."""
+
+    score: float = Field(default=0.0, description="Fused retrieval score; higher is more relevant.")
+
+
+class Highlight(BaseModel):
+    """A sentence inside a cited passage that the answer rests on (absolute offsets)."""
+
+    start: int
+    end: int
+    text: str
+
+
+class Citation(Span):
+    """A ``[n]`` marker of an answer, resolved to the passage it names."""
+
+    n: int = Field(description="The marker number as it appears in the answer text.")
+    highlights: list[Highlight] = Field(
+        default_factory=list, description="Sentences of the passage that support the answer."
+    )
+
+
+class Timings(BaseModel):
+    """Seconds spent in each stage of one question."""
+
+    retrieve_s: float = 0.0
+    answer_s: float = 0.0
+    total_s: float = 0.0
+
+
+class Answer(BaseModel):
+    """The answer to one question, with the evidence it rests on."""
+
+    answer: str = Field(description="Answer text with [n] markers.")
+    refused: bool = Field(description="True when the documents do not support an answer.")
+    citations: list[Citation] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list, description="All passages shown, numbered from 1.")
+    standalone_question: str = Field(description="The question as used for retrieval.")
+    timings: Timings = Field(default_factory=Timings)
+    unsupported: list[str] = Field(
+        default_factory=list, description="Answer sentences the validator could not tie to a cited passage."
+    )

@@ -1,0 +1,97 @@
+"""Split a loaded document into overlapping chunks that keep exact character offsets."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from assistant.text import sentence_spans
+from ingest.loaders import LoadedDocument
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document: ``document.text[start:end] == text``."""
+
+    chunk_id: str
+    source: str
+    start: int
+    end: int
+    page: int | None
+    text: str
+
+
+def chunk_id_for(source: str, start: int, text: str) -> str:
+    """Stable id: the same text at the same place of the same file always gets the same id."""
+    digest = hashlib.sha256(f"{source}\x00{start}\x00{text}".encode()).hexdigest()
+    return digest[:32]
+
+
+def _units(text: str, max_len: int) -> list[tuple[int, int, bool]]:
+    """Sentences (start, end, begins_paragraph), with over-long ones cut at whitespace."""
+    units: list[tuple[int, int, bool]] = []
+    position = 0
+    for paragraph_end, next_start in [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)] + [
+        (len(text), len(text))
+    ]:
+        first = True
+        for start, end in sentence_spans(text[position:paragraph_end], position):
+            for piece_start, piece_end in _cut(text, start, end, max_len):
+                units.append((piece_start, piece_end, first))
+                first = False
+        position = next_start
+    return units
+
+
+def _cut(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]:
+    pieces = []
+    while end - start > max_len:
+        split = text.rfind(" ", start + max_len // 2, start + max_len)
+        cut = split if split > start else start + max_len
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append((start, end))
+    return pieces
+
+
+def chunk_document(document: LoadedDocument, size: int = 800, overlap: int = 150) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most ``size`` characters.
+
+    A chunk never crosses a page break, so its page number holds for all of it. It prefers to end at
+    a paragraph break once it is half full; the next chunk repeats up to
+    ``overlap`` characters of trailing sentences so that a fact split across the boundary stays findable.
+    """
+    text = document.text
+    units = _units(text, size)
+    chunks: list[Chunk] = []
+    first = 0
+    while first < len(units):
+        last = first
+        while last + 1 < len(units):
+            start, end, _ = units[first][0], units[last + 1][1], units[last + 1][2]
+            if end - start > size or document.page_at(units[last + 1][0]) != document.page_at(start):
+                break
+            if units[last + 1][2] and units[last][1] - units[first][0] >= size // 2 and last > first:
+                break
+            last += 1
+        start, end = units[first][0], units[last][1]
+        body = text[start:end]
+        chunks.append(Chunk(chunk_id_for(document.source, start, body), document.source, start, end,
+                            document.page_at(start), body))
+        if last + 1 >= len(units):
+            break
+        following = last + 1
+        while (
+            following - 1 > first
+            and units[last][1] - units[following - 1][0] <= overlap
+            and document.page_at(units[following - 1][0]) == document.page_at(units[last + 1][0])
+        ):
+            following -= 1
+        first = following
+    return chunks

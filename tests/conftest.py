@@ -1,0 +1,69 @@
+"""Shared fixtures: settings in a temp dir, the real embedding model (loaded once), corpus paths."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from assistant import Assistant, Settings  # noqa: E402
+from assistant.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = ROOT / "eval" / "corpus"
+SEED_CORPUS = ROOT.parent / "shared" / "seed-corpus"
+SEED_ARTICLE = SEED_CORPUS / "ukraine_nato_news.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's QA_* variables or qa.toml."""
+    for name in list(os.environ):
+        if name.startswith("QA_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("QA_CONFIG", str(tmp_path / "no-qa.toml"))
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Embedder:
+    """The packaged all-MiniLM-L6-v2 model, loaded once per test run."""
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with all data in a fresh temp dir."""
+    return Settings(data_dir=tmp_path / "data", collection="test-docs", answerer="extractive")
+
+
+@pytest.fixture
+def make_assistant(tmp_path: Path, real_embedder: Embedder) -> Callable[..., Assistant]:
+    """Build assistants on real Chroma in a temp dir with the real embedding model."""
+
+    def build(embedder: Embedder | None = None, **overrides: Any) -> Assistant:
+        values: dict[str, Any] = {"data_dir": tmp_path / "data", "collection": "test-docs", "answerer": "extractive"}
+        values.update(overrides)
+        return Assistant(Settings(**values), embedder=embedder or real_embedder)
+
+    return build
+
+
+@pytest.fixture
+def fake_assistant(make_assistant: Callable[..., Assistant]) -> Assistant:
+    """An assistant with the fast hash-seeded embedder, for tests about plumbing, not relevance."""
+    return make_assistant(embedder=FakeEmbedder())
+
+
+@pytest.fixture
+def seed_corpus() -> Path:
+    """The project's seed article; read in place from ../shared, never copied into the project."""
+    if not SEED_ARTICLE.is_file():
+        pytest.skip(f"seed corpus not found at {SEED_CORPUS} (it lives in ../shared beside the project)")
+    return SEED_CORPUS

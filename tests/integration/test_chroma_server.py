@@ -1,0 +1,67 @@
+"""Scale-out by configuration: the same assistant against a real `chroma run` server."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant import Assistant, StoreError
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    executable = shutil.which("chroma", path=str(Path(sys.executable).parent))
+    assert executable, "the chroma command comes with the chromadb package"
+    port = free_port()
+    process = subprocess.Popen(
+        [executable, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, "chroma run exited early"
+            assert time.monotonic() < deadline, "chroma server did not start within 60 s"
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_ingest_and_search_through_a_chroma_server(make_assistant: Callable[..., Assistant], chroma_server: str, tmp_path: Path) -> None:
+    doc = tmp_path / "harbour.txt"
+    doc.write_text("The harbour master raises a red flag when winds pass 40 knots.", encoding="utf-8")
+    assistant = make_assistant(chroma_url=chroma_server)
+    assert assistant.ingest([doc]).summary() == "1 added"
+    assert not (tmp_path / "data" / "chroma").exists()
+    passage = assistant.search("When is the red flag raised?", k=1)[0]
+    assert "40 knots" in passage.text
+    again = make_assistant(chroma_url=chroma_server)
+    assert again.ingest([doc]).summary() == "1 unchanged"
+    assert again.store.count() == assistant.store.count()
+
+
+def test_unreachable_server_is_a_clear_error(make_assistant: Callable[..., Assistant]) -> None:
+    assistant = make_assistant(chroma_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127.0.0.1:\d+"):
+        assistant.search("anything")

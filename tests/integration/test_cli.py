@@ -1,0 +1,82 @@
+"""The `qa` commands as a user runs them: output, exit codes and one-line errors."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("QA_EMBEDDER", "fake")
+    return CliRunner()
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "ferry.md").write_text("The island ferry departs every 40 minutes from pier 3.\n", encoding="utf-8")
+    (root / "bread.txt").write_text("Sourdough needs a starter fed with flour and water.\n", encoding="utf-8")
+    return root
+
+
+def test_ingest_then_search_then_list_then_remove(cli: CliRunner, docs: Path) -> None:
+    ingest = cli.invoke(main, ["ingest", str(docs)])
+    assert ingest.exit_code == 0 and "2 added -> collection 'docs'" in ingest.output
+    search = cli.invoke(main, ["search", "ferry pier", "-k", "1"])
+    assert "ferry.md" in search.output and "pier 3" in search.output
+    listing = cli.invoke(main, ["sources", "list"])
+    assert "2 sources in collection 'docs'" in listing.output
+    removed = cli.invoke(main, ["sources", "remove", str(docs / "ferry.md")])
+    assert removed.exit_code == 0 and "removed:" in removed.output
+    assert "1 sources" in cli.invoke(main, ["sources"]).output
+
+
+def test_ask_streams_an_answer_and_lists_its_sources(cli: CliRunner, docs: Path) -> None:
+    cli.invoke(main, ["ingest", str(docs)])
+    result = cli.invoke(main, ["ask", "How often does the island ferry depart?"])
+    assert result.exit_code == 0
+    assert "every 40 minutes" in result.output
+    assert "[1] ferry.md, chars 0-" in result.output
+
+
+def test_failed_files_make_ingest_exit_non_zero_with_the_reason(cli: CliRunner, docs: Path) -> None:
+    (docs / "empty.txt").write_text("")
+    result = cli.invoke(main, ["ingest", str(docs), str(docs / "nope.md")])
+    assert result.exit_code == 1
+    assert "failed: empty.txt: the file is empty" in result.output
+    assert "nope.md: no such file or directory" in result.output
+    assert "2 added" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "Error: the question is empty"),
+        (["ask", "hello", "--collection", "no spaces allowed"], "Error: setting 'collection'"),
+        (["ask", "hello", "--answerer", "nonsense"], "Error: unknown answerer 'nonsense'"),
+        (["sources", "remove", "never-added.txt"], "Error: never-added.txt: not a source of collection 'docs'"),
+    ],
+)
+def test_errors_are_one_clear_line_and_exit_1(cli: CliRunner, args: list[str], message: str) -> None:
+    result = cli.invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith(message)
+    assert "Traceback" not in result.output
+
+
+def test_verbose_shows_the_traceback(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["ask", "  ", "--verbose"])
+    assert result.exit_code == 1
+    assert "Traceback" in result.output
+
+
+def test_chat_keeps_the_conversation_and_quits(cli: CliRunner, docs: Path) -> None:
+    cli.invoke(main, ["ingest", str(docs)])
+    result = cli.invoke(main, ["chat"], input="Where does the ferry leave from?\n/new\n/quit\n")
+    assert result.exit_code == 0
+    assert "pier 3" in result.output and "(new conversation)" in result.output

@@ -1,0 +1,128 @@
+"""Ingest against real Chroma in a temp dir and the real embedding model."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, IngestError
+from assistant.catalog import Catalog
+from tests.fixtures.documents import write_pdf
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    write(root / "bees.md", "# Bees\n\nA healthy hive holds about 50,000 bees in summer. " * 3)
+    write(root / "trains.txt", "The night train to Vienna leaves at 21:40 from platform 7. " * 3)
+    write(root / "nested" / "tea.txt", "Green tea should steep for two minutes at 80 degrees. " * 3)
+    write(root / ".hidden" / "secret.txt", "Never index this.")
+    return root
+
+
+def test_folder_is_ingested_recursively_and_a_rerun_adds_nothing(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+    assistant = make_assistant()
+    first = assistant.ingest([corpus])
+    assert first.summary() == "3 added"
+    vectors = assistant.store.count()
+    second = assistant.ingest([corpus])
+    assert second.summary() == "3 unchanged"
+    assert assistant.store.count() == vectors
+    assert "secret" not in " ".join(record.source for record in assistant.sources())
+
+
+def test_editing_a_file_replaces_only_its_chunks(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+    assistant = make_assistant()
+    assistant.ingest([corpus])
+    tea, trains = str((corpus / "nested" / "tea.txt").resolve()), str((corpus / "trains.txt").resolve())
+    trains_ids = assistant.catalog.chunk_ids("test-docs", trains)
+    write(corpus / "nested" / "tea.txt", "Black tea wants boiling water and four minutes.")
+    report = assistant.ingest([corpus])
+    assert [(Path(r.source).name, r.status) for r in report.results if r.status != "unchanged"] == [("tea.txt", "replaced")]
+    assert assistant.catalog.chunk_ids("test-docs", trains) == trains_ids
+    assert sorted(assistant.store.ids_for_source(tea)) == sorted(assistant.catalog.chunk_ids("test-docs", tea))
+    top = assistant.search("How long should tea steep?", k=1)[0]
+    assert "Black tea" in top.text
+    assert all("Green tea" not in p.text for p in assistant.search("green tea 80 degrees", k=5))
+
+
+def test_removing_a_source_deletes_its_chunks_everywhere(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+    assistant = make_assistant()
+    assistant.ingest([corpus])
+    result = assistant.remove(corpus / "trains.txt")
+    assert result.status == "removed" and result.chunks > 0
+    assert assistant.store.ids_for_source(result.source) == []
+    assert all(p.source != result.source for p in assistant.search("night train Vienna", k=5))
+    with pytest.raises(IngestError, match="not a source of collection 'test-docs'"):
+        assistant.remove(corpus / "trains.txt")
+
+
+def test_bad_files_are_reported_and_the_rest_of_the_batch_still_lands(
+    make_assistant: Callable[..., Assistant], corpus: Path, tmp_path: Path
+) -> None:
+    assistant = make_assistant()
+    assistant.ingest([corpus / "bees.md"])
+    before = assistant.catalog.chunk_ids("test-docs", str((corpus / "bees.md").resolve()))
+    bad = tmp_path / "bad"
+    write(bad / "empty.txt", "")
+    (bad / "blob.txt").write_bytes(bytes(range(256)) * 8)
+    (bad / "broken.pdf").write_bytes(b"%PDF-1.7 garbage")
+    (bad / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    write_pdf(bad / "good.pdf", ["Saffron is the dried stigma of a crocus flower.", "It costs more than gold by weight."])
+    report = assistant.ingest([bad, tmp_path / "missing-folder", corpus / "bees.md"])
+    outcome = {Path(r.source).name: (r.status, r.reason) for r in report.results}
+    assert outcome["good.pdf"][0] == "added"
+    assert outcome["bees.md"][0] == "unchanged"
+    assert outcome["photo.jpg"] == ("skipped", "unsupported file type '.jpg'")
+    assert "empty.txt: the file is empty" in outcome["empty.txt"][1]
+    assert "blob.txt: looks like binary data" in outcome["blob.txt"][1]
+    assert "broken.pdf: not a readable PDF" in outcome["broken.pdf"][1]
+    assert "missing-folder: no such file or directory" in outcome["missing-folder"][1]
+    assert not report.ok
+    assert assistant.catalog.chunk_ids("test-docs", str((corpus / "bees.md").resolve())) == before
+    top = assistant.search("What does saffron cost?", k=1)[0]
+    assert top.source.endswith("good.pdf") and top.page == 2
+
+
+def test_a_crash_while_recording_leaves_the_old_version_searchable_and_no_orphans(
+    make_assistant: Callable[..., Assistant], corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = make_assistant()
+    assistant.ingest([corpus])
+    tea = str((corpus / "nested" / "tea.txt").resolve())
+    old_ids = sorted(assistant.catalog.chunk_ids("test-docs", tea))
+    write(corpus / "nested" / "tea.txt", "Oolong tea is rolled and partly oxidised.")
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Catalog, "replace_source", crash)
+    with pytest.raises(KeyboardInterrupt):
+        assistant.ingest([corpus / "nested"])
+    assert sorted(assistant.catalog.chunk_ids("test-docs", tea)) == old_ids
+    assert sorted(assistant.store.ids_for_source(tea)) == old_ids
+    assert "Green tea" in assistant.search("tea", k=1, sources=[tea])[0].text
+    monkeypatch.undo()
+    assert [r.status for r in assistant.ingest([corpus / "nested"]).results] == ["replaced"]
+
+
+def test_vectors_the_catalog_does_not_list_are_never_shown(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+    assistant = make_assistant()
+    assistant.ingest([corpus])
+    orphan = "Saturn has 146 known moons."
+    assistant.store.upsert(["orphan"], [assistant.embedder.embed(orphan)], [orphan], ["/nowhere.txt"])
+    assert all(p.chunk_id != "orphan" for p in assistant.search("How many moons does Saturn have?", k=5))
+
+
+def test_search_can_be_limited_to_some_sources(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+    assistant = make_assistant()
+    assistant.ingest([corpus])
+    trains = str((corpus / "trains.txt").resolve())
+    passages = assistant.search("bees in a hive", k=3, sources=[trains])
+    assert passages and all(p.source == trains for p in passages)

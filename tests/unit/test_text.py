@@ -1,0 +1,31 @@
+from assistant.text import content_terms, overlap, sentence_spans, words
+
+
+def slices(text: str) -> list[str]:
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def test_sentences_split_at_end_punctuation_and_keep_closing_quotes() -> None:
+    assert slices("He said “no.” Then he left. Did he? Yes!") == ["He said “no.”", "Then he left.", "Did he?", "Yes!"]
+
+
+def test_initials_and_titles_do_not_end_a_sentence() -> None:
+    text = "U.S. President Joe Biden met Dr. Smith. They talked."
+    assert slices(text) == ["U.S. President Joe Biden met Dr. Smith.", "They talked."]
+
+
+def test_blank_lines_and_list_items_separate_sentences() -> None:
+    assert slices("Title\n\nFirst line\n- item one\n- item two") == ["Title", "First line", "- item one", "- item two"]
+
+
+def test_sentence_offsets_can_be_shifted_into_a_larger_document() -> None:
+    assert sentence_spans("  One. Two.", offset=100) == [(102, 106), (107, 111)]
+
+
+def test_words_drop_possessives_whatever_the_apostrophe() -> None:
+    assert words("Biden’s stance and Trump's plan") == ["biden", "stance", "and", "trump", "plan"]
+
+
+def test_related_word_forms_overlap() -> None:
+    assert overlap(content_terms("What does Russia demand?"), content_terms("Russian demands")) == 1.0
+    assert overlap(content_terms("Who won the World Cup?"), content_terms("bees make honey")) == 0.0
