@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -71,6 +72,8 @@ class Catalog:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection shared by the threads of a web app: calls take turns.
+        self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -80,42 +83,48 @@ class Catalog:
 
     def close(self) -> None:
         """Close the database connection."""
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     def source(self, collection: str, source: str) -> SourceRecord | None:
         """The record of one file, or None when it was never ingested."""
-        row = self._db.execute(
+        rows = self._query(
             "SELECT source, sha256, chunk_count, ingested_at FROM documents WHERE collection=? AND source=?",
             (collection, source),
-        ).fetchone()
-        return SourceRecord(*row) if row else None
+        )
+        return SourceRecord(*rows[0]) if rows else None  # type: ignore[arg-type]
 
     def sources(self, collection: str) -> list[SourceRecord]:
         """Every ingested file of a collection, by path."""
-        rows = self._db.execute(
+        rows = self._query(
             "SELECT source, sha256, chunk_count, ingested_at FROM documents WHERE collection=? ORDER BY source",
             (collection,),
-        ).fetchall()
-        return [SourceRecord(*row) for row in rows]
+        )
+        return [SourceRecord(*row) for row in rows]  # type: ignore[arg-type]
 
     def collections(self) -> list[str]:
         """Names of collections that hold at least one document."""
-        return [row[0] for row in self._db.execute("SELECT DISTINCT collection FROM documents ORDER BY 1")]
+        return [str(row[0]) for row in self._query("SELECT DISTINCT collection FROM documents ORDER BY 1")]
 
     def chunk_ids(self, collection: str, source: str) -> list[str]:
         """Ids of the chunks currently recorded for a file."""
-        rows = self._db.execute("SELECT chunk_id FROM chunks WHERE collection=? AND source=?", (collection, source))
-        return [row[0] for row in rows]
+        rows = self._query("SELECT chunk_id FROM chunks WHERE collection=? AND source=?", (collection, source))
+        return [str(row[0]) for row in rows]
 
     def replace_source(
         self,
@@ -158,21 +167,19 @@ class Catalog:
 
     def document_text(self, collection: str, source: str) -> str | None:
         """The loaded text of a file, which chunk offsets point into."""
-        row = self._db.execute(
-            "SELECT text FROM documents WHERE collection=? AND source=?", (collection, source)
-        ).fetchone()
-        return row[0] if row else None
+        rows = self._query("SELECT text FROM documents WHERE collection=? AND source=?", (collection, source))
+        return str(rows[0][0]) if rows else None
 
     def chunks(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, ChunkRecord]:
         """The recorded chunks among ``chunk_ids``; ids not recorded are left out."""
         if not chunk_ids:
             return {}
         marks = ",".join("?" * len(chunk_ids))
-        rows = self._db.execute(
+        rows = self._query(
             f'SELECT chunk_id, source, start, "end", page, text FROM chunks WHERE collection=? AND chunk_id IN ({marks})',
             (collection, *chunk_ids),
         )
-        return {row[0]: ChunkRecord(*row) for row in rows}
+        return {str(row[0]): ChunkRecord(*row) for row in rows}  # type: ignore[arg-type]
 
     def keyword_search(
         self, collection: str, query: str, n: int, sources: Sequence[str] | None = None
@@ -194,4 +201,4 @@ class Catalog:
             params.extend(sources)
         sql += " ORDER BY rank LIMIT ?"
         params.append(n)
-        return [(ChunkRecord(*row[:6]), -float(row[6])) for row in self._db.execute(sql, params)]
+        return [(ChunkRecord(*row[:6]), -float(row[6])) for row in self._query(sql, params)]  # type: ignore[arg-type]
