@@ -1,0 +1,1 @@
+"""The Streamlit app (started by `qa ui`)."""
