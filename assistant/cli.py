@@ -263,6 +263,21 @@ def ui(port: int, host: str, collection: str | None) -> None:
         pass
 
 
+@main.command()
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Keep 127.0.0.1 unless QA_API_KEYS is set.")
+@common_options
+def serve(port: int, host: str, collection: str | None) -> None:
+    """Serve the HTTP API: /v1/chat/completions (OpenAI-compatible), /v1/search, /v1/documents, /healthz."""
+    import uvicorn
+
+    from assistant.api import create_app
+
+    settings = load_settings({"collection": collection})
+    click.echo(f"Serving http://{host}:{port} (OpenAPI at /openapi.json, docs at /docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
 def _register_optional_commands() -> None:
     """Entry layers that live in other packages add their own commands here."""
     try:
