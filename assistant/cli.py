@@ -82,23 +82,18 @@ def ingest(paths: Sequence[str], collection: str | None) -> None:
     assistant = open_assistant(collection=collection)
     click.echo("Loading the embedding model...", err=True)
     _ = assistant.embedder
-    bars: dict[str, Any] = {}
+    bar = tqdm(unit="file", desc="ingest", file=sys.stderr, dynamic_ncols=True)
 
     def show(event: Progress) -> None:
-        bar = bars.get(event.stage)
-        if bar is None or bar.total != event.total:
-            if bar is not None:
-                bar.close()
-            unit = "file" if event.stage == "files" else "chunk"
-            bar = bars[event.stage] = tqdm(total=event.total, unit=unit, leave=event.stage == "files",
-                                           desc="files" if event.stage == "files" else "  embedding",
-                                           file=sys.stderr, position=0 if event.stage == "files" else 1)
-        bar.set_postfix_str(event.name[:30], refresh=False)
-        bar.update(event.done - bar.n)
+        if event.stage == "files":
+            bar.total = event.total
+            bar.update(event.done - bar.n)
+            bar.set_postfix_str(event.name[:40])
+        elif event.total > assistant.settings.embed_batch_size:
+            bar.set_postfix_str(f"{event.name[:30]}: embedded {event.done}/{event.total} chunks")
 
     report = assistant.ingest(paths, progress=show)
-    for bar in bars.values():
-        bar.close()
+    bar.close()
     for result in report.results:
         if result.status in ("skipped", "failed"):
             click.echo(f"{result.status}: {result.reason or result.source}", err=True)

@@ -13,6 +13,7 @@ _SENTENCE_END = re.compile(
 _ABBREVIATION = re.compile(
     r"(?:\b[A-Z]\.(?:[A-Z]\.)*|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|No|Inc|Ltd|Co|Gen|Sen|Rep|Gov|Lt|Col|Mt|approx|Fig)\.)$"
 )
+_HEADING_LINE = re.compile(r"[^\n]{1,70}(?<![.!?,;:\-–—])\n(?=[ \t]*[A-Z0-9\"'“‘(])")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 STOPWORDS = frozenset(
@@ -44,6 +45,15 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
 
 def _append_stripped(text: str, start: int, end: int, offset: int, spans: list[tuple[int, int]]) -> None:
+    # A short line without end punctuation (a title, a heading, a PDF header) stands on its own.
+    for heading in _HEADING_LINE.finditer(text, start, end):
+        if heading.start() == 0 or text[heading.start() - 1] == "\n":
+            _append_piece(text, start, heading.end(), offset, spans)
+            start = heading.end()
+    _append_piece(text, start, end, offset, spans)
+
+
+def _append_piece(text: str, start: int, end: int, offset: int, spans: list[tuple[int, int]]) -> None:
     piece = text[start:end]
     stripped = piece.strip()
     if stripped:

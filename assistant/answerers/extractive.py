@@ -12,6 +12,7 @@ from assistant.types import Passage
 MAX_SENTENCES = 3
 # A sentence this much weaker than the best one is noise, not part of the answer.
 SCORE_MARGIN = 0.12
+STATEMENT_ENDS = set(".!\"'”’)")
 
 
 class ExtractiveAnswerer(Answerer):
@@ -30,11 +31,13 @@ class ExtractiveAnswerer(Answerer):
             yield REFUSAL
             return
         for index, sentence in enumerate(chosen):
-            yield ("" if index == 0 else " ") + f"{sentence.text} [{sentence.passage_number}]"
+            quote = " ".join(sentence.text.split())
+            yield ("" if index == 0 else " ") + f"{quote} [{sentence.passage_number}]"
 
     def choose(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
         """The sentences that answer, in reading order; empty when nothing is relevant enough."""
-        scored = [s for s in score_sentences(question, passages, self._embedder) if not s.text.rstrip().endswith("?")]
+        # Only statements answer: not questions, and not titles or headings (no end punctuation).
+        scored = [s for s in score_sentences(question, passages, self._embedder) if s.text.rstrip()[-1:] in STATEMENT_ENDS]
         best = best_relevance(scored)
         if best < self._min_relevance:
             return []

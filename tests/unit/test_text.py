@@ -29,3 +29,12 @@ def test_words_drop_possessives_whatever_the_apostrophe() -> None:
 def test_related_word_forms_overlap() -> None:
     assert overlap(content_terms("What does Russia demand?"), content_terms("Russian demands")) == 1.0
     assert overlap(content_terms("Who won the World Cup?"), content_terms("bees make honey")) == 0.0
+
+
+def test_a_short_title_line_is_its_own_sentence_but_wrapped_lines_are_joined() -> None:
+    text = "Policy memo, page 1\nThe administration has\ntaken a cautious stance. Officials said\nUkraine is not ready."
+    assert slices(text) == [
+        "Policy memo, page 1",
+        "The administration has\ntaken a cautious stance.",
+        "Officials said\nUkraine is not ready.",
+    ]
