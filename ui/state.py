@@ -1,0 +1,48 @@
+"""Settings chosen in the sidebar and the heavy objects loaded once per process."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant import Assistant, AssistantError, Settings, load_settings
+from assistant.answerers import ANSWERERS
+from assistant.embedder import Embedder, build_embedder
+
+
+@st.cache_resource(show_spinner="Loading the embedding model (first time only)...")
+def _embedder(settings_json: str) -> Embedder:
+    return build_embedder(Settings.model_validate_json(settings_json))
+
+
+@st.cache_resource(show_spinner=False)
+def _assistant(settings_json: str) -> Assistant:
+    settings = Settings.model_validate_json(settings_json)
+    embedding_settings = settings.model_copy(update={"collection": "docs", "answerer": "extractive", "k": 5})
+    return Assistant(settings, embedder=_embedder(embedding_settings.model_dump_json()))
+
+
+def get_assistant(settings: Settings) -> Assistant:
+    """The Assistant for these settings, shared by every session of this process."""
+    return _assistant(settings.model_dump_json())
+
+
+def sidebar_settings() -> Settings:
+    """Collection, answerer and k from the sidebar, on top of qa.toml and QA_* variables."""
+    try:
+        base = load_settings()
+    except AssistantError as exc:
+        st.error(str(exc))
+        st.stop()
+    with st.sidebar:
+        st.header("Settings")
+        collection = st.text_input("Collection", value=st.session_state.get("collection", base.collection))
+        names = list(ANSWERERS)
+        answerer = st.selectbox("Answerer", names, index=names.index(base.answerer) if base.answerer in names else 0)
+        k = st.slider("Passages per answer (k)", 1, 10, base.k)
+    try:
+        settings = load_settings({"collection": collection.strip(), "answerer": answerer, "k": k})
+    except AssistantError as exc:
+        st.sidebar.error(str(exc))
+        st.stop()
+    st.session_state.collection = settings.collection
+    return settings
