@@ -14,6 +14,8 @@ MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
 # Share of an answer sentence's content words that its cited passages must contain.
 MIN_SUPPORT = 0.5
+# A wrong marker is moved only to a passage that holds most of the sentence's words.
+REPAIR_SUPPORT = 0.7
 
 
 @dataclass
@@ -53,6 +55,7 @@ def validate(
         return "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
 
     text = re.sub(r"[ \t]+([.,;:])", r"\1", MARKER.sub(keep_valid, answer)).strip()
+    text = _repair_markers(text, passages, valid)
     cited: dict[int, list[Highlight]] = {}
     unsupported = []
     for start, end in answer_sentences(text):
@@ -72,6 +75,39 @@ def validate(
         for number, highlights in sorted(cited.items())
     ]
     return CheckedAnswer(text, refused=False, citations=citations, unsupported=unsupported)
+
+
+def _support(terms: set[str], passage: Passage) -> float:
+    return len(terms & content_terms(passage.text)) / len(terms) if terms else 0.0
+
+
+def _repair_markers(text: str, passages: Sequence[Passage], valid: set[int]) -> str:
+    """Renumber a sentence whose marker names the wrong passage when another shown passage clearly holds it.
+
+    Small models often copy the right fact and write the wrong number; the reader must land on the
+    passage that actually says it.
+    """
+    repaired = []
+    position = 0
+    for start, end in answer_sentences(text):
+        sentence = text[start:end]
+        numbers = markers_in(sentence)
+        terms = content_terms(MARKER.sub("", sentence))
+        if numbers and terms and max(_support(terms, passages[n - 1]) for n in numbers) < MIN_SUPPORT:
+            best = max(sorted(valid), key=lambda n: _support(terms, passages[n - 1]), default=None)
+            if best is not None and _support(terms, passages[best - 1]) >= REPAIR_SUPPORT:
+                sentence = _single_marker(sentence, best)
+        repaired.append(text[position:start] + sentence)
+        position = end
+    return "".join(repaired) + text[position:]
+
+
+def _single_marker(sentence: str, number: int) -> str:
+    """The sentence with all its markers replaced by one ``[number]`` where the first one stood."""
+    first = MARKER.search(sentence)
+    assert first is not None
+    rest = MARKER.sub("", sentence[first.end() :])
+    return f"{sentence[: first.start()]}[{number}]{rest}"
 
 
 def answer_sentences(text: str) -> list[tuple[int, int]]:

@@ -23,7 +23,7 @@ class Settings(BaseModel):
 
     data_dir: Path = Field(Path(".qa-data"), description="Where collections, indexes and uploads live.")
     models_dir: Path | None = Field(
-        None, description="Where assembled model files are cached (default: <data_dir>/models)."
+        None, description="Where assembled model files are cached (default: ~/.cache/cited-qa/models)."
     )
     collection: str = Field("docs", description="Name of the document collection to use.")
     chroma_url: str | None = Field(
@@ -46,7 +46,7 @@ class Settings(BaseModel):
     min_relevance: float = Field(
         0.35, ge=0.0, le=1.0, description="Best sentence similarity below which the extractive answerer refuses."
     )
-    answerer: str = Field("extractive", description="Answer writer: extractive, local or openai.")
+    answerer: str = Field("local", description="Answer writer: local (packaged model), openai (any server) or extractive.")
     llm_model_path: Path | None = Field(
         None, description="A GGUF file to use instead of the packaged model (local answerer)."
     )
@@ -55,7 +55,7 @@ class Settings(BaseModel):
     llm_api_key: str | None = Field(None, description="API key for the OpenAI-compatible server.")
     llm_timeout_s: float = Field(120.0, gt=0, description="Seconds to wait for the language model.")
     llm_context_tokens: int = Field(4096, ge=512, description="Context window of the language model.")
-    llm_max_tokens: int = Field(256, ge=16, description="Longest answer the language model may write.")
+    llm_max_tokens: int = Field(160, ge=16, description="Longest answer the language model may write (tokens).")
     llm_threads: int = Field(2, ge=1, description="CPU threads for the local model.")
     max_upload_mb: int = Field(25, ge=1, description="Largest file the UI or HTTP service accepts.")
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted by `qa serve` (empty: open).")
@@ -72,8 +72,8 @@ class Settings(BaseModel):
 
     @property
     def resolved_models_dir(self) -> Path:
-        """The models directory, defaulting to one inside the data directory."""
-        return self.models_dir if self.models_dir is not None else self.data_dir / "models"
+        """The models directory, shared by every data directory unless set."""
+        return self.models_dir if self.models_dir is not None else Path.home() / ".cache" / "cited-qa" / "models"
 
 
 def load_settings(

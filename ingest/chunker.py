@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from assistant.text import sentence_spans
 from ingest.loaders import LoadedDocument
 
+# Bump when chunk boundaries change, so that existing collections are re-chunked on the next ingest.
+CHUNKER_VERSION = 2
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
 

@@ -13,7 +13,7 @@ from assistant.embedder import Embedder
 from assistant.errors import AssistantError, IngestError
 from assistant.settings import Settings
 from assistant.store import VectorStore
-from ingest.chunker import chunk_document
+from ingest.chunker import CHUNKER_VERSION, chunk_document
 from ingest.loaders import is_supported, load_document
 
 Status = Literal["added", "replaced", "unchanged", "skipped", "failed", "removed"]
@@ -115,7 +115,10 @@ class Indexer:
             data = path.read_bytes()
         except OSError as exc:
             return FileResult(source, "failed", reason=f"{path}: cannot be read ({exc.strerror}); check permissions")
-        digest = hashlib.sha256(data).hexdigest()
+        # Chunking settings and version are part of the fingerprint: changing them re-chunks the file.
+        digest = "{}:{}:{}:{}".format(
+            hashlib.sha256(data).hexdigest(), CHUNKER_VERSION, self._settings.chunk_size, self._settings.chunk_overlap
+        )
         previous = self._catalog.source(collection, source)
         if previous is not None and previous.sha256 == digest:
             return FileResult(source, "unchanged", previous.chunk_count)

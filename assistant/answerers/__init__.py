@@ -6,11 +6,22 @@ from collections.abc import Callable
 
 from assistant.answerers.base import REFUSAL, Answerer
 from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import Embedder
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 
+
+
+def _generative(settings: Settings, embedder: Embedder) -> Answerer:
+    from assistant.llm import build_chat_model
+
+    return GenerativeAnswerer(build_chat_model(settings), embedder, settings, name=settings.answerer)
+
+
 ANSWERERS: dict[str, Callable[[Settings, Embedder], Answerer]] = {
+    "local": _generative,
+    "openai": _generative,
     "extractive": lambda settings, embedder: ExtractiveAnswerer(embedder, settings.min_relevance),
 }
 

@@ -23,6 +23,9 @@ class Answerer(ABC):
         """The whole answer text at once."""
         return "".join(self.stream(question, passages))
 
+    def warm_up(self) -> None:
+        """Load whatever the answerer needs before the first question (nothing by default)."""
+
     def condense(self, question: str, history: Sequence[dict[str, str]]) -> str:
         """Rewrite a follow-up into a standalone question, without a model: prior user turn + follow-up."""
         previous = [turn["content"] for turn in history if turn.get("role") == "user" and turn.get("content")]

@@ -12,6 +12,7 @@ from assistant.cli import main
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("QA_EMBEDDER", "fake")
+    monkeypatch.setenv("QA_ANSWERER", "extractive")
     return CliRunner()
 
 

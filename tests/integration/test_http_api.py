@@ -39,12 +39,12 @@ def start(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    yield from start(Settings(data_dir=tmp_path / "data", collection="api-docs", embedder="fake"))
+    yield from start(Settings(data_dir=tmp_path / "data", collection="api-docs", embedder="fake", answerer="extractive"))
 
 
 @pytest.fixture
 def locked_server(tmp_path: Path) -> Iterator[str]:
-    yield from start(Settings(data_dir=tmp_path / "data", embedder="fake", api_keys=["s3cret"]))
+    yield from start(Settings(data_dir=tmp_path / "data", embedder="fake", answerer="extractive", api_keys=["s3cret"]))
 
 
 def upload(url: str, name: str, text: str, **params: str) -> httpx.Response:

