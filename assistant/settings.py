@@ -46,6 +46,9 @@ class Settings(BaseModel):
     min_relevance: float = Field(
         0.35, ge=0.0, le=1.0, description="Best sentence similarity below which the extractive answerer refuses."
     )
+    min_term_coverage: float = Field(
+        0.5, ge=0.0, lt=1.0, description="Refuse unless more than this share of the question's words is in the passages."
+    )
     answerer: str = Field("local", description="Answer writer: local (packaged model), openai (any server) or extractive.")
     llm_model_path: Path | None = Field(
         None, description="A GGUF file to use instead of the packaged model (local answerer)."

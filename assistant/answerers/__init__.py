@@ -22,7 +22,9 @@ def _generative(settings: Settings, embedder: Embedder) -> Answerer:
 ANSWERERS: dict[str, Callable[[Settings, Embedder], Answerer]] = {
     "local": _generative,
     "openai": _generative,
-    "extractive": lambda settings, embedder: ExtractiveAnswerer(embedder, settings.min_relevance),
+    "extractive": lambda settings, embedder: ExtractiveAnswerer(
+        embedder, settings.min_relevance, settings.min_term_coverage
+    ),
 }
 
 

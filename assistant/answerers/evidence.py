@@ -65,3 +65,26 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
 def best_relevance(scored: Sequence[ScoredSentence]) -> float:
     """Score of the best sentence that shares at least one word with the question (0 when none)."""
     return max((sentence.score for sentence in scored if sentence.overlap > 0), default=0.0)
+
+
+def term_coverage(question: str, passages: Sequence[Passage]) -> float:
+    """Share of the question's content words found anywhere in the passages.
+
+    A question about "the population of Kyiv" over passages that never mention a population asks
+    about something the documents don't hold, however similar the passages look.
+    """
+    found: set[str] = set()
+    for passage in passages:
+        found |= content_terms(passage.text)
+    return overlap(content_terms(question), found)
+
+
+def is_answerable(
+    question: str,
+    passages: Sequence[Passage],
+    scored: Sequence[ScoredSentence],
+    min_relevance: float,
+    min_coverage: float,
+) -> bool:
+    """More than ``min_coverage`` of the question's words are in the passages, and a sentence is relevant enough."""
+    return term_coverage(question, passages) > min_coverage and best_relevance(scored) >= min_relevance

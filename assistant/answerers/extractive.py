@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from assistant.answerers.base import REFUSAL, Answerer
-from assistant.answerers.evidence import ScoredSentence, best_relevance, score_sentences
+from assistant.answerers.evidence import ScoredSentence, best_relevance, is_answerable, score_sentences
 from assistant.embedder import Embedder
 from assistant.types import Passage
 
@@ -20,9 +20,10 @@ class ExtractiveAnswerer(Answerer):
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, min_relevance: float = 0.35) -> None:
+    def __init__(self, embedder: Embedder, min_relevance: float = 0.35, min_coverage: float = 0.5) -> None:
         self._embedder = embedder
         self._min_relevance = min_relevance
+        self._min_coverage = min_coverage
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
         """Yield the chosen sentences one by one, or the refusal."""
@@ -38,9 +39,9 @@ class ExtractiveAnswerer(Answerer):
         """The sentences that answer, in reading order; empty when nothing is relevant enough."""
         # Only statements answer: not questions, and not titles or headings (no end punctuation).
         scored = [s for s in score_sentences(question, passages, self._embedder) if s.text.rstrip()[-1:] in STATEMENT_ENDS]
-        best = best_relevance(scored)
-        if best < self._min_relevance:
+        if not is_answerable(question, passages, scored, self._min_relevance, self._min_coverage):
             return []
+        best = best_relevance(scored)
         ranked = sorted((s for s in scored if s.overlap > 0 and s.score >= best - SCORE_MARGIN), key=lambda s: -s.score)
         unique: dict[str, ScoredSentence] = {}
         for sentence in ranked[:MAX_SENTENCES]:

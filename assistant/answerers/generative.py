@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.answerers.base import REFUSAL, Answerer
-from assistant.answerers.evidence import ScoredSentence, best_relevance, score_sentences
+from assistant.answerers.evidence import ScoredSentence, is_answerable, score_sentences
 from assistant.embedder import Embedder
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
@@ -56,7 +56,8 @@ class GenerativeAnswerer(Answerer):
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
         """Refuse without calling the model when nothing relevant was retrieved; else stream its answer."""
         scored = score_sentences(question, passages, self._embedder)
-        if best_relevance(scored) < self._settings.min_relevance:
+        settings = self._settings
+        if not is_answerable(question, passages, scored, settings.min_relevance, settings.min_term_coverage):
             yield REFUSAL
             return
         lines = excerpts(scored, len(passages))

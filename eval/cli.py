@@ -1,0 +1,81 @@
+"""`qa eval`: run a gold set, convert SQuAD files, compare reports."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.group("eval", invoke_without_command=True)
+@click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), help="Folder of documents.")
+@click.option("--gold", type=click.Path(path_type=Path, dir_okay=False), help="Gold set (.jsonl, format v1).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder for report.json, report.md, plots.")
+@click.option("--answerer", "-a", default=None, help="extractive, local or openai.")
+@click.option("-k", type=int, default=None, help="Passages per question.")
+@click.option("--collection", "-c", default=None, help="Collection to use (default: one per corpus folder).")
+@click.option("--fail-under", "floors", multiple=True, help="Gate: METRIC=VALUE, e.g. hit@5=0.9 (repeatable).")
+@click.pass_context
+def eval_command(
+    ctx: click.Context, corpus: Path | None, gold: Path | None, out: Path | None, answerer: str | None,
+    k: int | None, collection: str | None, floors: tuple[str, ...],
+) -> None:
+    """Score the assistant against gold Q&A pairs.
+
+        qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample --answerer extractive
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not (corpus and gold and out):
+        raise click.UsageError("give --corpus, --gold and --out (or a subcommand: convert, compare)")
+    from tqdm import tqdm
+
+    from eval.compare import failed_floors, parse_floor
+    from eval.report import write_report
+    from eval.runner import run_eval
+
+    parsed = [parse_floor(spec) for spec in floors]
+    bar = tqdm(unit="question", desc="eval", file=sys.stderr)
+
+    def progress(done: int, total: int, name: str) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        bar.set_postfix_str(name[:30])
+
+    records, info = run_eval(corpus, gold, answerer=answerer, k=k, collection=collection, progress=progress)
+    bar.close()
+    report = write_report(records, info, out)
+    for name, value in report["metrics"].items():
+        click.echo(f"{name:20s} {value}")
+    click.echo(f"report: {out / 'report.md'}")
+    problems = failed_floors(report["metrics"], parsed)
+    if problems:
+        raise click.ClickException("gate failed: " + "; ".join(problems))
+
+
+@eval_command.command("convert")
+@click.argument("squad_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+def convert(squad_file: Path, out: Path) -> None:
+    """Turn SQuAD-format JSON into OUT/gold.jsonl and OUT/corpus/."""
+    from eval.squad import convert_squad
+
+    contexts, questions = convert_squad(squad_file, out)
+    click.echo(f"{questions} questions over {contexts} contexts -> {out / 'gold.jsonl'}, {out / 'corpus'}")
+
+
+@eval_command.command("compare")
+@click.argument("old", type=click.Path(path_type=Path, exists=True))
+@click.argument("new", type=click.Path(path_type=Path, exists=True))
+@click.option("--tolerance", type=float, default=0.02, show_default=True, help="Allowed drop of a score.")
+def compare_command(old: Path, new: Path, tolerance: float) -> None:
+    """Print metric deltas between two reports; exit 1 when a metric regressed."""
+    from eval.compare import compare, load_report
+
+    rows, regressed = compare(load_report(old), load_report(new), tolerance)
+    for row in rows:
+        flag = "  REGRESSED" if row["regressed"] else ""
+        click.echo(f"{row['metric']:20s} {row['old']:>8} -> {row['new']:>8}  ({row['delta']:+.4f}){flag}")
+    if regressed:
+        raise click.ClickException("at least one metric regressed beyond the tolerance")

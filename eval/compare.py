@@ -1,0 +1,62 @@
+"""Compare two reports and gate runs on metric floors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InputError
+from eval.report import HIGHER_IS_BETTER, LOWER_IS_BETTER
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """A report.json (or the folder holding one)."""
+    file = path / "report.json" if path.is_dir() else path
+    try:
+        report: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{file}: not a readable report.json ({exc})") from None
+    if "metrics" not in report:
+        raise InputError(f"{file}: has no 'metrics' object; is it a report written by `qa eval`?")
+    return report
+
+
+def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float = 0.02, latency_tolerance: float = 0.5) -> tuple[list[dict[str, Any]], bool]:
+    """Rows of (metric, old, new, delta, regressed); regressed when a score drops by more than ``tolerance``
+    or a latency grows by more than ``latency_tolerance`` (a fraction of the old value)."""
+    rows = []
+    for name in HIGHER_IS_BETTER + LOWER_IS_BETTER:
+        if name not in old["metrics"] or name not in new["metrics"]:
+            continue
+        before, after = float(old["metrics"][name]), float(new["metrics"][name])
+        if name in HIGHER_IS_BETTER:
+            regressed = after < before - tolerance
+        else:
+            regressed = after > before * (1 + latency_tolerance) + 0.05
+        rows.append({"metric": name, "old": before, "new": after, "delta": round(after - before, 4), "regressed": regressed})
+    return rows, any(row["regressed"] for row in rows)
+
+
+def parse_floor(spec: str) -> tuple[str, float]:
+    """'hit@5=0.9' -> ('hit@5', 0.9), with a clear error for unknown metrics or values."""
+    name, _, value = spec.partition("=")
+    valid = HIGHER_IS_BETTER + LOWER_IS_BETTER
+    if name not in valid:
+        raise InputError(f"--fail-under {spec!r}: unknown metric {name!r}; valid ones are: {', '.join(valid)}")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise InputError(f"--fail-under {spec!r}: the value must be a number, e.g. {name}=0.9") from None
+
+
+def failed_floors(metrics: dict[str, float], floors: list[tuple[str, float]]) -> list[str]:
+    """Human-readable lines for each floor the metrics miss (latencies are ceilings)."""
+    problems = []
+    for name, bound in floors:
+        value = metrics.get(name, 0.0)
+        if name in LOWER_IS_BETTER and value > bound:
+            problems.append(f"{name} = {value} is above {bound}")
+        elif name in HIGHER_IS_BETTER and value < bound:
+            problems.append(f"{name} = {value} is below {bound}")
+    return problems

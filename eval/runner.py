@@ -1,0 +1,108 @@
+"""Run a gold set against the assistant and score every question."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import IngestError
+from assistant.service import Assistant
+from assistant.settings import load_settings
+from eval import metrics
+from eval.gold import GoldItem, check_sources, load_gold
+
+ProgressFn = Callable[[int, int, str], None]
+RETRIEVAL_DEPTH = 10
+
+
+def eval_collection_name(corpus: Path) -> str:
+    """A stable collection per corpus directory, so an unchanged corpus is not embedded twice."""
+    digest = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:8]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", corpus.resolve().name).strip("-._")[:40] or "corpus"
+    return f"eval-{slug}-{digest}"
+
+
+def score_item(item: GoldItem, answer: Any, ranked: list[Any], document_text: Callable[[str], str | None]) -> dict[str, Any]:
+    """Every metric for one question; retrieval metrics are None for unanswerable items."""
+    rank = metrics.first_relevant_rank(ranked, item.sources, item.answers) if item.answerable else None
+    record: dict[str, Any] = {
+        "id": item.id,
+        "question": item.question,
+        "tags": item.tags,
+        "answerable": item.answerable,
+        "gold_answers": item.answers,
+        "answer": answer.answer,
+        "refused": answer.refused,
+        "standalone_question": answer.standalone_question,
+        "first_relevant_rank": rank,
+        "citation_validity": metrics.citation_validity(answer, document_text),
+        "citation_precision": metrics.citation_precision(answer, item.sources, item.answers, item.evidence),
+        "citation_recall": metrics.citation_recall(answer),
+        "unsupported": answer.unsupported,
+        "latency_s": answer.timings.total_s,
+        "retrieve_s": answer.timings.retrieve_s,
+        "answer_s": answer.timings.answer_s,
+        "retrieved": [
+            {"source": Path(p.source).name, "start": p.start, "end": p.end, "page": p.page, "text": p.text[:240]}
+            for p in ranked[:5]
+        ],
+    }
+    for k in (1, 3, 5, 10):
+        record[f"hit@{k}"] = metrics.hit_at(rank, k) if item.answerable else None
+    record["rr"] = metrics.reciprocal_rank(rank) if item.answerable else None
+    if item.answerable:
+        refused_score = 0.0 if answer.refused else None
+        record["answer_em"] = refused_score if refused_score is not None else metrics.exact_match(answer.answer, item.answers)
+        record["answer_f1"] = refused_score if refused_score is not None else metrics.token_f1(answer.answer, item.answers)
+        record["answer_contains"] = (
+            refused_score if refused_score is not None else metrics.contains_answer(answer.answer, item.answers)
+        )
+    else:
+        # Declining is the right answer to an unanswerable question.
+        for name in ("answer_em", "answer_f1", "answer_contains"):
+            record[name] = 1.0 if answer.refused else 0.0
+    return record
+
+
+def run_eval(
+    corpus: Path,
+    gold: Path,
+    *,
+    answerer: str | None = None,
+    k: int | None = None,
+    collection: str | None = None,
+    progress: ProgressFn | None = None,
+    assistant: Assistant | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Ingest ``corpus`` (reused when unchanged), ask every gold question; returns records and run info."""
+    items = load_gold(gold)
+    check_sources(items, corpus, gold.name)
+    if assistant is None:
+        assistant = Assistant(
+            load_settings({"collection": collection or eval_collection_name(corpus), "answerer": answerer, "k": k})
+        )
+    report = assistant.ingest([corpus])
+    failed = [result.reason for result in report.results if result.status == "failed"]
+    if failed:
+        raise IngestError(f"the corpus {corpus} did not ingest cleanly: {failed[0]}")
+    corpus_files = {str(path.resolve()) for path in corpus.rglob("*") if path.is_file()}
+    for record in assistant.sources():
+        if record.source not in corpus_files:
+            assistant.remove(record.source)
+    assistant.answerer.warm_up()
+    records = []
+    for done, item in enumerate(items):
+        if progress:
+            progress(done, len(items), item.id)
+        history = [turn.model_dump() for turn in item.history]
+        answer = assistant.ask(item.question, history)
+        ranked = assistant.search(answer.standalone_question, RETRIEVAL_DEPTH)
+        records.append(score_item(item, answer, ranked, assistant.document_text))
+    if progress:
+        progress(len(items), len(items), "")
+    settings = assistant.settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})
+    info = {"corpus": str(corpus), "gold": str(gold), "settings": settings, "ingest": report.summary()}
+    return records, info
