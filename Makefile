@@ -34,8 +34,17 @@ test: install
 e2e: install
 	$(BIN)/python -m pytest -q -ra -m e2e tests/e2e
 
+XQUAD := ../shared/datasets/xquad-en/xquad.en.json
 eval: install
-	$(BIN)/qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample-extractive --answerer extractive
+	for answerer in extractive local; do \
+	  $(BIN)/qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample-$$answerer --answerer $$answerer && \
+	  $(BIN)/qa eval --corpus ../shared/seed-corpus --gold eval/gold/seed.jsonl --out .eval-out/seed-$$answerer --answerer $$answerer || exit 1; \
+	done
+	@if [ -f $(XQUAD) ]; then \
+	  $(BIN)/qa eval convert $(XQUAD) --out .eval-out/xquad-data && \
+	  $(BIN)/qa eval --corpus .eval-out/xquad-data/corpus --gold .eval-out/xquad-data/gold.jsonl --out .eval-out/xquad-extractive --answerer extractive && \
+	  $(BIN)/qa eval --corpus .eval-out/xquad-data/corpus --gold .eval-out/xquad-data/gold.jsonl --out .eval-out/xquad-local --answerer local --limit 100; \
+	else echo "XQuAD not found at $(XQUAD): skipped"; fi
 
 bench: install
 	$(BIN)/python -m eval.bench

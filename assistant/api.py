@@ -4,11 +4,9 @@ Routes stay thin: each makes one call on the Assistant of the requested collecti
 """
 
 import json
-import re
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, UploadFile
@@ -19,6 +17,7 @@ from assistant.errors import AssistantError, ConfigError, InputError, ModelError
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Answer, Passage
+from assistant.uploads import safe_filename, save_upload
 
 
 class ChatMessage(BaseModel):
@@ -47,16 +46,6 @@ class SearchRequest(BaseModel):
 
 
 _STATUS = {InputError: 400, ConfigError: 400, ModelError: 503, StoreError: 503}
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_filename(name: str) -> str:
-    """A file name with no directories and only harmless characters."""
-    base = Path(name.replace("\\", "/")).name
-    cleaned = _SAFE_NAME.sub("_", base).strip("._") or "upload"
-    return cleaned[:120]
-
-
 def create_app(settings: Settings) -> FastAPI:
     """The FastAPI application serving the collections under ``settings.data_dir``."""
     app = FastAPI(title="cited-qa", version="0.1.0", description="Answers from your documents, with citations.")
@@ -122,18 +111,14 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/v1/documents", dependencies=[Depends(check_key)])
     async def upload_documents(files: list[UploadFile], collection: str | None = None) -> dict[str, Any]:
         assistant = assistant_for(collection)
-        folder = settings.data_dir / "uploads" / assistant.settings.collection
-        folder.mkdir(parents=True, exist_ok=True)
         limit = settings.max_upload_mb * 1024 * 1024
         saved = []
         for upload in files:
             data = await upload.read(limit + 1)
-            name = safe_filename(upload.filename or "upload")
             if len(data) > limit:
+                name = safe_filename(upload.filename or "upload")
                 raise HTTPException(413, f"{name} is larger than {settings.max_upload_mb} MB (QA_MAX_UPLOAD_MB)")
-            path = folder / name
-            path.write_bytes(data)
-            saved.append(path)
+            saved.append(save_upload(assistant.settings, upload.filename or "upload", data))
         report = assistant.ingest(saved)
         return {"summary": report.summary(), "results": [vars(result) for result in report.results]}
 

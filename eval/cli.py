@@ -16,10 +16,11 @@ import click
 @click.option("-k", type=int, default=None, help="Passages per question.")
 @click.option("--collection", "-c", default=None, help="Collection to use (default: one per corpus folder).")
 @click.option("--fail-under", "floors", multiple=True, help="Gate: METRIC=VALUE, e.g. hit@5=0.9 (repeatable).")
+@click.option("--limit", type=int, default=None, help="Only the first N questions (quick runs on big sets).")
 @click.pass_context
 def eval_command(
     ctx: click.Context, corpus: Path | None, gold: Path | None, out: Path | None, answerer: str | None,
-    k: int | None, collection: str | None, floors: tuple[str, ...],
+    k: int | None, collection: str | None, floors: tuple[str, ...], limit: int | None,
 ) -> None:
     """Score the assistant against gold Q&A pairs.
 
@@ -43,7 +44,9 @@ def eval_command(
         bar.update(done - bar.n)
         bar.set_postfix_str(name[:30])
 
-    records, info = run_eval(corpus, gold, answerer=answerer, k=k, collection=collection, progress=progress)
+    records, info = run_eval(
+        corpus, gold, answerer=answerer, k=k, collection=collection, progress=progress, limit=limit
+    )
     bar.close()
     report = write_report(records, info, out)
     for name, value in report["metrics"].items():

@@ -76,10 +76,12 @@ def run_eval(
     collection: str | None = None,
     progress: ProgressFn | None = None,
     assistant: Assistant | None = None,
+    limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Ingest ``corpus`` (reused when unchanged), ask every gold question; returns records and run info."""
     items = load_gold(gold)
     check_sources(items, corpus, gold.name)
+    items = items[:limit] if limit else items
     if assistant is None:
         assistant = Assistant(
             load_settings({"collection": collection or eval_collection_name(corpus), "answerer": answerer, "k": k})

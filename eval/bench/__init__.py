@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks; each figure is reported next to a baseline measured in the same run."""

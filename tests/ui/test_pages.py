@@ -1,0 +1,97 @@
+"""Each Streamlit page through streamlit's AppTest: real assistant, extractive answerer, temp data."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assistant import Assistant, Settings
+
+UI = Path(__file__).resolve().parents[2] / "ui"
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed_corpus: Path) -> Path:
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("QA_COLLECTION", "ui-test")
+    monkeypatch.setenv("QA_ANSWERER", "extractive")
+    Assistant(Settings(data_dir=tmp_path / "data", collection="ui-test", answerer="extractive")).ingest([seed_corpus])
+    return tmp_path / "data"
+
+
+def chat() -> AppTest:
+    app = AppTest.from_file(str(UI / "app.py"), default_timeout=120)
+    app.run()
+    return app
+
+
+def test_an_empty_chat_offers_example_questions(data: Path) -> None:
+    app = chat()
+    assert not app.exception
+    assert "What does Russia demand?" in [button.label for button in app.button]
+
+
+def test_asking_shows_a_cited_answer_with_a_highlighted_source_card(data: Path) -> None:
+    app = chat()
+    app.chat_input[0].set_value("What does Russia demand?").run()
+    assert not app.exception
+    answer = app.chat_message[1].markdown[0].value
+    assert "neutrality" in answer and "**[" in answer
+    card = app.expander[0]
+    assert card.label.startswith("[") and "ukraine_nato_news.txt" in card.label
+    assert ":orange-background[" in card.markdown[0].value
+
+
+def test_a_follow_up_uses_the_conversation(data: Path) -> None:
+    app = chat()
+    app.chat_input[0].set_value("What does Trump propose?").run()
+    app.chat_input[0].set_value("What role for China?").run()
+    messages = app.session_state.messages
+    assert len(messages) == 4
+    assert "China" in messages[-1]["content"]
+
+
+def test_a_refusal_looks_like_a_refusal_not_an_error(data: Path) -> None:
+    app = chat()
+    app.chat_input[0].set_value("Who won the 1998 World Cup?").run()
+    assert [info.value for info in app.info] == ["I don't know based on the documents."]
+    assert not app.error
+
+
+def test_an_invalid_collection_in_the_sidebar_is_explained(data: Path) -> None:
+    app = chat()
+    app.sidebar.text_input[0].set_value("no spaces please").run()
+    assert "invalid collection name" in app.sidebar.error[0].value
+
+
+def test_new_chat_clears_the_conversation(data: Path) -> None:
+    app = chat()
+    app.chat_input[0].set_value("What does Trump propose?").run()
+    next(button for button in app.button if button.label == "New chat").click().run()
+    assert app.session_state.messages == []
+
+
+def test_documents_page_lists_sources_and_removes_one(data: Path) -> None:
+    app = AppTest.from_file(str(UI / "pages" / "1_Documents.py"), default_timeout=120)
+    app.run()
+    assert not app.exception
+    assert "ukraine_nato_news.txt" in [text.value for text in app.text]
+    next(button for button in app.button if button.label == "Remove").click().run()
+    assert "This collection is empty" in app.info[0].value
+
+
+def test_evaluation_page_renders_an_existing_report(data: Path) -> None:
+    folder = data / "reports" / "sample-extractive"
+    folder.mkdir(parents=True)
+    per_question = [{"id": "q1", "question": "What?", "gold_answers": ["x"], "answer": "x [1]", "answer_contains": 1.0,
+                     "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0, "retrieved": []}]
+    report = {"gold": "sample.jsonl", "created": "2026-11-25", "settings": {"answerer": "extractive", "k": 5},
+              "metrics": {"n": 1, "hit@5": 1.0, "answer_contains": 1.0, "refusal_accuracy": 1.0, "citation_validity": 1.0},
+              "per_question": per_question}
+    (folder / "report.json").write_text(json.dumps(report))
+    app = AppTest.from_file(str(UI / "pages" / "2_Evaluation.py"), default_timeout=60)
+    app.run()
+    assert not app.exception
+    assert [metric.value for metric in app.metric][:2] == ["1.0", "1.0"]
+    assert any(expander.label == "q1: What?" for expander in app.expander)

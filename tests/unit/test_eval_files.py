@@ -1,0 +1,89 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import InputError
+from eval.compare import compare, failed_floors, parse_floor
+from eval.gold import check_sources, load_gold
+from eval.squad import convert_squad
+
+
+def write_lines(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+GOOD = '{"id": "q1", "question": "What?", "answers": ["x"], "sources": ["a.txt"]}'
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"id": "q2", "question": "Why?", "answers": "x"}', r"line 2: field 'answers': Input should be a valid list"),
+        ('{"id": "q2", "question": "Why?", "answers": ["x"], "colour": 1}', "line 2: field 'colour': unknown field"),
+        ('{"id": "q2", "question": "Why?" ', "line 2: not valid JSON"),
+        ('{"id": "q1", "question": "Why?", "answers": ["y"]}', "line 2: field 'id': 'q1' already used on line 1"),
+        ('{"id": "q2", "question": "Why?", "answers": ["y"], "answerable": false}', "line 2: field 'item': an unanswerable"),
+        ('["not", "an", "object"]', "line 2: expected a JSON object"),
+    ],
+)
+def test_bad_gold_lines_are_named_by_file_line_and_field(tmp_path: Path, line: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        load_gold(write_lines(tmp_path / "gold.jsonl", GOOD, line))
+
+
+def test_an_empty_gold_set_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="gold.jsonl: the gold set is empty"):
+        load_gold(write_lines(tmp_path / "gold.jsonl", ""))
+
+
+def test_a_gold_source_missing_from_the_corpus_is_named(tmp_path: Path) -> None:
+    items = load_gold(write_lines(tmp_path / "gold.jsonl", GOOD))
+    with pytest.raises(InputError, match="item 'q1' field 'sources': 'a.txt' is not a file in the corpus"):
+        check_sources(items, tmp_path, "gold.jsonl")
+
+
+def test_the_project_gold_sets_are_valid_and_big_enough() -> None:
+    root = Path(__file__).resolve().parents[2]
+    sample = load_gold(root / "eval" / "gold" / "sample.jsonl")
+    check_sources(sample, root / "eval" / "corpus")
+    tags = [tag for item in sample for tag in item.tags]
+    assert len(sample) >= 40 and tags.count("followup") >= 6 and tags.count("unanswerable") >= 8
+    assert all(item.history for item in sample if "followup" in item.tags)
+    assert len(load_gold(root / "eval" / "gold" / "seed.jsonl")) >= 15
+
+
+def test_squad_v2_converts_to_gold_and_one_file_per_context(tmp_path: Path) -> None:
+    squad = {"version": "v2.0", "data": [{"title": "Harbour Lights", "paragraphs": [
+        {"context": "The lamp was automated in 1989.", "qas": [
+            {"id": "a1", "question": "When was the lamp automated?", "answers": [{"text": "1989", "answer_start": 26}, {"text": "1989", "answer_start": 26}]},
+            {"id": "a2", "question": "Who built it?", "answers": [], "is_impossible": True},
+        ]}]}]}
+    source = tmp_path / "squad.json"
+    source.write_text(json.dumps(squad))
+    assert convert_squad(source, tmp_path / "out") == (1, 2)
+    items = load_gold(tmp_path / "out" / "gold.jsonl")
+    check_sources(items, tmp_path / "out" / "corpus")
+    assert items[0].answers == ["1989"] and items[0].sources == ["Harbour_Lights__p000.txt"]
+    assert not items[1].answerable and items[1].answers == []
+
+
+def test_compare_flags_drops_beyond_the_tolerance_and_slower_runs() -> None:
+    old = {"metrics": {"hit@5": 0.95, "answer_f1": 0.5, "latency_p50_s": 1.0}}
+    new = {"metrics": {"hit@5": 0.90, "answer_f1": 0.49, "latency_p50_s": 1.2}}
+    rows, regressed = compare(old, new, tolerance=0.02)
+    assert regressed
+    assert [row["metric"] for row in rows if row["regressed"]] == ["hit@5"]
+
+
+def test_fail_under_specs_are_parsed_and_checked() -> None:
+    assert parse_floor("hit@5=0.9") == ("hit@5", 0.9)
+    with pytest.raises(InputError, match="unknown metric 'hit@7'; valid ones are: hit@1"):
+        parse_floor("hit@7=0.9")
+    with pytest.raises(InputError, match="must be a number"):
+        parse_floor("hit@5=high")
+    assert failed_floors({"hit@5": 0.8, "latency_p50_s": 3.0}, [("hit@5", 0.9), ("latency_p50_s", 2.0)]) == [
+        "hit@5 = 0.8 is below 0.9",
+        "latency_p50_s = 3.0 is above 2.0",
+    ]

@@ -1,0 +1,92 @@
+"""Evaluation page: run the harness on a gold set, or open reports; metrics, plots, worst questions, compare."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+from assistant import AssistantError
+from assistant.answerers import ANSWERERS
+from ui.state import sidebar_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+st.set_page_config(page_title="Evaluation", page_icon="📊", layout="wide")
+settings = sidebar_settings()
+st.title("Evaluation")
+reports_dir = settings.data_dir / "reports"
+
+
+def find_reports() -> dict[str, Path]:
+    found = {}
+    for base in (reports_dir, ROOT / ".eval-out"):
+        for path in sorted(base.glob("**/report.json")) if base.is_dir() else []:
+            found[str(path.parent.relative_to(base))] = path
+    return found
+
+
+with st.expander("Run the harness", expanded=not find_reports()):
+    gold_files = sorted((ROOT / "eval" / "gold").glob("*.jsonl"))
+    gold = st.selectbox("Gold set", gold_files, format_func=lambda p: p.name)
+    default_corpus = ROOT / "eval" / "corpus" if gold and gold.name == "sample.jsonl" else ROOT.parent / "shared" / "seed-corpus"
+    corpus = Path(st.text_input("Corpus folder", str(default_corpus)))
+    answerer = st.selectbox("Answerer ", list(ANSWERERS), index=list(ANSWERERS).index("extractive"))
+    if st.button("Run evaluation", type="primary") and gold:
+        from eval.report import write_report
+        from eval.runner import run_eval
+
+        bar = st.progress(0.0, text="Ingesting the corpus...")
+        try:
+            records, info = run_eval(
+                corpus, gold, answerer=answerer, k=settings.k,
+                progress=lambda done, total, name: bar.progress(done / max(total, 1), text=f"{done}/{total} {name}"),
+            )
+            write_report(records, info, reports_dir / f"{gold.stem}-{answerer}")
+            st.success(f"Report written to {reports_dir / f'{gold.stem}-{answerer}'}")
+        except AssistantError as exc:
+            st.error(str(exc))
+
+reports = find_reports()
+if not reports:
+    st.info("No reports yet: run the harness above, or `make eval` / `qa eval --out .eval-out/NAME`.")
+    st.stop()
+
+
+def load(name: str) -> dict:
+    return json.loads(reports[name].read_text(encoding="utf-8"))
+
+
+chosen = st.selectbox("Report", list(reports))
+report = load(chosen)
+st.caption(f"{Path(report['gold']).name} · answerer {report['settings']['answerer']} · {report['created']}")
+metrics = report["metrics"]
+columns = st.columns(4)
+for column, name in zip(columns, ["hit@5", "answer_contains", "refusal_accuracy", "citation_validity"]):
+    column.metric(name, metrics.get(name))
+st.dataframe([{"metric": k, "value": v} for k, v in metrics.items()], hide_index=True)
+plots = sorted(reports[chosen].parent.glob("*.png"))
+for column, plot in zip(st.columns(max(1, len(plots))), plots):
+    column.image(str(plot), caption=plot.stem)
+
+st.subheader("Worst questions")
+from eval.report import badness  # noqa: E402 - only needed once a report exists
+
+for record in sorted(report["per_question"], key=badness)[:10]:
+    with st.expander(f"{record['id']}: {record['question']}"):
+        st.text(f"Gold: {record['gold_answers'] or '(unanswerable)'}\nAnswer: {record['answer']}")
+        st.caption(f"contains answer {record['answer_contains']} · hit@5 {record['hit@5']} · "
+                   f"citation precision {record['citation_precision']}")
+        for passage in record["retrieved"]:
+            st.text(f"{passage['source']} [{passage['start']}-{passage['end']}]: {' '.join(passage['text'].split())[:200]}")
+
+st.subheader("Compare two reports")
+left_name, right_name = st.columns(2)
+first = left_name.selectbox("Old", list(reports), key="old")
+second = right_name.selectbox("New", list(reports), index=min(1, len(reports) - 1), key="new")
+from eval.compare import compare  # noqa: E402
+
+rows, regressed = compare(load(first), load(second))
+st.dataframe(rows, hide_index=True)
+if regressed:
+    st.warning("At least one metric regressed beyond the tolerance.")
