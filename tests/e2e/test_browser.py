@@ -1,0 +1,141 @@
+"""The app in a real browser: Debian chromium driven by playwright against `streamlit run` on loopback."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant import Assistant, Settings
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium; .ci/run does it)")
+    seed = ROOT.parent / "shared" / "seed-corpus"
+    if not seed.is_dir():
+        pytest.skip(f"seed corpus not found at {seed}")
+    data = tmp_path_factory.mktemp("e2e-data")
+    Assistant(Settings(data_dir=data, collection="e2e", answerer="extractive")).ingest([seed])
+    port = free_port()
+    env = {**os.environ, "QA_DATA_DIR": str(data), "QA_COLLECTION": "e2e", "QA_ANSWERER": "extractive"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, "streamlit exited early"
+            assert time.monotonic() < deadline, "streamlit did not start"
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(app_url: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object, tmp_path: Path) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    yield page
+    context.close()
+
+
+def ask(page: object, url: str, question: str) -> None:
+    page.goto(url)  # type: ignore[attr-defined]
+    box = page.get_by_placeholder("Ask a question about your documents")  # type: ignore[attr-defined]
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_question_gets_a_cited_answer_with_a_highlighted_source(page: object, app_url: str) -> None:
+    ask(page, app_url, "What does Russia demand?")
+    card = page.locator('[data-testid="stExpander"]').filter(has_text="ukraine_nato_news.txt").first  # type: ignore[attr-defined]
+    card.wait_for()
+    answer = page.locator('[data-testid="stChatMessage"]').nth(1)  # type: ignore[attr-defined]
+    assert "neutrality" in answer.inner_text()
+    cards = page.locator('[data-testid="stExpander"]')  # type: ignore[attr-defined]
+    for index in range(cards.count()):
+        cards.nth(index).locator("summary").click()
+    highlight = page.locator(".stMarkdownColoredBackground").filter(has_text="neutrality").first  # type: ignore[attr-defined]
+    highlight.wait_for(state="visible")
+    assert "demilitarization" in highlight.inner_text()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "chat-answer.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_uploaded_document_can_be_asked_about(page: object, app_url: str, tmp_path: Path) -> None:
+    doc = tmp_path / "lighthouse.txt"
+    doc.write_text("The Carrow lighthouse lamp was automated in 1989 after 120 years of keepers.", encoding="utf-8")
+    page.goto(f"{app_url}/Documents")  # type: ignore[attr-defined]
+    page.locator('input[type="file"]').set_input_files(str(doc))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Ingest").click()  # type: ignore[attr-defined]
+    page.get_by_text("1 added").first.wait_for()  # type: ignore[attr-defined]
+    ask(page, app_url, "When was the Carrow lighthouse lamp automated?")
+    page.get_by_text("lighthouse.txt").first.wait_for()  # type: ignore[attr-defined]
+    assert "1989" in page.locator('[data-testid="stChatMessage"]').nth(1).inner_text()  # type: ignore[attr-defined]
+
+
+def test_markup_in_a_document_never_runs(page: object, app_url: str, tmp_path: Path) -> None:
+    doc = tmp_path / "payload.md"
+    doc.write_text(
+        "The harbour ferry timetable changes in May. <script>window.__pwned = 1; document.title = 'pwned'</script> "
+        "<img src=x onerror=\"window.__pwned = 2\"> The harbour ferry leaves every 40 minutes.",
+        encoding="utf-8",
+    )
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+    page.goto(f"{app_url}/Documents")  # type: ignore[attr-defined]
+    page.locator('input[type="file"]').set_input_files(str(doc))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Ingest").click()  # type: ignore[attr-defined]
+    page.get_by_text("1 added").first.wait_for()  # type: ignore[attr-defined]
+    ask(page, app_url, "How often does the harbour ferry leave?")
+    card = page.locator('[data-testid="stExpander"]').filter(has_text="payload.md").first  # type: ignore[attr-defined]
+    card.wait_for()
+    card.locator("summary").click()
+    card.get_by_text("onerror", exact=False).first.wait_for(state="visible")
+    assert page.evaluate("window.__pwned") is None  # type: ignore[attr-defined]
+    assert page.title() != "pwned" and not dialogs  # type: ignore[attr-defined]
+    assert page.locator("img[src='x']").count() == 0  # type: ignore[attr-defined]
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "markup-as-text.png"), full_page=True)  # type: ignore[attr-defined]
