@@ -47,7 +47,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize = 'porte
 
 @dataclass(frozen=True)
 class ChunkRecord:
-    """A chunk as stored in the catalog."""
+    """A piece of a document as stored: ``document_text[start:end] == text``."""
 
     chunk_id: str
     source: str

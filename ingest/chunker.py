@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
-
+from assistant.catalog import ChunkRecord as Chunk
 from assistant.text import sentence_spans
 from ingest.loaders import LoadedDocument
 
 # Bump when chunk boundaries change, so that existing collections are re-chunked on the next ingest.
 CHUNKER_VERSION = 2
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A piece of a document: ``document.text[start:end] == text``."""
-
-    chunk_id: str
-    source: str
-    start: int
-    end: int
-    page: int | None
-    text: str
 
 
 def chunk_id_for(source: str, start: int, text: str) -> str:

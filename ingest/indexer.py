@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from assistant.catalog import Catalog, ChunkRecord
+from assistant.catalog import Catalog
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError, IngestError
 from assistant.settings import Settings
@@ -137,7 +137,7 @@ class Indexer:
                     digest,
                     document.text,
                     document.page_starts,
-                    [ChunkRecord(c.chunk_id, source, c.start, c.end, c.page, c.text) for c in chunks],
+                    chunks,
                 )
             except BaseException:
                 self._store.delete([chunk_id for chunk_id in new_ids if chunk_id not in old_ids])

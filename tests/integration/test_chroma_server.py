@@ -1,23 +1,16 @@
 """Scale-out by configuration: the same assistant against a real `chroma run` server."""
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant import Assistant, StoreError
+from tests.fixtures.servers import free_port, wait_until_healthy
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -32,16 +25,7 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, "chroma run exited early"
-            assert time.monotonic() < deadline, "chroma server did not start within 60 s"
-            time.sleep(0.3)
+        wait_until_healthy(f"{url}/api/v2/heartbeat", process)
         yield url
     finally:
         process.terminate()

@@ -1,7 +1,6 @@
 """The HTTP service over a real socket: OpenAI-compatible chat with citations, search, documents, keys."""
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,12 +13,8 @@ import uvicorn
 from assistant.api import create_app
 from assistant.uploads import safe_filename
 from assistant.settings import Settings
+from tests.fixtures.servers import free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start(settings: Settings) -> Iterator[str]:

@@ -1,11 +1,9 @@
 """The real packaged language model, in-process and behind xllamacpp's OpenAI-compatible HTTP server."""
 
-import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant import Answer, Assistant, ModelError, Settings
@@ -13,14 +11,10 @@ from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import Embedder
 from assistant.llm import ChatModel, LocalChatModel, OpenAIChatModel
 from assistant.model_files import resolve_model_path
+from tests.fixtures.servers import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.llm
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +39,7 @@ def openai_server() -> Iterator[str]:
     params.port = free_port()
     server = xllamacpp.Server(params)
     url = f"http://127.0.0.1:{params.port}"
-    deadline = time.monotonic() + 60
-    while httpx.get(f"{url}/health", timeout=5).status_code != 200:
-        assert time.monotonic() < deadline, "xllamacpp server did not become healthy"
-        time.sleep(0.5)
+    wait_until_healthy(f"{url}/health", timeout=60)
     yield f"{url}/v1"
     del server  # its destructor stops the HTTP loop
 
