@@ -78,6 +78,6 @@ def test_verbose_shows_the_traceback(cli: CliRunner) -> None:
 
 def test_chat_keeps_the_conversation_and_quits(cli: CliRunner, docs: Path) -> None:
     cli.invoke(main, ["ingest", str(docs)])
-    result = cli.invoke(main, ["chat"], input="Where does the ferry leave from?\n/new\n/quit\n")
+    result = cli.invoke(main, ["chat"], input="Where does the island ferry depart from?\n/new\n/quit\n")
     assert result.exit_code == 0
     assert "pier 3" in result.output and "(new conversation)" in result.output
