@@ -47,7 +47,11 @@ class Settings(BaseModel):
         0.35, ge=0.0, le=1.0, description="Best sentence similarity below which the extractive answerer refuses."
     )
     min_term_coverage: float = Field(
-        0.5, ge=0.0, lt=1.0, description="Refuse unless more than this share of the question's words is in the passages."
+        0.5,
+        ge=0.0,
+        lt=1.0,
+        description="Refuse unless more than this share of the question's words is in the passages "
+        "(questions of one or two content words need one).",
     )
     answerer: str = Field("local", description="Answer writer: local (packaged model), openai (any server) or extractive.")
     llm_model_path: Path | None = Field(

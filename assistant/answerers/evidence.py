@@ -67,16 +67,21 @@ def best_relevance(scored: Sequence[ScoredSentence]) -> float:
     return max((sentence.score for sentence in scored if sentence.overlap > 0), default=0.0)
 
 
-def term_coverage(question: str, passages: Sequence[Passage]) -> float:
-    """Share of the question's content words found anywhere in the passages.
+def covers_question(question: str, passages: Sequence[Passage], min_coverage: float) -> bool:
+    """True when more than ``min_coverage`` of the question's content words occur in the passages.
 
-    A question about "the population of Kyiv" over passages that never mention a population asks
-    about something the documents don't hold, however similar the passages look.
+    A question about "the revenue of Northwind" over passages that never mention revenue asks about
+    something the documents don't hold, however similar the passages look. A question of one or two
+    content words ("What does Trump propose?") needs only one of them: its verb is often paraphrased.
     """
+    terms = content_terms(question)
+    if not terms:
+        return False
     found: set[str] = set()
     for passage in passages:
         found |= content_terms(passage.text)
-    return overlap(content_terms(question), found)
+    share = overlap(terms, found)
+    return share > 0 if len(terms) <= 2 else share > min_coverage
 
 
 def is_answerable(
@@ -86,5 +91,5 @@ def is_answerable(
     min_relevance: float,
     min_coverage: float,
 ) -> bool:
-    """More than ``min_coverage`` of the question's words are in the passages, and a sentence is relevant enough."""
-    return term_coverage(question, passages) > min_coverage and best_relevance(scored) >= min_relevance
+    """The passages cover the question's words and some sentence is relevant enough."""
+    return covers_question(question, passages, min_coverage) and best_relevance(scored) >= min_relevance

@@ -70,3 +70,16 @@ def test_follow_ups_are_condensed_by_the_model_only_when_there_is_history() -> N
     history = [{"role": "user", "content": "What does Russia demand?"}, {"role": "assistant", "content": "Neutrality [1]."}]
     assert writer.condense("And Trump?", history) == "What does Trump propose about the war in Ukraine?"
     assert "user: What does Russia demand?" in model.calls[0][1]["content"]
+
+
+def test_a_question_whose_key_words_are_absent_is_refused_without_the_model() -> None:
+    model = ScriptedChatModel()
+    passages = [passage(1, "Northwind Analytics staff may work from home three days a week.")]
+    reply = "".join(answerer(model).stream("What is the annual revenue of Northwind Analytics?", passages))
+    assert reply == REFUSAL and model.calls == []
+
+
+def test_a_short_question_with_a_paraphrased_verb_still_reaches_the_model() -> None:
+    model = ScriptedChatModel("Trump called for a ceasefire [1].")
+    passages = [passage(1, "Trump called for an immediate ceasefire between Ukraine and Russia.")]
+    assert "ceasefire" in "".join(answerer(model).stream("What does Trump propose?", passages))
