@@ -51,7 +51,7 @@ class Settings(BaseModel):
         ge=0.0,
         lt=1.0,
         description="Refuse unless more than this share of the question's words is in the passages "
-        "(questions of one or two content words need one).",
+        "(for the generative answerers, questions of one or two content words need one).",
     )
     answerer: str = Field("local", description="Answer writer: local (packaged model), openai (any server) or extractive.")
     llm_model_path: Path | None = Field(

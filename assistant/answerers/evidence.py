@@ -67,12 +67,13 @@ def best_relevance(scored: Sequence[ScoredSentence]) -> float:
     return max((sentence.score for sentence in scored if sentence.overlap > 0), default=0.0)
 
 
-def covers_question(question: str, passages: Sequence[Passage], min_coverage: float) -> bool:
+def covers_question(question: str, passages: Sequence[Passage], min_coverage: float, lenient: bool) -> bool:
     """True when more than ``min_coverage`` of the question's content words occur in the passages.
 
     A question about "the revenue of Northwind" over passages that never mention revenue asks about
-    something the documents don't hold, however similar the passages look. A question of one or two
-    content words ("What does Trump propose?") needs only one of them: its verb is often paraphrased.
+    something the documents don't hold, however similar the passages look. When ``lenient`` (a model
+    reads the passages next and can still decline), a question of one or two content words ("What
+    does Trump propose?") needs only one of them: its verb is often paraphrased.
     """
     terms = content_terms(question)
     if not terms:
@@ -81,7 +82,7 @@ def covers_question(question: str, passages: Sequence[Passage], min_coverage: fl
     for passage in passages:
         found |= content_terms(passage.text)
     share = overlap(terms, found)
-    return share > 0 if len(terms) <= 2 else share > min_coverage
+    return share > 0 if lenient and len(terms) <= 2 else share > min_coverage
 
 
 def is_answerable(
@@ -90,6 +91,7 @@ def is_answerable(
     scored: Sequence[ScoredSentence],
     min_relevance: float,
     min_coverage: float,
+    lenient: bool,
 ) -> bool:
     """The passages cover the question's words and some sentence is relevant enough."""
-    return covers_question(question, passages, min_coverage) and best_relevance(scored) >= min_relevance
+    return covers_question(question, passages, min_coverage, lenient) and best_relevance(scored) >= min_relevance

@@ -39,7 +39,8 @@ class ExtractiveAnswerer(Answerer):
         """The sentences that answer, in reading order; empty when nothing is relevant enough."""
         # Only statements answer: not questions, and not titles or headings (no end punctuation).
         scored = [s for s in score_sentences(question, passages, self._embedder) if s.text.rstrip()[-1:] in STATEMENT_ENDS]
-        if not is_answerable(question, passages, scored, self._min_relevance, self._min_coverage):
+        # Nothing reads these sentences before the user does, so the word gate is strict here.
+        if not is_answerable(question, passages, scored, self._min_relevance, self._min_coverage, lenient=False):
             return []
         best = best_relevance(scored)
         ranked = sorted((s for s in scored if s.overlap > 0 and s.score >= best - SCORE_MARGIN), key=lambda s: -s.score)

@@ -57,7 +57,7 @@ class GenerativeAnswerer(Answerer):
         """Refuse without calling the model when nothing relevant was retrieved; else stream its answer."""
         scored = score_sentences(question, passages, self._embedder)
         settings = self._settings
-        if not is_answerable(question, passages, scored, settings.min_relevance, settings.min_term_coverage):
+        if not is_answerable(question, passages, scored, settings.min_relevance, settings.min_term_coverage, lenient=True):
             yield REFUSAL
             return
         lines = excerpts(scored, len(passages))
