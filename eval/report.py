@@ -53,7 +53,10 @@ def per_tag(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
         tag: {
             "n": sum(tag in r["tags"] for r in records),
             "answer_contains": _mean([r["answer_contains"] for r in records if tag in r["tags"]]),
-            "hit@5": _mean([r["hit@5"] for r in records if tag in r["tags"]]),
+            # Unanswerable items have no retrieval target: None rather than a misleading 0.
+            "hit@5": _mean([r["hit@5"] for r in records if tag in r["tags"]])
+            if any(r["hit@5"] is not None for r in records if tag in r["tags"])
+            else None,
         }
         for tag in tags
     }
@@ -82,7 +85,7 @@ def markdown(report: dict[str, Any]) -> str:
              f"{report['created']}.", "", "| metric | value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in report["metrics"].items()]
     lines += ["", "## By tag", "", "| tag | n | answer_contains | hit@5 |", "|---|---|---|---|"]
-    lines += [f"| {tag} | {v['n']} | {v['answer_contains']} | {v['hit@5']} |" for tag, v in report["per_tag"].items()]
+    lines += [f"| {tag} | {v['n']} | {v['answer_contains']} | {'n/a' if v['hit@5'] is None else v['hit@5']} |" for tag, v in report["per_tag"].items()]
     lines += ["", "## Worst 10 questions", ""]
     for record in sorted(report["per_question"], key=badness)[:10]:
         lines += [f"### {record['id']}: {record['question']}", "",

@@ -6,6 +6,7 @@ import pytest
 from assistant import InputError
 from eval.compare import compare, failed_floors, parse_floor
 from eval.gold import check_sources, load_gold
+from eval.report import markdown, per_tag
 from eval.squad import convert_squad
 
 
@@ -87,3 +88,16 @@ def test_fail_under_specs_are_parsed_and_checked() -> None:
         "hit@5 = 0.8 is below 0.9",
         "latency_p50_s = 3.0 is above 2.0",
     ]
+
+
+def test_tags_of_unanswerable_questions_show_no_retrieval_score() -> None:
+    records = [
+        {"tags": ["unanswerable"], "answer_contains": 1.0, "hit@5": None},
+        {"tags": ["single"], "answer_contains": 0.0, "hit@5": 1.0},
+    ]
+    tags = per_tag(records)
+    assert tags["unanswerable"] == {"n": 1, "answer_contains": 1.0, "hit@5": None}
+    assert tags["single"]["hit@5"] == 1.0
+    report = {"gold": "g.jsonl", "corpus": "c", "created": "now", "settings": {"answerer": "extractive", "k": 5}}
+    table = markdown({**report, "metrics": {"n": 2}, "per_tag": tags, "per_question": []})
+    assert "| unanswerable | 1 | 1.0 | n/a |" in table
