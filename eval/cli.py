@@ -17,10 +17,14 @@ import click
 @click.option("--collection", "-c", default=None, help="Collection to use (default: one per corpus folder).")
 @click.option("--fail-under", "floors", multiple=True, help="Gate: METRIC=VALUE, e.g. hit@5=0.9 (repeatable).")
 @click.option("--limit", type=int, default=None, help="Only the first N questions (quick runs on big sets).")
+@click.option(
+    "--judge", type=click.Choice(["local", "openai"]), default=None,
+    help="Also let a language model grade faithfulness and correctness (prompts/judge_*.txt).",
+)
 @click.pass_context
 def eval_command(
     ctx: click.Context, corpus: Path | None, gold: Path | None, out: Path | None, answerer: str | None,
-    k: int | None, collection: str | None, floors: tuple[str, ...], limit: int | None,
+    k: int | None, collection: str | None, floors: tuple[str, ...], limit: int | None, judge: str | None,
 ) -> None:
     """Score the assistant against gold Q&A pairs.
 
@@ -45,7 +49,7 @@ def eval_command(
         bar.set_postfix_str(name[:30])
 
     records, info = run_eval(
-        corpus, gold, answerer=answerer, k=k, collection=collection, progress=progress, limit=limit
+        corpus, gold, answerer=answerer, k=k, collection=collection, progress=progress, limit=limit, judge=judge
     )
     bar.close()
     report = write_report(records, info, out)

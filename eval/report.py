@@ -17,7 +17,7 @@ from eval import metrics
 HIGHER_IS_BETTER = [
     "hit@1", "hit@3", "hit@5", "hit@10", "mrr", "answer_contains", "answer_f1", "answer_em",
     "refusal_accuracy", "refusal_precision", "refusal_recall",
-    "citation_validity", "citation_precision", "citation_recall",
+    "citation_validity", "citation_precision", "citation_recall", "judge_faithfulness", "judge_correctness",
 ]
 LOWER_IS_BETTER = ["latency_p50_s", "latency_p95_s", "retrieve_p50_s", "answer_p50_s"]
 PACKAGES = ["cited-qa", "chromadb", "sentence-transformers", "langchain-core", "xllamacpp", "torch"]
@@ -36,6 +36,12 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float]:
     result["mrr"] = _mean([r["rr"] for r in records])
     for name in ("answer_contains", "answer_f1", "answer_em", "citation_validity", "citation_precision", "citation_recall"):
         result[name] = _mean([r[name] for r in records])
+    for name in ("judge_faithfulness", "judge_correctness"):
+        graded = [r[name] for r in records if r.get(name) is not None]
+        if any(name in r for r in records):
+            # Only the answers the judge could grade count; a run without --judge has no such metric.
+            result[name] = _mean(graded)
+            result[f"{name}_n"] = len(graded)
     refusals = metrics.refusal_scores([not r["answerable"] for r in records], [r["refused"] for r in records])
     result.update({name: round(value, 4) for name, value in refusals.items()})
     for name, key in (("latency", "latency_s"), ("retrieve", "retrieve_s"), ("answer", "answer_s")):

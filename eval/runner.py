@@ -13,6 +13,7 @@ from assistant.service import Assistant
 from assistant.settings import load_settings
 from eval import metrics
 from eval.gold import GoldItem, check_sources, load_gold
+from eval.judge import Judge
 
 ProgressFn = Callable[[int, int, str], None]
 RETRIEVAL_DEPTH = 10
@@ -25,7 +26,13 @@ def eval_collection_name(corpus: Path) -> str:
     return f"eval-{slug}-{digest}"
 
 
-def score_item(item: GoldItem, answer: Any, ranked: list[Any], document_text: Callable[[str], str | None]) -> dict[str, Any]:
+def score_item(
+    item: GoldItem,
+    answer: Any,
+    ranked: list[Any],
+    document_text: Callable[[str], str | None],
+    judge: Judge | None = None,
+) -> dict[str, Any]:
     """Every metric for one question; retrieval metrics are None for unanswerable items."""
     rank = metrics.first_relevant_rank(ranked, item.sources, item.answers) if item.answerable else None
     record: dict[str, Any] = {
@@ -64,7 +71,23 @@ def score_item(item: GoldItem, answer: Any, ranked: list[Any], document_text: Ca
         # Declining is the right answer to an unanswerable question.
         for name in ("answer_em", "answer_f1", "answer_contains"):
             record[name] = 1.0 if answer.refused else 0.0
+    if judge is not None:
+        record["judge_faithfulness"] = judge.faithfulness(answer)
+        record["judge_correctness"] = judge.correctness(item.question, answer, item.answers)
     return record
+
+
+def build_judge(name: str, assistant: Assistant) -> Judge:
+    """A judge on the named backend; the answering model is reused when it is the same one."""
+    from assistant.errors import ConfigError
+    from assistant.llm import build_chat_model
+
+    if name not in ("local", "openai"):
+        raise ConfigError(f"--judge {name!r}: choose local or openai")
+    reusable = getattr(assistant.answerer, "chat_model", None)
+    if reusable is not None and assistant.settings.answerer == name:
+        return Judge(reusable)
+    return Judge(build_chat_model(assistant.settings.model_copy(update={"answerer": name})))
 
 
 def run_eval(
@@ -77,6 +100,7 @@ def run_eval(
     progress: ProgressFn | None = None,
     assistant: Assistant | None = None,
     limit: int | None = None,
+    judge: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Ingest ``corpus`` (reused when unchanged), ask every gold question; returns records and run info."""
     items = load_gold(gold)
@@ -95,6 +119,7 @@ def run_eval(
         if record.source not in corpus_files:
             assistant.remove(record.source)
     assistant.answerer.warm_up()
+    grader = build_judge(judge, assistant) if judge else None
     records = []
     for done, item in enumerate(items):
         if progress:
@@ -102,9 +127,9 @@ def run_eval(
         history = [turn.model_dump() for turn in item.history]
         answer = assistant.ask(item.question, history)
         ranked = assistant.search(answer.standalone_question, RETRIEVAL_DEPTH)
-        records.append(score_item(item, answer, ranked, assistant.document_text))
+        records.append(score_item(item, answer, ranked, assistant.document_text, grader))
     if progress:
         progress(len(items), len(items), "")
     settings = assistant.settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})
-    info = {"corpus": str(corpus), "gold": str(gold), "settings": settings, "ingest": report.summary()}
+    info = {"corpus": str(corpus), "gold": str(gold), "settings": settings, "ingest": report.summary(), "judge": judge}
     return records, info

@@ -53,6 +53,11 @@ class GenerativeAnswerer(Answerer):
         self._embedder = embedder
         self._settings = settings
 
+    @property
+    def chat_model(self) -> Any:
+        """The model that writes the answers (the eval judge reuses it rather than loading a second copy)."""
+        return self._model
+
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
         """Refuse without calling the model when nothing relevant was retrieved; else stream its answer."""
         scored = score_sentences(question, passages, self._embedder)

@@ -11,6 +11,8 @@ from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import Embedder
 from assistant.llm import ChatModel, LocalChatModel, OpenAIChatModel
 from assistant.model_files import resolve_model_path
+from assistant.types import Citation
+from eval.judge import Judge
 from tests.fixtures.servers import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.llm
@@ -127,3 +129,20 @@ def test_an_unreachable_server_fails_fast_with_a_clear_error(real_embedder: Embe
     with pytest.raises(ModelError, match=f"cannot reach the language model server at {url}"):
         assistant.ask("What does Russia demand?")
     assert time.monotonic() - started < 10
+
+
+def test_the_local_judge_tells_right_from_wrong(local_model: LocalChatModel) -> None:
+    passage = "Russia demands that Ukraine stay neutral and never join NATO, and calls for its demilitarization."
+    citation = Citation(n=1, source="news.txt", chunk_id="c1", start=0, end=len(passage), text=passage)
+
+    def answer(text: str) -> Answer:
+        return Answer(answer=text, refused=False, citations=[citation], standalone_question="What does Russia demand?")
+
+    judge = Judge(local_model)
+    right = answer("Russia demands that Ukraine stays neutral and is demilitarized [1].")
+    invented = answer("Russia demands that Ukraine pays 40 billion dollars in grain every year [1].")
+    assert judge.faithfulness(right) == 1.0
+    assert judge.faithfulness(invented) == 0.0
+    references = ["neutrality", "neutral status for Ukraine"]
+    assert judge.correctness("What does Russia demand?", right, references) == 1.0
+    assert judge.correctness("What does Russia demand?", invented, references) == 0.0
