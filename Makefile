@@ -47,4 +47,4 @@ eval: install
 	else echo "XQuAD not found at $(XQUAD): skipped"; fi
 
 bench: install
-	$(BIN)/python -m eval.bench
+	$(BIN)/qa bench

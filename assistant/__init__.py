@@ -1,9 +1,19 @@
 """Cited-answer document assistant: ``from assistant import Assistant``."""
 
 from assistant.errors import AssistantError, ConfigError, IngestError, InputError, ModelError, StoreError
-from assistant.service import Assistant
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Citation, Highlight, Passage, Timings
+
+
+
+def __getattr__(name: str) -> object:
+    # Imported on first use: the service pulls in ingest/, whose modules import assistant/ themselves.
+    if name == "Assistant":
+        from assistant.service import Assistant
+
+        return Assistant
+    raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+
 
 __all__ = [
     "Answer",

@@ -3,6 +3,7 @@
 Routes stay thin: each makes one call on the Assistant of the requested collection.
 """
 
+import hmac
 import json
 import time
 import uuid
@@ -13,7 +14,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from assistant.errors import AssistantError, ConfigError, InputError, ModelError, StoreError
+from assistant.errors import AssistantError, ConfigError, IngestError, InputError, ModelError, StoreError
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Answer, Passage
@@ -72,7 +73,8 @@ def create_app(settings: Settings) -> FastAPI:
         if not settings.api_keys:
             return
         token = (authorization or "").removeprefix("Bearer ").strip()
-        if token not in settings.api_keys:
+        # Compare in constant time so response timing says nothing about how much of a key was right.
+        if not any(hmac.compare_digest(token.encode(), key.encode()) for key in settings.api_keys):
             raise HTTPException(status_code=401, detail="missing or wrong API key: send 'Authorization: Bearer KEY'")
 
     @app.exception_handler(AssistantError)
@@ -124,7 +126,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.delete("/v1/documents", dependencies=[Depends(check_key)])
     def delete_document(source: str, collection: str | None = None) -> dict[str, Any]:
-        return vars(assistant_for(collection).remove(source))
+        assistant = assistant_for(collection)
+        try:
+            return vars(assistant.remove(source))
+        except IngestError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
 
     return app
 

@@ -67,11 +67,21 @@ class SourceRecord:
     ingested_at: float
 
 
+def ensure_data_dir(folder: Path) -> None:
+    """Create the data folder, or say which setting to change when that is impossible."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"{folder}: the data folder cannot be created ({exc.strerror}); set QA_DATA_DIR to a writable folder"
+        ) from exc
+
+
 class Catalog:
     """SQLite file with the documents, their chunks and an FTS5 (BM25) index over chunk text."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_data_dir(path.parent)
         # One connection shared by the threads of a web app: calls take turns.
         self._lock = threading.RLock()
         try:

@@ -64,7 +64,7 @@ def validate(
         terms = content_terms(MARKER.sub("", sentence))
         support_terms = set().union(*(content_terms(passages[n - 1].text) for n in numbers)) if numbers else set()
         if not numbers or (terms and len(terms & support_terms) / len(terms) < MIN_SUPPORT):
-            unsupported.append(MARKER.sub("", sentence).strip())
+            unsupported.append(sentence.strip())
         for number in numbers:
             cited.setdefault(number, [])
             highlight = _best_sentence(terms, passages[number - 1])

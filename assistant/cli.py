@@ -1,4 +1,4 @@
-"""The `qa` command line: ingest, ask, chat, search, sources, ui.
+"""The `qa` command line: ingest, ask, chat, search, sources, ui, serve, eval, bench.
 
 Examples:
 
@@ -35,6 +35,15 @@ class _Group(click.Group):
             if ctx.meta.get("qa.verbose"):
                 traceback.print_exc()
             raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug or an environment problem we did not foresee: still one line
+            if ctx.meta.get("qa.verbose"):
+                traceback.print_exc()
+                raise click.ClickException(f"unexpected error: {type(exc).__name__}: {exc}") from None
+            raise click.ClickException(
+                f"unexpected error: {type(exc).__name__}: {exc} (rerun with --verbose for the traceback)"
+            ) from None
 
 
 def _verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -117,7 +126,7 @@ def _print_sources(answer: Answer) -> None:
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Answer as JSON.")
 @click.option("--answerer", "-a", envvar="QA_ANSWERER", default=None, help="extractive, local or openai.")
-@click.option("-k", type=int, default=None, help="Passages to show the answerer.")
+@click.option("-k", type=click.IntRange(1, 50), default=None, help="Passages to show the answerer (1-50).")
 @common_options
 def ask(question: str, as_json: bool, answerer: str | None, k: int | None, collection: str | None) -> None:
     """Answer one question with citations.
@@ -135,15 +144,20 @@ def ask(question: str, as_json: bool, answerer: str | None, k: int | None, colle
 
 def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[str, str]]) -> Answer:
     final: Answer | None = None
+    written = []
     for piece in assistant.stream(question, history):
         if isinstance(piece, Answer):
             final = piece
         else:
+            written.append(piece)
             click.echo(piece, nl=False)
     assert final is not None
     click.echo()
     if final.refused and final.unsupported:
         click.echo(f"(answer withdrawn: it cited no passage that was shown) -> {final.answer}")
+    elif " ".join("".join(written).split()) != " ".join(final.answer.split()):
+        # The citation check renumbered or dropped markers: show the text the sources below belong to.
+        click.echo(f"(checked citations) {final.answer}")
     _print_sources(final)
     return final
 
@@ -181,7 +195,7 @@ def chat(answerer: str | None, collection: str | None) -> None:
 
 @main.command()
 @click.argument("query")
-@click.option("-k", type=int, default=5, show_default=True, help="How many passages.")
+@click.option("-k", type=click.IntRange(1, 50), default=5, show_default=True, help="How many passages (1-50).")
 @click.option("--source", "sources", multiple=True, help="Only search this file (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print passages as JSON.")
 @common_options
@@ -189,6 +203,12 @@ def search(query: str, k: int, sources: Sequence[str], as_json: bool, collection
     """Show the passages that best match QUERY (no answer is written)."""
     assistant = open_assistant(collection=collection)
     resolved = [str(Path(source).expanduser().resolve()) for source in sources]
+    known = {record.source for record in assistant.sources()} if resolved else set()
+    for source, path in zip(sources, resolved):
+        if path not in known:
+            raise click.ClickException(
+                f"{source}: not a source of collection {assistant.settings.collection!r}; see `qa sources list`"
+            )
     passages = assistant.search(query, k, resolved or None)
     if as_json:
         click.echo(json.dumps([p.model_dump(mode="json") for p in passages], ensure_ascii=False, indent=2))
@@ -243,19 +263,18 @@ def remove_source(ctx: click.Context, path: str, collection: str | None) -> None
 @common_options
 def ui(port: int, host: str, collection: str | None) -> None:
     """Start the Streamlit app in the browser."""
-    import subprocess
-
+    settings = load_settings({"collection": collection})  # bad settings fail here, with one line
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     env = dict(os.environ)
     if collection:
         env["QA_COLLECTION"] = collection
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-               "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+               "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--server.maxUploadSize", str(max(1, int(settings.max_upload_mb)))]
     click.echo(f"Open http://{host}:{port} in your browser (Ctrl-C stops the app).")
-    try:
-        sys.exit(subprocess.call(command, env=env))
-    except KeyboardInterrupt:
-        pass
+    sys.stdout.flush()
+    # Streamlit takes over this process, so stopping `qa ui` (Ctrl-C, kill) stops the app too.
+    os.execve(sys.executable, command, env)
 
 
 @main.command()
@@ -276,10 +295,12 @@ def serve(port: int, host: str, collection: str | None) -> None:
 def _register_optional_commands() -> None:
     """Entry layers that live in other packages add their own commands here."""
     try:
+        from eval.bench import bench_command
         from eval.cli import eval_command
     except ImportError:
         return
     main.add_command(eval_command, "eval")
+    main.add_command(bench_command, "bench")
 
 
 _register_optional_commands()

@@ -72,18 +72,14 @@ class LocalChatModel(ChatModel):
         except Exception as exc:
             raise ModelError(f"the language model at {path} could not be loaded ({exc})") from exc
 
-    @property
-    def http_url(self) -> str:
-        """Base URL of the OpenAI-compatible endpoint the loaded model also serves on loopback."""
-        self.load()
-        return str(self._server.listening_address).rstrip("/")
-
     def stream(self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
         """Run generation in a worker thread and hand each token over as soon as it arrives."""
         self.load()
         pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
         body = _request(messages, max_tokens, stop, stream=True)
         body["cache_prompt"] = True
+        # Set when the caller stops reading (closed generator, timeout): llama.cpp stops at the next token.
+        abandoned = threading.Event()
 
         def on_chunk(chunk: Any) -> bool:
             data = json.loads(chunk) if isinstance(chunk, str | bytes) else chunk
@@ -95,7 +91,7 @@ class LocalChatModel(ChatModel):
                     pieces.put(("text", text))
             if "timings" in data:
                 self.last_timings = dict(data["timings"])
-            return False
+            return abandoned.is_set()
 
         def run() -> None:
             try:
@@ -109,17 +105,23 @@ class LocalChatModel(ChatModel):
                 pieces.put(("done", None))
 
         threading.Thread(target=run, daemon=True, name="local-llm").start()
-        while True:
-            kind, value = pieces.get(timeout=self._settings.llm_timeout_s)
-            if kind == "done":
-                return
-            if kind == "error":
-                raise ModelError(f"the local language model failed: {value}")
-            yield value
-
-    def count_tokens(self, text: str) -> int:
-        """Rough token count (Qwen's tokenizer averages ~3.5 characters per English token)."""
-        return max(1, round(len(text) / 3.5))
+        timeout = self._settings.llm_timeout_s
+        try:
+            while True:
+                try:
+                    kind, value = pieces.get(timeout=timeout)
+                except queue.Empty:
+                    raise ModelError(
+                        f"the local language model wrote nothing for {timeout:g} s; raise QA_LLM_TIMEOUT_S "
+                        "or use a smaller model (QA_LLM_MODEL_PATH)"
+                    ) from None
+                if kind == "done":
+                    return
+                if kind == "error":
+                    raise ModelError(f"the local language model failed: {value}")
+                yield value
+        finally:
+            abandoned.set()
 
 
 class OpenAIChatModel(ChatModel):

@@ -64,15 +64,22 @@ def _passage(record: ChunkRecord, score: float) -> Passage:
 
 
 class PassageRetriever(BaseRetriever):
-    """LangChain retriever over the hybrid search, for tools that build their own chains."""
+    """LangChain retriever over the hybrid search: the Assistant's own first step, and the seam for tools
+    that build their own chains. Each Document's metadata carries source, chunk_id, offsets, page, score."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     search: Any
     k: int = 5
+    sources: list[str] | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [
             Document(page_content=passage.text, metadata=passage.model_dump(exclude={"text"}))
-            for passage in self.search.search(query, self.k)
+            for passage in self.search.search(query, self.k, self.sources)
         ]
+
+
+def passage_from_document(document: Document) -> Passage:
+    """The Passage a PassageRetriever Document was made from."""
+    return Passage(text=document.page_content, **document.metadata)

@@ -13,7 +13,7 @@ from assistant.catalog import Catalog, SourceRecord
 from assistant.citations import validate
 from assistant.embedder import Embedder, build_embedder
 from assistant.errors import InputError
-from assistant.retrieval import HybridSearch, PassageRetriever
+from assistant.retrieval import HybridSearch, PassageRetriever, passage_from_document
 from assistant.settings import Settings, load_settings
 from assistant.store import VectorStore, connect
 from assistant.types import Answer, Passage, Timings
@@ -72,9 +72,9 @@ class Assistant:
     def _indexer(self) -> Indexer:
         return Indexer(self.settings, self.catalog, self.store, self.embedder)
 
-    def retriever(self, k: int | None = None) -> PassageRetriever:
-        """A LangChain retriever over this collection."""
-        return PassageRetriever(search=self._search, k=k or self.settings.k)
+    def retriever(self, k: int | None = None, sources: Sequence[str] | None = None) -> PassageRetriever:
+        """A LangChain retriever over this collection (optionally limited to some source files)."""
+        return PassageRetriever(search=self._search, k=k or self.settings.k, sources=list(sources) if sources else None)
 
     def ingest(self, paths: Iterable[str | Path], progress: ProgressCallback | None = None) -> IngestReport:
         """Add or update files and directories; unchanged files are skipped."""
@@ -110,7 +110,7 @@ class Assistant:
         question = _check_question(question)
         started = time.perf_counter()
         standalone = self.answerer.condense(question, history or [])
-        passages = self._search.search(standalone)
+        passages = [passage_from_document(doc) for doc in self.retriever().invoke(standalone)]
         retrieved = time.perf_counter()
         pieces = []
         if passages:

@@ -44,7 +44,7 @@ class Settings(BaseModel):
     candidates: int = Field(20, ge=1, le=200, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     min_relevance: float = Field(
-        0.35, ge=0.0, le=1.0, description="Best sentence similarity below which the extractive answerer refuses."
+        0.35, ge=0.0, le=1.0, description="Best sentence similarity below which an answerer refuses without writing (all answerers)."
     )
     min_term_coverage: float = Field(
         0.5,
@@ -53,7 +53,7 @@ class Settings(BaseModel):
         description="Refuse unless more than this share of the question's words is in the passages "
         "(for the generative answerers, questions of one or two content words need one).",
     )
-    answerer: str = Field("local", description="Answer writer: local (packaged model), openai (any server) or extractive.")
+    answerer: Literal["local", "openai", "extractive"] = Field("local", description="Answer writer: local (packaged model), openai (any server) or extractive.")
     llm_model_path: Path | None = Field(
         None, description="A GGUF file to use instead of the packaged model (local answerer)."
     )
@@ -92,30 +92,38 @@ def load_settings(
     """Build the settings from defaults, ``qa.toml``, ``QA_*`` variables and ``overrides`` (highest)."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
     path = config_file or Path(env.get("QA_CONFIG", "qa.toml"))
+    if not path.is_file() and (config_file or env.get("QA_CONFIG")):
+        raise ConfigError(f"{path}: the settings file named by QA_CONFIG does not exist; fix the path or unset QA_CONFIG")
     if path.is_file():
         try:
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
+        origin.update({name: f"in {path}" for name in values})
     for name, field in Settings.model_fields.items():
         raw = env.get(f"QA_{name.upper()}")
         if raw is None or raw == "":
             continue
         values[name] = [part.strip() for part in raw.split(",") if part.strip()] if field.annotation == list[str] else raw
-    values.update({key: value for key, value in (overrides or {}).items() if value is not None})
+        origin[name] = f"from environment variable QA_{name.upper()}"
+    given = {key: value for key, value in (overrides or {}).items() if value is not None}
+    values.update(given)
+    origin.update({name: "from the command line or caller" for name in given})
     try:
         return Settings(**values)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        raise ConfigError(_describe(exc, origin)) from None
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, origin: Mapping[str, str]) -> str:
+    """One line per bad field, saying where the value came from so the user knows what to edit."""
     problems = []
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) or "settings"
         detail = error["msg"].removeprefix("Value error, ")
-        hint = f" (environment variable QA_{field.upper()})" if field in Settings.model_fields else ""
+        hint = f" ({origin[field]})" if field in origin else ""
         if error["type"] == "extra_forbidden":
             detail = f"unknown setting; valid ones are: {', '.join(Settings.model_fields)}"
         problems.append(f"setting {field!r}{hint}: {detail}")

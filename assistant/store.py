@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
+from assistant.catalog import ensure_data_dir
 from assistant.embedder import Embedder
 from assistant.errors import StoreError
 from assistant.settings import Settings
@@ -61,7 +62,7 @@ def connect(settings: Settings) -> Any:
                 "`chroma run --path DIR --host 127.0.0.1 --port PORT` or unset QA_CHROMA_URL"
             ) from exc
     path = settings.data_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
+    ensure_data_dir(path)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 

@@ -8,19 +8,39 @@ from pathlib import Path
 import click
 
 
+def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    # The `qa` group's own callback: it makes the group print tracebacks. Imported here, not at the top,
+    # because assistant.cli imports this module while it loads.
+    from assistant.cli import _verbose as qa_verbose
+
+    return qa_verbose(ctx, param, value)
+
+
+verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, expose_value=False, is_eager=True, callback=_verbose,
+    help="Show the full traceback on errors.",
+)
+
+
 @click.group("eval", invoke_without_command=True)
 @click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), help="Folder of documents.")
 @click.option("--gold", type=click.Path(path_type=Path, dir_okay=False), help="Gold set (.jsonl, format v1).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder for report.json, report.md, plots.")
 @click.option("--answerer", "-a", default=None, help="extractive, local or openai.")
-@click.option("-k", type=int, default=None, help="Passages per question.")
+@click.option("-k", type=click.IntRange(1, 50), default=None, help="Passages per question (1-50).")
 @click.option("--collection", "-c", default=None, help="Collection to use (default: one per corpus folder).")
-@click.option("--fail-under", "floors", multiple=True, help="Gate: METRIC=VALUE, e.g. hit@5=0.9 (repeatable).")
-@click.option("--limit", type=int, default=None, help="Only the first N questions (quick runs on big sets).")
+@click.option(
+    "--fail-under", "floors", multiple=True,
+    help="Gate: METRIC=VALUE, e.g. hit@5=0.9 (repeatable). Fails when a score is below VALUE; latency "
+    "metrics (*_s, e.g. latency_p95_s=5) are ceilings and fail when above it. A metric absent from the "
+    "report fails the gate.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions (quick runs on big sets).")
 @click.option(
     "--judge", type=click.Choice(["local", "openai"]), default=None,
     help="Also let a language model grade faithfulness and correctness (prompts/judge_*.txt).",
 )
+@verbose_option
 @click.pass_context
 def eval_command(
     ctx: click.Context, corpus: Path | None, gold: Path | None, out: Path | None, answerer: str | None,
@@ -64,6 +84,7 @@ def eval_command(
 @eval_command.command("convert")
 @click.argument("squad_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@verbose_option
 def convert(squad_file: Path, out: Path) -> None:
     """Turn SQuAD-format JSON into OUT/gold.jsonl and OUT/corpus/."""
     from eval.squad import convert_squad
@@ -76,6 +97,7 @@ def convert(squad_file: Path, out: Path) -> None:
 @click.argument("old", type=click.Path(path_type=Path, exists=True))
 @click.argument("new", type=click.Path(path_type=Path, exists=True))
 @click.option("--tolerance", type=float, default=0.02, show_default=True, help="Allowed drop of a score.")
+@verbose_option
 def compare_command(old: Path, new: Path, tolerance: float) -> None:
     """Print metric deltas between two reports; exit 1 when a metric regressed."""
     from eval.compare import compare, load_report

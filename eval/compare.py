@@ -51,12 +51,18 @@ def parse_floor(spec: str) -> tuple[str, float]:
 
 
 def failed_floors(metrics: dict[str, float], floors: list[tuple[str, float]]) -> list[str]:
-    """Human-readable lines for each floor the metrics miss (latencies are ceilings)."""
+    """Human-readable lines for each bound the metrics miss: scores are floors, latencies (*_s) ceilings.
+
+    A metric missing from the report fails its gate: a gate that cannot be checked must not pass.
+    """
     problems = []
     for name, bound in floors:
-        value = metrics.get(name, 0.0)
-        if name in LOWER_IS_BETTER and value > bound:
-            problems.append(f"{name} = {value} is above {bound}")
+        value = metrics.get(name)
+        if value is None:
+            hint = " (judge metrics need --judge local or --judge openai)" if name.startswith("judge_") else ""
+            problems.append(f"{name} is absent from the report, so the gate {name}={bound} cannot be checked{hint}")
+        elif name in LOWER_IS_BETTER and value > bound:
+            problems.append(f"{name} = {value} is above {bound} (latencies are ceilings)")
         elif name in HIGHER_IS_BETTER and value < bound:
             problems.append(f"{name} = {value} is below {bound}")
     return problems

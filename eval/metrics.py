@@ -104,6 +104,19 @@ def citation_validity(answer: Answer, document_text: Callable[[str], str | None]
     return 1.0
 
 
+def raw_citation_validity(raw_answer: str, shown: int) -> float | None:
+    """Share of the [n] markers the answerer wrote (before validation removed any) that name one of the
+    ``shown`` passages; None when the raw text has no markers.
+
+    ``citation_validity`` scores the answer the user sees, after invalid markers were dropped; this one
+    shows how often the model itself cites passages it was never given.
+    """
+    numbers = markers_in(raw_answer)
+    if not numbers:
+        return None
+    return sum(1 <= number <= shown for number in numbers) / len(numbers)
+
+
 def citation_precision(answer: Answer, sources: Sequence[str], answers: Sequence[str], evidence: Sequence[str]) -> float | None:
     """Share of cited passages that come from a gold source or hold the evidence or an answer (None: nothing cited)."""
     if not answer.citations:

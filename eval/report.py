@@ -17,7 +17,7 @@ from eval import metrics
 HIGHER_IS_BETTER = [
     "hit@1", "hit@3", "hit@5", "hit@10", "mrr", "answer_contains", "answer_f1", "answer_em",
     "refusal_accuracy", "refusal_precision", "refusal_recall",
-    "citation_validity", "citation_precision", "citation_recall", "judge_faithfulness", "judge_correctness",
+    "citation_validity", "raw_citation_validity", "citation_precision", "citation_recall", "judge_faithfulness", "judge_correctness",
 ]
 LOWER_IS_BETTER = ["latency_p50_s", "latency_p95_s", "retrieve_p50_s", "answer_p50_s"]
 PACKAGES = ["cited-qa", "chromadb", "sentence-transformers", "langchain-core", "xllamacpp", "torch"]
@@ -36,6 +36,8 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float]:
     result["mrr"] = _mean([r["rr"] for r in records])
     for name in ("answer_contains", "answer_f1", "answer_em", "citation_validity", "citation_precision", "citation_recall"):
         result[name] = _mean([r[name] for r in records])
+    # Mean over the answers whose raw text had markers (None otherwise); older records lack the field.
+    result["raw_citation_validity"] = _mean([r.get("raw_citation_validity") for r in records])
     for name in ("judge_faithfulness", "judge_correctness"):
         graded = [r[name] for r in records if r.get(name) is not None]
         if any(name in r for r in records):

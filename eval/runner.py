@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IngestError
+from assistant.errors import IngestError, InputError
 from assistant.service import Assistant
 from assistant.settings import load_settings
+from assistant.types import Answer
 from eval import metrics
 from eval.gold import GoldItem, check_sources, load_gold
 from eval.judge import Judge
@@ -32,8 +33,12 @@ def score_item(
     ranked: list[Any],
     document_text: Callable[[str], str | None],
     judge: Judge | None = None,
+    raw_answer: str | None = None,
 ) -> dict[str, Any]:
-    """Every metric for one question; retrieval metrics are None for unanswerable items."""
+    """Every metric for one question; retrieval metrics are None for unanswerable items.
+
+    ``raw_answer`` is the answerer's text before citation validation (None: not recorded).
+    """
     rank = metrics.first_relevant_rank(ranked, item.sources, item.answers) if item.answerable else None
     record: dict[str, Any] = {
         "id": item.id,
@@ -46,6 +51,9 @@ def score_item(
         "standalone_question": answer.standalone_question,
         "first_relevant_rank": rank,
         "citation_validity": metrics.citation_validity(answer, document_text),
+        "raw_citation_validity": (
+            metrics.raw_citation_validity(raw_answer, len(answer.passages)) if raw_answer is not None else None
+        ),
         "citation_precision": metrics.citation_precision(answer, item.sources, item.answers, item.evidence),
         "citation_recall": metrics.citation_recall(answer),
         "unsupported": answer.unsupported,
@@ -90,6 +98,19 @@ def build_judge(name: str, assistant: Assistant) -> Judge:
     return Judge(build_chat_model(assistant.settings.model_copy(update={"answerer": name})))
 
 
+def _ask(assistant: Assistant, question: str, history: list[dict[str, str]]) -> tuple[str, Answer]:
+    """The answerer's raw streamed text (before citation validation) and the final, validated Answer."""
+    pieces: list[str] = []
+    final: Answer | None = None
+    for piece in assistant.stream(question, history):
+        if isinstance(piece, Answer):
+            final = piece
+        else:
+            pieces.append(piece)
+    assert final is not None, "Assistant.stream ended without an Answer"
+    return "".join(pieces), final
+
+
 def run_eval(
     corpus: Path,
     gold: Path,
@@ -105,19 +126,32 @@ def run_eval(
     """Ingest ``corpus`` (reused when unchanged), ask every gold question; returns records and run info."""
     items = load_gold(gold)
     check_sources(items, corpus, gold.name)
-    items = items[:limit] if limit else items
+    if limit is not None:
+        if limit < 1:
+            raise InputError(f"limit {limit}: give a number of questions of at least 1 (or no limit)")
+        items = items[:limit]
     if assistant is None:
         assistant = Assistant(
             load_settings({"collection": collection or eval_collection_name(corpus), "answerer": answerer, "k": k})
+        )
+    corpus_files = {str(path.resolve()) for path in corpus.rglob("*") if path.is_file()}
+    foreign = [record.source for record in assistant.sources() if record.source not in corpus_files]
+    owned = assistant.settings.collection == eval_collection_name(corpus)
+    if foreign and not owned:
+        # Never delete from a collection the user named: it may hold their own documents.
+        name = assistant.settings.collection
+        raise InputError(
+            f"collection {name!r} holds {len(foreign)} source(s) that are not in the corpus {corpus} "
+            f"(e.g. {foreign[0]}); scores would mix in those documents and the harness will not delete them. "
+            "Omit --collection to use the harness's own collection for this corpus, or name an empty or new one."
         )
     report = assistant.ingest([corpus])
     failed = [result.reason for result in report.results if result.status == "failed"]
     if failed:
         raise IngestError(f"the corpus {corpus} did not ingest cleanly: {failed[0]}")
-    corpus_files = {str(path.resolve()) for path in corpus.rglob("*") if path.is_file()}
-    for record in assistant.sources():
-        if record.source not in corpus_files:
-            assistant.remove(record.source)
+    for source in foreign:
+        # Only reached for the harness's own collection: files since deleted from the corpus folder.
+        assistant.remove(source)
     assistant.answerer.warm_up()
     grader = build_judge(judge, assistant) if judge else None
     records = []
@@ -125,9 +159,9 @@ def run_eval(
         if progress:
             progress(done, len(items), item.id)
         history = [turn.model_dump() for turn in item.history]
-        answer = assistant.ask(item.question, history)
+        raw, answer = _ask(assistant, item.question, history)
         ranked = assistant.search(answer.standalone_question, RETRIEVAL_DEPTH)
-        records.append(score_item(item, answer, ranked, assistant.document_text, grader))
+        records.append(score_item(item, answer, ranked, assistant.document_text, grader, raw))
     if progress:
         progress(len(items), len(items), "")
     settings = assistant.settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})

@@ -22,22 +22,32 @@ def convert_squad(squad_file: Path, out: Path) -> tuple[int, int]:
         articles = data["data"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{squad_file}: not SQuAD-format JSON (expected a top-level 'data' list): {exc}") from None
-    corpus = out / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
     lines = []
     contexts = 0
-    for article in articles:
-        title = str(article.get("title", "article"))
+    for article_index, article in enumerate(articles):
+        title = str(article.get("title", "article")) if isinstance(article, dict) else "article"
+        where = f"{squad_file}: article {article_index} ({title!r})"
+        if not isinstance(article, dict):
+            raise InputError(f"{where}: expected an object with 'title' and 'paragraphs'; fix or remove the article")
         for index, paragraph in enumerate(article.get("paragraphs", [])):
             name = _file_name(title, index)
-            (corpus / name).write_text(paragraph["context"], encoding="utf-8")
+            context = _field(paragraph, "context", f"{where} paragraph {index}", "paragraph")
+            files[name] = str(context)
             contexts += 1
-            for qa in paragraph.get("qas", []):
-                answers = list(dict.fromkeys(a["text"].strip() for a in qa.get("answers", []) if a["text"].strip()))
+            for qa_index, qa in enumerate(paragraph.get("qas", [])):
+                here = f"{where} paragraph {index} question {qa_index}"
+                qa_id = _field(qa, "id", here, "question")
+                question = _field(qa, "question", f"{here} (id {qa_id!r})", "question")
+                texts = [
+                    str(_field(answer, "text", f"{here} (id {qa_id!r}) answer {n}", "answer")).strip()
+                    for n, answer in enumerate(qa.get("answers", []))
+                ]
+                answers = list(dict.fromkeys(text for text in texts if text))
                 impossible = bool(qa.get("is_impossible")) or not answers
                 lines.append({
-                    "id": str(qa["id"]),
-                    "question": qa["question"].strip(),
+                    "id": str(qa_id),
+                    "question": str(question).strip(),
                     "answers": [] if impossible else answers,
                     "answerable": not impossible,
                     "sources": [] if impossible else [name],
@@ -46,5 +56,21 @@ def convert_squad(squad_file: Path, out: Path) -> tuple[int, int]:
                 })
     if not lines:
         raise InputError(f"{squad_file}: holds no questions")
+    # Written only once the whole file has been read: a bad entry leaves no half-converted output.
+    corpus = out / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
     (out / "gold.jsonl").write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
     return contexts, len(lines)
+
+
+def _field(entry: Any, name: str, where: str, kind: str) -> Any:
+    """``entry[name]``, or an InputError saying where the field is missing and what to do."""
+    if not isinstance(entry, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(entry).__name__}; fix or remove this {kind}")
+    if name not in entry:
+        raise InputError(
+            f"{where}: missing field {name!r}; every SQuAD {kind} needs one. Add it, or remove the {kind} from the file"
+        )
+    return entry[name]

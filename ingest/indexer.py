@@ -83,7 +83,7 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]
     supported = [path for path in unique if is_supported(path)]
     for path in unique:
         if not is_supported(path):
-            problems.append(FileResult(str(path), "skipped", reason=f"unsupported file type {path.suffix or '(none)'!r}"))
+            problems.append(FileResult(str(path), "skipped", reason=f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; convert it to txt, md, html, pdf or docx"))
     return supported, problems
 
 
@@ -166,7 +166,7 @@ class Indexer:
         collection = self._settings.collection
         if self._catalog.source(collection, source) is None:
             known = [record.source for record in self._catalog.sources(collection)]
-            matches = [s for s in known if s.endswith("/" + str(path).lstrip("./")) or s == str(path)]
+            matches = [s for s in known if s.endswith("/" + str(path).removeprefix("./")) or s == str(path)]
             if len(matches) != 1:
                 hint = "several match; give the full path" if matches else "see `qa sources list`"
                 raise IngestError(f"{path}: not a source of collection {collection!r}; {hint}")

@@ -28,7 +28,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for name in list(os.environ):
         if name.startswith("QA_"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("QA_CONFIG", str(tmp_path / "no-qa.toml"))
+    empty = tmp_path / "empty-qa.toml"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("QA_CONFIG", str(empty))
 
 
 @pytest.fixture(scope="session")

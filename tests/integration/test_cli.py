@@ -59,7 +59,7 @@ def test_failed_files_make_ingest_exit_non_zero_with_the_reason(cli: CliRunner, 
     [
         (["ask", "   "], "Error: the question is empty"),
         (["ask", "hello", "--collection", "no spaces allowed"], "Error: setting 'collection'"),
-        (["ask", "hello", "--answerer", "nonsense"], "Error: unknown answerer 'nonsense'"),
+        (["ask", "hello", "--answerer", "nonsense"], "Error: setting 'answerer' (from the command line or caller): Input should be 'local'"),
         (["sources", "remove", "never-added.txt"], "Error: never-added.txt: not a source of collection 'docs'"),
     ],
 )

@@ -85,6 +85,8 @@ def test_search_list_and_delete_documents(server: str) -> None:
     deleted = httpx.delete(f"{server}/v1/documents", params={"source": listed[0]["source"]}).json()
     assert deleted["status"] == "removed"
     assert httpx.get(f"{server}/v1/documents").json()["documents"] == []
+    again = httpx.delete(f"{server}/v1/documents", params={"source": listed[0]["source"]})
+    assert again.status_code == 404 and "not a source of collection" in again.json()["detail"]
 
 
 def test_bad_requests_get_clear_errors(server: str) -> None:

@@ -146,3 +146,18 @@ def test_the_local_judge_tells_right_from_wrong(local_model: LocalChatModel) -> 
     references = ["neutrality", "neutral status for Ukraine"]
     assert judge.correctness("What does Russia demand?", right, references) == 1.0
     assert judge.correctness("What does Russia demand?", invented, references) == 0.0
+
+
+def test_a_local_model_that_writes_nothing_in_time_fails_clearly_and_recovers(local_model: LocalChatModel) -> None:
+    messages = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+    patient = local_model._settings
+    local_model._settings = patient.model_copy(update={"llm_timeout_s": 0.001})
+    try:
+        with pytest.raises(ModelError, match="QA_LLM_TIMEOUT_S"):
+            list(local_model.stream(messages, max_tokens=400))
+    finally:
+        local_model._settings = patient
+    started = time.monotonic()
+    # The abandoned generation stops at its next token instead of holding the model for 400 tokens.
+    assert local_model.complete([{"role": "user", "content": "Say OK."}], max_tokens=3).strip()
+    assert time.monotonic() - started < 15

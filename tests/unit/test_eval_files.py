@@ -70,6 +70,36 @@ def test_squad_v2_converts_to_gold_and_one_file_per_context(tmp_path: Path) -> N
     assert not items[1].answerable and items[1].answers == []
 
 
+def squad_file(tmp_path: Path, paragraph: dict) -> Path:
+    source = tmp_path / "squad.json"
+    source.write_text(json.dumps({"data": [
+        {"title": "Fine", "paragraphs": [{"context": "ok", "qas": [{"id": "f1", "question": "Ok?", "answers": []}]}]},
+        {"title": "Harbour Lights", "paragraphs": [{"context": "ok", "qas": []}, paragraph]},
+    ]}))
+    return source
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "message"),
+    [
+        ({"qas": []}, r"article 1 \('Harbour Lights'\) paragraph 1: missing field 'context'"),
+        ({"context": "c", "qas": [{"question": "Who?"}]}, r"article 1 \('Harbour Lights'\) paragraph 1 question 0: missing field 'id'"),
+        ({"context": "c", "qas": [{"id": "h2"}]}, r"paragraph 1 question 0 \(id 'h2'\): missing field 'question'"),
+        ({"context": "c", "qas": [{"id": "h3", "question": "Who?", "answers": [{"answer_start": 0}]}]},
+         r"question 0 \(id 'h3'\) answer 0: missing field 'text'"),
+        ("just text", r"paragraph 1: expected a JSON object, got str"),
+    ],
+)
+def test_squad_entries_missing_a_field_are_named_and_nothing_is_written(
+    tmp_path: Path, paragraph: object, message: str
+) -> None:
+    source = squad_file(tmp_path, paragraph)
+    with pytest.raises(InputError, match=message) as error:
+        convert_squad(source, tmp_path / "out")
+    assert str(error.value).startswith(str(source)) and ("Add it, or remove" in str(error.value) or "fix or remove" in str(error.value))
+    assert not (tmp_path / "out").exists()
+
+
 def test_compare_flags_drops_beyond_the_tolerance_and_slower_runs() -> None:
     old = {"metrics": {"hit@5": 0.95, "answer_f1": 0.5, "latency_p50_s": 1.0}}
     new = {"metrics": {"hit@5": 0.90, "answer_f1": 0.49, "latency_p50_s": 1.2}}
@@ -86,8 +116,17 @@ def test_fail_under_specs_are_parsed_and_checked() -> None:
         parse_floor("hit@5=high")
     assert failed_floors({"hit@5": 0.8, "latency_p50_s": 3.0}, [("hit@5", 0.9), ("latency_p50_s", 2.0)]) == [
         "hit@5 = 0.8 is below 0.9",
-        "latency_p50_s = 3.0 is above 2.0",
+        "latency_p50_s = 3.0 is above 2.0 (latencies are ceilings)",
     ]
+
+
+def test_a_gate_on_a_metric_the_report_lacks_fails_and_says_so() -> None:
+    problems = failed_floors({"hit@5": 1.0}, [("judge_faithfulness", 0.5), ("hit@5", 0.9)])
+    assert problems == [
+        "judge_faithfulness is absent from the report, so the gate judge_faithfulness=0.5 cannot be checked "
+        "(judge metrics need --judge local or --judge openai)"
+    ]
+    assert failed_floors({"hit@5": 1.0}, [("judge_faithfulness", 0.0)]) != []
 
 
 def test_tags_of_unanswerable_questions_show_no_retrieval_score() -> None:

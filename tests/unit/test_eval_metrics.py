@@ -66,6 +66,14 @@ def test_citation_validity_checks_markers_and_offsets() -> None:
     assert metrics.citation_validity(shifted, lambda source: DOC) == 0.0
 
 
+def test_raw_citation_validity_counts_every_marker_the_answerer_wrote() -> None:
+    assert metrics.raw_citation_validity("Neutrality [1]. Honey [2].", 2) == 1.0
+    assert metrics.raw_citation_validity("Neutrality [1, 3]. Honey [0].", 2) == 1 / 3
+    assert metrics.raw_citation_validity("Neutrality [7].", 2) == 0.0
+    assert metrics.raw_citation_validity("I don't know based on the documents.", 2) is None
+    assert metrics.raw_citation_validity("Anything [1].", 0) == 0.0
+
+
 def test_citation_precision_and_recall() -> None:
     both = answer("Neutrality [1]. Honey [2]. Unbacked claim.", [citation(1, "/c/news.txt", 0, 26), citation(2, "/c/bees.txt", 27, 43)])
     assert metrics.citation_precision(both, ["news.txt"], ["neutrality"], []) == 0.5

@@ -3,8 +3,6 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, ConfigError, load_settings
-from assistant.answerers import build_answerer
-from assistant.embedder import FakeEmbedder
 
 
 def test_later_sources_win_defaults_then_file_then_environment_then_overrides(tmp_path: Path) -> None:
@@ -15,8 +13,8 @@ def test_later_sources_win_defaults_then_file_then_environment_then_overrides(tm
     assert (settings.collection, settings.k, settings.chunk_size, settings.rrf_k) == ("from-flag", 9, 600, 60)
 
 
-def test_invalid_collection_name_says_what_is_allowed() -> None:
-    with pytest.raises(ConfigError, match=r"collection.*QA_COLLECTION.*invalid collection name 'a b'.*3-512"):
+def test_invalid_collection_name_says_what_is_allowed_and_where_it_came_from() -> None:
+    with pytest.raises(ConfigError, match=r"collection.*command line.*invalid collection name 'a b'.*3-512"):
         load_settings({"collection": "a b"}, environ={})
 
 
@@ -25,6 +23,19 @@ def test_unknown_setting_in_the_file_lists_valid_ones(tmp_path: Path) -> None:
     config.write_text("colection = 'x'\n")
     with pytest.raises(ConfigError, match="'colection'.*unknown setting; valid ones are: data_dir"):
         load_settings(config_file=config, environ={})
+
+
+def test_a_bad_value_in_the_file_names_the_file_not_an_unset_variable(tmp_path: Path) -> None:
+    config = tmp_path / "qa.toml"
+    config.write_text('k = "five"\n')
+    with pytest.raises(ConfigError, match=r"'k' \(in .*qa.toml\)") as caught:
+        load_settings(config_file=config, environ={})
+    assert "QA_K" not in str(caught.value)
+
+
+def test_a_missing_settings_file_named_by_qa_config_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="missing.toml: the settings file named by QA_CONFIG does not exist"):
+        load_settings(environ={"QA_CONFIG": str(tmp_path / "missing.toml")})
 
 
 def test_broken_toml_names_the_file(tmp_path: Path) -> None:
@@ -40,9 +51,8 @@ def test_bad_number_in_environment_names_the_variable() -> None:
 
 
 def test_unknown_answerer_lists_the_available_ones(tmp_path: Path) -> None:
-    settings = load_settings({"answerer": "gpt-9", "data_dir": tmp_path}, environ={})
-    with pytest.raises(ConfigError, match="unknown answerer .gpt-9.*choose one of: local, openai, extractive"):
-        build_answerer(settings, FakeEmbedder())
+    with pytest.raises(ConfigError, match="'answerer'.*QA_ANSWERER.*'local', 'openai' or 'extractive'"):
+        load_settings(environ={"QA_ANSWERER": "gpt-9"})
 
 
 def test_from_settings_reads_environment_under_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
