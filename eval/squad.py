@@ -32,6 +32,8 @@ def convert_squad(squad_file: Path, out: Path) -> tuple[int, int]:
             raise InputError(f"{where}: expected an object with 'title' and 'paragraphs'; fix or remove the article")
         for index, paragraph in enumerate(article.get("paragraphs", [])):
             name = _file_name(title, index)
+            if name in files:  # two articles share a title: keep both paragraphs apart
+                name = _file_name(f"{title} {article_index}", index)
             context = _field(paragraph, "context", f"{where} paragraph {index}", "paragraph")
             files[name] = str(context)
             contexts += 1

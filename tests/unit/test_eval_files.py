@@ -70,6 +70,17 @@ def test_squad_v2_converts_to_gold_and_one_file_per_context(tmp_path: Path) -> N
     assert not items[1].answerable and items[1].answers == []
 
 
+def test_articles_sharing_a_title_keep_separate_files(tmp_path: Path) -> None:
+    article = lambda text, qid: {"title": "Tides", "paragraphs": [  # noqa: E731
+        {"context": text, "qas": [{"id": qid, "question": "Which?", "answers": [{"text": text.split()[0], "answer_start": 0}]}]}]}
+    source = tmp_path / "squad.json"
+    source.write_text(json.dumps({"data": [article("Spring tides are high.", "q1"), article("Neap tides are low.", "q2")]}))
+    convert_squad(source, tmp_path / "out")
+    items = load_gold(tmp_path / "out" / "gold.jsonl")
+    texts = {(tmp_path / "out" / "corpus" / item.sources[0]).read_text() for item in items}
+    assert texts == {"Spring tides are high.", "Neap tides are low."}
+
+
 def squad_file(tmp_path: Path, paragraph: dict) -> Path:
     source = tmp_path / "squad.json"
     source.write_text(json.dumps({"data": [
