@@ -35,10 +35,13 @@ e2e: install
 	$(BIN)/python -m pytest -q -ra -m e2e tests/e2e
 
 XQUAD := ../shared/datasets/xquad-en/xquad.en.json
+SEED := ../shared/seed-corpus
 eval: install
 	for answerer in extractive local; do \
-	  $(BIN)/qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample-$$answerer --answerer $$answerer && \
-	  $(BIN)/qa eval --corpus ../shared/seed-corpus --gold eval/gold/seed.jsonl --out .eval-out/seed-$$answerer --answerer $$answerer || exit 1; \
+	  $(BIN)/qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample-$$answerer --answerer $$answerer || exit 1; \
+	  if [ -d $(SEED) ]; then \
+	    $(BIN)/qa eval --corpus $(SEED) --gold eval/gold/seed.jsonl --out .eval-out/seed-$$answerer --answerer $$answerer || exit 1; \
+	  else echo "seed corpus not found at $(SEED): seed set skipped"; fi; \
 	done
 	@if [ -f $(XQUAD) ]; then \
 	  $(BIN)/qa eval convert $(XQUAD) --out .eval-out/xquad-data && \

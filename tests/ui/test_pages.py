@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant import Assistant, Settings
+from ui.render import escape
 
 UI = Path(__file__).resolve().parents[2] / "ui"
 
@@ -39,7 +40,7 @@ def test_asking_shows_a_cited_answer_with_a_highlighted_source_card(data: Path) 
     answer = app.chat_message[1].markdown[0].value
     assert "neutrality" in answer and "**[" in answer
     card = app.expander[0]
-    assert card.label.startswith("[") and "ukraine_nato_news.txt" in card.label
+    assert card.label.startswith("[") and escape("ukraine_nato_news.txt") in card.label
     assert ":orange-background[" in card.markdown[0].value
 
 
@@ -81,17 +82,60 @@ def test_documents_page_lists_sources_and_removes_one(data: Path) -> None:
     assert "This collection is empty" in app.info[0].value
 
 
-def test_evaluation_page_renders_an_existing_report(data: Path) -> None:
+def write_report(data: Path, per_question: list[dict], **metrics: float) -> None:
     folder = data / "reports" / "sample-extractive"
     folder.mkdir(parents=True)
-    per_question = [{"id": "q1", "question": "What?", "gold_answers": ["x"], "answer": "x [1]", "answer_contains": 1.0,
-                     "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0, "retrieved": []}]
     report = {"gold": "sample.jsonl", "created": "2026-11-25", "settings": {"answerer": "extractive", "k": 5},
-              "metrics": {"n": 1, "hit@5": 1.0, "answer_contains": 1.0, "refusal_accuracy": 1.0, "citation_validity": 1.0},
+              "metrics": {"n": len(per_question), "hit@5": 1.0, "answer_contains": 1.0, "refusal_accuracy": 1.0,
+                          "citation_validity": 1.0, **metrics},
               "per_question": per_question}
     (folder / "report.json").write_text(json.dumps(report))
+
+
+def evaluation() -> AppTest:
     app = AppTest.from_file(str(UI / "pages" / "2_Evaluation.py"), default_timeout=60)
     app.run()
     assert not app.exception
+    return app
+
+
+def test_evaluation_page_renders_an_existing_report(data: Path) -> None:
+    write_report(data, [{"id": "q1", "question": "What?", "gold_answers": ["x"], "answer": "x [1]", "answer_contains": 1.0,
+                         "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0, "retrieved": []}])
+    app = evaluation()
     assert [metric.value for metric in app.metric][:2] == ["1.0", "1.0"]
-    assert any(expander.label == "q1: What?" for expander in app.expander)
+    assert any(expander.label == escape("q1: What?") for expander in app.expander)
+
+
+def test_evaluation_page_shows_judge_scores_and_n_a_for_unanswerable_questions(data: Path) -> None:
+    question = "Who [won](http://evil.example) <b>it</b>?"
+    write_report(data, [{"id": "q9", "question": question, "gold_answers": [], "answer": "I don't know.",
+                         "answer_contains": 1.0, "hit@5": None, "citation_validity": 1.0, "citation_precision": None,
+                         "judge_faithfulness": None, "judge_correctness": None, "retrieved": []}],
+                 judge_faithfulness=0.75, judge_correctness=0.5)
+    app = evaluation()
+    headline = {metric.label: metric.value for metric in app.metric}
+    assert headline["judge_faithfulness"] == "0.75" and headline["judge_correctness"] == "0.5"
+    card = next(expander for expander in app.expander if expander.label.startswith("q9"))
+    assert card.label == escape(f"q9: {question}")
+    caption = card.caption[0].value
+    assert "hit@5 n/a" in caption and "None" not in caption
+
+
+def test_one_oversized_upload_is_reported_and_the_others_are_still_ingested(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QA_MAX_UPLOAD_MB", "1")
+    app = AppTest.from_file(str(UI / "pages" / "1_Documents.py"), default_timeout=120)
+    app.run()
+    app.file_uploader[0].set_value([
+        ("huge scan.txt", b"word " * 300_000, "text/plain"),
+        ("lighthouse.txt", b"The lighthouse lamp was automated in 1989.", "text/plain"),
+    ]).run()
+    next(button for button in app.button if button.label == "Ingest").click().run()
+    assert not app.exception and not app.error
+    warning = app.warning[0].value
+    assert escape("huge scan.txt") in warning and escape("1.4 MB") in warning and escape("1 MB limit") in warning
+    assert escape("QA_MAX_UPLOAD_MB") in warning
+    assert "1 added" in app.success[0].value
+    assert "lighthouse.txt" in [text.value for text in app.text]
