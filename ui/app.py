@@ -74,7 +74,7 @@ if question:
             answer = final["answer"]
             show_answer(answer)
         except AssistantError as exc:
-            st.error(str(exc))
+            st.error(escape(str(exc)))
         else:
             messages.append({"role": "user", "content": question})
             messages.append({"role": "assistant", "content": answer.answer, "answer": answer.model_dump()})
@@ -82,10 +82,10 @@ if question:
 # Drawn last, so they reflect the question just answered.
 with st.sidebar:
     st.divider()
-    if st.button("New chat", disabled=not messages, use_container_width=True):
+    if st.button("New chat", disabled=not messages, width="stretch"):
         st.session_state.messages = []
         st.rerun()
     st.download_button(
         "Export conversation", conversation_markdown(messages), file_name="conversation.md", mime="text/markdown",
-        disabled=not messages, use_container_width=True,
+        disabled=not messages, width="stretch",
     )

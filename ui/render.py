@@ -30,8 +30,8 @@ def highlighted(citation: Citation) -> str:
 
 
 def card_title(citation: Citation, score: float | None) -> str:
-    """'[1] file.pdf · page 2 · chars 10-200 · score 0.031'."""
-    parts = [f"[{citation.n}] {Path(citation.source).name}"]
+    """'[1] file.pdf · page 2 · chars 10-200 · score 0.031', the file name escaped (it is a label)."""
+    parts = [f"[{citation.n}] {escape(Path(citation.source).name)}"]
     if citation.page:
         parts.append(f"page {citation.page}")
     parts.append(f"chars {citation.start}-{citation.end}")
@@ -40,14 +40,51 @@ def card_title(citation: Citation, score: float | None) -> str:
     return " · ".join(parts)
 
 
+# One citation marker or several in a row: '[1]', '[1, 2]', '[1][3]'.
+_MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\](?:\s*\[\d+(?:\s*,\s*\d+)*\])*")
+
+
+def _escaped(text: str) -> str:
+    """Like ``escape`` but keeps a single leading/trailing space, so pieces can be joined."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
+
+
+def _inline(text: str) -> str:
+    """Answer text as escaped markdown with its [n] markers in bold; whitespace runs become one space."""
+    pieces = []
+    position = 0
+    for match in _MARKERS.finditer(text):
+        before = _escaped(text[position : match.start()])
+        markers = "".join("[" + ", ".join(re.findall(r"\d+", group)) + "]" for group in match.group().split("]")[:-1])
+        # '**' opens only after a space or punctuation and closes only before one.
+        space_before = " " if before and not before.endswith(" ") else ""
+        space_after = " " if text[match.end() : match.end() + 1].isalnum() else ""
+        pieces.append(f"{before}{space_before}**{markers}**{space_after}")
+        position = match.end()
+    pieces.append(_escaped(text[position:]))
+    return "".join(pieces)
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The answer text, escaped, with unsupported sentences struck through is too strong: they get a mark."""
-    text = escape(answer.answer)
+    """The answer text, escaped, markers in bold; each unsupported sentence on a red background with a ⚠."""
+    text = answer.answer
+    spans: list[tuple[int, int]] = []
+    position = 0
     for sentence in answer.unsupported:
-        marked = escape(sentence)
-        if marked and marked in text:
-            text = text.replace(marked, f":red-background[{marked}] ⚠", 1)
-    return re.sub(r"\\\[(\d+(?:\\?, ?\d+)*)\\\]", lambda m: "**[" + m.group(1).replace("\\", "") + "]**", text)
+        sentence = sentence.strip()
+        start = text.find(sentence, position) if sentence else -1
+        if start < 0:
+            continue
+        spans.append((start, start + len(sentence)))
+        position = start + len(sentence)
+    pieces = []
+    position = 0
+    for start, end in spans:
+        pieces.append(_inline(text[position:start]))
+        pieces.append(f":red-background[{_inline(text[start:end]).strip()}] ⚠")
+        position = end
+    pieces.append(_inline(text[position:]))
+    return "".join(pieces).strip()
 
 
 def conversation_markdown(messages: list[dict]) -> str:

@@ -11,12 +11,13 @@ from assistant import AssistantError
 from assistant.uploads import save_upload
 from ingest.indexer import Progress
 from ingest.loaders import LOADERS
+from ui.render import escape
 from ui.state import get_assistant, sidebar_settings
 
 st.set_page_config(page_title="Documents", page_icon="📚", layout="wide")
 settings = sidebar_settings()
 st.title("Documents")
-st.caption(f"Collection **{settings.collection}** · upload limit {settings.max_upload_mb} MB per file")
+st.caption(f"Collection **{escape(settings.collection)}** · upload limit {settings.max_upload_mb} MB per file")
 
 files = st.file_uploader(
     "Add documents", type=[suffix.lstrip(".") for suffix in LOADERS], accept_multiple_files=True
@@ -24,31 +25,38 @@ files = st.file_uploader(
 if files and st.button("Ingest", type="primary"):
     try:
         assistant = get_assistant(settings)
-        saved = [save_upload(settings, file.name, file.getvalue()) for file in files]
-        bar = st.progress(0.0, text="Starting...")
+        saved = []
+        for file in files:
+            try:
+                saved.append(save_upload(settings, file.name, file.getvalue()))
+            except AssistantError as exc:
+                # One bad file (too large, say) is reported; the rest of the batch is still ingested.
+                st.warning(f"Not added: {escape(str(exc))}", icon="⚠️")
+        if saved:
+            bar = st.progress(0.0, text="Starting...")
 
-        def show(event: Progress) -> None:
-            if event.stage == "files" and event.total:
-                bar.progress(event.done / event.total, text=f"{event.done}/{event.total} files {event.name}")
+            def show(event: Progress) -> None:
+                if event.stage == "files" and event.total:
+                    bar.progress(event.done / event.total, text=f"{event.done}/{event.total} files {escape(event.name)}")
 
-        report = assistant.ingest(saved, progress=show)
-        bar.progress(1.0, text=report.summary())
-        rows = [{"file": Path(r.source).name, "result": r.status, "chunks": r.chunks, "reason": r.reason}
-                for r in report.results]
-        st.dataframe(rows, hide_index=True, use_container_width=True)
-        if report.ok:
-            st.success(report.summary())
-        else:
-            st.warning(report.summary())
+            report = assistant.ingest(saved, progress=show)
+            bar.progress(1.0, text=report.summary())
+            rows = [{"file": Path(r.source).name, "result": r.status, "chunks": r.chunks, "reason": r.reason}
+                    for r in report.results]
+            st.dataframe(rows, hide_index=True, width="stretch")
+            if report.ok:
+                st.success(report.summary())
+            else:
+                st.warning(report.summary())
     except AssistantError as exc:
-        st.error(str(exc))
+        st.error(escape(str(exc)))
 
 st.subheader("Sources")
 try:
     assistant = get_assistant(settings)
     records = assistant.sources()
 except AssistantError as exc:
-    st.error(str(exc))
+    st.error(escape(str(exc)))
     st.stop()
 if not records:
     st.info("This collection is empty. Upload documents above, or run `qa ingest PATH`.")
@@ -62,4 +70,4 @@ for record in records:
             assistant.remove(record.source)
             st.rerun()
         except AssistantError as exc:
-            st.error(str(exc))
+            st.error(escape(str(exc)))

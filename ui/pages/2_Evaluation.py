@@ -9,6 +9,7 @@ import streamlit as st
 
 from assistant import AssistantError
 from assistant.answerers import ANSWERERS
+from ui.render import escape
 from ui.state import sidebar_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,10 +20,11 @@ reports_dir = settings.data_dir / "reports"
 
 
 def find_reports() -> dict[str, Path]:
+    """Reports of this data directory by name, then those of `make eval` as '.eval-out/NAME' (names may repeat)."""
     found = {}
-    for base in (reports_dir, ROOT / ".eval-out"):
+    for base, prefix in ((reports_dir, ""), (ROOT / ".eval-out", ".eval-out/")):
         for path in sorted(base.glob("**/report.json")) if base.is_dir() else []:
-            found[str(path.parent.relative_to(base))] = path
+            found[prefix + str(path.parent.relative_to(base))] = path
     return found
 
 
@@ -40,12 +42,12 @@ with st.expander("Run the harness", expanded=not find_reports()):
         try:
             records, info = run_eval(
                 corpus, gold, answerer=answerer, k=settings.k,
-                progress=lambda done, total, name: bar.progress(done / max(total, 1), text=f"{done}/{total} {name}"),
+                progress=lambda done, total, name: bar.progress(done / max(total, 1), text=f"{done}/{total} {escape(name)}"),
             )
             write_report(records, info, reports_dir / f"{gold.stem}-{answerer}")
-            st.success(f"Report written to {reports_dir / f'{gold.stem}-{answerer}'}")
+            st.success(f"Report written to {escape(str(reports_dir / f'{gold.stem}-{answerer}'))}")
         except AssistantError as exc:
-            st.error(str(exc))
+            st.error(escape(str(exc)))
 
 reports = find_reports()
 if not reports:
@@ -59,24 +61,35 @@ def load(name: str) -> dict:
 
 chosen = st.selectbox("Report", list(reports))
 report = load(chosen)
-st.caption(f"{Path(report['gold']).name} · answerer {report['settings']['answerer']} · {report['created']}")
+st.caption(" · ".join(escape(str(part)) for part in (
+    Path(report["gold"]).name, f"answerer {report['settings']['answerer']}", report["created"],
+)))
 metrics = report["metrics"]
-columns = st.columns(4)
-for column, name in zip(columns, ["hit@5", "answer_contains", "refusal_accuracy", "citation_validity"]):
+headline = ["hit@5", "answer_contains", "refusal_accuracy", "citation_validity"]
+headline += [name for name in ("judge_faithfulness", "judge_correctness") if name in metrics]
+for column, name in zip(st.columns(len(headline)), headline):
     column.metric(name, metrics.get(name))
 st.dataframe([{"metric": k, "value": v} for k, v in metrics.items()], hide_index=True)
 plots = sorted(reports[chosen].parent.glob("*.png"))
 for column, plot in zip(st.columns(max(1, len(plots))), plots):
-    column.image(str(plot), caption=plot.stem)
+    column.image(str(plot), caption=escape(plot.stem))
 
 st.subheader("Worst questions")
 from eval.report import badness  # noqa: E402 - only needed once a report exists
 
+
+def shown(value: object) -> str:
+    """A per-question score; None (e.g. hit@5 of an unanswerable question, which has no target) is 'n/a'."""
+    return "n/a" if value is None else str(value)
+
+
 for record in sorted(report["per_question"], key=badness)[:10]:
-    with st.expander(f"{record['id']}: {record['question']}"):
+    with st.expander(escape(f"{record['id']}: {record['question']}")):
         st.text(f"Gold: {record['gold_answers'] or '(unanswerable)'}\nAnswer: {record['answer']}")
-        st.caption(f"contains answer {record['answer_contains']} · hit@5 {record['hit@5']} · "
-                   f"citation precision {record['citation_precision']}")
+        scores = [f"contains answer {shown(record['answer_contains'])}", f"hit@5 {shown(record['hit@5'])}",
+                  f"citation precision {shown(record.get('citation_precision'))}"]
+        scores += [f"{name} {shown(record[name])}" for name in ("judge_faithfulness", "judge_correctness") if name in record]
+        st.caption(" · ".join(scores))
         for passage in record["retrieved"]:
             st.text(f"{passage['source']} [{passage['start']}-{passage['end']}]: {' '.join(passage['text'].split())[:200]}")
 

@@ -1,0 +1,71 @@
+"""The UI shares one loaded answerer between settings that only differ in collection, k or retrieval."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import assistant.service
+import ui.state
+from assistant import Settings
+from assistant.answerers.extractive import ExtractiveAnswerer
+
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Settings]]:
+    """Every answerer the app builds, whichever module builds it."""
+    calls: list[Settings] = []
+
+    def build(settings: Settings, embedder: object) -> ExtractiveAnswerer:
+        calls.append(settings)
+        return ExtractiveAnswerer(embedder, settings.min_relevance, settings.min_term_coverage)
+
+    monkeypatch.setattr(assistant.service, "build_answerer", build)
+    monkeypatch.setattr(ui.state, "build_answerer", build, raising=False)
+    caches = [getattr(ui.state, name) for name in ("_assistant", "_answerer") if hasattr(ui.state, name)]
+    for cache in caches:
+        cache.clear()
+    yield calls
+    for cache in caches:
+        cache.clear()
+
+
+def test_changing_collection_or_k_reuses_the_loaded_answerer(built: list[Settings], tmp_path: Path) -> None:
+    base = Settings(data_dir=tmp_path, collection="first", answerer="extractive", embedder="fake", k=5)
+    first = ui.state.get_assistant(base)
+    second = ui.state.get_assistant(base.model_copy(update={"collection": "second", "k": 9, "candidates": 40}))
+    assert second.settings.collection == "second" and second.settings.k == 9
+    assert first.answerer is second.answerer
+    assert len(built) == 1
+
+
+def test_changing_an_answerer_setting_builds_a_new_answerer(built: list[Settings], tmp_path: Path) -> None:
+    base = Settings(data_dir=tmp_path, collection="first", answerer="extractive", embedder="fake")
+    first = ui.state.get_assistant(base)
+    stricter = ui.state.get_assistant(base.model_copy(update={"min_relevance": 0.6}))
+    assert first.answerer is not stricter.answerer
+    assert [settings.min_relevance for settings in built] == [0.35, 0.6]
+
+
+def sidebar() -> AppTest:
+    def script() -> None:
+        from ui.state import sidebar_settings
+
+        sidebar_settings()
+
+    app = AppTest.from_function(script, default_timeout=30)
+    app.run()
+    return app
+
+
+@pytest.mark.parametrize(("configured", "top"), [("5", 10), ("20", 20), ("50", 50)])
+def test_the_k_slider_allows_the_configured_k(
+    configured: str, top: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("QA_K", configured)
+    app = sidebar()
+    assert not app.exception
+    slider = app.sidebar.slider[0]
+    assert (slider.max, slider.value) == (top, int(configured))

@@ -1,0 +1,61 @@
+"""Upload names: the extension survives, different uploads never overwrite each other, re-uploads map back."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Settings
+from assistant.errors import InputError
+from assistant.uploads import safe_filename, save_upload
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", collection="uploads-test", answerer="extractive", max_upload_mb=1)
+
+
+@pytest.mark.parametrize("name", ["x" * 300 + ".md", "a" * 119 + ".docx", "../" + "é" * 200 + ".pdf"])
+def test_a_long_name_keeps_its_extension_and_stays_short(name: str) -> None:
+    clean = safe_filename(name)
+    assert clean.endswith(Path(name).suffix)
+    assert len(clean) <= 120
+
+
+def test_safe_names_still_hold_no_directories_or_odd_characters() -> None:
+    assert safe_filename("../../notes.md") == "notes.md"
+    assert safe_filename("C:\\Users\\me\\a b.pdf") == "a_b.pdf"
+    assert safe_filename("Report (final).PDF") == "Report_final.PDF"
+    assert safe_filename("...md") == "upload.md"
+
+
+def test_names_that_sanitize_alike_do_not_overwrite_each_other(settings: Settings) -> None:
+    first = save_upload(settings, "a_b.pdf", b"first document")
+    second = save_upload(settings, "a b.pdf", b"second document")
+    assert first.name == "a_b.pdf"
+    assert second != first and second.suffix == ".pdf" and second.parent == first.parent
+    assert first.read_bytes() == b"first document" and second.read_bytes() == b"second document"
+    # Each name keeps mapping to its own file, for re-uploads and new versions alike.
+    assert save_upload(settings, "a b.pdf", b"second document") == second
+    assert save_upload(settings, "a b.pdf", b"second, edited") == second
+    assert save_upload(settings, "a_b.pdf", b"first, edited") == first
+    assert first.read_bytes() == b"first, edited" and second.read_bytes() == b"second, edited"
+
+
+def test_re_uploading_a_file_maps_to_the_same_file(settings: Settings) -> None:
+    path = save_upload(settings, "notes.md", b"v1")
+    assert save_upload(settings, "notes.md", b"v1") == path
+    assert save_upload(settings, "notes.md", b"v2") == path  # a new version replaces the old one
+    assert path.read_bytes() == b"v2"
+    assert [p.name for p in path.parent.iterdir() if not p.name.startswith(".")] == ["notes.md"]
+
+
+def test_identical_bytes_under_a_look_alike_name_share_the_file(settings: Settings) -> None:
+    path = save_upload(settings, "a_b.txt", b"same")
+    assert save_upload(settings, "a b.txt", b"same") == path
+
+
+def test_an_oversized_upload_is_refused_with_its_size_and_the_limit(settings: Settings) -> None:
+    with pytest.raises(InputError) as error:
+        save_upload(settings, "big report.pdf", b"x" * (3 * 1024 * 1024 // 2))
+    assert "big report.pdf is 1.5 MB" in str(error.value) and "1 MB limit" in str(error.value)
+    assert "QA_MAX_UPLOAD_MB" in str(error.value)
