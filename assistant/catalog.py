@@ -127,10 +127,6 @@ class Catalog:
         )
         return [SourceRecord(*row) for row in rows]  # type: ignore[arg-type]
 
-    def collections(self) -> list[str]:
-        """Names of collections that hold at least one document."""
-        return [str(row[0]) for row in self._query("SELECT DISTINCT collection FROM documents ORDER BY 1")]
-
     def chunk_ids(self, collection: str, source: str) -> list[str]:
         """Ids of the chunks currently recorded for a file."""
         rows = self._query("SELECT chunk_id FROM chunks WHERE collection=? AND source=?", (collection, source))

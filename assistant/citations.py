@@ -132,4 +132,4 @@ def _best_sentence(terms: set[str], passage: Passage) -> Highlight | None:
         share = len(terms & content_terms(sentence)) / len(terms) if terms else 0.0
         if share > best_share:
             best, best_share = Highlight(start=start, end=end, text=sentence), share
-    return best if best_share >= 0.5 else None
+    return best if best_share >= MIN_SUPPORT else None

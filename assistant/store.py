@@ -71,8 +71,6 @@ class VectorStore:
 
     def __init__(self, client: Any, name: str, embedder: Embedder) -> None:
         self._client = client
-        self._name = name
-        self._embedder = embedder
         try:
             self._collection = client.get_or_create_collection(
                 name,

@@ -63,7 +63,7 @@ def chunk_document(document: LoadedDocument, size: int = 800, overlap: int = 150
     while first < len(units):
         last = first
         while last + 1 < len(units):
-            start, end, _ = units[first][0], units[last + 1][1], units[last + 1][2]
+            start, end = units[first][0], units[last + 1][1]
             if end - start > size or document.page_at(units[last + 1][0]) != document.page_at(start):
                 break
             if units[last + 1][2] and units[last][1] - units[first][0] >= size // 2 and last > first:

@@ -123,7 +123,7 @@ class Indexer:
         if previous is not None and previous.sha256 == digest:
             return FileResult(source, "unchanged", previous.chunk_count)
         try:
-            document = load_document(path)
+            document = load_document(path, data)
             chunks = chunk_document(document, self._settings.chunk_size, self._settings.chunk_overlap)
             vectors = self._embed([chunk.text for chunk in chunks], path.name, progress)
             old_ids = set(self._store.ids_for_source(source))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,9 +47,9 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
-def load_text(path: Path) -> LoadedDocument:
+def load_text(path: Path, data: bytes) -> LoadedDocument:
     """Plain text and Markdown are indexed exactly as stored, so offsets slice the file itself."""
-    return LoadedDocument(str(path), decode_text(path.read_bytes(), path.name))
+    return LoadedDocument(str(path), decode_text(data, path.name))
 
 
 _BLOCK_TAGS = (
@@ -58,11 +59,11 @@ _BLOCK_TAGS = (
 _HIDDEN_TAGS = ["script", "style", "noscript", "template", "nav", "svg", "head", "iframe", "button", "form"]
 
 
-def load_html(path: Path) -> LoadedDocument:
+def load_html(path: Path, data: bytes) -> LoadedDocument:
     """Visible text of an HTML page: no scripts, styles or navigation, one block per paragraph."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_text(path.read_bytes(), path.name), "html.parser")
+    soup = BeautifulSoup(decode_text(data, path.name), "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup(_HIDDEN_TAGS):
         tag.decompose()
@@ -77,13 +78,13 @@ def load_html(path: Path) -> LoadedDocument:
     return LoadedDocument(str(path), text)
 
 
-def load_pdf(path: Path) -> LoadedDocument:
+def load_pdf(path: Path, data: bytes) -> LoadedDocument:
     """Text of each PDF page, pages separated by a blank line; page numbers are kept."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise IngestError(f"{path.name}: the PDF is encrypted; save an unprotected copy and ingest that")
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
@@ -104,7 +105,7 @@ def load_pdf(path: Path) -> LoadedDocument:
     return LoadedDocument(str(path), text, tuple(starts))
 
 
-def load_docx(path: Path) -> LoadedDocument:
+def load_docx(path: Path, data: bytes) -> LoadedDocument:
     """Paragraphs and table cells of a Word document, one block each."""
     import zipfile
 
@@ -112,7 +113,7 @@ def load_docx(path: Path) -> LoadedDocument:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = Document(str(path))
+        document = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise IngestError(f"{path.name}: not a readable .docx file ({exc}); re-save it from Word or LibreOffice") from exc
     blocks = [paragraph.text.strip() for paragraph in document.paragraphs]
@@ -122,7 +123,9 @@ def load_docx(path: Path) -> LoadedDocument:
     return LoadedDocument(str(path), "\n\n".join(block for block in blocks if block))
 
 
-LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
+# Each loader gets the bytes already read (and hashed) by the indexer, so the stored text and the
+# recorded SHA-256 always describe the same version of the file.
+LOADERS: dict[str, Callable[[Path, bytes], LoadedDocument]] = {
     ".txt": load_text,
     ".text": load_text,
     ".md": load_text,
@@ -139,15 +142,15 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
 
 
-def load_document(path: Path) -> LoadedDocument:
-    """Load one file with the loader for its suffix; raise IngestError with a user-facing reason."""
+def load_document(path: Path, data: bytes | None = None) -> LoadedDocument:
+    """Load one file (or its ``data``, already read) with the loader for its suffix; IngestError otherwise."""
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise IngestError(
             f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(sorted(LOADERS))}"
         )
     try:
-        document = loader(path)
+        document = loader(path, path.read_bytes() if data is None else data)
     except OSError as exc:
         raise IngestError(f"{path}: cannot be read ({exc.strerror or exc}); check the path and permissions") from exc
     if not document.text.strip():

@@ -19,10 +19,6 @@ class Answerer(ABC):
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
         """Yield the answer text piece by piece; yield exactly ``REFUSAL`` when the passages don't answer."""
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> str:
-        """The whole answer text at once."""
-        return "".join(self.stream(question, passages))
-
     def warm_up(self) -> None:
         """Load whatever the answerer needs before the first question (nothing by default)."""
 
