@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from assistant.errors import ConfigError, ModelError
@@ -14,6 +16,8 @@ from assistant.text import content_terms
 
 # Not a random number: the dimensionality of the default all-MiniLM-L6-v2 model.
 MINILM_DIMENSION = 384
+RECENT_TEXTS = 4096
+_RECENT_LOCK = threading.Lock()
 
 
 class Embedder(ABC):
@@ -28,6 +32,22 @@ class Embedder(ABC):
     def embed(self, text: str) -> list[float]:
         """Embed one text."""
         return self.embed_batch([text])[0]
+
+    def embed_recent(self, texts: Sequence[str]) -> list[list[float]]:
+        """Like embed_batch, but remembers the last few thousand texts: the sentences of passages that
+        come back question after question are embedded once (answer scoring is on the first-token path)."""
+        with _RECENT_LOCK:
+            recent: OrderedDict[str, list[float]] = self.__dict__.setdefault("_recent", OrderedDict())
+            missing = list(dict.fromkeys(text for text in texts if text not in recent))
+            if missing:
+                recent.update(zip(missing, self.embed_batch(missing)))
+            vectors = []
+            for text in texts:
+                recent.move_to_end(text)
+                vectors.append(recent[text])
+            while len(recent) > RECENT_TEXTS:
+                recent.popitem(last=False)
+        return vectors
 
 
 class SentenceTransformerEmbedder(Embedder):

@@ -48,10 +48,10 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
     spans = [item for item in spans if MIN_SENTENCE_CHARS <= len(item[4]) <= MAX_SENTENCE_CHARS]
     if not spans or not question_terms:
         return []
-    vectors = embedder.embed_batch([question] + [item[4] for item in spans])
-    query = vectors[0]
+    query = embedder.embed(question)
+    vectors = embedder.embed_recent([item[4] for item in spans])
     scored = []
-    for (number, position, start, end, text), vector in zip(spans, vectors[1:]):
+    for (number, position, start, end, text), vector in zip(spans, vectors):
         similarity = sum(a * b for a, b in zip(query, vector))
         shared = overlap(question_terms, content_terms(text))
         lead = LEAD_WEIGHT * overlap(question_terms, content_terms(" ".join(text.split()[:LEAD_WORDS])))

@@ -13,9 +13,9 @@ from assistant.prompts import load_prompt
 from assistant.settings import Settings
 from assistant.types import Passage
 
-# The model sees the best sentences overall, within a budget, grouped under their passage number:
-# at ~35-75 prompt tokens/s on two cores, ~700 characters (~180 tokens) keep the first token within ~5 s.
-EXCERPT_BUDGET_CHARS = 700
+# The model sees the best sentences overall, within a budget (settings.llm_excerpt_chars), grouped
+# under their passage number: at 20-75 prompt tokens/s on two cores every 100 characters (~25 tokens)
+# cost 0.3-1.2 s before the first token.
 # Sentences this far below the best one are left out even when the budget has room.
 EXCERPT_MARGIN = 0.25
 HISTORY_TURNS = 4
@@ -23,14 +23,14 @@ MAX_TURN_CHARS = 300
 _MARKER_LIKE = re.compile(r"\[(\d+)\]")
 
 
-def excerpts(scored: Sequence[ScoredSentence], passage_count: int) -> list[str]:
+def excerpts(scored: Sequence[ScoredSentence], passage_count: int, budget: int) -> list[str]:
     """Prompt lines '[n] best sentences of passage n', numbered as the passages were shown."""
     best = max((sentence.score for sentence in scored), default=0.0)
     kept: dict[int, list[ScoredSentence]] = {}
     used = 0
     for sentence in sorted(scored, key=lambda s: -s.score):
         text = " ".join(sentence.text.split())
-        if sentence.score < best - EXCERPT_MARGIN or used + len(text) > EXCERPT_BUDGET_CHARS:
+        if sentence.score < best - EXCERPT_MARGIN or used + len(text) > budget:
             continue
         kept.setdefault(sentence.passage_number, []).append(sentence)
         used += len(text) + 1
@@ -65,7 +65,7 @@ class GenerativeAnswerer(Answerer):
         if not is_answerable(question, passages, scored, settings.min_relevance, settings.min_term_coverage, lenient=True):
             yield REFUSAL
             return
-        lines = excerpts(scored, len(passages))
+        lines = excerpts(scored, len(passages), settings.llm_excerpt_chars)
         messages = load_prompt("answer").render(refusal=REFUSAL, passages="\n".join(lines), question=question)
         yield from self._model.stream(messages, max_tokens=self._settings.llm_max_tokens)
 

@@ -38,3 +38,23 @@ def test_a_short_title_line_is_its_own_sentence_but_wrapped_lines_are_joined() -
         "The administration has\ntaken a cautious stance.",
         "Officials said\nUkraine is not ready.",
     ]
+
+
+def test_recent_embeddings_are_reused_and_match_fresh_ones() -> None:
+    from assistant.embedder import FakeEmbedder
+
+    class Counting(FakeEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[str] = []
+
+        def embed_batch(self, texts):  # type: ignore[no-untyped-def]
+            self.seen += list(texts)
+            return super().embed_batch(texts)
+
+    embedder = Counting()
+    first = embedder.embed_recent(["bees make honey", "rye needs a starter"])
+    again = embedder.embed_recent(["rye needs a starter", "go has simple syntax", "bees make honey"])
+    assert embedder.seen == ["bees make honey", "rye needs a starter", "go has simple syntax"]
+    assert again[0] == first[1] and again[2] == first[0]
+    assert again[1] == FakeEmbedder().embed("go has simple syntax")
