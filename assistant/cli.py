@@ -264,7 +264,7 @@ def remove_source(ctx: click.Context, path: str, collection: str | None) -> None
 def ui(port: int, host: str, collection: str | None) -> None:
     """Start the Streamlit app in the browser."""
     settings = load_settings({"collection": collection})  # bad settings fail here, with one line
-    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    app = Path(__file__).resolve().parent.parent / "ui" / "Chat.py"
     env = dict(os.environ)
     if collection:
         env["QA_COLLECTION"] = collection

@@ -22,7 +22,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed_corpus: Path) -> 
 
 
 def chat() -> AppTest:
-    app = AppTest.from_file(str(UI / "app.py"), default_timeout=120)
+    app = AppTest.from_file(str(UI / "Chat.py"), default_timeout=120)
     app.run()
     return app
 
