@@ -79,7 +79,7 @@ def test_bad_files_are_reported_and_the_rest_of_the_batch_still_lands(
     outcome = {Path(r.source).name: (r.status, r.reason) for r in report.results}
     assert outcome["good.pdf"][0] == "added"
     assert outcome["bees.md"][0] == "unchanged"
-    assert outcome["photo.jpg"] == ("skipped", "unsupported file type '.jpg'")
+    assert outcome["photo.jpg"] == ("skipped", "photo.jpg: unsupported file type '.jpg'; convert it to txt, md, html, pdf or docx")
     assert "empty.txt: the file is empty" in outcome["empty.txt"][1]
     assert "blob.txt: looks like binary data" in outcome["blob.txt"][1]
     assert "broken.pdf: not a readable PDF" in outcome["broken.pdf"][1]
