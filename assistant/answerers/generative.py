@@ -26,9 +26,19 @@ _MARKER_LIKE = re.compile(r"\[(\d+)\]")
 def excerpts(scored: Sequence[ScoredSentence], passage_count: int, budget: int) -> list[str]:
     """Prompt lines '[n] best sentences of passage n', numbered as the passages were shown."""
     best = max((sentence.score for sentence in scored), default=0.0)
+    ranked = sorted(scored, key=lambda s: -s.score)
+    if ranked:
+        # The sentence after the best one often finishes its thought ("... also demands X"): it goes next.
+        top = ranked[0]
+        follower = next(
+            (s for s in ranked if s.passage_number == top.passage_number and s.position == top.position + 1), None
+        )
+        if follower is not None:
+            ranked.remove(follower)
+            ranked.insert(1, follower)
     kept: dict[int, list[ScoredSentence]] = {}
     used = 0
-    for sentence in sorted(scored, key=lambda s: -s.score):
+    for sentence in ranked:
         text = " ".join(sentence.text.split())
         if sentence.score < best - EXCERPT_MARGIN or used + len(text) > budget:
             continue
