@@ -84,7 +84,11 @@ def test_question_gets_a_cited_answer_with_a_highlighted_source(page: object, ap
     highlight.wait_for(state="visible")
     assert "demilitarization" in highlight.inner_text()
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "chat-answer.png"), full_page=True)  # type: ignore[attr-defined]
+    # Streamlit scrolls inside its own container: a tall window with the question at the top shows the
+    # question, the cited answer and the opened cards in one picture.
+    page.set_viewport_size({"width": 1280, "height": 1800})  # type: ignore[attr-defined]
+    page.locator('[data-testid="stChatMessage"]').first.scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "chat-answer.png"))  # type: ignore[attr-defined]
 
 
 def test_uploaded_document_can_be_asked_about(page: object, app_url: str, tmp_path: Path) -> None:
