@@ -1,7 +1,6 @@
 """The app in a real browser: Debian chromium driven by playwright against `streamlit run` on loopback."""
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from tests.fixtures.servers import free_port, wait_until_healthy
+from tests.fixtures.servers import free_port, running_server
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,18 +30,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     Assistant(Settings(data_dir=data, collection="e2e", answerer="extractive")).ingest([seed])
     port = free_port()
     env = {**os.environ, "QA_DATA_DIR": str(data), "QA_COLLECTION": "e2e", "QA_ANSWERER": "extractive"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "Chat.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(f"{url}/_stcore/health", process)
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "Chat.py"), "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    with running_server(command, f"http://127.0.0.1:{port}", "/_stcore/health", env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """Scale-out by configuration: the same assistant against a real `chroma run` server."""
 
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, StoreError
-from tests.fixtures.servers import free_port, wait_until_healthy
+from tests.fixtures.servers import free_port, running_server
 
 
 
@@ -18,18 +17,9 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     executable = shutil.which("chroma", path=str(Path(sys.executable).parent))
     assert executable, "the chroma command comes with the chromadb package"
     port = free_port()
-    process = subprocess.Popen(
-        [executable, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(f"{url}/api/v2/heartbeat", process)
+    command = [executable, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)]
+    with running_server(command, f"http://127.0.0.1:{port}", "/api/v2/heartbeat") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_ingest_and_search_through_a_chroma_server(make_assistant: Callable[..., Assistant], chroma_server: str, tmp_path: Path) -> None:
