@@ -55,7 +55,7 @@ def ensure_assembled(
     1 GB hash. The file appears under its final name only after it verified (atomic rename).
     """
     target = target_dir / name
-    marker = target_dir / f"{name}.verified.json"
+    marker = _marker_for(target)
     if target.is_file() and _marker_matches(marker, target, sha256):
         return target
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -91,6 +91,11 @@ def ensure_assembled(
     return target
 
 
+def _marker_for(target: Path) -> Path:
+    """The small file beside an assembled model that records its verified size, mtime and hash."""
+    return target.with_name(f"{target.name}.verified.json")
+
+
 def _marker_matches(marker: Path, target: Path, sha256: str) -> bool:
     try:
         recorded = json.loads(marker.read_text())
@@ -100,26 +105,28 @@ def _marker_matches(marker: Path, target: Path, sha256: str) -> bool:
     return bool(recorded == {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
 
 
+def _own_model(path: Path) -> Path:
+    """The user's GGUF named by QA_LLM_MODEL_PATH, or a ModelError saying it is not there."""
+    if not path.is_file():
+        raise ModelError(f"QA_LLM_MODEL_PATH {path} does not exist; point it at a .gguf file")
+    return path
+
+
 def resolve_model_path(settings: Settings, progress: Callable[[int, int], None] | None = None) -> Path:
     """The GGUF to load: ``QA_LLM_MODEL_PATH`` when set, else the packaged model (assembled on first use)."""
     if settings.llm_model_path is not None:
-        if not settings.llm_model_path.is_file():
-            raise ModelError(f"QA_LLM_MODEL_PATH {settings.llm_model_path} does not exist; point it at a .gguf file")
-        return settings.llm_model_path
+        return _own_model(settings.llm_model_path)
     return ensure_assembled(settings.resolved_models_dir, packaged_part_paths(), progress=progress)
 
 
 def model_status(settings: Settings) -> tuple[bool, str]:
     """(usable, one line for people) about the local model, without loading or assembling it."""
-    if settings.llm_model_path is not None:
-        if settings.llm_model_path.is_file():
-            return True, f"your GGUF: {settings.llm_model_path}"
-        return False, f"QA_LLM_MODEL_PATH {settings.llm_model_path} does not exist; point it at a .gguf file"
     target = settings.resolved_models_dir / MODEL_FILE_NAME
-    marker = settings.resolved_models_dir / f"{MODEL_FILE_NAME}.verified.json"
-    if target.is_file() and _marker_matches(marker, target, MODEL_SHA256):
-        return True, f"Qwen2.5 1.5B instruct (packaged), ready at {target}"
     try:
+        if settings.llm_model_path is not None:
+            return True, f"your GGUF: {_own_model(settings.llm_model_path)}"
+        if target.is_file() and _marker_matches(_marker_for(target), target, MODEL_SHA256):
+            return True, f"Qwen2.5 1.5B instruct (packaged), ready at {target}"
         packaged_part_paths()
     except ModelError as exc:
         return False, str(exc)
