@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from assistant.cli_options import verbose_option
 from assistant.errors import AssistantError
 from assistant.service import Assistant
 from assistant.settings import load_settings
@@ -38,26 +39,16 @@ class _Group(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # a bug or an environment problem we did not foresee: still one line
-            if ctx.meta.get("qa.verbose"):
+            verbose = ctx.meta.get("qa.verbose")
+            if verbose:
                 traceback.print_exc()
-                raise click.ClickException(f"unexpected error: {type(exc).__name__}: {exc}") from None
-            raise click.ClickException(
-                f"unexpected error: {type(exc).__name__}: {exc} (rerun with --verbose for the traceback)"
-            ) from None
-
-
-def _verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
-    if value:
-        ctx.meta["qa.verbose"] = True
-    return value
+            hint = "" if verbose else " (rerun with --verbose for the traceback)"
+            raise click.ClickException(f"unexpected error: {type(exc).__name__}: {exc}{hint}") from None
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--collection and --verbose, accepted by every command."""
-    command = click.option(
-        "--verbose", "-v", is_flag=True, expose_value=False, is_eager=True, callback=_verbose,
-        help="Show the full traceback on errors.",
-    )(command)
+    command = verbose_option(command)
     return click.option(
         "--collection", "-c", envvar="QA_COLLECTION", default=None, help="Collection to use (default: docs)."
     )(command)

@@ -7,19 +7,7 @@ from pathlib import Path
 
 import click
 
-
-def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    # The `qa` group's own callback: it makes the group print tracebacks. Imported here, not at the top,
-    # because assistant.cli imports this module while it loads.
-    from assistant.cli import _verbose as qa_verbose
-
-    return qa_verbose(ctx, param, value)
-
-
-verbose_option = click.option(
-    "--verbose", "-v", is_flag=True, expose_value=False, is_eager=True, callback=_verbose,
-    help="Show the full traceback on errors.",
-)
+from assistant.cli_options import verbose_option
 
 
 @click.group("eval", invoke_without_command=True)
