@@ -12,7 +12,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
 
 def escape(text: str) -> str:
     """Backslash-escape every character Streamlit markdown could treat as markup."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _escaped(text).strip()
 
 
 def highlighted(citation: Citation) -> str:
@@ -45,7 +45,7 @@ _MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\](?:\s*\[\d+(?:\s*,\s*\d+)*\])*")
 
 
 def _escaped(text: str) -> str:
-    """Like ``escape`` but keeps a single leading/trailing space, so pieces can be joined."""
+    """``escape`` without the final strip: a single leading/trailing space stays, so pieces can be joined."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
 
 

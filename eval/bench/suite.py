@@ -171,7 +171,3 @@ def main() -> None:
     (out / "report.json").write_text(json.dumps(report, indent=2))
     (out / "report.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-
-
-if __name__ == "__main__":
-    main()
