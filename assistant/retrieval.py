@@ -40,7 +40,8 @@ class HybridSearch:
         k = k or self._settings.k
         n = max(self._settings.candidates, k)
         collection = self._settings.collection
-        dense = self._store.query(self._embedder.embed(query), n, sources)
+        # embed_recent: the answerer scores sentences against this same question right after.
+        dense = self._store.query(self._embedder.embed_recent([query])[0], n, sources)
         keyword = self._catalog.keyword_search(collection, query, n, sources)
         records: dict[str, ChunkRecord] = {record.chunk_id: record for record, _ in keyword}
         missing = [chunk_id for chunk_id, _ in dense if chunk_id not in records]

@@ -48,7 +48,7 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
     spans = [item for item in spans if MIN_SENTENCE_CHARS <= len(item[4]) <= MAX_SENTENCE_CHARS]
     if not spans or not question_terms:
         return []
-    query = embedder.embed(question)
+    query = embedder.embed_recent([question])[0]  # retrieval embedded it a moment ago
     vectors = embedder.embed_recent([item[4] for item in spans])
     scored = []
     for (number, position, start, end, text), vector in zip(spans, vectors):
