@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.errors import AssistantError, ConfigError, IngestError, InputError, ModelError, StoreError
+from assistant.pipeline import AnswerStream
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Answer, Passage
@@ -147,19 +148,18 @@ def _completion(completion_id: str, model: str, answer: Answer) -> dict[str, Any
     }
 
 
-def _sse(completion_id: str, model: str, pieces: Iterator[str | Answer]) -> Iterator[str]:
+def _sse(completion_id: str, model: str, pieces: AnswerStream) -> Iterator[str]:
     def event(payload: dict[str, Any]) -> str:
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
     base = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
     try:
         for piece in pieces:
-            if isinstance(piece, Answer):
-                final = {"index": 0, "delta": {}, "finish_reason": "stop"}
-                yield event({**base, "choices": [final], "citations": [c.model_dump() for c in piece.citations],
-                             "qa_answer": piece.model_dump()})
-            else:
-                yield event({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+            yield event({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+        answer = pieces.answer
+        final = {"index": 0, "delta": {}, "finish_reason": "stop"}
+        yield event({**base, "choices": [final], "citations": [c.model_dump() for c in answer.citations],
+                     "qa_answer": answer.model_dump()})
     except AssistantError as exc:
         yield event({"error": {"message": str(exc), "type": type(exc).__name__}})
     yield "data: [DONE]\n\n"

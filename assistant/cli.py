@@ -109,8 +109,8 @@ def _print_sources(answer: Answer) -> None:
         where = f"{Path(citation.source).name}" + (f", page {citation.page}" if citation.page else "")
         quote = " ".join((citation.highlights[0].text if citation.highlights else citation.text).split())
         click.echo(f"[{citation.n}] {where}, chars {citation.start}-{citation.end}: {quote[:200]}")
-    for sentence in answer.unsupported:
-        click.echo(f"(not supported by the cited passages: {sentence[:120]})", err=True)
+    for removed in answer.unsupported:
+        click.echo(f"(removed: \"{removed.sentence[:120]}\" - {removed.reason})", err=True)
 
 
 @main.command()
@@ -134,19 +134,14 @@ def ask(question: str, as_json: bool, answerer: str | None, k: int | None, colle
 
 
 def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[str, str]]) -> Answer:
-    final: Answer | None = None
-    written = []
-    for piece in assistant.stream(question, history):
-        if isinstance(piece, Answer):
-            final = piece
-        else:
-            written.append(piece)
-            click.echo(piece, nl=False)
-    assert final is not None
+    stream = assistant.stream(question, history)
+    for piece in stream:
+        click.echo(piece, nl=False)
+    final = stream.answer
     click.echo()
     if final.refused and final.unsupported:
-        click.echo(f"(answer withdrawn: it cited no passage that was shown) -> {final.answer}")
-    elif " ".join("".join(written).split()) != " ".join(final.answer.split()):
+        click.echo(f"(answer withdrawn by the citation check) {final.answer}")
+    elif " ".join(stream.text.split()) != " ".join(final.answer.split()):
         # The citation check renumbered or dropped markers: show the text the sources below belong to.
         click.echo(f"(checked citations) {final.answer}")
     _print_sources(final)

@@ -35,13 +35,22 @@ class HybridSearch:
         self._store = store
         self._embedder = embedder
 
-    def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
-        """Top ``k`` passages, best first, optionally limited to some source files."""
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        query_vector: Sequence[float] | None = None,
+    ) -> list[Passage]:
+        """Top ``k`` passages, best first, optionally limited to some source files.
+
+        ``query_vector`` is the query's embedding when the caller already has it.
+        """
         k = k or self._settings.k
         n = max(self._settings.candidates, k)
         collection = self._settings.collection
-        # embed_recent: the answerer scores sentences against this same question right after.
-        dense = self._store.query(self._embedder.embed_recent([query])[0], n, sources)
+        vector = list(query_vector) if query_vector is not None else self._embedder.embed(query)
+        dense = self._store.query(vector, n, sources)
         keyword = self._catalog.keyword_search(collection, query, n, sources)
         records: dict[str, ChunkRecord] = {record.chunk_id: record for record, _ in keyword}
         missing = [chunk_id for chunk_id, _ in dense if chunk_id not in records]
@@ -74,10 +83,17 @@ class PassageRetriever(BaseRetriever):
     k: int = 5
     sources: list[str] | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        query_vector: Sequence[float] | None = None,
+    ) -> list[Document]:
         return [
             Document(page_content=passage.text, metadata=passage.model_dump(exclude={"text"}))
-            for passage in self.search.search(query, self.k, self.sources)
+            for passage in self.search.search(query, k or self.k, self.sources, query_vector)
         ]
 
 

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant.answerers import REFUSAL, Answerer, build_answerer
+from assistant.answerers import Answerer, build_answerer
 from assistant.catalog import Catalog, SourceRecord
-from assistant.citations import validate
 from assistant.embedder import Embedder, build_embedder
-from assistant.errors import InputError
-from assistant.retrieval import HybridSearch, PassageRetriever, passage_from_document
+from assistant.pipeline import AnswerPipeline, AnswerStream, check_question
+from assistant.retrieval import HybridSearch, PassageRetriever
 from assistant.settings import Settings, load_settings
 from assistant.store import VectorStore, connect
-from assistant.types import Answer, Passage, Timings
+from assistant.types import Answer, Passage
 from ingest.indexer import FileResult, Indexer, IngestReport, ProgressCallback
-
-MAX_QUESTION_CHARS = 2000
 
 
 class Assistant:
@@ -94,57 +90,24 @@ class Assistant:
 
     def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
         """The passages that best match ``query``, best first."""
-        return self._search.search(_check_question(query), k, sources)
+        return self._search.search(check_question(query), k, sources)
 
-    def ask(self, question: str, history: Sequence[dict[str, str]] | None = None) -> Answer:
-        """Answer a question (with optional prior turns) from the documents, with citations."""
-        final = None
-        for piece in self.stream(question, history):
-            if isinstance(piece, Answer):
-                final = piece
-        assert final is not None
-        return final
-
-    def stream(self, question: str, history: Sequence[dict[str, str]] | None = None) -> Iterator[str | Answer]:
-        """Yield answer text as it is written, then the validated ``Answer``."""
-        question = _check_question(question)
-        started = time.perf_counter()
-        standalone = self.answerer.condense(question, history or [])
-        passages = [passage_from_document(doc) for doc in self.retriever().invoke(standalone)]
-        retrieved = time.perf_counter()
-        pieces = []
-        if passages:
-            for piece in self.answerer.stream(standalone, passages):
-                pieces.append(piece)
-                yield piece
-        else:
-            pieces.append(REFUSAL)
-            yield REFUSAL
-        answered = time.perf_counter()
-        checked = validate("".join(pieces), passages, self.document_text)
-        text, refused, unsupported = checked.text, checked.refused, checked.unsupported
-        if not refused and not checked.citations:
-            # An answer that cites nothing valid is not presented as an answer.
-            text, refused, unsupported = REFUSAL, True, [checked.text]
-        yield Answer(
-            answer=text,
-            refused=refused,
-            citations=checked.citations,
-            passages=passages,
-            standalone_question=standalone,
-            unsupported=unsupported,
-            timings=Timings(
-                retrieve_s=round(retrieved - started, 4),
-                answer_s=round(answered - retrieved, 4),
-                total_s=round(time.perf_counter() - started, 4),
-            ),
+    @cached_property
+    def pipeline(self) -> AnswerPipeline:
+        """The answer chain as a LangChain Runnable: ``{"question", "history"}`` in, checked ``Answer`` out."""
+        return AnswerPipeline(
+            answerer=self.answerer,
+            retriever=self.retriever(),
+            embedder=self.embedder,
+            document_text=self.document_text,
+            min_relevance=self.settings.min_relevance,
+            min_coverage=self.settings.min_term_coverage,
         )
 
+    def ask(self, question: str, history: Sequence[dict[str, str]] | None = None) -> Answer:
+        """Answer a question (with optional prior turns) from the documents, with checked citations."""
+        return self.pipeline.invoke({"question": question, "history": list(history or [])})
 
-def _check_question(question: str) -> str:
-    question = (question or "").strip()
-    if not question:
-        raise InputError("the question is empty; type a question about your documents")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
-    return question
+    def stream(self, question: str, history: Sequence[dict[str, str]] | None = None) -> AnswerStream:
+        """The answer as it is written: iterate for text pieces, then read ``.answer`` for the checked Answer."""
+        return AnswerStream(self.pipeline.stream({"question": question, "history": list(history or [])}))

@@ -13,6 +13,8 @@ _SENTENCE_END = re.compile(
 _ABBREVIATION = re.compile(
     r"(?:\b[A-Z]\.(?:[A-Z]\.)*|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|No|Inc|Ltd|Co|Gen|Sen|Rep|Gov|Lt|Col|Mt|approx|Fig)\.)$"
 )
+# "1." or "2)" opening a line numbers a list item; it does not end a sentence.
+_ENUMERATOR = re.compile(r"\s*(?:step\s+)?\d{1,3}[.)]", re.IGNORECASE)
 _HEADING_LINE = re.compile(r"[^\n]{1,70}(?<![.!?,;:\-–—])\n(?=[ \t]*[A-Z0-9\"'“‘(])")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
@@ -37,6 +39,8 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     position = 0
     for match in _SENTENCE_END.finditer(text):
         if text[match.start() - 1 : match.start()] == "." and _ABBREVIATION.search(text, max(0, match.start() - 12), match.start()):
+            continue
+        if _ENUMERATOR.fullmatch(text, text.rfind("\n", 0, match.start()) + 1, match.start()):
             continue
         _append_stripped(text, position, match.start(), offset, spans)
         position = match.end()

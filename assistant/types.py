@@ -43,8 +43,16 @@ class Timings(BaseModel):
     """Seconds spent in each stage of one question."""
 
     retrieve_s: float = 0.0
+    first_token_s: float | None = Field(default=None, description="From the question to the first text piece.")
     answer_s: float = 0.0
     total_s: float = 0.0
+
+
+class Unsupported(BaseModel):
+    """An answer sentence the claim check removed, and why."""
+
+    sentence: str = Field(description="The sentence as the answerer wrote it.")
+    reason: str = Field(description="What the cited passages lack, e.g. 'the number 1998 is not in passage [1]'.")
 
 
 class Answer(BaseModel):
@@ -56,6 +64,10 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(default_factory=list, description="All passages shown, numbered from 1.")
     standalone_question: str = Field(description="The question as used for retrieval.")
     timings: Timings = Field(default_factory=Timings)
-    unsupported: list[str] = Field(
-        default_factory=list, description="Answer sentences the validator could not tie to a cited passage."
+    refusal_reason: str | None = Field(
+        default=None, description="Why the documents do not support an answer (only when refused)."
+    )
+    unsupported: list[Unsupported] = Field(
+        default_factory=list,
+        description="Sentences the claim check removed from the answer because their cited passages do not state them.",
     )

@@ -10,7 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
-from assistant.citations import answer_sentences, markers_in
+from assistant.markers import markers_in
+from assistant.verification import answer_sentences
 from assistant.types import Answer, Passage
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)

@@ -16,15 +16,13 @@ from assistant.settings import Settings
 def _generative(settings: Settings, embedder: Embedder) -> Answerer:
     from assistant.llm import build_chat_model
 
-    return GenerativeAnswerer(build_chat_model(settings), embedder, settings, name=settings.answerer)
+    return GenerativeAnswerer(build_chat_model(settings), settings, name=settings.answerer)
 
 
 ANSWERERS: dict[str, Callable[[Settings, Embedder], Answerer]] = {
     "local": _generative,
     "openai": _generative,
-    "extractive": lambda settings, embedder: ExtractiveAnswerer(
-        embedder, settings.min_relevance, settings.min_term_coverage
-    ),
+    "extractive": lambda settings, embedder: ExtractiveAnswerer(),
 }
 
 

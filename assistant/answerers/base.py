@@ -5,18 +5,20 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
-from assistant.types import Passage
-
-REFUSAL = "I don't know based on the documents."
+from assistant.evidence import Evidence
+from assistant.verification import REFUSAL
 
 
 class Answerer(ABC):
-    """Writes an answer with ``[n]`` markers from passages numbered 1..k in the order given."""
+    """Writes an answer with ``[n]`` markers from the evidence's passages, numbered 1..k in order.
+
+    An answerer only writes: whether its answer is shown is decided by ``assistant.verification``.
+    """
 
     name: str = "abstract"
 
     @abstractmethod
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+    def stream(self, evidence: Evidence) -> Iterator[str]:
         """Yield the answer text piece by piece; yield exactly ``REFUSAL`` when the passages don't answer."""
 
     def warm_up(self) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from assistant.answerers.base import REFUSAL, Answerer
-from assistant.answerers.evidence import ScoredSentence, best_relevance, is_answerable, score_sentences
-from assistant.embedder import Embedder
-from assistant.types import Passage
+from assistant.evidence import Evidence, ScoredSentence
 
 MAX_SENTENCES = 3
 # A sentence this much weaker than the best one is noise, not part of the answer.
@@ -16,35 +14,36 @@ STATEMENT_ENDS = set(".!\"'”’)")
 
 
 class ExtractiveAnswerer(Answerer):
-    """Quotes up to three sentences, each followed by the marker of its passage."""
+    """Quotes up to three sentences (a whole list when the best one is a step), each with its marker."""
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, min_relevance: float = 0.35, min_coverage: float = 0.5) -> None:
-        self._embedder = embedder
-        self._min_relevance = min_relevance
-        self._min_coverage = min_coverage
-
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+    def stream(self, evidence: Evidence) -> Iterator[str]:
         """Yield the chosen sentences one by one, or the refusal."""
-        chosen = self.choose(question, passages)
+        chosen = self.choose(evidence)
         if not chosen:
             yield REFUSAL
             return
+        listing = any(sentence.is_list_item for sentence in chosen)
         for index, sentence in enumerate(chosen):
             quote = " ".join(sentence.text.split())
-            yield ("" if index == 0 else " ") + f"{quote} [{sentence.passage_number}]"
+            separator = "" if index == 0 else ("\n" if listing else " ")
+            yield f"{separator}{quote} [{sentence.passage_number}]"
 
-    def choose(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
-        """The sentences that answer, in reading order; empty when nothing is relevant enough."""
+    def choose(self, evidence: Evidence) -> list[ScoredSentence]:
+        """The sentences that answer, in reading order; empty when none shares a word with the question."""
         # Only statements answer: not questions, and not titles or headings (no end punctuation).
-        scored = [s for s in score_sentences(question, passages, self._embedder) if s.text.rstrip()[-1:] in STATEMENT_ENDS]
-        # Nothing reads these sentences before the user does, so the word gate is strict here.
-        if not is_answerable(question, passages, scored, self._min_relevance, self._min_coverage, lenient=False):
+        scored = [s for s in evidence.sentences if s.text.rstrip()[-1:] in STATEMENT_ENDS or s.is_list_item]
+        best = max((s.score for s in scored if s.overlap > 0), default=None)
+        if best is None:
             return []
-        best = best_relevance(scored)
         ranked = sorted((s for s in scored if s.overlap > 0 and s.score >= best - SCORE_MARGIN), key=lambda s: -s.score)
         unique: dict[str, ScoredSentence] = {}
         for sentence in ranked[:MAX_SENTENCES]:
             unique.setdefault(sentence.text, sentence)
+        top = ranked[0]
+        if top.is_list_item:
+            # A step of a list: the steps around it, in order, are the answer.
+            for step in evidence.list_around(top):
+                unique.setdefault(step.text, step)
         return sorted(unique.values(), key=lambda s: (s.passage_number, s.position))

@@ -22,6 +22,7 @@ from typing import Any
 from assistant import Assistant, Settings
 from assistant.answerers.base import REFUSAL
 from assistant.answerers.generative import GenerativeAnswerer
+from assistant.evidence import Evidence
 from assistant.llm import LocalChatModel
 from assistant.prompts import load_prompt
 from assistant.text import STOPWORDS, words
@@ -40,9 +41,9 @@ QUESTIONS = [
 class WholeChunkAnswerer(GenerativeAnswerer):
     """Baseline: every retrieved chunk goes into the prompt whole."""
 
-    def stream(self, question: str, passages: Any) -> Any:
-        lines = "\n".join(f"[{n}] {' '.join(p.text.split())}" for n, p in enumerate(passages, start=1))
-        messages = load_prompt("answer").render(refusal=REFUSAL, passages=lines, question=question)
+    def stream(self, evidence: Evidence) -> Any:
+        lines = "\n".join(f"[{n}] {' '.join(p.text.split())}" for n, p in enumerate(evidence.passages, start=1))
+        messages = load_prompt("answer").render(refusal=REFUSAL, passages=lines, question=evidence.question)
         yield from self._model.stream(messages, max_tokens=self._settings.llm_max_tokens)
 
 
@@ -80,7 +81,7 @@ def bench_answers(data: Path) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, kind in (("ours", GenerativeAnswerer), ("baseline_whole_chunks", WholeChunkAnswerer)):
         assistant = Assistant(settings)
-        assistant._answerer = kind(model, assistant.embedder, settings, name="local")
+        assistant._answerer = kind(model, settings, name="local")
         assistant.ingest([SEED])
         if "memory_without_model_gb" not in results:
             results["memory_without_model_gb"] = peak_memory_gb()

@@ -36,7 +36,8 @@ def test_russia_question_is_answered_with_citations_that_slice_the_article(cli: 
         for highlight in citation["highlights"]:
             assert article[highlight["start"] : highlight["end"]] == highlight["text"]
     assert any("neutrality" in h["text"] for c in answer["citations"] for h in c["highlights"])
-    assert set(answer["timings"]) == {"retrieve_s", "answer_s", "total_s"}
+    assert set(answer["timings"]) == {"retrieve_s", "first_token_s", "answer_s", "total_s"}
+    assert answer["refusal_reason"] is None and answer["unsupported"] == []
 
 
 def test_question_the_article_cannot_answer_is_refused(cli: CliRunner, seed_corpus: Path) -> None:
@@ -44,7 +45,8 @@ def test_question_the_article_cannot_answer_is_refused(cli: CliRunner, seed_corp
     result = cli.invoke(main, ["ask", "Who won the 1998 World Cup?", "--json", "-c", "seed"])
     answer = json.loads(result.stdout)
     assert answer["refused"] is True
-    assert answer["answer"] == "I don't know based on the documents."
+    assert answer["answer"] == "I don't know based on the documents: they do not mention 1998 World Cup."
+    assert answer["refusal_reason"] == "they do not mention 1998 World Cup"
     assert answer["citations"] == []
 
 

@@ -1,0 +1,173 @@
+"""The evidence for one question: the retrieved passages' sentences, scored against the question.
+
+The gate decides from it whether anything relevant was found, the answerers write from it, and the
+claim check asks it which passage sentence an answer sentence rests on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.embedder import Embedder
+from assistant.text import content_terms, overlap, sentence_spans
+from assistant.types import Passage
+
+MIN_SENTENCE_CHARS = 12
+MAX_SENTENCE_CHARS = 600
+LEXICAL_WEIGHT = 0.25
+# A sentence that names the question's subject in its first words is usually about it.
+LEAD_WEIGHT = 0.1
+LEAD_WORDS = 6
+# Small nudge towards sentences of passages that retrieval ranked higher.
+RANK_WEIGHT = 0.05
+# Sentences this far below the best one are not evidence, however much room the excerpt has.
+EXCERPT_MARGIN = 0.22
+# Text that talks to the reader of the passage rather than stating something: never shown to a model.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules|above|previous|prior)\b"
+    r"|\b(?:reply|respond|answer|say|output|print|write)\b.{0,30}\b(?:only|exactly)\b.{0,40}\b(?:word|text|phrase|with)\b"
+    r"|^\s*(?:system|assistant|user)\s*:"
+    r"|\byou are (?:now|an? )\b.{0,40}\b(?:assistant|model|ai|bot)\b"
+    r"|\bnew instructions?\b",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step\s+\d+\b)", re.IGNORECASE)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """True for text addressed to an AI model ('ignore all previous instructions', 'reply only with')."""
+    return bool(_INSTRUCTION.search(text))
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A sentence of passage ``passage_number`` (1-based) with its relevance to the question."""
+
+    passage_number: int
+    position: int
+    start: int
+    end: int
+    text: str
+    score: float
+    overlap: float
+    vector: tuple[float, ...] = field(repr=False, compare=False)
+
+    @property
+    def is_list_item(self) -> bool:
+        """A step or bullet of a list in the passage."""
+        return bool(_LIST_ITEM.match(self.text))
+
+
+@dataclass
+class Evidence:
+    """The question, its passages numbered from 1, and their usable sentences scored against it."""
+
+    question: str
+    passages: list[Passage]
+    sentences: list[ScoredSentence]
+    instructions: list[ScoredSentence] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        """Score of the best sentence that shares at least one word with the question (0 when none)."""
+        return max((s.score for s in self.sentences if s.overlap > 0), default=0.0)
+
+    def of_passage(self, number: int) -> list[ScoredSentence]:
+        """The usable sentences of passage ``number`` in reading order."""
+        return [s for s in self.sentences if s.passage_number == number]
+
+    def excerpt(self, budget: int) -> list[str]:
+        """Prompt lines '[n] sentences', numbered as the passages were shown, chosen by relevance.
+
+        Every sentence near the best one goes in (most relevant first) with the sentence that follows it,
+        since that one often finishes the thought ("... it also demands X"); a list whose item is
+        relevant goes in whole, in order, so that steps are not lost. Stops at ``budget`` characters.
+        """
+        if not self.sentences:
+            return []
+        best = max(s.score for s in self.sentences)
+        by_place = {(s.passage_number, s.position): s for s in self.sentences}
+        chosen: dict[tuple[int, int], ScoredSentence] = {}
+        used = 0
+
+        def take(sentence: ScoredSentence) -> bool:
+            nonlocal used
+            key = (sentence.passage_number, sentence.position)
+            if key in chosen:
+                return True
+            size = len(" ".join(sentence.text.split())) + 1
+            if used + size > budget:
+                return False
+            chosen[key] = sentence
+            used += size
+            return True
+
+        for sentence in sorted(self.sentences, key=lambda s: -s.score):
+            if sentence.score < best - EXCERPT_MARGIN:
+                break
+            if not take(sentence):
+                continue
+            group = [sentence]
+            if sentence.is_list_item or sentence.text.rstrip().endswith(":"):
+                group += self.list_around(sentence)
+            follower = by_place.get((sentence.passage_number, sentence.position + 1))
+            if follower is not None:
+                group.append(follower)
+            for extra in group[1:]:
+                take(extra)
+        lines = []
+        for number in range(1, len(self.passages) + 1):
+            picked = sorted((s for s in chosen.values() if s.passage_number == number), key=lambda s: s.position)
+            if picked:
+                # Brackets inside a document must not look like citation markers.
+                text = " ".join(re.sub(r"\[(\d+)\]", r"(\1)", " ".join(s.text.split())) for s in picked)
+                lines.append(f"[{number}] {text}")
+        return lines
+
+    def list_around(self, sentence: ScoredSentence) -> list[ScoredSentence]:
+        """The list items next to ``sentence`` in its passage, in order (those before it when it is one)."""
+        by_place = {(s.passage_number, s.position): s for s in self.sentences}
+        number = sentence.passage_number
+        items = []
+        position = sentence.position
+        while (before := by_place.get((number, position - 1))) is not None and before.is_list_item and sentence.is_list_item:
+            items.insert(0, before)
+            position -= 1
+        position = sentence.position
+        while (after := by_place.get((number, position + 1))) is not None and after.is_list_item:
+            items.append(after)
+            position += 1
+        return items
+
+
+def gather_evidence(
+    question: str, query_vector: Sequence[float], passages: Sequence[Passage], embedder: Embedder
+) -> Evidence:
+    """Score every usable sentence of the passages: embedding similarity plus word-overlap bonuses.
+
+    ``query_vector`` is the question's embedding, as retrieval computed it. Sentences addressed to a
+    model (prompt injections) are set apart and never scored as evidence.
+    """
+    question_terms = content_terms(question)
+    spans = [
+        (number, position, start, end, passage.text[start - passage.start : end - passage.start])
+        for number, passage in enumerate(passages, start=1)
+        for position, (start, end) in enumerate(sentence_spans(passage.text, passage.start))
+    ]
+    spans = [item for item in spans if MIN_SENTENCE_CHARS <= len(item[4]) <= MAX_SENTENCE_CHARS]
+    if not spans:
+        return Evidence(question, list(passages), [])
+    vectors = embedder.embed_recent([item[4] for item in spans])
+    scored, instructions = [], []
+    for (number, position, start, end, text), vector in zip(spans, vectors, strict=True):
+        similarity = sum(a * b for a, b in zip(query_vector, vector, strict=True))
+        shared = overlap(question_terms, content_terms(text))
+        lead = LEAD_WEIGHT * overlap(question_terms, content_terms(" ".join(text.split()[:LEAD_WORDS])))
+        prior = RANK_WEIGHT * (len(passages) - number) / len(passages)
+        sentence = ScoredSentence(
+            number, position, start, end, text, similarity + LEXICAL_WEIGHT * shared + lead + prior, shared, tuple(vector)
+        )
+        (instructions if looks_like_instruction(text) else scored).append(sentence)
+    return Evidence(question, list(passages), scored, instructions)

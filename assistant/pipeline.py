@@ -1,0 +1,159 @@
+"""One question, one visible sequence: condense -> retrieve -> gate -> write -> check claims -> decide.
+
+``AnswerPipeline`` is a LangChain Runnable (``invoke``, ``stream``, ``batch`` and callbacks work for
+tools that compose it); its stream yields the text as it is written, then the checked ``Answer``.
+``AnswerStream`` wraps that stream for callers: iterate it for text, then read ``.answer``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from assistant.answerers.base import Answerer
+from assistant.embedder import Embedder
+from assistant.errors import InputError
+from assistant.evidence import gather_evidence
+from assistant.retrieval import PassageRetriever, passage_from_document
+from assistant.types import Answer, Timings
+from assistant.verification import CheckedAnswer, check_answer, gate, refused
+
+MAX_QUESTION_CHARS = 2000
+History = Sequence[dict[str, str]]
+
+
+def check_question(question: str) -> str:
+    """The question stripped, or an InputError saying what is wrong with it."""
+    question = (question or "").strip()
+    if not question:
+        raise InputError("the question is empty; type a question about your documents")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
+    return question
+
+
+class AnswerPipeline(Runnable[dict[str, Any], Answer]):
+    """Input ``{"question": str, "history": [{role, content}, ...]}``; output the checked ``Answer``."""
+
+    def __init__(
+        self,
+        *,
+        answerer: Answerer,
+        retriever: PassageRetriever,
+        embedder: Embedder,
+        document_text: Callable[[str], str | None],
+        min_relevance: float,
+        min_coverage: float,
+    ) -> None:
+        self.answerer = answerer
+        self.retriever = retriever
+        self.embedder = embedder
+        self.document_text = document_text
+        self.min_relevance = min_relevance
+        self.min_coverage = min_coverage
+
+    def invoke(self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+        """Run every step and return the checked Answer."""
+        final: Answer | None = None
+        for piece in self.stream(input, config, **kwargs):
+            if isinstance(piece, Answer):
+                final = piece
+        assert final is not None
+        return final
+
+    def stream(self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
+        """Yield text pieces as they are written, then the checked Answer."""
+        yield from self._transform_stream_with_config(iter([input]), self._transform, config, **kwargs)
+
+    def _transform(self, inputs: Iterator[dict[str, Any]], config: RunnableConfig) -> Iterator[str | Answer]:
+        for item in inputs:
+            yield from self._steps(check_question(item.get("question", "")), item.get("history") or [], config)
+
+    def _steps(self, question: str, history: History, config: RunnableConfig) -> Iterator[str | Answer]:
+        started = time.perf_counter()
+        standalone = self.answerer.condense(question, history)
+        vector = self.embedder.embed(standalone)
+        documents = self.retriever.invoke(standalone, config, query_vector=vector)
+        passages = [passage_from_document(document) for document in documents]
+        evidence = gather_evidence(standalone, vector, passages, self.embedder)
+        retrieved = time.perf_counter()
+        first_token: float | None = None
+        reason = gate(evidence, self.document_text, self.min_relevance, self.min_coverage)
+        if reason is not None:
+            checked: CheckedAnswer = refused(reason)
+            first_token = time.perf_counter()
+            yield checked.text
+        else:
+            pieces = []
+            for piece in self.answerer.stream(evidence):
+                if first_token is None:
+                    first_token = time.perf_counter()
+                pieces.append(piece)
+                yield piece
+            checked = check_answer("".join(pieces), evidence, self.document_text, self.embedder)
+        answered = time.perf_counter()
+        yield Answer(
+            answer=checked.text,
+            refused=checked.refused,
+            refusal_reason=checked.refusal_reason,
+            citations=checked.citations,
+            passages=passages,
+            standalone_question=standalone,
+            unsupported=checked.unsupported,
+            timings=Timings(
+                retrieve_s=round(retrieved - started, 4),
+                first_token_s=round(first_token - started, 4) if first_token is not None else None,
+                answer_s=round(answered - retrieved, 4),
+                total_s=round(time.perf_counter() - started, 4),
+            ),
+        )
+
+
+class AnswerStream:
+    """The answer as it is written: iterate for text pieces; ``.answer`` is the checked Answer at the end.
+
+    ``.text`` is what the answerer wrote so far (before the claim check). Reading ``.answer`` early
+    consumes the rest of the stream. ``close()`` stops a generation the caller no longer wants.
+    """
+
+    def __init__(self, events: Iterator[str | Answer]) -> None:
+        self._events = events
+        self._answer: Answer | None = None
+        self._pieces: list[str] = []
+
+    def __iter__(self) -> AnswerStream:
+        return self
+
+    def __next__(self) -> str:
+        if self._answer is not None:
+            raise StopIteration
+        for event in self._events:
+            if isinstance(event, Answer):
+                self._answer = event
+                break
+            self._pieces.append(event)
+            return event
+        raise StopIteration
+
+    @property
+    def text(self) -> str:
+        """The raw text written so far, before the claim check."""
+        return "".join(self._pieces)
+
+    @property
+    def answer(self) -> Answer:
+        """The checked Answer (drains the stream first)."""
+        for _ in self:
+            pass
+        if self._answer is None:
+            raise RuntimeError("the answer stream ended without an answer")
+        return self._answer
+
+    def close(self) -> None:
+        """Stop generating (the local model stops at its next token)."""
+        close = getattr(self._events, "close", None)
+        if close is not None:
+            close()
