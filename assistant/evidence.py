@@ -33,6 +33,8 @@ _INSTRUCTION = re.compile(
     r"|\bnew instructions?\b",
     re.IGNORECASE,
 )
+# Words that open a further item of the same list: "Officials also demand ...", "In addition, ...".
+_ADDITIVE = re.compile(r"\b(?:also|in addition|additionally|further(?:more)?|moreover|as well|another|besides)\b", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step\s+\d+\b)", re.IGNORECASE)
 
 
@@ -74,6 +76,14 @@ class Evidence:
         """Score of the best sentence that shares at least one word with the question (0 when none)."""
         return max((s.score for s in self.sentences if s.overlap > 0), default=0.0)
 
+    def continuation(self, sentence: ScoredSentence) -> ScoredSentence | None:
+        """The next sentence of the passage when it adds to this one ('It also demands ...')."""
+        follower = next(
+            (s for s in self.sentences if s.passage_number == sentence.passage_number and s.position == sentence.position + 1),
+            None,
+        )
+        return follower if follower is not None and _ADDITIVE.search(follower.text) else None
+
     def of_passage(self, number: int) -> list[ScoredSentence]:
         """The usable sentences of passage ``number`` in reading order."""
         return [s for s in self.sentences if s.passage_number == number]
@@ -110,11 +120,11 @@ class Evidence:
             if not take(sentence):
                 continue
             group = [sentence]
-            if sentence.is_list_item or sentence.text.rstrip().endswith(":"):
-                group += self.list_around(sentence)
             follower = by_place.get((sentence.passage_number, sentence.position + 1))
             if follower is not None:
                 group.append(follower)
+            if any(s.is_list_item for s in group) or sentence.text.rstrip().endswith(":"):
+                group += [item for s in group for item in self.list_around(s)]
             for extra in group[1:]:
                 take(extra)
         lines = []
@@ -127,12 +137,12 @@ class Evidence:
         return lines
 
     def list_around(self, sentence: ScoredSentence) -> list[ScoredSentence]:
-        """The list items next to ``sentence`` in its passage, in order (those before it when it is one)."""
+        """The list items after ``sentence`` in its passage, in order (and those before it when it is one)."""
         by_place = {(s.passage_number, s.position): s for s in self.sentences}
         number = sentence.passage_number
         items = []
         position = sentence.position
-        while (before := by_place.get((number, position - 1))) is not None and before.is_list_item and sentence.is_list_item:
+        while sentence.is_list_item and (before := by_place.get((number, position - 1))) is not None and before.is_list_item:
             items.insert(0, before)
             position -= 1
         position = sentence.position

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from assistant.text import STOPWORDS, stem, terms_match
 
 # A number that is not the tail of a code such as "COVID-19" or "H1N1" (those count as names).
-_NUMBER = re.compile(r"(?<![A-Za-z]-)(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![A-Za-z\d])")
+# Decades and ordinals keep their number: "1970s" and "10th" hold 1970 and 10.
+_NUMBER = re.compile(
+    r"(?<![A-Za-z]-)(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?=(?:'?s|st|nd|rd|th)?(?![A-Za-z\d]))"
+)
+_NUMBERED_WORD = re.compile(r"^\d+(?:'?s|st|nd|rd|th)$", re.IGNORECASE)
 _SPELLED = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
@@ -37,6 +42,9 @@ _NOT_NAMES = STOPWORDS | frozenset(
     should will may might must has have had i i'm i've i'd i'll im ive let imagine suppose according
     using based step steps note yes""".split()
 )
+
+
+FUZZY_NAME_RATIO = 0.85
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,8 @@ def names(text: str) -> dict[str, str]:
         gap = text[previous_end:position]
         sentence_start = previous_end == 0 or bool(re.search(r"[.!?][\"'”’)\]]*\s+$|\n\s*$", gap))
         previous_end = position + len(token)
+        if _NUMBERED_WORD.match(token):
+            continue
         is_code = any(char.isdigit() for char in token) and any(char.isalpha() for char in token)
         is_acronym = len(token) >= 2 and token.isupper() and token.isalpha()
         word = _normal_word(token)
@@ -98,9 +108,10 @@ def names(text: str) -> dict[str, str]:
     return found
 
 
-def facts(text: str) -> Facts:
-    """The numbers and names of a piece of text."""
-    return Facts({number: number for number in numbers(text) | spelled_numbers(text)}, names(text))
+def facts(text: str, *, spelled: bool = True) -> Facts:
+    """The numbers and names of a piece of text (numbers written as words too, unless ``spelled`` is False)."""
+    found = numbers(text) | (spelled_numbers(text) if spelled else set())
+    return Facts({number: number for number in found}, names(text))
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,14 @@ class Vocabulary:
         if len(parts) > 1 and all(part in self.words for part in parts):
             return True
         stemmed = stem(name)
-        return len(name) >= 4 and any(terms_match(stemmed, stem(word)) for word in self.words if word[:3] == name[:3])
+        if len(name) >= 4 and any(terms_match(stemmed, stem(word)) for word in self.words if word[:3] == name[:3]):
+            return True
+        # A misspelt name ("Sheeshanks" for "Sheepshanks") still names the same thing.
+        return len(name) >= 6 and any(
+            SequenceMatcher(None, name, word).ratio() >= FUZZY_NAME_RATIO
+            for word in self.words
+            if word[:1] == name[:1] and abs(len(word) - len(name)) <= 2
+        )
 
     def mentions_number(self, number: str) -> bool:
         """True when the number occurs, in digits or in words."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from assistant.embedder import Embedder
 from assistant.evidence import Evidence, ScoredSentence
@@ -112,25 +113,43 @@ def _asking_part(question: str) -> str:
     return asking[-1] if asking else question
 
 
+def _unmentioned(evidence: Evidence, document_text: Callable[[str], str | None]) -> list[str]:
+    """The question's names and numbers that no single retrieved document mentions together.
+
+    A document counts with its title (the file name) and all its text, not only the retrieved chunk:
+    "Super Bowl 50" may be named only in the title of the page that answers. Names that each occur
+    in some document but never in the same one make a question the documents don't answer either.
+    """
+    asked = facts(evidence.question, spelled=False)
+    if not asked.numbers and not asked.names:
+        return []
+    shown = vocabulary(" ".join(passage.text for passage in evidence.passages))
+    if not missing_facts(asked, shown) and len({p.source for p in evidence.passages}) == 1:
+        return []
+    best: list[str] | None = None
+    for source in dict.fromkeys(passage.source for passage in evidence.passages):
+        title = Path(source).stem.replace("_", " ").replace("-", " ")
+        missing = missing_facts(asked, vocabulary(f"{title}\n{document_text(source) or ''}"))
+        if best is None or len(missing) < len(best):
+            best = missing
+        if not missing:
+            return []
+    return best or []
+
+
 def gate(evidence: Evidence, document_text: Callable[[str], str | None], min_relevance: float, min_coverage: float) -> str | None:
     """A refusal reason when the retrieved passages cannot answer the question, else None."""
     passages = evidence.passages
     if not passages:
         return "nothing in them matches the question"
-    asked = facts(evidence.question)
-    shown = vocabulary(" ".join(passage.text for passage in passages))
-    missing = missing_facts(asked, shown)
+    missing = _unmentioned(evidence, document_text)
     if missing:
-        # A name may be in the passage's document (its title, the paragraph before) rather than the chunk.
-        documents = vocabulary(" ".join(document_text(source) or "" for source in dict.fromkeys(p.source for p in passages)))
-        missing = missing_facts(asked, documents)
-        if missing:
-            return f"they do not mention {_join(_phrases(evidence.question, missing))}"
+        return f"they do not mention {_join(_phrases(evidence.question, missing))}"
     terms = informative_terms(_asking_part(evidence.question))
     found = {stem(word) for passage in passages for word in words(passage.text)}
     absent = [term for term in terms if not any(terms_match(term, other) for other in found)]
     share = 1 - len(absent) / len(terms) if terms else 0.0
-    if not terms or (share == 0 if len(terms) <= 2 else share <= min_coverage):
+    if not terms or (share == 0 if len(terms) <= 2 else share < min_coverage):
         shown_words = [word for word in words(evidence.question) if stem(word) in absent]
         if shown_words:
             return f"they do not mention {_join(_phrases(evidence.question, shown_words))}"

@@ -26,7 +26,12 @@ class Answerer(ABC):
 
     def condense(self, question: str, history: Sequence[dict[str, str]]) -> str:
         """Rewrite a follow-up into a standalone question, without a model: prior user turn + follow-up."""
-        previous = [turn["content"] for turn in history if turn.get("role") == "user" and turn.get("content")]
-        if not previous:
-            return question
-        return f"{previous[-1].strip()} {question.strip()}"
+        return fallback_condense(question, history)
+
+
+def fallback_condense(question: str, history: Sequence[dict[str, str]]) -> str:
+    """The previous user question in front of the follow-up: crude, but retrieval finds the subject."""
+    previous = [turn["content"] for turn in history if turn.get("role") == "user" and turn.get("content")]
+    if not previous:
+        return question
+    return f"{previous[-1].strip()} {question.strip()}"

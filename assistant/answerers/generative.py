@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from assistant.answerers.base import REFUSAL, Answerer
-from assistant.evidence import Evidence
+from assistant.answerers.base import REFUSAL, Answerer, fallback_condense
+from assistant.evidence import Evidence, ScoredSentence
+from assistant.markers import strip_markers
+from assistant.text import content_terms, sentence_spans, terms_match
+from assistant.verification import is_refusal
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
 
 HISTORY_TURNS = 4
 MAX_TURN_CHARS = 300
+
+
+def _missed_item(evidence: Evidence, written: str) -> ScoredSentence | None:
+    """The sentence that adds a further item to the best one ("It also demands X") when the answer left it out.
+
+    Small models tend to stop at the first sentence that answers; a list the passage spreads over two
+    sentences then loses its second half.
+    """
+    if is_refusal(written) or not evidence.sentences:
+        return None
+    best = max(evidence.sentences, key=lambda s: s.score)
+    follower = evidence.continuation(best)
+    if follower is None:
+        return None
+    answer_terms = content_terms(written)
+    new_terms = content_terms(follower.text) - content_terms(evidence.question)
+    covered = sum(any(terms_match(term, other) for other in answer_terms) for term in new_terms)
+    return follower if new_terms and covered / len(new_terms) < 0.5 else None
 
 
 class GenerativeAnswerer(Answerer):
@@ -35,7 +57,13 @@ class GenerativeAnswerer(Answerer):
             yield REFUSAL
             return
         messages = load_prompt("answer").render(refusal=REFUSAL, passages="\n".join(lines), question=evidence.question)
-        yield from self._model.stream(messages, max_tokens=self._settings.llm_max_tokens)
+        written = []
+        for piece in self._model.stream(messages, max_tokens=self._settings.llm_max_tokens):
+            written.append(piece)
+            yield piece
+        missed = _missed_item(evidence, "".join(written))
+        if missed is not None:
+            yield f" {' '.join(missed.text.split())} [{missed.passage_number}]"
 
     def warm_up(self) -> None:
         """Load the model and process the fixed system prompt once, so later questions reuse it from cache."""
@@ -43,13 +71,44 @@ class GenerativeAnswerer(Answerer):
         self._model.complete(messages, max_tokens=1)
 
     def condense(self, question: str, history: Sequence[dict[str, str]]) -> str:
-        """Ask the model to make a follow-up standalone; no model call without history."""
+        """Ask the model to make a follow-up standalone; no model call without history.
+
+        The model sees the user's questions whole and each answer cut to its first sentence without
+        markers, so a long or oddly worded previous answer cannot derail the rewrite. When the model
+        returns a dependent question unchanged, the previous question is put in front of it.
+        """
         turns = [turn for turn in history if turn.get("content")][-HISTORY_TURNS:]
         if not turns:
             return question
-        transcript = "\n".join(
-            f"{turn.get('role', 'user')}: {' '.join(turn['content'].split())[:MAX_TURN_CHARS]}" for turn in turns
-        )
+        transcript = "\n".join(f"{turn.get('role', 'user')}: {_turn_text(turn)}" for turn in turns)
         messages = load_prompt("condense").render(history=transcript, question=question)
         rewritten = self._model.complete(messages, max_tokens=48, stop=["\n"]).strip().strip('"').strip()
-        return rewritten if 3 <= len(rewritten) <= 300 else question
+        rewritten = rewritten.removeprefix("Rewritten question:").strip()
+        if not 3 <= len(rewritten) <= 300:
+            rewritten = question
+        if _same_words(rewritten, question) and _depends_on_context(question):
+            return fallback_condense(question, history)
+        return rewritten
+
+
+def _turn_text(turn: dict[str, str]) -> str:
+    text = " ".join(turn["content"].split())
+    if turn.get("role") == "assistant":
+        spans = sentence_spans(strip_markers(text))
+        text = strip_markers(text)[: spans[0][1]] if spans else text
+    return text[:MAX_TURN_CHARS]
+
+
+def _same_words(left: str, right: str) -> bool:
+    return content_terms(left) == content_terms(right)
+
+
+_DEPENDENT = re.compile(
+    r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|then|the same)\b|^\s*(?:and|what about|how about|why|when|where)\b",
+    re.IGNORECASE,
+)
+
+
+def _depends_on_context(question: str) -> bool:
+    """A follow-up that points back ('And what does he propose?') or is too short to stand alone."""
+    return bool(_DEPENDENT.search(question)) or len(content_terms(question)) <= 1
