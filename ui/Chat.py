@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant import Answer, AssistantError
-from ui.render import answer_markdown, card_title, conversation_markdown, escape, highlighted
+from assistant import Answer, Assistant, AssistantError
+from assistant.types import Unsupported
+from ui.render import (
+    REMOVED_HEADING,
+    answer_markdown,
+    card_title,
+    conversation_markdown,
+    escape,
+    escaped_pieces,
+    highlighted,
+    refusal_markdown,
+    removed_markdown,
+)
 from ui.state import get_assistant, sidebar_settings
 
 EXAMPLES = ["What does Russia demand?", "What does Trump propose?", "What did Zelensky call NATO membership?"]
@@ -20,21 +31,45 @@ if "messages" not in st.session_state:
 messages: list[dict] = st.session_state.messages
 
 
+def show_removed(unsupported: list[Unsupported], note: str) -> None:
+    """The sentences the claim check removed, each struck through beside its reason, in a bordered box."""
+    if not unsupported:
+        return
+    with st.container(border=True):
+        st.markdown(f":red[**⚠ {REMOVED_HEADING}**]")
+        st.caption(note)
+        for item in unsupported:
+            st.markdown(removed_markdown(item))
+
+
 def show_answer(answer: Answer) -> None:
-    """Answer text, then one expandable card per citation."""
+    """Answer text (or the refusal and its reason), what the check removed, then one card per citation."""
     if answer.refused:
-        st.info(answer.answer, icon="🤷")
-        if answer.unsupported:
-            st.caption("An answer was drafted but withdrawn: it did not cite any passage that was shown.")
+        st.info(refusal_markdown(answer), icon=":material/help:")
+        show_removed(answer.unsupported, "A draft answer was withdrawn: none of its sentences is stated by the "
+                                         "passages it cites.")
         return
     st.markdown(answer_markdown(answer))
-    if answer.unsupported:
-        st.caption("⚠ Marked sentences are not supported by the passages they cite.")
+    show_removed(answer.unsupported, "Not part of the answer above: the passages these sentences cite do not "
+                                     "state them.")
     scores = {passage.chunk_id: passage.score for passage in answer.passages}
     for citation in answer.citations:
         with st.expander(card_title(citation, scores.get(citation.chunk_id))):
             st.markdown(highlighted(citation))
             st.caption(f"Source: {escape(citation.source)}")
+
+
+def streamed_answer(assistant: Assistant, question: str, history: list[dict]) -> Answer:
+    """Show the draft as it is written, then clear it: the checked answer replaces it."""
+    stream = assistant.stream(question, history)
+    try:
+        placeholder = st.empty()
+        with placeholder.container():
+            st.write_stream(escaped_pieces(stream))
+        placeholder.empty()
+        return stream.answer
+    finally:
+        stream.close()
 
 
 for message in messages:
@@ -57,21 +92,7 @@ if question:
         st.text(question)
     with st.chat_message("assistant"):
         try:
-            assistant = get_assistant(settings)
-            final: dict[str, Answer] = {}
-
-            def text_pieces():  # noqa: ANN202 - a generator for st.write_stream
-                for piece in assistant.stream(question, history):
-                    if isinstance(piece, Answer):
-                        final["answer"] = piece
-                    else:
-                        yield piece
-
-            placeholder = st.empty()
-            with placeholder.container():
-                st.write_stream(text_pieces())
-            placeholder.empty()
-            answer = final["answer"]
+            answer = streamed_answer(get_assistant(settings), question, history)
             show_answer(answer)
         except AssistantError as exc:
             st.error(escape(str(exc)))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from assistant.types import Answer, Citation
+from assistant.markers import MARKER_RUN
+from assistant.types import Answer, Citation, Unsupported
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
 
@@ -40,10 +42,6 @@ def card_title(citation: Citation, score: float | None) -> str:
     return " · ".join(parts)
 
 
-# One citation marker or several in a row: '[1]', '[1, 2]', '[1][3]'.
-_MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\](?:\s*\[\d+(?:\s*,\s*\d+)*\])*")
-
-
 def _escaped(text: str) -> str:
     """``escape`` without the final strip: a single leading/trailing space stays, so pieces can be joined."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
@@ -53,7 +51,7 @@ def _inline(text: str) -> str:
     """Answer text as escaped markdown with its [n] markers in bold; whitespace runs become one space."""
     pieces = []
     position = 0
-    for match in _MARKERS.finditer(text):
+    for match in MARKER_RUN.finditer(text):
         before = _escaped(text[position : match.start()])
         markers = "".join("[" + ", ".join(re.findall(r"\d+", group)) + "]" for group in match.group().split("]")[:-1])
         # '**' opens only after a space or punctuation and closes only before one.
@@ -65,40 +63,66 @@ def _inline(text: str) -> str:
     return "".join(pieces)
 
 
+def escaped_pieces(pieces: Iterable[str]) -> Iterator[str]:
+    """Streamed text pieces escaped one by one, so a draft cannot inject markup while it is being written."""
+    for piece in pieces:
+        yield _escaped(piece)
+
+
+REMOVED_HEADING = "Removed by the citation check"
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The answer text, escaped, markers in bold; each unsupported sentence on a red background with a ⚠."""
-    text = answer.answer
-    spans: list[tuple[int, int]] = []
-    position = 0
-    for sentence in answer.unsupported:
-        sentence = sentence.strip()
-        start = text.find(sentence, position) if sentence else -1
-        if start < 0:
-            continue
-        spans.append((start, start + len(sentence)))
-        position = start + len(sentence)
-    pieces = []
-    position = 0
-    for start, end in spans:
-        pieces.append(_inline(text[position:start]))
-        pieces.append(f":red-background[{_inline(text[start:end]).strip()}] ⚠")
-        position = end
-    pieces.append(_inline(text[position:]))
-    return "".join(pieces).strip()
+    """The answer text, escaped, its [n] markers in bold (removed sentences are shown apart: ``removed_markdown``)."""
+    return _inline(answer.answer).strip()
+
+
+def removed_markdown(item: Unsupported) -> str:
+    """One removed sentence, struck through on a red background, then why it was removed; both escaped."""
+    return f":red-background[~~{escape(item.sentence)}~~] — {escape(item.reason)}"
+
+
+def refusal_markdown(answer: Answer) -> str:
+    """The refusal text, escaped, followed by its reason when the text does not already say it."""
+    reason = _unsaid_reason(answer)
+    return escape(answer.answer) + (f"\n\n**Why:** {escape(reason)}" if reason else "")
+
+
+def _unsaid_reason(answer: Answer) -> str | None:
+    """The refusal reason, unless the refusal text already says it (compared ignoring case and spacing)."""
+    reason = (answer.refusal_reason or "").strip() if answer.refused else ""
+    return reason if reason and _folded(reason) not in _folded(answer.answer) else None
+
+
+def _folded(text: str) -> str:
+    """Text compared loosely: one case, one kind of apostrophe, single spaces."""
+    return " ".join(text.replace("\u2019", "'").casefold().split())
+
+
+def _export_lines(answer: Answer) -> list[str]:
+    """An answer for the Markdown export: its text, the refusal reason, removed sentences and citations."""
+    lines = [f"**Assistant:** {answer.answer}", ""]
+    reason = _unsaid_reason(answer)
+    if reason:
+        lines += [f"*Why:* {reason}", ""]
+    if answer.unsupported:
+        lines.append(f"{REMOVED_HEADING}:")
+        lines += [f"- ~~{' '.join(item.sentence.split())}~~ ({item.reason})" for item in answer.unsupported]
+        lines.append("")
+    for citation in answer.citations:
+        page = f", page {citation.page}" if citation.page else ""
+        quote = " ".join((citation.highlights[0].text if citation.highlights else citation.text).split())
+        lines.append(f"- [{citation.n}] {citation.source}{page}, chars {citation.start}-{citation.end}: \"{quote}\"")
+    return lines
 
 
 def conversation_markdown(messages: list[dict]) -> str:
-    """The whole conversation as Markdown, with each answer's citations listed under it."""
+    """The whole conversation as Markdown: each answer with its refusal reason, removed sentences and citations."""
     lines = ["# Conversation", ""]
     for message in messages:
         if message["role"] == "user":
             lines += [f"**You:** {message['content']}", ""]
             continue
-        answer = Answer.model_validate(message["answer"])
-        lines += [f"**Assistant:** {answer.answer}", ""]
-        for citation in answer.citations:
-            page = f", page {citation.page}" if citation.page else ""
-            quote = " ".join((citation.highlights[0].text if citation.highlights else citation.text).split())
-            lines.append(f"- [{citation.n}] {citation.source}{page}, chars {citation.start}-{citation.end}: \"{quote}\"")
+        lines += _export_lines(Answer.model_validate(message["answer"]))
         lines.append("")
     return "\n".join(lines)

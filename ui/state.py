@@ -10,10 +10,11 @@ from assistant.embedder import Embedder, build_embedder
 from assistant.model_files import model_status
 from ui.render import escape
 
-# The settings an answerer is built from (with the embedder it scores sentences with); the collection,
-# k and retrieval settings are not among them, so changing those reuses the loaded model.
+# The settings an answerer is built from (with the embedder it is handed); the collection, k, retrieval
+# and refusal-gate settings (min_relevance, min_term_coverage: the pipeline's) are not among them, so
+# changing those reuses the loaded model.
 ANSWERER_FIELDS = frozenset(
-    {"answerer", "embedder", "embedding_model", "models_dir", "min_relevance", "min_term_coverage"}
+    {"answerer", "embedder", "embedding_model", "models_dir"}
     | {name for name in Settings.model_fields if name.startswith("llm_")}
 )
 # Slider ceiling; Settings.k allows at most 50.

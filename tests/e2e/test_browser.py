@@ -1,65 +1,28 @@
 """The app in a real browser: Debian chromium driven by playwright against `streamlit run` on loopback."""
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant import Assistant, Settings
-from tests.fixtures.servers import free_port, running_server
+from tests.fixtures.streamlit_app import app_environment, ask, running_app
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(__file__).resolve().parent / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium; .ci/run does it)")
     seed = ROOT.parent / "shared" / "seed-corpus"
     if not seed.is_dir():
         pytest.skip(f"seed corpus not found at {seed}")
     data = tmp_path_factory.mktemp("e2e-data")
     Assistant(Settings(data_dir=data, collection="e2e", answerer="extractive")).ingest([seed])
-    port = free_port()
-    env = {**os.environ, "QA_DATA_DIR": str(data), "QA_COLLECTION": "e2e", "QA_ANSWERER": "extractive"}
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "Chat.py"), "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    with running_server(command, f"http://127.0.0.1:{port}", "/_stcore/health", env) as url:
+    env = app_environment({"QA_DATA_DIR": str(data), "QA_COLLECTION": "e2e", "QA_ANSWERER": "extractive"})
+    with running_app(env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: object, tmp_path: Path) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    yield page
-    context.close()
-
-
-def ask(page: object, url: str, question: str) -> None:
-    page.goto(url)  # type: ignore[attr-defined]
-    box = page.get_by_placeholder("Ask a question about your documents")  # type: ignore[attr-defined]
-    box.fill(question)
-    box.press("Enter")
 
 
 def test_question_gets_a_cited_answer_with_a_highlighted_source(page: object, app_url: str) -> None:

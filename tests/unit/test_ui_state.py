@@ -19,7 +19,7 @@ def built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Settings]]:
 
     def build(settings: Settings, embedder: object) -> ExtractiveAnswerer:
         calls.append(settings)
-        return ExtractiveAnswerer(embedder, settings.min_relevance, settings.min_term_coverage)
+        return ExtractiveAnswerer()
 
     monkeypatch.setattr(assistant.service, "build_answerer", build)
     monkeypatch.setattr(ui.state, "build_answerer", build, raising=False)
@@ -34,8 +34,11 @@ def built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Settings]]:
 def test_changing_collection_or_k_reuses_the_loaded_answerer(built: list[Settings], tmp_path: Path) -> None:
     base = Settings(data_dir=tmp_path, collection="first", answerer="extractive", embedder="fake", k=5)
     first = ui.state.get_assistant(base)
-    second = ui.state.get_assistant(base.model_copy(update={"collection": "second", "k": 9, "candidates": 40}))
+    second = ui.state.get_assistant(
+        base.model_copy(update={"collection": "second", "k": 9, "candidates": 40, "min_relevance": 0.6})
+    )
     assert second.settings.collection == "second" and second.settings.k == 9
+    assert second.pipeline.min_relevance == 0.6
     assert first.answerer is second.answerer
     assert len(built) == 1
 
@@ -43,9 +46,9 @@ def test_changing_collection_or_k_reuses_the_loaded_answerer(built: list[Setting
 def test_changing_an_answerer_setting_builds_a_new_answerer(built: list[Settings], tmp_path: Path) -> None:
     base = Settings(data_dir=tmp_path, collection="first", answerer="extractive", embedder="fake")
     first = ui.state.get_assistant(base)
-    stricter = ui.state.get_assistant(base.model_copy(update={"min_relevance": 0.6}))
-    assert first.answerer is not stricter.answerer
-    assert [settings.min_relevance for settings in built] == [0.35, 0.6]
+    shorter = ui.state.get_assistant(base.model_copy(update={"llm_max_tokens": 64}))
+    assert first.answerer is not shorter.answerer
+    assert [settings.llm_max_tokens for settings in built] == [base.llm_max_tokens, 64]
 
 
 def sidebar() -> AppTest:

@@ -1,0 +1,83 @@
+"""What the claim check did, as a user sees it: a removed sentence marked with its reason, a refusal with its reason.
+
+The app runs for real (streamlit, Chroma, the packaged embedding model, the claim check); only the language
+model is faked, by a scripted OpenAI-compatible server on loopback, so the wrong sentence is deterministic.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from tests.fixtures.fake_llm_server import FakeLLM, fake_llm_server
+from tests.fixtures.ferry import CRIMEA_QUESTION, PARTIAL_QUESTION, PARTIAL_REPLY, write_ferry_document
+from tests.fixtures.streamlit_app import app_environment, ask, running_app
+from ui.render import REMOVED_HEADING
+
+pytestmark = pytest.mark.e2e
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+REFUSAL_START = "I don't know based on the documents"
+
+
+@pytest.fixture(scope="module")
+def scripted_llm() -> Iterator[FakeLLM]:
+    """The model's only reply: one true sentence about the ferry and one wrong price."""
+    with fake_llm_server(PARTIAL_REPLY) as llm:
+        yield llm
+
+
+@pytest.fixture(scope="module")
+def ferry_app(browser: object, scripted_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app over the ferry document, answering with the openai answerer against the scripted server."""
+    root = tmp_path_factory.mktemp("claim-check")
+    data = root / "data"
+    Assistant(Settings(data_dir=data, collection="ferry", answerer="extractive")).ingest(
+        [write_ferry_document(root / "docs")]
+    )
+    env = app_environment({"QA_DATA_DIR": str(data), "QA_COLLECTION": "ferry", "QA_ANSWERER": "openai",
+                           "QA_LLM_BASE_URL": scripted_llm.url})
+    with running_app(env) as url:
+        yield url
+
+
+def answer_message(page: object) -> object:
+    """The assistant's chat message (the second one: the question comes first)."""
+    return page.locator('[data-testid="stChatMessage"]').nth(1)  # type: ignore[attr-defined]
+
+
+def screenshot(page: object, name: str) -> None:
+    """A tall picture with the question at the top, so the answer and what was removed fit in one image."""
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 1100})  # type: ignore[attr-defined]
+    page.locator('[data-testid="stChatMessage"]').first.scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / name))  # type: ignore[attr-defined]
+
+
+def test_a_removed_sentence_is_shown_struck_through_with_its_reason(
+    page: object, ferry_app: str, scripted_llm: FakeLLM
+) -> None:
+    ask(page, ferry_app, PARTIAL_QUESTION)
+    message = answer_message(page)
+    message.get_by_text(REMOVED_HEADING).wait_for()  # type: ignore[attr-defined]
+    assert any(PARTIAL_QUESTION in str(request) for request in scripted_llm.requests)
+    answer_text = message.locator('[data-testid="stMarkdownContainer"]').first.inner_text()  # type: ignore[attr-defined]
+    assert "40 minutes" in answer_text and "95" not in answer_text
+    struck = message.locator("del, s").filter(has_text="95").first  # type: ignore[attr-defined]
+    struck.wait_for(state="visible")
+    assert "Tickets cost 95 euros" in struck.inner_text()
+    assert "line-through" in struck.evaluate("node => getComputedStyle(node).textDecorationLine")
+    assert struck.locator("xpath=ancestor::*[contains(@class, 'stMarkdownColoredBackground')]").count() == 1
+    reason = struck.locator("xpath=ancestor::p[1]").inner_text().split("—", 1)[1]
+    assert "95" in reason
+    screenshot(page, "claim-check-removed-sentence.png")
+
+
+def test_a_refusal_shows_its_reason(page: object, ferry_app: str, scripted_llm: FakeLLM) -> None:
+    ask(page, ferry_app, CRIMEA_QUESTION)
+    refusal = answer_message(page).locator('[data-testid="stAlert"] [data-testid="stMarkdownContainer"]')  # type: ignore[attr-defined]
+    refusal.wait_for()
+    text = refusal.inner_text()
+    assert text.strip().startswith(REFUSAL_START) and "Crimea" in text
+    assert not any("Crimea" in str(request) for request in scripted_llm.requests)
+    screenshot(page, "claim-check-refusal.png")
