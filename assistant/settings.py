@@ -63,10 +63,11 @@ class Settings(BaseModel):
     llm_timeout_s: float = Field(120.0, gt=0, description="Seconds to wait for the language model.")
     llm_context_tokens: int = Field(4096, ge=512, description="Context window of the language model.")
     llm_excerpt_chars: int = Field(
-        450, ge=100, le=8000,
-        description="Characters of passage text the language model sees (its best sentences); fewer answer sooner.",
+        900, ge=100, le=8000,
+        description="Most characters of passage text the language model sees: the sentences near the best one, "
+        "their continuations and whole lists, most relevant first; fewer answer sooner.",
     )
-    llm_max_tokens: int = Field(160, ge=16, description="Longest answer the language model may write (tokens).")
+    llm_max_tokens: int = Field(220, ge=16, description="Longest answer the language model may write (tokens).")
     llm_threads: int = Field(2, ge=1, description="CPU threads for the local model.")
     max_upload_mb: int = Field(25, ge=1, description="Largest file the UI or HTTP service accepts.")
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted by `qa serve` (empty: open).")
