@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.embedder import Embedder
 from assistant.text import content_terms, overlap, sentence_spans
@@ -83,6 +83,19 @@ class Evidence:
             None,
         )
         return follower if follower is not None and _ADDITIVE.search(follower.text) else None
+
+    def restricted_to(self, sources: set[str]) -> Evidence:
+        """The same evidence with only the passages of ``sources``, renumbered from 1 in their order."""
+        keep = [number for number, passage in enumerate(self.passages, start=1) if passage.source in sources]
+        if len(keep) == len(self.passages):
+            return self
+        renumber = {old: new for new, old in enumerate(keep, start=1)}
+
+        def moved(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+            return [replace(s, passage_number=renumber[s.passage_number]) for s in sentences if s.passage_number in renumber]
+
+        passages = [self.passages[old - 1] for old in keep]
+        return Evidence(self.question, passages, moved(self.sentences), moved(self.instructions))
 
     def of_passage(self, number: int) -> list[ScoredSentence]:
         """The usable sentences of passage ``number`` in reading order."""

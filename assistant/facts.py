@@ -24,7 +24,8 @@ _SPELLED = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
-    "dozen": 12,
+    "dozen": 12, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+    "tenth": 10, "eleventh": 11, "twelfth": 12, "twentieth": 20,
 }
 _SPELLED_WORD = re.compile(r"\b(" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
 _MONTHS = {
@@ -62,8 +63,15 @@ def _number_key(whole: str, fraction: str | None) -> str:
 
 
 def numbers(text: str) -> set[str]:
-    """Normalised numbers written in digits ('2,000' -> '2000', '3.50' -> '3.5')."""
-    return {_number_key(match.group(1), match.group(2)) for match in _NUMBER.finditer(text)}
+    """Normalised numbers written in digits ('2,000' -> '2000', '3.50' -> '3.5').
+
+    A two-digit decade ("the 80s") is left out: it names "the 1980s" without its century.
+    """
+    return {
+        _number_key(match.group(1), match.group(2))
+        for match in _NUMBER.finditer(text)
+        if not (len(match.group(1)) == 2 and not match.group(2) and re.match(r"'?s\b", text[match.end() :]))
+    }
 
 
 def spelled_numbers(text: str) -> set[str]:
@@ -132,6 +140,9 @@ class Vocabulary:
             return True
         stemmed = stem(name)
         if len(name) >= 4 and any(terms_match(stemmed, stem(word)) for word in self.words if word[:3] == name[:3]):
+            return True
+        # "British" for "Britain", "European" for "Europe".
+        if len(name) >= 6 and any(word.startswith(name[: max(4, len(name) - 3)]) for word in self.words):
             return True
         # A misspelt name ("Sheeshanks" for "Sheepshanks") still names the same thing.
         return len(name) >= 6 and any(

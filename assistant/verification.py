@@ -113,50 +113,60 @@ def _asking_part(question: str) -> str:
     return asking[-1] if asking else question
 
 
-def _unmentioned(evidence: Evidence, document_text: Callable[[str], str | None]) -> list[str]:
-    """The question's names and numbers that no single retrieved document mentions together.
+def _title(source: str) -> str:
+    """A document's title as its file name says it: 'Super_Bowl_50__p002.txt' -> 'Super Bowl 50 p002'."""
+    return " ".join(Path(source).stem.replace("_", " ").replace("-", " ").split())
+
+
+def _naming_documents(evidence: Evidence, document_text: Callable[[str], str | None]) -> tuple[list[str], set[str]]:
+    """The question's names and numbers that no single retrieved document holds (fewest first), and the
+    retrieved documents that hold all of them.
 
     A document counts with its title (the file name) and all its text, not only the retrieved chunk:
     "Super Bowl 50" may be named only in the title of the page that answers. Names that each occur
     in some document but never in the same one make a question the documents don't answer either.
     """
+    sources = set(passage.source for passage in evidence.passages)
     asked = facts(evidence.question, spelled=False)
     if not asked.numbers and not asked.names:
-        return []
-    shown = vocabulary(" ".join(passage.text for passage in evidence.passages))
-    if not missing_facts(asked, shown) and len({p.source for p in evidence.passages}) == 1:
-        return []
-    best: list[str] | None = None
+        return [], sources
+    fewest: list[str] | None = None
+    naming = set()
     for source in dict.fromkeys(passage.source for passage in evidence.passages):
-        title = Path(source).stem.replace("_", " ").replace("-", " ")
-        missing = missing_facts(asked, vocabulary(f"{title}\n{document_text(source) or ''}"))
-        if best is None or len(missing) < len(best):
-            best = missing
+        missing = missing_facts(asked, vocabulary(f"{_title(source)}\n{document_text(source) or ''}"))
         if not missing:
-            return []
-    return best or []
+            naming.add(source)
+        elif fewest is None or len(missing) < len(fewest):
+            fewest = missing
+    return ([] if naming else fewest or []), naming
 
 
-def gate(evidence: Evidence, document_text: Callable[[str], str | None], min_relevance: float, min_coverage: float) -> str | None:
-    """A refusal reason when the retrieved passages cannot answer the question, else None."""
-    passages = evidence.passages
-    if not passages:
-        return "nothing in them matches the question"
-    missing = _unmentioned(evidence, document_text)
+def gate(
+    evidence: Evidence, document_text: Callable[[str], str | None], min_relevance: float, min_coverage: float
+) -> tuple[Evidence, str | None]:
+    """The evidence to write from and None, or a refusal reason when the passages cannot answer.
+
+    When the question names something, only passages of documents that name it all are kept: a
+    passage of another document may look similar but is about something else.
+    """
+    if not evidence.passages:
+        return evidence, "nothing in them matches the question"
+    missing, naming = _naming_documents(evidence, document_text)
     if missing:
-        return f"they do not mention {_join(_phrases(evidence.question, missing))}"
+        return evidence, f"they do not mention {_join(_phrases(evidence.question, missing))}"
+    evidence = evidence.restricted_to(naming)
     terms = informative_terms(_asking_part(evidence.question))
-    found = {stem(word) for passage in passages for word in words(passage.text)}
+    found = {stem(word) for passage in evidence.passages for word in words(f"{_title(passage.source)} {passage.text}")}
     absent = [term for term in terms if not any(terms_match(term, other) for other in found)]
     share = 1 - len(absent) / len(terms) if terms else 0.0
     if not terms or (share == 0 if len(terms) <= 2 else share < min_coverage):
         shown_words = [word for word in words(evidence.question) if stem(word) in absent]
         if shown_words:
-            return f"they do not mention {_join(_phrases(evidence.question, shown_words))}"
-        return "nothing in them is about this question"
+            return evidence, f"they do not mention {_join(_phrases(evidence.question, shown_words))}"
+        return evidence, "nothing in them is about this question"
     if evidence.best < min_relevance:
-        return "nothing in them is about this question"
-    return None
+        return evidence, "nothing in them is about this question"
+    return evidence, None
 
 
 @dataclass

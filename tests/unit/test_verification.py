@@ -128,7 +128,7 @@ def test_the_model_s_own_refusal_is_a_refusal_without_citations(real_embedder: E
 def test_a_question_naming_what_no_document_mentions_is_refused_with_it_named(
     question: str, missing: str, real_embedder: Embedder
 ) -> None:
-    reason = gate(evidence(question, real_embedder), lookup, min_relevance=0.35, min_coverage=0.5)
+    _, reason = gate(evidence(question, real_embedder), lookup, min_relevance=0.35, min_coverage=0.5)
     assert reason == f"they do not mention {missing}"
 
 
@@ -141,4 +141,14 @@ def test_a_question_naming_what_no_document_mentions_is_refused_with_it_named(
     ],
 )
 def test_answerable_questions_pass_the_gate_whatever_their_wording(question: str, real_embedder: Embedder) -> None:
-    assert gate(evidence(question, real_embedder), lookup, min_relevance=0.35, min_coverage=0.5) is None
+    assert gate(evidence(question, real_embedder), lookup, min_relevance=0.35, min_coverage=0.5)[1] is None
+
+
+def test_only_documents_that_name_the_question_s_subject_are_written_from(real_embedder: Embedder) -> None:
+    other = "Bees in the Harbor Valley make honey in summer and rest in winter."
+    passages = [*PASSAGES, Passage(source="bees.txt", chunk_id="c", start=0, end=len(other), text=other)]
+    texts = {"light.txt": DOC, "bees.txt": other}
+    found = gather_evidence("How tall is Harbor Point?", real_embedder.embed("How tall is Harbor Point?"), passages, real_embedder)
+    narrowed, reason = gate(found, texts.get, min_relevance=0.35, min_coverage=0.5)
+    assert reason is None and [p.source for p in narrowed.passages] == ["light.txt", "light.txt"]
+    assert {s.passage_number for s in narrowed.sentences} <= {1, 2}
