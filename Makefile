@@ -36,6 +36,15 @@ e2e: install
 
 XQUAD := ../shared/datasets/xquad-en/xquad.en.json
 SEED := ../shared/seed-corpus
+COVIDQA := ../shared/datasets/covid-qa/covid-qa.json
+# Adversarial sets (eval/adversarial.py): built from whichever of the two datasets exist. The gold file
+# alternates answerable and unanswerable items, so any first N questions are balanced: the local answerer
+# runs the first ADV_LOCAL_LIMIT, the extractive one all of them (or ADV_EXTRACTIVE_LIMIT, when set).
+ADV := .eval-out/adversarial-data
+ADV_SEED ?= 0
+ADV_LOCAL_LIMIT ?= 150
+ADV_EXTRACTIVE_LIMIT ?=
+ADV_ARGS := $(if $(wildcard $(XQUAD)),--xquad $(XQUAD)) $(if $(wildcard $(COVIDQA)),--covid $(COVIDQA))
 eval: install
 	for answerer in extractive local; do \
 	  $(BIN)/qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample-$$answerer --answerer $$answerer || exit 1; \
@@ -48,6 +57,11 @@ eval: install
 	  $(BIN)/qa eval --corpus .eval-out/xquad-data/corpus --gold .eval-out/xquad-data/gold.jsonl --out .eval-out/xquad-extractive --answerer extractive && \
 	  $(BIN)/qa eval --corpus .eval-out/xquad-data/corpus --gold .eval-out/xquad-data/gold.jsonl --out .eval-out/xquad-local --answerer local --limit 100; \
 	else echo "XQuAD not found at $(XQUAD): skipped"; fi
+	@if [ -n "$(strip $(ADV_ARGS))" ]; then \
+	  $(BIN)/qa eval adversarial $(ADV_ARGS) --out $(ADV) --seed $(ADV_SEED) && \
+	  $(BIN)/qa eval --corpus $(ADV)/corpus --gold $(ADV)/gold.jsonl --out .eval-out/adversarial-extractive --answerer extractive $(if $(ADV_EXTRACTIVE_LIMIT),--limit $(ADV_EXTRACTIVE_LIMIT)) && \
+	  $(BIN)/qa eval --corpus $(ADV)/corpus --gold $(ADV)/gold.jsonl --out .eval-out/adversarial-local --answerer local --limit $(ADV_LOCAL_LIMIT); \
+	else echo "neither $(XQUAD) nor $(COVIDQA) found: adversarial sets skipped"; fi
 
 bench: install
 	$(BIN)/qa bench

@@ -79,7 +79,9 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
         documents = self.retriever.invoke(standalone, config, query_vector=vector)
         passages = [passage_from_document(document) for document in documents]
         evidence = gather_evidence(standalone, vector, passages, self.embedder)
-        evidence, reason = gate(evidence, self.document_text, self.min_relevance, self.min_coverage)
+        evidence, reason = gate(
+            evidence, self.document_text, self.min_relevance, self.min_coverage, lenient=self.answerer.can_decline
+        )
         passages = evidence.passages if reason is None else passages
         retrieved = time.perf_counter()
         first_token: float | None = None

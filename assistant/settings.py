@@ -50,8 +50,9 @@ class Settings(BaseModel):
         0.5,
         ge=0.0,
         le=1.0,
-        description="Refuse when less than this share of the question's words is in the passages "
-        "(questions of one or two content words need one; polite wrapping such as 'could you tell me' is not counted).",
+        description="Refuse unless more than this share of the question's words is in the passages (for the "
+        "generative answerers this share is enough, and a question of one or two content words needs one; "
+        "polite wrapping such as 'could you tell me' is not counted).",
     )
     answerer: Literal["local", "openai", "extractive"] = Field("local", description="Answer writer: local (packaged model), openai (any server) or extractive.")
     llm_model_path: Path | None = Field(

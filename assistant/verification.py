@@ -142,12 +142,19 @@ def _naming_documents(evidence: Evidence, document_text: Callable[[str], str | N
 
 
 def gate(
-    evidence: Evidence, document_text: Callable[[str], str | None], min_relevance: float, min_coverage: float
+    evidence: Evidence,
+    document_text: Callable[[str], str | None],
+    min_relevance: float,
+    min_coverage: float,
+    lenient: bool = False,
 ) -> tuple[Evidence, str | None]:
     """The evidence to write from and None, or a refusal reason when the passages cannot answer.
 
     When the question names something, only passages of documents that name it all are kept: a
-    passage of another document may look similar but is about something else.
+    passage of another document may look similar but is about something else. More than
+    ``min_coverage`` of the question's words must occur in the passages; when ``lenient`` (a model
+    reads the passages next and can still decline) exactly that share is enough, and a question of
+    one or two words needs one of them, since its verb is often paraphrased ("What does Trump propose?").
     """
     if not evidence.passages:
         return evidence, "nothing in them matches the question"
@@ -159,7 +166,8 @@ def gate(
     found = {stem(word) for passage in evidence.passages for word in words(f"{_title(passage.source)} {passage.text}")}
     absent = [term for term in terms if not any(terms_match(term, other) for other in found)]
     share = 1 - len(absent) / len(terms) if terms else 0.0
-    if not terms or (share == 0 if len(terms) <= 2 else share < min_coverage):
+    enough = (share > 0 if len(terms) <= 2 else share >= min_coverage) if lenient else share > min_coverage
+    if not terms or not enough:
         shown_words = [word for word in words(evidence.question) if stem(word) in absent]
         if shown_words:
             return evidence, f"they do not mention {_join(_phrases(evidence.question, shown_words))}"

@@ -20,8 +20,8 @@ from assistant.cli_options import verbose_option
 @click.option(
     "--fail-under", "floors", multiple=True,
     help="Gate: METRIC=VALUE, e.g. hit@5=0.9 (repeatable). Fails when a score is below VALUE; latency "
-    "metrics (*_s, e.g. latency_p95_s=5) are ceilings and fail when above it. A metric absent from the "
-    "report fails the gate.",
+    "metrics (*_s, e.g. latency_p95_s=5) and unsupported_rate are ceilings and fail when above it. A metric "
+    "absent from the report, or one the set cannot score, fails the gate.",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions (quick runs on big sets).")
 @click.option(
@@ -41,7 +41,7 @@ def eval_command(
     if ctx.invoked_subcommand is not None:
         return
     if not (corpus and gold and out):
-        raise click.UsageError("give --corpus, --gold and --out (or a subcommand: convert, compare)")
+        raise click.UsageError("give --corpus, --gold and --out (or a subcommand: convert, adversarial, compare)")
     from tqdm import tqdm
 
     from eval.compare import failed_floors, parse_floor
@@ -60,6 +60,8 @@ def eval_command(
         corpus, gold, answerer=answerer, k=k, collection=collection, progress=progress, limit=limit, judge=judge
     )
     bar.close()
+    for warning in info["gold_warnings"]:
+        click.echo(f"warning: {warning}", err=True)
     report = write_report(records, info, out)
     for name, value in report["metrics"].items():
         click.echo(f"{name:20s} {value}")
@@ -79,6 +81,32 @@ def convert(squad_file: Path, out: Path) -> None:
 
     contexts, questions = convert_squad(squad_file, out)
     click.echo(f"{questions} questions over {contexts} contexts -> {out / 'gold.jsonl'}, {out / 'corpus'}")
+
+
+@eval_command.command("adversarial")
+@click.option("--xquad", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="XQuAD (SQuAD-format) JSON.")
+@click.option("--covid", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="COVID-QA (SQuAD-format) JSON.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random choice.")
+@click.option(
+    "--max-per-kind", type=click.IntRange(min=1), default=None,
+    help="At most N items of each kind (default: all the rules can make, balanced half answerable).",
+)
+@verbose_option
+def adversarial_command(xquad: Path | None, covid: Path | None, out: Path, seed: int, max_per_kind: int | None) -> None:
+    """Build false-premise, numeric, follow-up, how-to, conversational and list questions from public
+    SQuAD-format data: OUT/gold.jsonl, OUT/corpus/<dataset>/, OUT/provenance.jsonl, OUT/summary.json.
+
+    The gold file alternates answerable and unanswerable items, so `qa eval --limit N` runs a balanced sample.
+    """
+    from eval.adversarial import build
+
+    sources = {name: path for name, path in (("xquad", xquad), ("covid-qa", covid)) if path is not None}
+    summary = build(sources, out, seed=seed, max_per_kind=max_per_kind)
+    click.echo(f"{summary['n']} questions ({summary['answerable']} answerable, {summary['unanswerable']} not) "
+               f"-> {out / 'gold.jsonl'}, {out / 'corpus'}")
+    for tag, count in summary["tags"].items():
+        click.echo(f"  {tag:16s} {count}")
 
 
 @eval_command.command("compare")

@@ -23,15 +23,18 @@ def load_report(path: Path) -> dict[str, Any]:
 
 
 def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float = 0.02, latency_tolerance: float = 0.5) -> tuple[list[dict[str, Any]], bool]:
-    """Rows of (metric, old, new, delta, regressed); regressed when a score drops by more than ``tolerance``
-    or a latency grows by more than ``latency_tolerance`` (a fraction of the old value)."""
+    """Rows of (metric, old, new, delta, regressed); regressed when a score drops (or unsupported_rate rises)
+    by more than ``tolerance``, or a latency grows by more than ``latency_tolerance`` (a fraction of the old
+    value). Metrics either report lacks or could not score (None) are left out."""
     rows = []
     for name in HIGHER_IS_BETTER + LOWER_IS_BETTER:
-        if name not in old["metrics"] or name not in new["metrics"]:
+        if old["metrics"].get(name) is None or new["metrics"].get(name) is None:
             continue
         before, after = float(old["metrics"][name]), float(new["metrics"][name])
         if name in HIGHER_IS_BETTER:
             regressed = after < before - tolerance
+        elif not name.endswith("_s"):
+            regressed = after > before + tolerance
         else:
             regressed = after > before * (1 + latency_tolerance) + 0.05
         rows.append({"metric": name, "old": before, "new": after, "delta": round(after - before, 4), "regressed": regressed})
@@ -51,9 +54,11 @@ def parse_floor(spec: str) -> tuple[str, float]:
 
 
 def failed_floors(metrics: dict[str, float], floors: list[tuple[str, float]]) -> list[str]:
-    """Human-readable lines for each bound the metrics miss: scores are floors, latencies (*_s) ceilings.
+    """Human-readable lines for each bound the metrics miss: scores are floors, latencies (*_s) and
+    unsupported_rate ceilings.
 
-    A metric missing from the report fails its gate: a gate that cannot be checked must not pass.
+    A metric missing from the report, or one it could not score (None), fails its gate: a gate that
+    cannot be checked must not pass.
     """
     problems = []
     for name, bound in floors:
@@ -62,7 +67,8 @@ def failed_floors(metrics: dict[str, float], floors: list[tuple[str, float]]) ->
             hint = " (judge metrics need --judge local or --judge openai)" if name.startswith("judge_") else ""
             problems.append(f"{name} is absent from the report, so the gate {name}={bound} cannot be checked{hint}")
         elif name in LOWER_IS_BETTER and value > bound:
-            problems.append(f"{name} = {value} is above {bound} (latencies are ceilings)")
+            kind = "latencies" if name.endswith("_s") else f"{name} values"
+            problems.append(f"{name} = {value} is above {bound} ({kind} are ceilings)")
         elif name in HIGHER_IS_BETTER and value < bound:
             problems.append(f"{name} = {value} is below {bound}")
     return problems

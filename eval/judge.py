@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 
 from assistant.llm import ChatModel
+from assistant.markers import strip_markers
 from assistant.prompts import load_prompt
 from assistant.types import Answer
 
-MARKER = re.compile(r"\s*\[\d+\]")
 PASSAGE_CHARS = 600
 
 
@@ -38,7 +38,7 @@ class Judge:
         if not answer.citations:
             return 0.0
         passages = "\n".join(f"[{c.n}] {' '.join(c.text.split())[:PASSAGE_CHARS]}" for c in answer.citations)
-        return self._ask("judge_faithfulness", passages=passages, answer=MARKER.sub("", answer.answer))
+        return self._ask("judge_faithfulness", passages=passages, answer=strip_markers(answer.answer))
 
     def correctness(self, question: str, answer: Answer, references: Sequence[str]) -> float | None:
         """Does the answer give a gold answer? Refusals and unanswerable items are scored by refusal accuracy."""
@@ -48,5 +48,5 @@ class Judge:
             "judge_correctness",
             question=question,
             references="; ".join(references),
-            answer=MARKER.sub("", answer.answer),
+            answer=strip_markers(answer.answer),
         )

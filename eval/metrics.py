@@ -1,4 +1,4 @@
-"""Small scoring functions: retrieval, answer text, refusals, citations, latency."""
+"""Small scoring functions: retrieval, answer text, refusals, citations, claims, latency."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
-from assistant.markers import markers_in
-from assistant.verification import answer_sentences
+from assistant.markers import markers_in, strip_markers
 from assistant.types import Answer, Passage
+from eval.numbers import numbers_in
+from eval.sentences import sentence_spans
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCTUATION = set(string.punctuation) | {"“", "”", "‘", "’", "–", "—", "«", "»"}
@@ -48,6 +49,38 @@ def contains_answer(prediction: str, answers: Sequence[str]) -> float:
     """1.0 when one normalized answer appears, as whole words, in the normalized prediction."""
     text = f" {normalize(prediction)} "
     return float(any(normalize(answer) and f" {normalize(answer)} " in text for answer in answers))
+
+
+def answer_recall(prediction: str, required: Sequence[str]) -> float:
+    """Share of the required items that appear, as whole words after normalizing, in the prediction."""
+    items = [normalize(item) for item in required if normalize(item)]
+    if not items:
+        return 0.0
+    text = f" {normalize(strip_markers(prediction))} "
+    return sum(f" {item} " in text for item in items) / len(items)
+
+
+def answer_sentence_count(answer: Answer) -> int:
+    """Sentences of the answer as shown (0 for a refusal)."""
+    return 0 if answer.refused else len(sentence_spans(strip_markers(answer.answer)))
+
+
+def unsupported_rate(removed: int, kept: int) -> float | None:
+    """Removed sentences over all the sentences written (removed + kept); None when nothing was written."""
+    total = removed + kept
+    return removed / total if total else None
+
+
+def number_support(answer: Answer) -> tuple[int, int]:
+    """(numbers in the answer, how many of them occur in the text of its cited passages); (0, 0) for refusals.
+
+    A number counts as occurring when the passages write it in digits or, for small round numbers, in words.
+    """
+    if answer.refused:
+        return 0, 0
+    stated = numbers_in(answer.answer)
+    cited = {number for citation in answer.citations for number in numbers_in(citation.text, words=True)}
+    return len(stated), sum(number in cited for number in stated)
 
 
 def source_matches(passage_source: str, gold_source: str) -> bool:
@@ -135,7 +168,7 @@ def citation_recall(answer: Answer) -> float | None:
     """Share of answer sentences with at least one marker that names a shown passage (None: refusal)."""
     if answer.refused:
         return None
-    sentences = [answer.answer[start:end] for start, end in answer_sentences(answer.answer)]
+    sentences = [answer.answer[start:end] for start, end in sentence_spans(answer.answer)]
     if not sentences:
         return 0.0
     cited = sum(any(1 <= n <= len(answer.passages) for n in markers_in(sentence)) for sentence in sentences)

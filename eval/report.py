@@ -15,12 +15,19 @@ from typing import Any
 from eval import metrics
 
 HIGHER_IS_BETTER = [
-    "hit@1", "hit@3", "hit@5", "hit@10", "mrr", "answer_contains", "answer_f1", "answer_em",
-    "refusal_accuracy", "refusal_precision", "refusal_recall",
-    "citation_validity", "raw_citation_validity", "citation_precision", "citation_recall", "judge_faithfulness", "judge_correctness",
+    "hit@1", "hit@3", "hit@5", "hit@10", "mrr", "answer_contains", "answer_contains_answerable", "answer_f1",
+    "answer_em", "answer_recall", "refusal_accuracy", "refusal_precision", "refusal_recall", "false_premise_refusal",
+    "citation_validity", "raw_citation_validity", "citation_precision", "citation_recall", "number_precision",
+    "judge_faithfulness", "judge_correctness",
 ]
-LOWER_IS_BETTER = ["latency_p50_s", "latency_p95_s", "retrieve_p50_s", "answer_p50_s"]
+# Latencies (*_s) and the share of answer sentences the claim check removed: lower is better.
+LOWER_IS_BETTER = ["unsupported_rate", "latency_p50_s", "latency_p95_s", "first_token_p50_s", "retrieve_p50_s", "answer_p50_s"]
 PACKAGES = ["cited-qa", "chromadb", "sentence-transformers", "langchain-core", "xllamacpp", "torch"]
+TAG_COLUMNS = [
+    "n", "answer_contains", "answer_recall", "refusal_accuracy", "hit@5", "unsupported_rate", "number_precision",
+    "citation_validity", "latency_p50_s",
+]
+FALSE_PREMISE = "false-premise"
 
 
 def _mean(values: Sequence[float | None]) -> float:
@@ -28,14 +35,27 @@ def _mean(values: Sequence[float | None]) -> float:
     return round(sum(present) / len(present), 4) if present else 0.0
 
 
-def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """The flat metrics object of report.json."""
-    result: dict[str, float] = {"n": len(records)}
+def _mean_or_none(values: Sequence[float | None]) -> float | None:
+    """The mean of the values present; None when no record has one (nothing to score is not a zero)."""
+    present = [value for value in values if value is not None]
+    return round(sum(present) / len(present), 4) if present else None
+
+
+def _ratio(top: float, bottom: float) -> float | None:
+    return round(top / bottom, 4) if bottom else None
+
+
+def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """The flat metrics object of report.json; a metric no record can score (e.g. answer_recall on a set
+    without 'required') is None."""
+    result: dict[str, float | None] = {"n": len(records)}
     for k in (1, 3, 5, 10):
         result[f"hit@{k}"] = _mean([r[f"hit@{k}"] for r in records])
     result["mrr"] = _mean([r["rr"] for r in records])
     for name in ("answer_contains", "answer_f1", "answer_em", "citation_validity", "citation_precision", "citation_recall"):
         result[name] = _mean([r[name] for r in records])
+    result["answer_contains_answerable"] = _mean_or_none([r["answer_contains"] for r in records if r["answerable"]])
+    result["answer_recall"] = _mean_or_none([r.get("answer_recall") for r in records])
     # Mean over the answers whose raw text had markers (None otherwise); older records lack the field.
     result["raw_citation_validity"] = _mean([r.get("raw_citation_validity") for r in records])
     for name in ("judge_faithfulness", "judge_correctness"):
@@ -46,33 +66,46 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float]:
             result[f"{name}_n"] = len(graded)
     refusals = metrics.refusal_scores([not r["answerable"] for r in records], [r["refused"] for r in records])
     result.update({name: round(value, 4) for name, value in refusals.items()})
+    # Refusal accuracy on the false-premise items alone (all unanswerable: the share refused).
+    premises = [r for r in records if FALSE_PREMISE in r.get("tags", ())]
+    premise_scores = metrics.refusal_scores([not r["answerable"] for r in premises], [r["refused"] for r in premises])
+    result["false_premise_refusal"] = round(premise_scores["refusal_accuracy"], 4) if premises else None
+    # Pooled over the answers shown: removed sentences / (removed + kept); numbers found in cited passages / numbers.
+    shown = [r for r in records if r.get("unsupported_n") is not None]
+    removed = sum(r["unsupported_n"] for r in shown)
+    result["unsupported_rate"] = _ratio(removed, removed + sum(r["sentences_n"] for r in shown))
+    result["number_precision"] = _ratio(
+        sum(r.get("numbers_supported_n", 0) for r in records), sum(r.get("numbers_n", 0) for r in records)
+    )
     for name, key in (("latency", "latency_s"), ("retrieve", "retrieve_s"), ("answer", "answer_s")):
         values = [r[key] for r in records]
         result[f"{name}_p50_s"] = round(metrics.percentile(values, 50), 3)
         if name == "latency":
             result["latency_p95_s"] = round(metrics.percentile(values, 95), 3)
+    first_tokens = [r["first_token_s"] for r in records if r.get("first_token_s") is not None]
+    result["first_token_p50_s"] = round(metrics.percentile(first_tokens, 50), 3) if first_tokens else None
     return result
 
 
-def per_tag(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """answer_contains, hit@5 and count for each tag."""
+def per_tag(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+    """The TAG_COLUMNS metrics for each tag; None where the tag has nothing to score (e.g. hit@5 of
+    unanswerable items, which have no retrieval target)."""
     tags = sorted({tag for record in records for tag in record["tags"]})
-    return {
-        tag: {
-            "n": sum(tag in r["tags"] for r in records),
-            "answer_contains": _mean([r["answer_contains"] for r in records if tag in r["tags"]]),
-            # Unanswerable items have no retrieval target: None rather than a misleading 0.
-            "hit@5": _mean([r["hit@5"] for r in records if tag in r["tags"]])
-            if any(r["hit@5"] is not None for r in records if tag in r["tags"])
-            else None,
-        }
-        for tag in tags
-    }
+    table = {}
+    for tag in tags:
+        subset = [r for r in records if tag in r["tags"]]
+        scores = aggregate(subset)
+        scores["hit@5"] = _mean_or_none([r["hit@5"] for r in subset])
+        table[tag] = {name: scores.get(name) for name in TAG_COLUMNS}
+    return table
 
 
 def badness(record: dict[str, Any]) -> float:
     """Lower is worse: used to pick the questions to show first."""
-    return record["answer_contains"] + (record["hit@5"] or 0) + record["citation_validity"] + (record["citation_precision"] or 0)
+    return (
+        record["answer_contains"] + (record["hit@5"] or 0) + record["citation_validity"]
+        + (record["citation_precision"] or 0) + (record.get("answer_recall") or 0) - (record.get("unsupported_rate") or 0)
+    )
 
 
 def versions() -> dict[str, str]:
@@ -86,21 +119,34 @@ def versions() -> dict[str, str]:
     return found
 
 
+def _cell(value: Any) -> str:
+    return "n/a" if value is None else str(value)
+
+
 def markdown(report: dict[str, Any]) -> str:
-    """report.md: metrics table, per-tag table, worst questions with what was retrieved."""
+    """report.md: metrics table, per-tag table, worst questions with what was retrieved and what was removed."""
     lines = [f"# Evaluation report: {Path(report['gold']).name}", "",
              f"Corpus `{report['corpus']}`, answerer `{report['settings']['answerer']}`, k={report['settings']['k']}, "
-             f"{report['created']}.", "", "| metric | value |", "|---|---|"]
-    lines += [f"| {name} | {value} |" for name, value in report["metrics"].items()]
-    lines += ["", "## By tag", "", "| tag | n | answer_contains | hit@5 |", "|---|---|---|---|"]
-    lines += [f"| {tag} | {v['n']} | {v['answer_contains']} | {'n/a' if v['hit@5'] is None else v['hit@5']} |" for tag, v in report["per_tag"].items()]
+             f"{report['created']}.", ""]
+    lines += [f"> {warning}" for warning in report.get("gold_warnings", [])]
+    lines += ["", "| metric | value |", "|---|---|"]
+    lines += [f"| {name} | {_cell(value)} |" for name, value in report["metrics"].items()]
+    lines += ["", "## By tag", "", "| tag | " + " | ".join(TAG_COLUMNS) + " |", "|---" * (len(TAG_COLUMNS) + 1) + "|"]
+    lines += [
+        f"| {tag} | " + " | ".join(_cell(scores.get(name)) for name in TAG_COLUMNS) + " |"
+        for tag, scores in report["per_tag"].items()
+    ]
     lines += ["", "## Worst 10 questions", ""]
     for record in sorted(report["per_question"], key=badness)[:10]:
         lines += [f"### {record['id']}: {record['question']}", "",
                   f"- gold: {record['gold_answers'] or '(unanswerable)'}",
                   f"- answer: {record['answer']}",
                   f"- contains answer {record['answer_contains']}, hit@5 {record['hit@5']}, "
-                  f"citation precision {record['citation_precision']}", "- retrieved:"]
+                  f"citation precision {record['citation_precision']}"]
+        if record.get("refusal_reason"):
+            lines.append(f"- refusal reason: {record['refusal_reason']}")
+        lines += [f"- removed: {removed['sentence']} ({removed['reason']})" for removed in record.get("unsupported", [])]
+        lines.append("- retrieved:")
         lines += [f"  {i}. {p['source']} [{p['start']}-{p['end']}]: {' '.join(p['text'].split())[:160]}"
                   for i, p in enumerate(record["retrieved"], start=1)]
         lines.append("")

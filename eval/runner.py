@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import IngestError, InputError
+from assistant.markers import strip_markers
 from assistant.service import Assistant
 from assistant.settings import load_settings
 from assistant.types import Answer
 from eval import metrics
-from eval.gold import GoldItem, check_sources, load_gold
+from eval.gold import GoldItem, GoldWarning, check_sources, load_gold
 from eval.judge import Judge
 
 ProgressFn = Callable[[int, int, str], None]
@@ -29,7 +31,7 @@ def eval_collection_name(corpus: Path) -> str:
 
 def score_item(
     item: GoldItem,
-    answer: Any,
+    answer: Answer,
     ranked: list[Any],
     document_text: Callable[[str], str | None],
     judge: Judge | None = None,
@@ -37,17 +39,24 @@ def score_item(
 ) -> dict[str, Any]:
     """Every metric for one question; retrieval metrics are None for unanswerable items.
 
-    ``raw_answer`` is the answerer's text before citation validation (None: not recorded).
+    ``raw_answer`` is the answerer's text before the claim check (None: not recorded). Answer-text
+    metrics read the answer without its [n] markers, so a marker never counts as a word or a number.
     """
     rank = metrics.first_relevant_rank(ranked, item.sources, item.answers) if item.answerable else None
+    text = strip_markers(answer.answer)
+    stated, supported = metrics.number_support(answer)
+    kept = metrics.answer_sentence_count(answer)
     record: dict[str, Any] = {
         "id": item.id,
         "question": item.question,
+        "history": [turn.model_dump() for turn in item.history],
         "tags": item.tags,
         "answerable": item.answerable,
         "gold_answers": item.answers,
+        "required": item.required,
         "answer": answer.answer,
         "refused": answer.refused,
+        "refusal_reason": answer.refusal_reason,
         "standalone_question": answer.standalone_question,
         "first_relevant_rank": rank,
         "citation_validity": metrics.citation_validity(answer, document_text),
@@ -56,8 +65,17 @@ def score_item(
         ),
         "citation_precision": metrics.citation_precision(answer, item.sources, item.answers, item.evidence),
         "citation_recall": metrics.citation_recall(answer),
-        "unsupported": answer.unsupported,
+        "citations": [{"n": c.n, "source": Path(c.source).name, "start": c.start, "end": c.end} for c in answer.citations],
+        "unsupported": [removed.model_dump() for removed in answer.unsupported],
+        # Only answers that were shown: a refusal's withdrawn sentences are in 'unsupported' but not in the rate.
+        "unsupported_n": None if answer.refused else len(answer.unsupported),
+        "sentences_n": None if answer.refused else kept,
+        "unsupported_rate": None if answer.refused else metrics.unsupported_rate(len(answer.unsupported), kept),
+        "numbers_n": stated,
+        "numbers_supported_n": supported,
+        "number_precision": supported / stated if stated else None,
         "latency_s": answer.timings.total_s,
+        "first_token_s": answer.timings.first_token_s,
         "retrieve_s": answer.timings.retrieve_s,
         "answer_s": answer.timings.answer_s,
         "retrieved": [
@@ -70,15 +88,16 @@ def score_item(
     record["rr"] = metrics.reciprocal_rank(rank) if item.answerable else None
     if item.answerable:
         refused_score = 0.0 if answer.refused else None
-        record["answer_em"] = refused_score if refused_score is not None else metrics.exact_match(answer.answer, item.answers)
-        record["answer_f1"] = refused_score if refused_score is not None else metrics.token_f1(answer.answer, item.answers)
-        record["answer_contains"] = (
-            refused_score if refused_score is not None else metrics.contains_answer(answer.answer, item.answers)
-        )
+        record["answer_em"] = refused_score if refused_score is not None else metrics.exact_match(text, item.answers)
+        record["answer_f1"] = refused_score if refused_score is not None else metrics.token_f1(text, item.answers)
+        record["answer_contains"] = refused_score if refused_score is not None else metrics.contains_answer(text, item.answers)
     else:
         # Declining is the right answer to an unanswerable question.
         for name in ("answer_em", "answer_f1", "answer_contains"):
             record[name] = 1.0 if answer.refused else 0.0
+    record["answer_recall"] = (
+        (0.0 if answer.refused else metrics.answer_recall(text, item.required)) if item.required else None
+    )
     if judge is not None:
         record["judge_faithfulness"] = judge.faithfulness(answer)
         record["judge_correctness"] = judge.correctness(item.question, answer, item.answers)
@@ -99,16 +118,11 @@ def build_judge(name: str, assistant: Assistant) -> Judge:
 
 
 def _ask(assistant: Assistant, question: str, history: list[dict[str, str]]) -> tuple[str, Answer]:
-    """The answerer's raw streamed text (before citation validation) and the final, validated Answer."""
-    pieces: list[str] = []
-    final: Answer | None = None
-    for piece in assistant.stream(question, history):
-        if isinstance(piece, Answer):
-            final = piece
-        else:
-            pieces.append(piece)
-    assert final is not None, "Assistant.stream ended without an Answer"
-    return "".join(pieces), final
+    """The answerer's raw text (before the claim check) and the final, checked Answer."""
+    stream = assistant.stream(question, history)
+    for _piece in stream:
+        pass
+    return stream.text, stream.answer
 
 
 def run_eval(
@@ -124,8 +138,11 @@ def run_eval(
     judge: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Ingest ``corpus`` (reused when unchanged), ask every gold question; returns records and run info."""
-    items = load_gold(gold)
-    check_sources(items, corpus, gold.name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GoldWarning)
+        items = check_sources(load_gold(gold), corpus, gold)
+    # Kept for the report and the CLI, which show them once (nothing else warns while a gold file is read).
+    gold_warnings = [str(warning.message) for warning in caught if issubclass(warning.category, GoldWarning)]
     if limit is not None:
         if limit < 1:
             raise InputError(f"limit {limit}: give a number of questions of at least 1 (or no limit)")
@@ -165,5 +182,8 @@ def run_eval(
     if progress:
         progress(len(items), len(items), "")
     settings = assistant.settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})
-    info = {"corpus": str(corpus), "gold": str(gold), "settings": settings, "ingest": report.summary(), "judge": judge}
+    info = {
+        "corpus": str(corpus), "gold": str(gold), "settings": settings, "ingest": report.summary(), "judge": judge,
+        "gold_warnings": gold_warnings,
+    }
     return records, info

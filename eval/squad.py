@@ -4,10 +4,44 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
+
+
+@dataclass
+class SquadQuestion:
+    """One question with its answer texts and where each starts in the context."""
+
+    id: str
+    question: str
+    answers: list[str]
+    starts: list[int]
+    impossible: bool
+
+
+@dataclass
+class SquadParagraph:
+    """One context, stored as one corpus file."""
+
+    file: str
+    context: str
+    questions: list[SquadQuestion] = field(default_factory=list)
+
+
+@dataclass
+class SquadArticle:
+    """A titled group of paragraphs."""
+
+    title: str
+    paragraphs: list[SquadParagraph] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """All of the article's contexts, one after the other."""
+        return "\n\n".join(paragraph.context for paragraph in self.paragraphs)
 
 
 def _file_name(title: str, index: int) -> str:
@@ -15,55 +49,108 @@ def _file_name(title: str, index: int) -> str:
     return f"{slug}__p{index:03d}.txt"
 
 
-def convert_squad(squad_file: Path, out: Path) -> tuple[int, int]:
-    """Write ``out/gold.jsonl`` and ``out/corpus/``; returns (contexts, questions)."""
+def _title(article: dict[str, Any]) -> str:
+    """The article's title; untitled sets (COVID-QA) fall back to the first paragraph's document id."""
+    if article.get("title"):
+        return str(article["title"])
+    paragraphs = article.get("paragraphs") or [{}]
+    document = paragraphs[0].get("document_id") if isinstance(paragraphs[0], dict) else None
+    return f"document {document}" if document is not None else "article"
+
+
+def read_squad(squad_file: Path) -> list[SquadArticle]:
+    """Parse and check a SQuAD file; InputError names the article, paragraph, question and missing field."""
     try:
         data: dict[str, Any] = json.loads(squad_file.read_text(encoding="utf-8"))
-        articles = data["data"]
+        raw_articles = data["data"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{squad_file}: not SQuAD-format JSON (expected a top-level 'data' list): {exc}") from None
-    files: dict[str, str] = {}
-    lines = []
-    contexts = 0
-    for article_index, article in enumerate(articles):
-        title = str(article.get("title", "article")) if isinstance(article, dict) else "article"
+    files: set[str] = set()
+    articles = []
+    for article_index, raw in enumerate(raw_articles):
+        title = _title(raw) if isinstance(raw, dict) else "article"
         where = f"{squad_file}: article {article_index} ({title!r})"
-        if not isinstance(article, dict):
+        if not isinstance(raw, dict):
             raise InputError(f"{where}: expected an object with 'title' and 'paragraphs'; fix or remove the article")
-        for index, paragraph in enumerate(article.get("paragraphs", [])):
+        article = SquadArticle(title)
+        for index, paragraph in enumerate(raw.get("paragraphs", [])):
             name = _file_name(title, index)
             if name in files:  # two articles share a title: keep both paragraphs apart
                 name = _file_name(f"{title} {article_index}", index)
-            context = _field(paragraph, "context", f"{where} paragraph {index}", "paragraph")
-            files[name] = str(context)
-            contexts += 1
-            for qa_index, qa in enumerate(paragraph.get("qas", [])):
-                here = f"{where} paragraph {index} question {qa_index}"
-                qa_id = _field(qa, "id", here, "question")
-                question = _field(qa, "question", f"{here} (id {qa_id!r})", "question")
-                texts = [
-                    str(_field(answer, "text", f"{here} (id {qa_id!r}) answer {n}", "answer")).strip()
-                    for n, answer in enumerate(qa.get("answers", []))
-                ]
-                answers = list(dict.fromkeys(text for text in texts if text))
-                impossible = bool(qa.get("is_impossible")) or not answers
-                lines.append({
-                    "id": str(qa_id),
-                    "question": str(question).strip(),
-                    "answers": [] if impossible else answers,
-                    "answerable": not impossible,
-                    "sources": [] if impossible else [name],
-                    "evidence": [] if impossible else answers[:1],
-                    "tags": ["squad", "unanswerable" if impossible else "single"],
-                })
+            files.add(name)
+            context = str(_field(paragraph, "context", f"{where} paragraph {index}", "paragraph"))
+            article.paragraphs.append(SquadParagraph(name, context, _questions(paragraph, f"{where} paragraph {index}")))
+        articles.append(article)
+    return articles
+
+
+def _questions(paragraph: dict[str, Any], where: str) -> list[SquadQuestion]:
+    questions = []
+    for qa_index, qa in enumerate(paragraph.get("qas", [])):
+        here = f"{where} question {qa_index}"
+        qa_id = _field(qa, "id", here, "question")
+        question = _field(qa, "question", f"{here} (id {qa_id!r})", "question")
+        found: dict[str, int] = {}
+        for n, answer in enumerate(qa.get("answers", [])):
+            text = str(_field(answer, "text", f"{here} (id {qa_id!r}) answer {n}", "answer"))
+            start = answer.get("answer_start", -1)
+            # Offsets point at the unstripped text: move them past the whitespace the strip removes.
+            offset = len(text) - len(text.lstrip())
+            if text.strip() and text.strip() not in found:
+                found[text.strip()] = start + offset if isinstance(start, int) and start >= 0 else -1
+        impossible = bool(qa.get("is_impossible")) or not found
+        questions.append(SquadQuestion(
+            id=str(qa_id), question=str(question).strip(), answers=[] if impossible else list(found),
+            starts=[] if impossible else list(found.values()), impossible=impossible,
+        ))
+    return questions
+
+
+def gold_line(question: SquadQuestion, source: str, tags: list[str]) -> dict[str, Any]:
+    """A gold format v1 object for one SQuAD question."""
+    answerable = not question.impossible
+    return {
+        "id": question.id,
+        "question": question.question,
+        "answers": question.answers if answerable else [],
+        "answerable": answerable,
+        "sources": [source] if answerable else [],
+        "evidence": question.answers[:1] if answerable else [],
+        "tags": tags,
+    }
+
+
+def write_corpus(articles: list[SquadArticle], corpus: Path) -> int:
+    """One .txt file per paragraph under ``corpus``; returns the number of files."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for article in articles:
+        for paragraph in article.paragraphs:
+            (corpus / paragraph.file).write_text(paragraph.context, encoding="utf-8")
+            count += 1
+    return count
+
+
+def write_jsonl(path: Path, lines: list[dict[str, Any]]) -> None:
+    """One JSON object per line, UTF-8."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+
+
+def convert_squad(squad_file: Path, out: Path) -> tuple[int, int]:
+    """Write ``out/gold.jsonl`` and ``out/corpus/``; returns (contexts, questions)."""
+    articles = read_squad(squad_file)
+    lines = [
+        gold_line(question, paragraph.file, ["squad", "unanswerable" if question.impossible else "single"])
+        for article in articles
+        for paragraph in article.paragraphs
+        for question in paragraph.questions
+    ]
     if not lines:
         raise InputError(f"{squad_file}: holds no questions")
     # Written only once the whole file has been read: a bad entry leaves no half-converted output.
-    corpus = out / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    (out / "gold.jsonl").write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    contexts = write_corpus(articles, out / "corpus")
+    write_jsonl(out / "gold.jsonl", lines)
     return contexts, len(lines)
 
 

@@ -16,6 +16,8 @@ class Answerer(ABC):
     """
 
     name: str = "abstract"
+    # True when a model reads the passages and can still decline, so the gate before it may be lenient.
+    can_decline: bool = False
 
     @abstractmethod
     def stream(self, evidence: Evidence) -> Iterator[str]:

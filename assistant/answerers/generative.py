@@ -39,6 +39,8 @@ def _missed_item(evidence: Evidence, written: str) -> ScoredSentence | None:
 class GenerativeAnswerer(Answerer):
     """Shows the model the evidence sentences of each passage and streams what it writes."""
 
+    can_decline = True
+
     def __init__(self, chat_model: Any, settings: Settings, name: str) -> None:
         self.name = name
         self._model = chat_model

@@ -1,11 +1,12 @@
 import json
+import warnings
 from pathlib import Path
 
 import pytest
 
 from assistant import InputError
 from eval.compare import compare, failed_floors, parse_floor
-from eval.gold import check_sources, load_gold
+from eval.gold import GoldWarning, check_sources, load_gold
 from eval.report import markdown, per_tag
 from eval.squad import convert_squad
 
@@ -22,7 +23,7 @@ GOOD = '{"id": "q1", "question": "What?", "answers": ["x"], "sources": ["a.txt"]
     ("line", "message"),
     [
         ('{"id": "q2", "question": "Why?", "answers": "x"}', r"line 2: field 'answers': Input should be a valid list"),
-        ('{"id": "q2", "question": "Why?", "answers": ["x"], "colour": 1}', "line 2: field 'colour': unknown field"),
+        ('{"id": "q2", "question": "Why?", "answers": ["x"], "required": []}', "line 2: field 'item': 'required' must list"),
         ('{"id": "q2", "question": "Why?" ', "line 2: not valid JSON"),
         ('{"id": "q1", "question": "Why?", "answers": ["y"]}', "line 2: field 'id': 'q1' already used on line 1"),
         ('{"id": "q2", "question": "Why?", "answers": ["y"], "answerable": false}', "line 2: field 'item': an unanswerable"),
@@ -39,10 +40,58 @@ def test_an_empty_gold_set_is_refused(tmp_path: Path) -> None:
         load_gold(write_lines(tmp_path / "gold.jsonl", ""))
 
 
+def test_unknown_fields_are_kept_and_named_in_one_warning_per_file(tmp_path: Path) -> None:
+    gold = write_lines(
+        tmp_path / "gold.jsonl",
+        '{"id": "q1", "question": "What?", "answers": ["x"], "colour": 1, "difficulty": "hard"}',
+        '{"id": "q2", "question": "Who?", "answers": ["y"], "colour": 2, '
+        '"history": [{"role": "user", "content": "Hi", "lang": "en"}]}',
+    )
+    with pytest.warns(GoldWarning) as caught:
+        items = load_gold(gold)
+    assert [str(w.message) for w in caught] == [
+        "gold.jsonl: unknown fields kept and ignored: colour, difficulty, history[].lang"
+    ]
+    assert items[0].model_extra == {"colour": 1, "difficulty": "hard"} and items[1].history[0].model_extra == {"lang": "en"}
+
+
+def test_a_known_gold_file_loads_without_a_warning(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_gold(write_lines(tmp_path / "gold.jsonl", GOOD))[0].required is None
+
+
+def test_required_items_are_read(tmp_path: Path) -> None:
+    line = '{"id": "q1", "question": "What does Russia demand?", "answers": ["neutrality"], "required": ["neutrality", "demilitarization"]}'
+    assert load_gold(write_lines(tmp_path / "gold.jsonl", line))[0].required == ["neutrality", "demilitarization"]
+
+
 def test_a_gold_source_missing_from_the_corpus_is_named(tmp_path: Path) -> None:
-    items = load_gold(write_lines(tmp_path / "gold.jsonl", GOOD))
-    with pytest.raises(InputError, match="item 'q1' field 'sources': 'a.txt' is not a file in the corpus"):
-        check_sources(items, tmp_path, "gold.jsonl")
+    gold = write_lines(tmp_path / "gold.jsonl", GOOD)
+    with pytest.raises(InputError, match="gold.jsonl: item 'q1' field 'sources': 'a.txt' is not a file in the corpus .* nor relative"):
+        check_sources(load_gold(gold), tmp_path / "corpus", gold)
+
+
+def test_sources_may_be_relative_to_the_gold_files_folder(tmp_path: Path) -> None:
+    corpus = tmp_path / "data" / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "a.txt").write_text("x")
+    (tmp_path / "sets").mkdir()
+    gold = write_lines(
+        tmp_path / "sets" / "gold.jsonl",
+        '{"id": "q1", "question": "What?", "answers": ["x"], "sources": ["../data/corpus/sub/a.txt"]}',
+        '{"id": "q2", "question": "Who?", "answers": ["y"], "sources": ["sub/a.txt"]}',
+    )
+    items = check_sources(load_gold(gold), corpus, gold)
+    assert [item.sources for item in items] == [["sub/a.txt"], ["sub/a.txt"]]
+
+
+def test_a_gold_relative_source_outside_the_corpus_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "a.txt").write_text("x")
+    gold = write_lines(tmp_path / "gold.jsonl", GOOD)
+    with pytest.raises(InputError, match="item 'q1' field 'sources': 'a.txt' is the file .* outside the corpus"):
+        check_sources(load_gold(gold), tmp_path / "corpus", gold)
 
 
 def test_the_project_gold_sets_are_valid_and_big_enough() -> None:
@@ -50,8 +99,8 @@ def test_the_project_gold_sets_are_valid_and_big_enough() -> None:
     sample = load_gold(root / "eval" / "gold" / "sample.jsonl")
     check_sources(sample, root / "eval" / "corpus")
     tags = [tag for item in sample for tag in item.tags]
-    assert len(sample) >= 40 and tags.count("followup") >= 6 and tags.count("unanswerable") >= 8
-    assert all(item.history for item in sample if "followup" in item.tags)
+    assert len(sample) >= 40 and tags.count("follow-up") >= 6 and tags.count("unanswerable") >= 8
+    assert all(item.history for item in sample if "follow-up" in item.tags)
     assert len(load_gold(root / "eval" / "gold" / "seed.jsonl")) >= 15
 
 
@@ -145,9 +194,18 @@ def test_tags_of_unanswerable_questions_show_no_retrieval_score() -> None:
         {"tags": ["unanswerable"], "answer_contains": 1.0, "hit@5": None},
         {"tags": ["single"], "answer_contains": 0.0, "hit@5": 1.0},
     ]
+    records = [{**scored_record(), **record, "answerable": "unanswerable" not in record["tags"]} for record in records]
     tags = per_tag(records)
-    assert tags["unanswerable"] == {"n": 1, "answer_contains": 1.0, "hit@5": None}
+    assert tags["unanswerable"]["n"] == 1 and tags["unanswerable"]["answer_contains"] == 1.0
+    assert tags["unanswerable"]["hit@5"] is None and tags["unanswerable"]["answer_recall"] is None
     assert tags["single"]["hit@5"] == 1.0
     report = {"gold": "g.jsonl", "corpus": "c", "created": "now", "settings": {"answerer": "extractive", "k": 5}}
     table = markdown({**report, "metrics": {"n": 2}, "per_tag": tags, "per_question": []})
-    assert "| unanswerable | 1 | 1.0 | n/a |" in table
+    assert "| unanswerable | 1 | 1.0 | n/a | 1.0 | n/a |" in table
+
+
+def scored_record() -> dict[str, object]:
+    record: dict[str, object] = {f"hit@{k}": None for k in (1, 3, 5, 10)}
+    record.update(rr=None, answer_f1=1.0, answer_em=1.0, citation_validity=1.0, citation_precision=None,
+                  citation_recall=None, refused=True, latency_s=1.0, retrieve_s=0.1, answer_s=0.9)
+    return record

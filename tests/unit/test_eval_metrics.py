@@ -1,5 +1,7 @@
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Passage, Unsupported
 from eval import metrics
+from eval.numbers import numbers_in
+from eval.sentences import sentences
 
 
 def test_normalization_drops_case_punctuation_and_articles_in_any_script() -> None:
@@ -86,3 +88,48 @@ def test_percentiles_use_nearest_rank() -> None:
     assert metrics.percentile([3.0, 1.0, 2.0, 4.0], 50) == 2.0
     assert metrics.percentile([3.0, 1.0, 2.0, 4.0], 95) == 4.0
     assert metrics.percentile([], 50) == 0.0
+
+
+def test_answer_recall_is_the_share_of_required_items_named() -> None:
+    required = ["neutrality", "demilitarization", "denazification"]
+    assert metrics.answer_recall("Russia demands neutrality and demilitarization [1].", required) == 2 / 3
+    assert metrics.answer_recall("Neutrality, demilitarisation, denazification [1, 2].", required) == 2 / 3
+    assert metrics.answer_recall("It names item [1].", ["1"]) == 0.0  # a marker is not an answer
+
+
+TOWER = "The tower is 3 or 5 metres tall; it cost 2000 euros in 1998."
+
+
+def numbers_answer(text: str, cited: str = TOWER, refused: bool = False) -> Answer:
+    citations = [Citation(n=1, source="t.txt", chunk_id="t", start=0, end=len(cited), text=cited)]
+    return Answer(answer=text, refused=refused, citations=citations, passages=[passage("t.txt", cited)], standalone_question="q")
+
+
+def test_number_precision_keeps_decimals_whole_and_reads_thousands_separators() -> None:
+    # 3.5 is not supported by a passage that says 3 or 5; 2,000 is the passage's 2000; [1] is not a number.
+    assert metrics.number_support(numbers_answer("It is 3.5 metres tall and cost 2,000 euros [1].")) == (2, 1)
+    assert metrics.number_support(numbers_answer("It cost 2,000.00 euros in 1998 [1].")) == (2, 2)
+    assert metrics.number_support(numbers_answer("It was built in 1989 [1].")) == (1, 0)
+    assert metrics.number_support(numbers_answer("I don't know based on the documents.", refused=True)) == (0, 0)
+
+
+def test_numbers_are_compared_after_normalizing() -> None:
+    assert numbers_in("2,000 people, 3.50 m, 1,2 or 007 [12] [3, 4]") == ["2000", "3.5", "7"]
+    assert numbers_in("COVID-19, SARS-CoV-2, 2019-nCoV and H1N1 are names, not numbers") == []
+    assert numbers_in("four boats and 12 nets", words=True) == ["12", "4"]
+
+
+def test_unsupported_rate_counts_removed_sentences_against_all_written() -> None:
+    shown = Answer(
+        answer="Bees swarm in spring [1]. The hive grows crowded [1].", refused=False, standalone_question="q",
+        unsupported=[Unsupported(sentence="Bees swarm in 1911 [1].", reason="the number 1911 is not in passage [1]")],
+    )
+    assert metrics.answer_sentence_count(shown) == 2
+    assert metrics.unsupported_rate(len(shown.unsupported), metrics.answer_sentence_count(shown)) == 1 / 3
+    assert metrics.unsupported_rate(0, 0) is None
+
+
+def test_sentences_keep_abbreviations_decimals_and_list_items_whole() -> None:
+    text = "Dr. Smith measured 3.5 m in the U.S. in May [1]. Then it fell! [2]\n1. Descale it [1].\n- Rinse it"
+    assert sentences(text) == ["Dr. Smith measured 3.5 m in the U.S. in May [1].", "Then it fell! [2]",
+                               "1. Descale it [1].", "- Rinse it"]

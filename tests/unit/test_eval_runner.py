@@ -1,6 +1,6 @@
 """run_eval against a real Assistant (real Chroma and catalog in a temp dir, hash-seeded embedder)."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -8,7 +8,7 @@ import pytest
 from assistant import Assistant, InputError, Settings
 from assistant.answerers.base import Answerer
 from assistant.embedder import FakeEmbedder
-from assistant.types import Passage
+from assistant.evidence import Evidence
 from eval.report import aggregate
 from eval.runner import eval_collection_name, run_eval
 
@@ -79,7 +79,7 @@ class WrongNumbers(Answerer):
 
     name = "scripted"
 
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+    def stream(self, evidence: Evidence) -> Iterator[str]:
         yield "Bees swarm in spring [1]."
         yield " The hive grows crowded [9]."
 

@@ -128,7 +128,7 @@ def test_the_model_s_own_refusal_is_a_refusal_without_citations(real_embedder: E
 def test_a_question_naming_what_no_document_mentions_is_refused_with_it_named(
     question: str, missing: str, real_embedder: Embedder
 ) -> None:
-    _, reason = gate(evidence(question, real_embedder), lookup, min_relevance=0.35, min_coverage=0.5)
+    _, reason = gate(evidence(question, real_embedder), lookup, min_relevance=0.35, min_coverage=0.5, lenient=True)
     assert reason == f"they do not mention {missing}"
 
 
@@ -141,7 +141,7 @@ def test_a_question_naming_what_no_document_mentions_is_refused_with_it_named(
     ],
 )
 def test_answerable_questions_pass_the_gate_whatever_their_wording(question: str, real_embedder: Embedder) -> None:
-    assert gate(evidence(question, real_embedder), lookup, min_relevance=0.35, min_coverage=0.5)[1] is None
+    assert gate(evidence(question, real_embedder), lookup, min_relevance=0.35, min_coverage=0.5, lenient=True)[1] is None
 
 
 def test_only_documents_that_name_the_question_s_subject_are_written_from(real_embedder: Embedder) -> None:
