@@ -21,6 +21,7 @@ import click
 
 from assistant.cli_options import verbose_option
 from assistant.errors import AssistantError
+from assistant.markers import same_claims
 from assistant.service import Assistant
 from assistant.settings import load_settings
 from assistant.types import Answer
@@ -141,7 +142,7 @@ def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[
     click.echo()
     if final.refused and final.unsupported:
         click.echo(f"(answer withdrawn by the citation check) {final.answer}")
-    elif " ".join(stream.text.split()) != " ".join(final.answer.split()):
+    elif not same_claims(stream.text, final.answer):
         # The citation check renumbered or dropped markers: show the text the sources below belong to.
         click.echo(f"(checked citations) {final.answer}")
     _print_sources(final)

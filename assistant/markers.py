@@ -23,3 +23,17 @@ def strip_markers(text: str) -> str:
 def format_marker(numbers: list[int]) -> str:
     """'[1]' or '[1, 2]'."""
     return "[" + ", ".join(str(number) for number in numbers) + "]"
+
+
+def attach_marker(sentence: str, numbers: list[int]) -> str:
+    """The sentence with its markers replaced by one before the final punctuation: 'It is 31 m tall [1].'"""
+    body = strip_markers(sentence).rstrip()
+    end = len(body)
+    while end and body[end - 1] in ".!?":
+        end -= 1
+    return f"{body[:end].rstrip()} {format_marker(numbers)}{body[end:]}"
+
+
+def same_claims(left: str, right: str) -> bool:
+    """True when two answers say the same words with the same markers, wherever the markers stand."""
+    return strip_markers(left).split() == strip_markers(right).split() and markers_in(left) == markers_in(right)

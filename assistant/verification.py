@@ -20,7 +20,7 @@ from pathlib import Path
 from assistant.embedder import Embedder
 from assistant.evidence import Evidence, ScoredSentence
 from assistant.facts import Facts, facts, missing_facts, vocabulary
-from assistant.markers import MARKER, format_marker, markers_in, strip_markers
+from assistant.markers import MARKER, attach_marker, format_marker, markers_in, strip_markers
 from assistant.text import content_terms, sentence_spans, stem, terms_match, words
 from assistant.types import Citation, Highlight, Passage, Unsupported
 
@@ -309,7 +309,7 @@ def check_answer(
             unsupported.append(Unsupported(sentence=sentence, reason=verdict.reason))
             continue
         relevant = relevant or verdict.relevant
-        kept.append((start, f"{_end_with_marker(body, numbers)}"))
+        kept.append((start, attach_marker(body, numbers)))
         for number in numbers:
             marks = cited.setdefault(number, [])
             marks.extend(h for h in verdict.highlights if h not in marks)
@@ -331,15 +331,6 @@ def check_answer(
         for number, highlights in sorted(cited.items())
     ]
     return CheckedAnswer(text, refused=False, citations=citations, unsupported=unsupported)
-
-
-def _end_with_marker(body: str, numbers: Sequence[int]) -> str:
-    """The sentence with its marker before the final punctuation: 'It is 31 m tall [1].'"""
-    stripped = body.rstrip()
-    end = len(stripped)
-    while end and stripped[end - 1] in ".!?":
-        end -= 1
-    return f"{stripped[:end].rstrip()} {format_marker(list(numbers))}{stripped[end:]}"
 
 
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")

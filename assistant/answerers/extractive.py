@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from assistant.answerers.base import REFUSAL, Answerer
 from assistant.evidence import Evidence, ScoredSentence
+from assistant.markers import attach_marker
 
 MAX_SENTENCES = 3
 # A sentence this much weaker than the best one is noise, not part of the answer.
@@ -28,7 +29,7 @@ class ExtractiveAnswerer(Answerer):
         for index, sentence in enumerate(chosen):
             quote = " ".join(sentence.text.split())
             separator = "" if index == 0 else ("\n" if listing else " ")
-            yield f"{separator}{quote} [{sentence.passage_number}]"
+            yield separator + attach_marker(quote, [sentence.passage_number])
 
     def choose(self, evidence: Evidence) -> list[ScoredSentence]:
         """The sentences that answer, in reading order; empty when none shares a word with the question."""
