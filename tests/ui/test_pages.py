@@ -93,13 +93,13 @@ def test_documents_page_lists_sources_and_removes_one(data: Path) -> None:
     assert "This collection is empty" in app.info[0].value
 
 
-def write_report(data: Path, per_question: list[dict], **metrics: float) -> None:
+def write_report(data: Path, per_question: list[dict], per_tag: dict | None = None, **metrics: float | None) -> None:
     folder = data / "reports" / "sample-extractive"
     folder.mkdir(parents=True)
     report = {"gold": "sample.jsonl", "created": "2026-11-25", "settings": {"answerer": "extractive", "k": 5},
               "metrics": {"n": len(per_question), "hit@5": 1.0, "answer_contains": 1.0, "refusal_accuracy": 1.0,
                           "citation_validity": 1.0, **metrics},
-              "per_question": per_question}
+              "per_question": per_question, **({"per_tag": per_tag} if per_tag is not None else {})}
     (folder / "report.json").write_text(json.dumps(report))
 
 
@@ -131,6 +131,53 @@ def test_evaluation_page_shows_judge_scores_and_n_a_for_unanswerable_questions(d
     assert card.label == escape(f"q9: {question}")
     caption = card.caption[0].value
     assert "hit@5 n/a" in caption and "None" not in caption
+
+
+def test_evaluation_page_shows_n_a_for_null_metrics_and_why_answers_were_refused_or_trimmed(data: Path) -> None:
+    refused = {"id": "q2", "question": "Who won?", "gold_answers": [], "answer": "I don't know based on the documents.",
+               "answer_contains": 0.0, "hit@5": None, "citation_validity": 1.0, "citation_precision": None,
+               "answer_recall": None, "unsupported_rate": None, "number_precision": None,
+               "refusal_reason": "No passage names the *winner* [x](http://evil.example)", "unsupported": [],
+               "retrieved": []}
+    trimmed = {"id": "q3", "question": "When?", "gold_answers": ["1989"], "answer": "In 1989 [1].",
+               "answer_contains": 1.0, "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0,
+               "answer_recall": 0.5, "unsupported_rate": 0.5, "number_precision": 1.0, "refusal_reason": None,
+               "unsupported": [{"sentence": "It cost <b>$5</b>.", "reason": "the number 5 is not in passage [1]"}],
+               "retrieved": []}
+    per_tag = {"false-premise": {"n": 1, "answer_contains": 0.0, "answer_recall": None, "hit@5": None}}
+    write_report(data, [refused, trimmed], per_tag, answer_contains_answerable=1.0, answer_recall=None,
+                 false_premise_refusal=None, number_precision=1.0, unsupported_rate=0.0, first_token_p50_s=None)
+    app = evaluation()
+    headline = {metric.label: metric.value for metric in app.metric}
+    assert headline["answer_recall"] == "n/a" and headline["false_premise_refusal"] == "n/a"
+    assert headline["first_token_p50_s"] == "n/a"
+    # A real zero stays a zero; only 'nothing to score' is n/a.
+    assert headline["unsupported_rate"] == "0.0" and headline["number_precision"] == "1.0"
+    assert headline["answer_contains_answerable"] == "1.0"
+    table = dict(zip(app.dataframe[0].value["metric"], app.dataframe[0].value["value"]))
+    assert table["answer_recall"] == "n/a" and table["unsupported_rate"] == "0.0"
+    [tag] = app.dataframe[1].value.to_dict("records")
+    assert tag == {"tag": "false-premise", "n": "1", "answer_contains": "0.0", "answer_recall": "n/a", "hit@5": "n/a"}
+
+    card = next(expander for expander in app.expander if expander.label.startswith("q2"))
+    texts = [markdown.value for markdown in card.markdown]
+    assert f"**Refusal reason:** {escape(refused['refusal_reason'])}" in texts
+    assert "answer recall n/a" in card.caption[0].value
+    card = next(expander for expander in app.expander if expander.label.startswith("q3"))
+    [removed] = [markdown.value for markdown in card.markdown]
+    assert escape("It cost <b>$5</b>.") in removed and escape("the number 5 is not in passage [1]") in removed
+    assert "<b>" not in removed and "Refusal reason" not in removed
+
+
+def test_evaluation_page_shows_n_a_for_metrics_an_older_report_lacks(data: Path) -> None:
+    write_report(data, [{"id": "q1", "question": "What?", "gold_answers": ["x"], "answer": "x [1]", "answer_contains": 1.0,
+                         "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0, "retrieved": []}])
+    app = evaluation()
+    headline = {metric.label: metric.value for metric in app.metric}
+    assert headline["answer_recall"] == "n/a" and headline["unsupported_rate"] == "n/a"
+    assert "judge_faithfulness" not in headline
+    card = next(expander for expander in app.expander if expander.label.startswith("q1"))
+    assert not card.markdown and "answer recall" not in card.caption[0].value
 
 
 def test_one_oversized_upload_is_reported_and_the_others_are_still_ingested(

@@ -10,6 +10,10 @@ import streamlit as st
 from assistant import AssistantError
 from assistant.answerers import ANSWERERS
 from ui.render import escape
+from ui.report_view import (
+    headline_rows, metric_help, metric_table, metric_value, refusal_reason_markdown, removed_list_markdown,
+    score_caption, tag_table,
+)
 from ui.state import sidebar_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,11 +69,16 @@ st.caption(" · ".join(escape(str(part)) for part in (
     Path(report["gold"]).name, f"answerer {report['settings']['answerer']}", report["created"],
 )))
 metrics = report["metrics"]
-headline = ["hit@5", "answer_contains", "refusal_accuracy", "citation_validity"]
-headline += [name for name in ("judge_faithfulness", "judge_correctness") if name in metrics]
-for column, name in zip(st.columns(len(headline)), headline):
-    column.metric(name, metrics.get(name))
-st.dataframe([{"metric": k, "value": v} for k, v in metrics.items()], hide_index=True)
+rows = headline_rows(metrics)
+width = max(len(row) for row in rows)
+for row in rows:
+    # A metric the set cannot score (None) reads n/a, never 0; the tooltip says why.
+    for column, name in zip(st.columns(width), row):
+        column.metric(name, metric_value(metrics.get(name)), help=metric_help(name, metrics.get(name)))
+st.dataframe(metric_table(metrics), hide_index=True)
+if report.get("per_tag"):
+    st.caption("By tag")
+    st.dataframe(tag_table(report["per_tag"]), hide_index=True)
 plots = sorted(reports[chosen].parent.glob("*.png"))
 for column, plot in zip(st.columns(max(1, len(plots))), plots):
     column.image(str(plot), caption=escape(plot.stem))
@@ -78,18 +87,13 @@ st.subheader("Worst questions")
 from eval.report import badness  # noqa: E402 - only needed once a report exists
 
 
-def shown(value: object) -> str:
-    """A per-question score; None (e.g. hit@5 of an unanswerable question, which has no target) is 'n/a'."""
-    return "n/a" if value is None else str(value)
-
-
 for record in sorted(report["per_question"], key=badness)[:10]:
     with st.expander(escape(f"{record['id']}: {record['question']}")):
         st.text(f"Gold: {record['gold_answers'] or '(unanswerable)'}\nAnswer: {record['answer']}")
-        scores = [f"contains answer {shown(record['answer_contains'])}", f"hit@5 {shown(record['hit@5'])}",
-                  f"citation precision {shown(record.get('citation_precision'))}"]
-        scores += [f"{name} {shown(record[name])}" for name in ("judge_faithfulness", "judge_correctness") if name in record]
-        st.caption(" · ".join(scores))
+        st.caption(score_caption(record))
+        for details in (refusal_reason_markdown(record), removed_list_markdown(record)):
+            if details:
+                st.markdown(details)
         for passage in record["retrieved"]:
             st.text(f"{passage['source']} [{passage['start']}-{passage['end']}]: {' '.join(passage['text'].split())[:200]}")
 
