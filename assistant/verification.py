@@ -39,6 +39,8 @@ _CONVERSATIONAL = frozenset(
     trying figure actually just really appreciate kindly maybe possibly briefly exactly need want find
     information info details detail looking look wanted ask asking idea clarify explain im ive id i'm i've i'd""".split()
 )
+# "1." or "- " opening a list item: numbering, not a number the passage must hold.
+_ENUMERATOR = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+")
 _YES_NO = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"[$€£¥₹]|\b(?:dollars?|euros?|pounds?|cents?|pence|yen|yuan|rupees?|francs?|kronor|krona|usd|eur|gbp|free|"
@@ -106,11 +108,23 @@ def informative_terms(question: str) -> set[str]:
     return {term for term in content_terms(question) if term not in _CONVERSATIONAL}
 
 
+_WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+
+
 def _asking_part(question: str) -> str:
-    """The sentence that asks, without the lead-in a chatty question starts with ('I'm new here. ...')."""
-    spans = sentence_spans(question)
-    asking = [question[start:end] for start, end in spans if question[start:end].rstrip().endswith("?")]
-    return asking[-1] if asking else question
+    """The part that asks, without the wrapping of a chatty question.
+
+    'Hi, I'm new here. I was wondering, what genre is it? Thanks!' -> 'what genre is it?': from the
+    last question word before the last question mark (or the last sentence that asks).
+    """
+    end = question.rfind("?")
+    if end < 0:
+        return question
+    asks = [match.start() for match in _WH_WORD.finditer(question, 0, end)]
+    if asks:
+        return question[asks[-1] : end + 1]
+    spans = sentence_spans(question[: end + 1])
+    return question[spans[-1][0] : end + 1] if spans else question
 
 
 def _title(source: str) -> str:
@@ -226,9 +240,10 @@ class ClaimChecker:
         """Does the text of passages ``numbers`` state ``body``?"""
         where = f"the cited passage {format_marker(list(numbers))}"
         support = " ".join(self._support_text[n] for n in numbers)
-        claim = facts(body)
-        missing = missing_facts(Facts(claim.numbers, {}), vocabulary(support))
-        missing += missing_facts(Facts({}, claim.names), vocabulary(support), allowed=self._question_vocab)
+        claim = facts(_ENUMERATOR.sub("", body))
+        # What the question itself says ("the 2 surface proteins") is not a new claim; the gate has
+        # already checked that a retrieved document holds the question's names and numbers.
+        missing = missing_facts(claim, vocabulary(support), allowed=self._question_vocab)
         if missing:
             kind = "number" if missing[0] in claim.numbers.values() else "name"
             return _Verdict(False, f"the {kind} {missing[0]} is not in {where}")
@@ -303,7 +318,9 @@ def check_answer(
                     numbers, verdict = [other], moved
                     break
         if not verdict.ok and body.endswith(":") and not facts(body).numbers:
-            kept.append((start, body))  # a lead-in to a list ("To descale the kettle:")
+            # A lead-in to a list ("To descale the kettle:") introduces the question's answer.
+            kept.append((start, body))
+            relevant = relevant or bool(content_terms(body) & content_terms(evidence.question))
             continue
         if not verdict.ok:
             unsupported.append(Unsupported(sentence=sentence, reason=verdict.reason))
@@ -313,6 +330,9 @@ def check_answer(
         for number in numbers:
             marks = cited.setdefault(number, [])
             marks.extend(h for h in verdict.highlights if h not in marks)
+    # A lead-in ("The steps are:") whose list was removed says nothing on its own.
+    kept = [(start, text) for index, (start, text) in enumerate(kept)
+            if not (strip_markers(text).rstrip().endswith(":") and index == len(kept) - 1)]
     if not any(MARKER.search(text) for _, text in kept):
         # The reasons stay in ``unsupported``: the refusal never repeats what a document may have injected.
         return refused("the passages found do not state what the drafted answer said", unsupported)

@@ -152,3 +152,19 @@ def test_only_documents_that_name_the_question_s_subject_are_written_from(real_e
     narrowed, reason = gate(found, texts.get, min_relevance=0.35, min_coverage=0.5)
     assert reason is None and [p.source for p in narrowed.passages] == ["light.txt", "light.txt"]
     assert {s.passage_number for s in narrowed.sentences} <= {1, 2}
+
+
+def test_numbered_steps_keep_their_numbering_and_a_lead_in_alone_is_not_an_answer(real_embedder: Embedder) -> None:
+    steps = "To reset the lamp:\n1. Switch off the power.\n2. Wait ten seconds.\n3. Switch the power back on."
+    passages = [Passage(source="lamp.txt", chunk_id="l", start=0, end=len(steps), text=steps)]
+    found = gather_evidence("How do I reset the lamp?", real_embedder.embed("How do I reset the lamp?"), passages, real_embedder)
+    written = "To reset the lamp:\n1. Switch off the power [1].\n2. Wait ten seconds [1].\n3. Switch the power back on [1]."
+    checked = check_answer(written, found, {"lamp.txt": steps}.get, real_embedder)
+    assert checked.text == written and not checked.unsupported
+    lead_in_only = check_answer("To reset the lamp: [1]\n1. Call the 24 hour hotline [1].", found, {"lamp.txt": steps}.get, real_embedder)
+    assert lead_in_only.refused
+
+
+def test_a_number_the_question_gave_may_be_repeated(real_embedder: Embedder) -> None:
+    checked = check("What are the 2 things a ticket lets visitors do on weekends?", "The 2 things are to climb the tower [2].", real_embedder)
+    assert not any("number 2" in u.reason for u in checked.unsupported)
