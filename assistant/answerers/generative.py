@@ -88,7 +88,8 @@ class GenerativeAnswerer(Answerer):
         rewritten = rewritten.removeprefix("Rewritten question:").strip()
         if not 3 <= len(rewritten) <= 300:
             rewritten = question
-        if _same_words(rewritten, question) and _depends_on_context(question):
+        unresolved = _PRONOUN.search(rewritten) and _PRONOUN.search(question)
+        if (_same_words(rewritten, question) or unresolved) and _depends_on_context(question):
             return fallback_condense(question, history)
         return rewritten
 
@@ -109,6 +110,9 @@ _DEPENDENT = re.compile(
     r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|then|the same)\b|^\s*(?:and|what about|how about|why|when|where)\b",
     re.IGNORECASE,
 )
+
+
+_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
 
 
 def _depends_on_context(question: str) -> bool:
