@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.errors import AssistantError, ConfigError, IngestError, InputError, ModelError, StoreError
+from assistant.markers import same_claims
 from assistant.pipeline import AnswerStream
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -157,9 +158,15 @@ def _sse(completion_id: str, model: str, pieces: AnswerStream) -> Iterator[str]:
         for piece in pieces:
             yield event({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
         answer = pieces.answer
+        if not same_claims(pieces.text, answer.answer):
+            # Clients show the deltas as the answer: end them with what the claim check let stand.
+            note = f"\n\n(checked answer) {answer.answer}"
+            yield event({**base, "choices": [{"index": 0, "delta": {"content": note}, "finish_reason": None}]})
         final = {"index": 0, "delta": {}, "finish_reason": "stop"}
         yield event({**base, "choices": [final], "citations": [c.model_dump() for c in answer.citations],
                      "qa_answer": answer.model_dump()})
     except AssistantError as exc:
         yield event({"error": {"message": str(exc), "type": type(exc).__name__}})
+    finally:
+        pieces.close()  # a client that went away stops its generation
     yield "data: [DONE]\n\n"

@@ -15,7 +15,9 @@ from assistant.text import content_terms, overlap, sentence_spans
 from assistant.types import Passage
 
 MIN_SENTENCE_CHARS = 12
-MAX_SENTENCE_CHARS = 600
+# List steps may be short ('2. Rinse.'); a long legal sentence is still a sentence (MiniLM reads ~1,000).
+MIN_LIST_ITEM_CHARS = 4
+MAX_SENTENCE_CHARS = 1200
 LEXICAL_WEIGHT = 0.25
 # A sentence that names the question's subject in its first words is usually about it.
 LEAD_WEIGHT = 0.1
@@ -26,11 +28,12 @@ RANK_WEIGHT = 0.05
 EXCERPT_MARGIN = 0.22
 # Text that talks to the reader of the passage rather than stating something: never shown to a model.
 _INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules|above|previous|prior)\b"
-    r"|\b(?:reply|respond|answer|say|output|print|write)\b.{0,30}\b(?:only|exactly)\b.{0,40}\b(?:word|text|phrase|with)\b"
-    r"|^\s*(?:system|assistant|user)\s*:"
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions|prompts?|rules you|system prompt)\b"
+    r"|\b(?:reply|respond|answer|say|output|print|write)\b.{0,30}\b(?:only|exactly)\b.{0,40}\b(?:word|text|phrase)\b"
+    r"|^\s*(?:system|assistant)\s*:"
     r"|\byou are (?:now|an? )\b.{0,40}\b(?:assistant|model|ai|bot)\b"
-    r"|\bnew instructions?\b",
+    r"|\b(?:note|message|instructions?) (?:to|for) (?:the |any )?(?:ai|assistants?|language models?|chatbots?|llms?)\b"
+    r"|\bthe answer to (?:every|any|all) questions?\b",
     re.IGNORECASE,
 )
 # Words that open a further item of the same list: "Officials also demand ...", "In addition, ...".
@@ -179,7 +182,10 @@ def gather_evidence(
         for number, passage in enumerate(passages, start=1)
         for position, (start, end) in enumerate(sentence_spans(passage.text, passage.start))
     ]
-    spans = [item for item in spans if MIN_SENTENCE_CHARS <= len(item[4]) <= MAX_SENTENCE_CHARS]
+    spans = [
+        item for item in spans
+        if (MIN_LIST_ITEM_CHARS if _LIST_ITEM.match(item[4]) else MIN_SENTENCE_CHARS) <= len(item[4]) <= MAX_SENTENCE_CHARS
+    ]
     if not spans:
         return Evidence(question, list(passages), [])
     vectors = embedder.embed_recent([item[4] for item in spans])

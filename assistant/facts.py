@@ -15,10 +15,11 @@ from assistant.text import STOPWORDS, stem, terms_match
 
 # A number that is not the tail of a code such as "COVID-19" or "H1N1" (those count as names).
 # Decades and ordinals keep their number: "1970s" and "10th" hold 1970 and 10.
+# Units glued to a number keep it too: "31m", "1.5x", "4G".
 _NUMBER = re.compile(
-    r"(?<![A-Za-z]-)(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?=(?:'?s|st|nd|rd|th)?(?![A-Za-z\d]))"
+    r"(?<![A-Za-z]-)(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?=(?:'s|[A-Za-z]{1,3})?(?![A-Za-z\d]))"
 )
-_NUMBERED_WORD = re.compile(r"^\d+(?:'?s|st|nd|rd|th)$", re.IGNORECASE)
+_NUMBERED_WORD = re.compile(r"^\d+(?:\.\d+)?(?:'s|[A-Za-z]{1,3})$")
 _SPELLED = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -45,7 +46,9 @@ _NOT_NAMES = STOPWORDS | frozenset(
 )
 
 
-FUZZY_NAME_RATIO = 0.85
+FUZZY_NAME_RATIO = 0.88
+MAX_INITIALISM = 8
+_DEMONYM = re.compile(r"^(.+?)(?:ish|ian|ese|an|i)$")
 
 
 @dataclass(frozen=True)
@@ -92,11 +95,12 @@ def _tokens(text: str) -> list[tuple[int, str]]:
     return [(match.start(), match.group(0)) for match in _TOKEN.finditer(text)]
 
 
-def names(text: str) -> dict[str, str]:
+def names(text: str, *, first_words: bool = False) -> dict[str, str]:
     """Names (normalised -> as written): capitalised words that don't start a sentence, acronyms, codes ('COVID-19').
 
-    A sentence's first word counts only when it is an acronym or a code: 'Russia demands' and 'Tickets
-    cost' look alike, and the rest of the claim check still holds such a sentence to its passage.
+    A sentence's first word counts only when it is an acronym or a code, unless ``first_words``: 'Russia
+    demands' and 'Tickets cost' look alike, so a checker that asks for first words must accept them
+    in any case ('tickets' in the passage vouches for 'Tickets').
     """
     found: dict[str, str] = {}
     previous_end = 0
@@ -111,15 +115,19 @@ def names(text: str) -> dict[str, str]:
         word = _normal_word(token)
         if word in _NOT_NAMES or len(word) < 2:
             continue
-        if is_code or is_acronym or (token[:1].isupper() and not sentence_start):
+        if is_code or is_acronym or (token[:1].isupper() and (not sentence_start or first_words)):
             found.setdefault(word, token)
     return found
 
 
-def facts(text: str, *, spelled: bool = True) -> Facts:
-    """The numbers and names of a piece of text (numbers written as words too, unless ``spelled`` is False)."""
+def facts(text: str, *, spelled: bool = True, first_words: bool = False, cased: bool = True) -> Facts:
+    """The numbers and names of a piece of text (numbers written as words too, unless ``spelled`` is False).
+
+    ``first_words``: capitalised sentence starts count as names. ``cased`` False (a question typed in
+    capitals or Title Case) reads no names from capital letters, only acronyms' absence aside, numbers.
+    """
     found = numbers(text) | (spelled_numbers(text) if spelled else set())
-    return Facts({number: number for number in found}, names(text))
+    return Facts({number: number for number in found}, names(text, first_words=first_words) if cased else {})
 
 
 @dataclass(frozen=True)
@@ -138,14 +146,20 @@ class Vocabulary:
         parts = [part for part in re.split(r"[-']", name) if part]
         if len(parts) > 1 and all(part in self.words for part in parts):
             return True
+        # "Russian" for "Russia", "Americans" for "America": forms one letter apart once stemmed.
         stemmed = stem(name)
-        if len(name) >= 4 and any(terms_match(stemmed, stem(word)) for word in self.words if word[:3] == name[:3]):
+        if len(name) >= 4 and any(
+            terms_match(stemmed, stem(word)) and abs(len(stem(word)) - len(stemmed)) <= 1
+            for word in self.words
+            if word[:3] == name[:3]
+        ):
             return True
-        # "British" for "Britain", "European" for "Europe".
-        if len(name) >= 6 and any(word.startswith(name[: max(4, len(name) - 3)]) for word in self.words):
+        # "British" for "Britain", "European" for "Europe": a demonym ending on the place's stem.
+        demonym = _DEMONYM.match(name)
+        if demonym and len(demonym.group(1)) >= 4 and any(word.startswith(demonym.group(1)) for word in self.words):
             return True
-        # A misspelt name ("Sheeshanks" for "Sheepshanks") still names the same thing.
-        return len(name) >= 6 and any(
+        # A misspelt long name ("Sheeshanks" for "Sheepshanks") still names the same thing.
+        return len(name) >= 8 and any(
             SequenceMatcher(None, name, word).ratio() >= FUZZY_NAME_RATIO
             for word in self.words
             if word[:1] == name[:1] and abs(len(word) - len(name)) <= 2
@@ -171,10 +185,12 @@ def vocabulary(text: str) -> Vocabulary:
         if token.lower() in ("of", "and", "the", "for") and run:
             continue
         for start in range(len(run)):
-            for end in range(start + 2, len(run) + 1):
+            for end in range(start + 2, min(len(run), start + MAX_INITIALISM) + 1):
                 initialisms.add("".join(run[start:end]))
         run = []
-    return Vocabulary(frozenset(words), frozenset(numbers(text) | spelled_numbers(text)), frozenset(initialisms))
+    # "one" is too common to count as a claimed number, but a passage saying "one year" holds 1.
+    ones = {"1"} if re.search(r"\bone\b", text, re.IGNORECASE) else set()
+    return Vocabulary(frozenset(words), frozenset(numbers(text) | spelled_numbers(text) | ones), frozenset(initialisms))
 
 
 def missing_facts(claim: Facts, vocab: Vocabulary, allowed: Vocabulary | None = None) -> list[str]:

@@ -110,4 +110,5 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence[dict[str, str]] | None = None) -> AnswerStream:
         """The answer as it is written: iterate for text pieces, then read ``.answer`` for the checked Answer."""
+        question = check_question(question)  # a bad question fails here, not on the first iteration
         return AnswerStream(self.pipeline.stream({"question": question, "history": list(history or [])}))

@@ -49,7 +49,7 @@ class Settings(BaseModel):
     min_term_coverage: float = Field(
         0.5,
         ge=0.0,
-        le=1.0,
+        lt=1.0,
         description="Refuse unless more than this share of the question's words is in the passages (for the "
         "generative answerers this share is enough, and a question of one or two content words needs one; "
         "polite wrapping such as 'could you tell me' is not counted).",

@@ -76,6 +76,9 @@ def stem(word: str) -> str:
     for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
+    # Short plurals and verb forms too: "runs" and "run", "cars" and "car".
+    if len(word) == 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
     return word
 
 

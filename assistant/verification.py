@@ -55,7 +55,7 @@ _QUANTITY = re.compile(r"\d|\b(?:" + "|".join(
 _EXPECTED: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
     (re.compile(r"\bhow much\b.*\b(?:cost|price|pay|charge|fee|fare|spend)|\bwhat (?:is|are|was) the (?:price|cost|fee|fare)",
                 re.IGNORECASE), "a price", _MONEY),
-    (re.compile(r"\bhow (?:many|much|tall|high|long|far|wide|deep|big|large|heavy|old|fast|often)\b|"
+    (re.compile(r"\bhow (?:many|much|tall|high|far|wide|deep|big|large|heavy|old|fast)\b|"
                 r"\bwhat (?:percentage|proportion|share|number)\b", re.IGNORECASE), "a number", _QUANTITY),
 ]
 
@@ -114,17 +114,22 @@ _WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", r
 def _asking_part(question: str) -> str:
     """The part that asks, without the wrapping of a chatty question.
 
-    'Hi, I'm new here. I was wondering, what genre is it? Thanks!' -> 'what genre is it?': from the
-    last question word before the last question mark (or the last sentence that asks).
+    'Hi, I'm new here. I was wondering, what genre is it? Thanks!' -> 'what genre is it?': the last
+    sentence (or colon-led clause) that asks, from its first question word on.
     """
     end = question.rfind("?")
     if end < 0:
         return question
-    asks = [match.start() for match in _WH_WORD.finditer(question, 0, end)]
-    if asks:
-        return question[asks[-1] : end + 1]
-    spans = sentence_spans(question[: end + 1])
-    return question[spans[-1][0] : end + 1] if spans else question
+    start = max(question.rfind(mark, 0, end) for mark in (". ", "! ", ": ", "? ", "\n")) + 1
+    clause = question[start : end + 1]
+    wh = _WH_WORD.search(clause)
+    return clause[wh.start() :] if wh else clause.strip()
+
+
+def _uncased(question: str) -> bool:
+    """A question typed in capitals or Title Case: its capital letters say nothing about names."""
+    tokens = re.findall(r"[A-Za-z]{3,}", question)[1:]
+    return len(tokens) >= 3 and sum(token[0].isupper() for token in tokens) / len(tokens) >= 0.9
 
 
 def _title(source: str) -> str:
@@ -141,7 +146,8 @@ def _naming_documents(evidence: Evidence, document_text: Callable[[str], str | N
     in some document but never in the same one make a question the documents don't answer either.
     """
     sources = set(passage.source for passage in evidence.passages)
-    asked = facts(evidence.question, spelled=False)
+    asked = facts(evidence.question, spelled=False, cased=not _uncased(evidence.question))
+    asked = Facts(asked.numbers, {key: word for key, word in asked.names.items() if stem(key) not in _CONVERSATIONAL})
     if not asked.numbers and not asked.names:
         return [], sources
     fewest: list[str] | None = None
@@ -174,6 +180,11 @@ def gate(
         return evidence, "nothing in them matches the question"
     missing, naming = _naming_documents(evidence, document_text)
     if missing:
+        everywhere = vocabulary("\n".join(f"{_title(s)}\n{document_text(s) or ''}" for s in {p.source for p in evidence.passages}))
+        named = facts(evidence.question, spelled=False)
+        if not missing_facts(Facts(named.numbers, {k: v for k, v in named.names.items() if v in missing}), everywhere):
+            together = _join(_phrases(evidence.question, list(named.names.values()) + list(named.numbers.values())))
+            return evidence, f"none of them mentions {together} together"
         return evidence, f"they do not mention {_join(_phrases(evidence.question, missing))}"
     evidence = evidence.restricted_to(naming)
     terms = informative_terms(_asking_part(evidence.question))
@@ -240,10 +251,11 @@ class ClaimChecker:
         """Does the text of passages ``numbers`` state ``body``?"""
         where = f"the cited passage {format_marker(list(numbers))}"
         support = " ".join(self._support_text[n] for n in numbers)
-        claim = facts(_ENUMERATOR.sub("", body))
-        # What the question itself says ("the 2 surface proteins") is not a new claim; the gate has
-        # already checked that a retrieved document holds the question's names and numbers.
-        missing = missing_facts(claim, vocabulary(support), allowed=self._question_vocab)
+        claim = facts(_ENUMERATOR.sub("", body), first_words=True)
+        # Every number must be in the cited passage, even one the question gave; a name the question
+        # gave may stand without it (a retrieved document holding it was checked by the gate).
+        missing = missing_facts(Facts(claim.numbers, {}), vocabulary(support))
+        missing += missing_facts(Facts({}, claim.names), vocabulary(support), allowed=self._question_vocab)
         if missing:
             kind = "number" if missing[0] in claim.numbers.values() else "name"
             return _Verdict(False, f"the {kind} {missing[0]} is not in {where}")
@@ -259,6 +271,16 @@ class ClaimChecker:
             return _Verdict(False, f"{where} does not state it")
         relevant = relevant or bool(terms & self._question_terms)
         return _Verdict(True, highlights=highlights, relevant=relevant)
+
+    def invents_facts(self, body: str) -> bool:
+        """True when a sentence names a number or name that no shown passage (nor the question) holds."""
+        shown = vocabulary(" ".join(self._support_text.values()))
+        claim = facts(body, first_words=True)
+        return bool(missing_facts(Facts(claim.numbers, {}), shown) or missing_facts(Facts({}, claim.names), shown, self._question_vocab))
+
+    def highlights_in(self, body: str, number: int, vector: Sequence[float]) -> list[Highlight]:
+        """The sentence of passage ``number`` the body rests on (none when it has no usable sentence)."""
+        return self._highlights(body, [number], vector)[0]
 
     def _highlights(self, body: str, numbers: Sequence[int], vector: Sequence[float]) -> tuple[list[Highlight], float, bool]:
         """The passage sentences the body rests on, its best similarity to one, and whether that one is relevant."""
@@ -293,7 +315,9 @@ def check_answer(
 ) -> CheckedAnswer:
     """The claim check and the decision: answer, answer with sentences removed, or refusal with a reason."""
     if is_refusal(written) or not written.strip():
-        return refused("the passages found do not answer this question")
+        declined = written.strip()[len(REFUSAL) :].strip() if is_refusal(written) else ""
+        after = [Unsupported(sentence=declined, reason="the answerer declined to answer; what it added is not shown")]
+        return refused("the passages found do not answer this question", after if MARKER.search(declined) else [])
     passages = evidence.passages
     valid = valid_passages(passages, document_text)
     checker = ClaimChecker(evidence, embedder, valid)
@@ -317,7 +341,7 @@ def check_answer(
                 if moved.ok:
                     numbers, verdict = [other], moved
                     break
-        if not verdict.ok and body.endswith(":") and not facts(body).numbers:
+        if not verdict.ok and body.endswith(":") and not checker.invents_facts(body):
             # A lead-in to a list ("To descale the kettle:") introduces the question's answer.
             kept.append((start, body))
             relevant = relevant or bool(content_terms(body) & content_terms(evidence.question))
@@ -326,13 +350,16 @@ def check_answer(
             unsupported.append(Unsupported(sentence=sentence, reason=verdict.reason))
             continue
         relevant = relevant or verdict.relevant
+        if len(numbers) > 1:
+            # Each marker must name a passage that supports the sentence on its own, when one does.
+            numbers = [n for n in numbers if checker.judge(body, [n], vector).ok] or numbers
         kept.append((start, attach_marker(body, numbers)))
         for number in numbers:
             marks = cited.setdefault(number, [])
-            marks.extend(h for h in verdict.highlights if h not in marks)
-    # A lead-in ("The steps are:") whose list was removed says nothing on its own.
-    kept = [(start, text) for index, (start, text) in enumerate(kept)
-            if not (strip_markers(text).rstrip().endswith(":") and index == len(kept) - 1)]
+            marks.extend(h for h in checker.highlights_in(body, number, vector) if h not in marks)
+    if kept and strip_markers(kept[-1][1]).rstrip().endswith(":"):
+        # A lead-in ("The steps are:") whose list was removed says nothing on its own.
+        unsupported.append(Unsupported(sentence=kept.pop()[1], reason="the list it introduces was removed"))
     if not any(MARKER.search(text) for _, text in kept):
         # The reasons stay in ``unsupported``: the refusal never repeats what a document may have injected.
         return refused("the passages found do not state what the drafted answer said", unsupported)
@@ -366,8 +393,21 @@ def _sentences(text: str) -> list[tuple[int, int]]:
             rest = text[lead.end() : end]
             start = lead.end() + len(rest) - len(rest.lstrip())
         if start < end:
-            spans.append((start, end))
+            spans.extend(_split_after_markers(text, start, end))
     return spans
+
+
+# "... neutrality.[1] It also ..." : markers right after a period end that sentence.
+_GLUED = re.compile(r"(?<=[.!?])\s*(?:\[\d+(?:\s*,\s*\d+)*\])+(?=\s+[\"“(]?[A-Z0-9])")
+
+
+def _split_after_markers(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces = []
+    for match in _GLUED.finditer(text, start, end):
+        pieces.append((start, match.end()))
+        start = match.end() + len(text[match.end() : end]) - len(text[match.end() : end].lstrip())
+    pieces.append((start, end))
+    return [(a, b) for a, b in pieces if a < b]
 
 
 answer_sentences = _sentences

@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.answerers.base import REFUSAL, Answerer, fallback_condense
 from assistant.evidence import Evidence, ScoredSentence
-from assistant.markers import strip_markers
+from assistant.markers import attach_marker, strip_markers
 from assistant.text import content_terms, sentence_spans, terms_match
 from assistant.verification import is_refusal
 from assistant.prompts import load_prompt
@@ -65,7 +65,9 @@ class GenerativeAnswerer(Answerer):
             yield piece
         missed = _missed_item(evidence, "".join(written))
         if missed is not None:
-            yield f" {' '.join(missed.text.split())} [{missed.passage_number}]"
+            # Brackets inside a document must not look like citation markers.
+            quote = re.sub(r"\[(\d+)\]", r"(\1)", " ".join(missed.text.split()))
+            yield " " + attach_marker(quote, [missed.passage_number])
 
     def warm_up(self) -> None:
         """Load the model and process the fixed system prompt once, so later questions reuse it from cache."""
