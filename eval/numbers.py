@@ -16,6 +16,7 @@ _NUMBER = re.compile(
     r"(?![\d])(?!-?[a-z]*[A-Z])"  # not the start of an identifier such as '2019-nCoV'
     r"(?!,\d)(?!\+\))"  # '1,2' is a list or a foreign decimal, not a thousands group; 'Ca(2+)' a charge
 )
+_ENUMERATOR = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+", re.MULTILINE)
 _WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -42,8 +43,8 @@ def number_spans(text: str) -> list[tuple[int, int, str]]:
 
 def numbers_in(text: str, words: bool = False) -> list[str]:
     """Canonical numbers written in digits (and, with ``words``, 'two'..'ninety', 'hundred', 'thousand');
-    [n] citation markers are not numbers."""
-    text = strip_markers(text)
+    [n] citation markers and the numbering of list items ('1. Fill ...') are not numbers."""
+    text = _ENUMERATOR.sub("", strip_markers(text))
     found = [value for _, _, value in number_spans(text)]
     if words:
         found += [str(_WORDS[match.group(1).lower()]) for match in _WORD.finditer(text)]

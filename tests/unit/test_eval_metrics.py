@@ -133,3 +133,9 @@ def test_sentences_keep_abbreviations_decimals_and_list_items_whole() -> None:
     text = "Dr. Smith measured 3.5 m in the U.S. in May [1]. Then it fell! [2]\n1. Descale it [1].\n- Rinse it"
     assert sentences(text) == ["Dr. Smith measured 3.5 m in the U.S. in May [1].", "Then it fell! [2]",
                                "1. Descale it [1].", "- Rinse it"]
+
+
+def test_list_numbering_is_not_counted_as_a_number() -> None:
+    from eval.numbers import numbers_in
+
+    assert numbers_in("Steps:\n1. Fill it with 2 litres [1].\n2. Boil it [1].") == ["2"]
