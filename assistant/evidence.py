@@ -41,6 +41,16 @@ _ADDITIVE = re.compile(r"\b(?:also|in addition|additionally|further(?:more)?|mor
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step\s+\d+\b)", re.IGNORECASE)
 
 
+# "[12]", "[3, 4]", "[5-7]": a document's own references. Shown to a model they would pose as citation
+# markers or be copied into answers, so the excerpt leaves them out.
+_REFERENCE = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
+
+
+def without_references(text: str) -> str:
+    """The text without bracketed reference numbers."""
+    return _REFERENCE.sub("", text)
+
+
 def looks_like_instruction(text: str) -> bool:
     """True for text addressed to an AI model ('ignore all previous instructions', 'reply only with')."""
     return bool(_INSTRUCTION.search(text))
@@ -147,8 +157,7 @@ class Evidence:
         for number in range(1, len(self.passages) + 1):
             picked = sorted((s for s in chosen.values() if s.passage_number == number), key=lambda s: s.position)
             if picked:
-                # Brackets inside a document must not look like citation markers.
-                text = " ".join(re.sub(r"\[(\d+)\]", r"(\1)", " ".join(s.text.split())) for s in picked)
+                text = " ".join(without_references(" ".join(s.text.split())) for s in picked)
                 lines.append(f"[{number}] {text}")
         return lines
 

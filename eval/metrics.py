@@ -79,7 +79,8 @@ def number_support(answer: Answer) -> tuple[int, int]:
     if answer.refused:
         return 0, 0
     stated = numbers_in(answer.answer)
-    cited = {number for citation in answer.citations for number in numbers_in(citation.text, words=True)}
+    # A passage's own bracketed numbers ("[10]", a reference) are numbers it holds, not citation markers.
+    cited = {number for citation in answer.citations for number in numbers_in(citation.text, words=True, markers=False)}
     return len(stated), sum(number in cited for number in stated)
 
 

@@ -41,10 +41,11 @@ def number_spans(text: str) -> list[tuple[int, int, str]]:
     return [(match.start(), match.end(), canonical(match.group(1), match.group(2))) for match in _NUMBER.finditer(text)]
 
 
-def numbers_in(text: str, words: bool = False) -> list[str]:
+def numbers_in(text: str, words: bool = False, markers: bool = True) -> list[str]:
     """Canonical numbers written in digits (and, with ``words``, 'two'..'ninety', 'hundred', 'thousand');
-    [n] citation markers and the numbering of list items ('1. Fill ...') are not numbers."""
-    text = _ENUMERATOR.sub("", strip_markers(text))
+    [n] citation markers (unless ``markers`` is False: a passage's own brackets) and the numbering of
+    list items ('1. Fill ...') are not numbers."""
+    text = _ENUMERATOR.sub("", strip_markers(text) if markers else text)
     found = [value for _, _, value in number_spans(text)]
     if words:
         found += [str(_WORDS[match.group(1).lower()]) for match in _WORD.finditer(text)]

@@ -70,7 +70,7 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
     premises = [r for r in records if FALSE_PREMISE in r.get("tags", ())]
     premise_scores = metrics.refusal_scores([not r["answerable"] for r in premises], [r["refused"] for r in premises])
     result["false_premise_refusal"] = round(premise_scores["refusal_accuracy"], 4) if premises else None
-    # Pooled over the answers shown: removed sentences / (removed + kept); numbers found in cited passages / numbers.
+    # Pooled over all drafted sentences (a withdrawn draft's too): removed / (removed + kept); numbers found in cited passages / numbers.
     shown = [r for r in records if r.get("unsupported_n") is not None]
     removed = sum(r["unsupported_n"] for r in shown)
     result["unsupported_rate"] = _ratio(removed, removed + sum(r["sentences_n"] for r in shown))

@@ -67,10 +67,10 @@ def score_item(
         "citation_recall": metrics.citation_recall(answer),
         "citations": [{"n": c.n, "source": Path(c.source).name, "start": c.start, "end": c.end} for c in answer.citations],
         "unsupported": [removed.model_dump() for removed in answer.unsupported],
-        # Only answers that were shown: a refusal's withdrawn sentences are in 'unsupported' but not in the rate.
-        "unsupported_n": None if answer.refused else len(answer.unsupported),
-        "sentences_n": None if answer.refused else kept,
-        "unsupported_rate": None if answer.refused else metrics.unsupported_rate(len(answer.unsupported), kept),
+        # Every drafted sentence counts, a withdrawn draft's too: removed / (removed + kept).
+        "unsupported_n": len(answer.unsupported),
+        "sentences_n": 0 if answer.refused else kept,
+        "unsupported_rate": metrics.unsupported_rate(len(answer.unsupported), 0 if answer.refused else kept),
         "numbers_n": stated,
         "numbers_supported_n": supported,
         "number_precision": supported / stated if stated else None,

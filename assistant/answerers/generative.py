@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.answerers.base import REFUSAL, Answerer, fallback_condense
-from assistant.evidence import Evidence, ScoredSentence
+from assistant.evidence import Evidence, ScoredSentence, without_references
 from assistant.markers import attach_marker, strip_markers
 from assistant.text import content_terms, sentence_spans, terms_match
 from assistant.verification import is_refusal
@@ -65,8 +65,7 @@ class GenerativeAnswerer(Answerer):
             yield piece
         missed = _missed_item(evidence, "".join(written))
         if missed is not None:
-            # Brackets inside a document must not look like citation markers.
-            quote = re.sub(r"\[(\d+)\]", r"(\1)", " ".join(missed.text.split()))
+            quote = without_references(" ".join(missed.text.split()))
             yield " " + attach_marker(quote, [missed.passage_number])
 
     def warm_up(self) -> None:

@@ -47,10 +47,10 @@ def test_the_excerpt_stays_within_its_budget() -> None:
     assert 100 < len(passages_part) < 300 + 40
 
 
-def test_brackets_in_documents_cannot_pose_as_citation_markers() -> None:
+def test_reference_brackets_in_documents_are_left_out_so_they_cannot_pose_as_markers() -> None:
     model = ScriptedChatModel("ok [1].")
     list(answerer(model).stream(evidence("When does the ferry leave?", "The ferry timetable [2] says the ferry leaves every 40 minutes.")))
-    assert "timetable (2) says" in model.calls[0][1]["content"]
+    assert "timetable says" in model.calls[0][1]["content"] and "[2]" not in model.calls[0][1]["content"]
 
 
 def test_the_system_prompt_is_identical_between_questions_so_it_can_be_cached() -> None:
