@@ -82,3 +82,11 @@ def test_the_pipeline_stream_ends_with_the_answer(make_assistant: Callable[..., 
     chunks = list(assistant.pipeline.stream({"question": "How long does the crossing take?"}))
     assert all(isinstance(chunk, str) for chunk in chunks[:-1]) and isinstance(chunks[-1], Answer)
     assert chunks[-1].answer == "The crossing takes 25 minutes [1]." and chunks[-1].citations[0].source.endswith("ferry.txt")
+
+
+def test_answers_that_differ_only_in_where_markers_stand_say_the_same() -> None:
+    from assistant.markers import same_claims
+
+    assert same_claims("It is neutral [1] and unarmed [1].", "It is neutral and unarmed [1].")
+    assert not same_claims("It is neutral [1].", "It is neutral [2].")
+    assert not same_claims("It is neutral [1].", "It is armed [1].")
