@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from assistant.embedder import Embedder
 from assistant.text import content_terms, overlap, sentence_spans
@@ -89,12 +90,17 @@ class Evidence:
         """Score of the best sentence that shares at least one word with the question (0 when none)."""
         return max((s.score for s in self.sentences if s.overlap > 0), default=0.0)
 
+    @cached_property
+    def _by_place(self) -> dict[tuple[int, int], ScoredSentence]:
+        return {(s.passage_number, s.position): s for s in self.sentences}
+
+    def beside(self, sentence: ScoredSentence, step: int = 1) -> ScoredSentence | None:
+        """The usable sentence ``step`` places after (or before, when negative) this one in its passage."""
+        return self._by_place.get((sentence.passage_number, sentence.position + step))
+
     def continuation(self, sentence: ScoredSentence) -> ScoredSentence | None:
         """The next sentence of the passage when it adds to this one ('It also demands ...')."""
-        follower = next(
-            (s for s in self.sentences if s.passage_number == sentence.passage_number and s.position == sentence.position + 1),
-            None,
-        )
+        follower = self.beside(sentence)
         return follower if follower is not None and _ADDITIVE.search(follower.text) else None
 
     def restricted_to(self, sources: set[str]) -> Evidence:
@@ -124,7 +130,6 @@ class Evidence:
         if not self.sentences:
             return []
         best = max(s.score for s in self.sentences)
-        by_place = {(s.passage_number, s.position): s for s in self.sentences}
         chosen: dict[tuple[int, int], ScoredSentence] = {}
         used = 0
 
@@ -146,7 +151,7 @@ class Evidence:
             if not take(sentence):
                 continue
             group = [sentence]
-            follower = by_place.get((sentence.passage_number, sentence.position + 1))
+            follower = self.beside(sentence)
             if follower is not None:
                 group.append(follower)
             if any(s.is_list_item for s in group) or sentence.text.rstrip().endswith(":"):
@@ -163,17 +168,15 @@ class Evidence:
 
     def list_around(self, sentence: ScoredSentence) -> list[ScoredSentence]:
         """The list items after ``sentence`` in its passage, in order (and those before it when it is one)."""
-        by_place = {(s.passage_number, s.position): s for s in self.sentences}
-        number = sentence.passage_number
         items = []
-        position = sentence.position
-        while sentence.is_list_item and (before := by_place.get((number, position - 1))) is not None and before.is_list_item:
+        current = sentence
+        while sentence.is_list_item and (before := self.beside(current, -1)) is not None and before.is_list_item:
             items.insert(0, before)
-            position -= 1
-        position = sentence.position
-        while (after := by_place.get((number, position + 1))) is not None and after.is_list_item:
+            current = before
+        current = sentence
+        while (after := self.beside(current)) is not None and after.is_list_item:
             items.append(after)
-            position += 1
+            current = after
         return items
 
 
