@@ -193,13 +193,17 @@ def vocabulary(text: str) -> Vocabulary:
     return Vocabulary(frozenset(words), frozenset(numbers(text) | spelled_numbers(text) | ones), frozenset(initialisms))
 
 
-def missing_facts(claim: Facts, vocab: Vocabulary, allowed: Vocabulary | None = None) -> list[str]:
-    """The numbers and names of ``claim`` (as written) that ``vocab`` does not contain, nor ``allowed``."""
-    missing = []
-    for number in sorted(claim.numbers, key=lambda n: (len(n), n)):
-        if not vocab.mentions_number(number) and not (allowed and allowed.mentions_number(number)):
-            missing.append(claim.numbers[number])
+def missing_facts(claim: Facts, vocab: Vocabulary, names_also_in: Vocabulary | None = None) -> list[str]:
+    """The numbers, then the names, of ``claim`` (as written) that ``vocab`` does not contain.
+
+    A name found in ``names_also_in`` counts as contained; a number never does.
+    """
+    missing = [
+        written
+        for number, written in sorted(claim.numbers.items(), key=lambda item: (len(item[0]), item[0]))
+        if not vocab.mentions_number(number)
+    ]
     for name, written in sorted(claim.names.items()):
-        if not vocab.mentions_name(name) and not (allowed and allowed.mentions_name(name)):
+        if not vocab.mentions_name(name) and not (names_also_in and names_also_in.mentions_name(name)):
             missing.append(written)
     return missing

@@ -137,9 +137,11 @@ def _title(source: str) -> str:
     return " ".join(Path(source).stem.replace("_", " ").replace("-", " ").split())
 
 
-def _naming_documents(evidence: Evidence, document_text: Callable[[str], str | None]) -> tuple[list[str], set[str]]:
-    """The question's names and numbers that no single retrieved document holds (fewest first), and the
-    retrieved documents that hold all of them.
+def _naming_documents(
+    evidence: Evidence, document_text: Callable[[str], str | None]
+) -> tuple[list[str], bool, set[str]]:
+    """The question's names and numbers that no single retrieved document holds (fewest first), whether
+    each of them is held by some document, and the retrieved documents that hold all of them.
 
     A document counts with its title (the file name) and all its text, not only the retrieved chunk:
     "Super Bowl 50" may be named only in the title of the page that answers. Names that each occur
@@ -149,16 +151,18 @@ def _naming_documents(evidence: Evidence, document_text: Callable[[str], str | N
     asked = facts(evidence.question, spelled=False, cased=not _uncased(evidence.question))
     asked = Facts(asked.numbers, {key: word for key, word in asked.names.items() if stem(key) not in _CONVERSATIONAL})
     if not asked.numbers and not asked.names:
-        return [], sources
+        return [], True, sources
     fewest: list[str] | None = None
+    nowhere: set[str] | None = None
     naming = set()
     for source in dict.fromkeys(passage.source for passage in evidence.passages):
         missing = missing_facts(asked, vocabulary(f"{_title(source)}\n{document_text(source) or ''}"))
+        nowhere = set(missing) if nowhere is None else nowhere & set(missing)
         if not missing:
             naming.add(source)
         elif fewest is None or len(missing) < len(fewest):
             fewest = missing
-    return ([] if naming else fewest or []), naming
+    return ([] if naming else fewest or []), not nowhere, naming
 
 
 def gate(
@@ -178,11 +182,10 @@ def gate(
     """
     if not evidence.passages:
         return evidence, "nothing in them matches the question"
-    missing, naming = _naming_documents(evidence, document_text)
+    missing, each_somewhere, naming = _naming_documents(evidence, document_text)
     if missing:
-        everywhere = vocabulary("\n".join(f"{_title(s)}\n{document_text(s) or ''}" for s in {p.source for p in evidence.passages}))
-        named = facts(evidence.question, spelled=False)
-        if not missing_facts(Facts(named.numbers, {k: v for k, v in named.names.items() if v in missing}), everywhere):
+        if each_somewhere:
+            named = facts(evidence.question, spelled=False)
             together = _join(_phrases(evidence.question, list(named.names.values()) + list(named.numbers.values())))
             return evidence, f"none of them mentions {together} together"
         return evidence, f"they do not mention {_join(_phrases(evidence.question, missing))}"
@@ -222,17 +225,14 @@ def refused(reason: str | None, unsupported: list[Unsupported] | None = None) ->
 class _Verdict:
     ok: bool
     reason: str = ""
-    highlights: list[Highlight] = field(default_factory=list)
     relevant: bool = False
 
 
 class ClaimChecker:
     """Holds each sentence of one answer against the passages of its evidence."""
 
-    def __init__(self, evidence: Evidence, embedder: Embedder, valid: set[int]) -> None:
+    def __init__(self, evidence: Evidence, valid: set[int]) -> None:
         self._evidence = evidence
-        self._embedder = embedder
-        self._valid = valid
         self._question_terms = content_terms(evidence.question)
         self._question_vocab = vocabulary(evidence.question)
         # Passage text with the sentences addressed to a model blanked out: those vouch for nothing.
@@ -252,10 +252,7 @@ class ClaimChecker:
         where = f"the cited passage {format_marker(list(numbers))}"
         support = " ".join(self._support_text[n] for n in numbers)
         claim = facts(_ENUMERATOR.sub("", body), first_words=True)
-        # Every number must be in the cited passage, even one the question gave; a name the question
-        # gave may stand without it (a retrieved document holding it was checked by the gate).
-        missing = missing_facts(Facts(claim.numbers, {}), vocabulary(support))
-        missing += missing_facts(Facts({}, claim.names), vocabulary(support), allowed=self._question_vocab)
+        missing = self._unstated(claim, support)
         if missing:
             kind = "number" if missing[0] in claim.numbers.values() else "name"
             return _Verdict(False, f"the {kind} {missing[0]} is not in {where}")
@@ -266,17 +263,22 @@ class ClaimChecker:
             return _Verdict(False, "it restates the question without answering it")
         found = sum(any(terms_match(t, s) for s in supported_terms) for t in answering)
         share = found / len(answering) if answering else 1.0
-        highlights, similarity, relevant = self._highlights(body, numbers, vector)
+        _, similarity, relevant = self._highlights(body, numbers, vector)
         if share < MIN_ANSWER_SUPPORT and not (share > 0 and similarity >= PARAPHRASE_SIMILARITY):
             return _Verdict(False, f"{where} does not state it")
-        relevant = relevant or bool(terms & self._question_terms)
-        return _Verdict(True, highlights=highlights, relevant=relevant)
+        return _Verdict(True, relevant=relevant or bool(terms & self._question_terms))
+
+    def _unstated(self, claim: Facts, support: str) -> list[str]:
+        """The claim's numbers and names that ``support`` does not hold.
+
+        Every number must be there, even one the question gave; a name the question gave may stand
+        without it (the gate checked that a retrieved document holds it).
+        """
+        return missing_facts(claim, vocabulary(support), names_also_in=self._question_vocab)
 
     def invents_facts(self, body: str) -> bool:
         """True when a sentence names a number or name that no shown passage (nor the question) holds."""
-        shown = vocabulary(" ".join(self._support_text.values()))
-        claim = facts(body, first_words=True)
-        return bool(missing_facts(Facts(claim.numbers, {}), shown) or missing_facts(Facts({}, claim.names), shown, self._question_vocab))
+        return bool(self._unstated(facts(body, first_words=True), " ".join(self._support_text.values())))
 
     def highlights_in(self, body: str, number: int, vector: Sequence[float]) -> list[Highlight]:
         """The sentence of passage ``number`` the body rests on (none when it has no usable sentence)."""
@@ -285,18 +287,17 @@ class ClaimChecker:
     def _highlights(self, body: str, numbers: Sequence[int], vector: Sequence[float]) -> tuple[list[Highlight], float, bool]:
         """The passage sentences the body rests on, its best similarity to one, and whether that one is relevant."""
         terms = content_terms(body)
-        best: tuple[float, ScoredSentence] | None = None
+        best: tuple[float, float, ScoredSentence] | None = None
         for number in numbers:
             for sentence in self._evidence.of_passage(number):
                 similarity = sum(a * b for a, b in zip(vector, sentence.vector, strict=True))
                 shared = len(terms & content_terms(sentence.text)) / len(terms) if terms else 0.0
                 score = similarity + 0.5 * shared
                 if best is None or score > best[0]:
-                    best = (score, sentence)
+                    best = (score, similarity, sentence)
         if best is None:
             return [], 0.0, False
-        sentence = best[1]
-        similarity = sum(a * b for a, b in zip(vector, sentence.vector, strict=True))
+        _, similarity, sentence = best
         relevant = sentence.overlap > 0 or sentence.score >= self._evidence.best - 0.3
         return [Highlight(start=sentence.start, end=sentence.end, text=sentence.text)], similarity, relevant
 
@@ -320,7 +321,7 @@ def check_answer(
         return refused("the passages found do not answer this question", after if MARKER.search(declined) else [])
     passages = evidence.passages
     valid = valid_passages(passages, document_text)
-    checker = ClaimChecker(evidence, embedder, valid)
+    checker = ClaimChecker(evidence, valid)
     spans = _sentences(written)
     bodies = [strip_markers(written[start:end]).strip() for start, end in spans]
     vectors = embedder.embed_batch([body or "-" for body in bodies])

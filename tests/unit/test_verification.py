@@ -194,3 +194,14 @@ def test_capitalisation_alone_does_not_make_names(question: str, real_embedder: 
 def test_an_answer_that_starts_by_declining_lists_what_it_added(real_embedder: Embedder) -> None:
     checked = check("How tall is the lighthouse?", "I don't know based on the documents. But it is 99 metres tall [1].", real_embedder)
     assert checked.refused and checked.unsupported and "99" in checked.unsupported[0].sentence
+
+
+def test_names_held_only_by_different_documents_are_refused_as_not_mentioned_together(real_embedder: Embedder) -> None:
+    texts = {"a.txt": "The ferry from Brixham leaves at noon.", "b.txt": "The bus to Torbay leaves at nine."}
+    passages = [Passage(source=name, chunk_id=name, start=0, end=len(text), text=text) for name, text in texts.items()]
+    for question, reason in [
+        ("When does the ferry from Brixham to Torbay leave?", "none of them mentions Brixham or Torbay together"),
+        ("When does the ferry from Brixham to Lisbon leave?", "they do not mention Lisbon"),
+    ]:
+        found = gather_evidence(question, real_embedder.embed(question), passages, real_embedder)
+        assert gate(found, texts.get, min_relevance=0.0, min_coverage=0.5, lenient=True)[1] == reason
