@@ -20,7 +20,7 @@ from pathlib import Path
 from assistant.embedder import Embedder
 from assistant.evidence import Evidence, ScoredSentence
 from assistant.facts import Facts, facts, missing_facts, vocabulary
-from assistant.markers import MARKER, attach_marker, format_marker, markers_in, strip_markers
+from assistant.markers import MARKER, MARKER_RUN, attach_marker, format_marker, markers_in, strip_markers
 from assistant.text import content_terms, sentence_spans, stem, terms_match, words
 from assistant.types import Citation, Highlight, Passage, Unsupported
 
@@ -381,7 +381,7 @@ def check_answer(
     return CheckedAnswer(text, refused=False, citations=citations, unsupported=unsupported)
 
 
-_LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+_LEADING_MARKERS = re.compile(r"\s*" + MARKER_RUN.pattern)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -399,7 +399,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 # "... neutrality.[1] It also ..." : markers right after a period end that sentence.
-_GLUED = re.compile(r"(?<=[.!?])\s*(?:\[\d+(?:\s*,\s*\d+)*\])+(?=\s+[\"“(]?[A-Z0-9])")
+_GLUED = re.compile(r"(?<=[.!?])\s*" + MARKER_RUN.pattern + r"(?=\s+[\"“(]?[A-Z0-9])")
 
 
 def _split_after_markers(text: str, start: int, end: int) -> list[tuple[int, int]]:
