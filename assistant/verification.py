@@ -21,7 +21,7 @@ from assistant.embedder import Embedder
 from assistant.evidence import Evidence, ScoredSentence
 from assistant.facts import Facts, facts, missing_facts, vocabulary
 from assistant.markers import MARKER, MARKER_RUN, attach_marker, format_marker, markers_in, strip_markers
-from assistant.text import content_terms, sentence_spans, stem, terms_match, words
+from assistant.text import content_terms, overlap, sentence_spans, stem, terms_match, words
 from assistant.types import Citation, Highlight, Passage, Unsupported
 
 REFUSAL = "I don't know based on the documents."
@@ -261,8 +261,7 @@ class ClaimChecker:
         answering = {t for t in terms if not any(terms_match(t, q) for q in self._question_terms)}
         if not answering and not claim.numbers and not _YES_NO.match(body):
             return _Verdict(False, "it restates the question without answering it")
-        found = sum(any(terms_match(t, s) for s in supported_terms) for t in answering)
-        share = found / len(answering) if answering else 1.0
+        share = overlap(answering, supported_terms) if answering else 1.0
         _, similarity, relevant = self._highlights(body, numbers, vector)
         if share < MIN_ANSWER_SUPPORT and not (share > 0 and similarity >= PARAPHRASE_SIMILARITY):
             return _Verdict(False, f"{where} does not state it")
@@ -410,8 +409,6 @@ def _split_after_markers(text: str, start: int, end: int) -> list[tuple[int, int
     pieces.append((start, end))
     return [(a, b) for a, b in pieces if a < b]
 
-
-answer_sentences = _sentences
 
 
 def _rejoin(written: str, kept: Sequence[tuple[int, str]]) -> str:

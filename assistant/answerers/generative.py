@@ -9,7 +9,7 @@ from typing import Any
 from assistant.answerers.base import REFUSAL, Answerer, fallback_condense
 from assistant.evidence import Evidence, ScoredSentence, without_references
 from assistant.markers import attach_marker, strip_markers
-from assistant.text import content_terms, sentence_spans, terms_match
+from assistant.text import content_terms, overlap, sentence_spans
 from assistant.verification import is_refusal
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
@@ -30,10 +30,8 @@ def _missed_item(evidence: Evidence, written: str) -> ScoredSentence | None:
     follower = evidence.continuation(best)
     if follower is None:
         return None
-    answer_terms = content_terms(written)
     new_terms = content_terms(follower.text) - content_terms(evidence.question)
-    covered = sum(any(terms_match(term, other) for other in answer_terms) for term in new_terms)
-    return follower if new_terms and covered / len(new_terms) < 0.5 else None
+    return follower if new_terms and overlap(new_terms, content_terms(written)) < 0.5 else None
 
 
 class GenerativeAnswerer(Answerer):
@@ -98,8 +96,9 @@ class GenerativeAnswerer(Answerer):
 def _turn_text(turn: dict[str, str]) -> str:
     text = " ".join(turn["content"].split())
     if turn.get("role") == "assistant":
-        spans = sentence_spans(strip_markers(text))
-        text = strip_markers(text)[: spans[0][1]] if spans else text
+        text = strip_markers(text)
+        spans = sentence_spans(text)
+        text = text[: spans[0][1]] if spans else text
     return text[:MAX_TURN_CHARS]
 
 
