@@ -6,6 +6,7 @@ listed here (left by an interrupted ingest) is never shown.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -41,8 +42,15 @@ CREATE TABLE IF NOT EXISTS chunks (
     UNIQUE (collection, chunk_id)
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks (collection, source);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize = 'porter unicode61');
 """
+# Catalogs written before keyword indexes were per collection kept one table for all collections.
+_SHARED_FTS = "chunks_fts"
+
+
+def _fts_table(collection: str) -> str:
+    """The keyword index of one collection. Each collection has its own, so that another collection's
+    documents change neither its BM25 statistics (document counts, average length) nor the cost of a query."""
+    return "fts_" + hashlib.sha256(collection.encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,24 @@ class Catalog:
             self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            self._split_shared_keyword_index()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: the catalog database is unreadable ({exc}); move it away and re-ingest") from exc
+
+    def _split_shared_keyword_index(self) -> None:
+        if not self._query("SELECT 1 FROM sqlite_master WHERE name=?", (_SHARED_FTS,)):
+            return
+        with self._transaction() as db:
+            for (collection,) in db.execute("SELECT DISTINCT collection FROM chunks").fetchall():
+                table = self._ensure_fts(db, collection)
+                db.execute(f"INSERT INTO {table} (rowid, text) SELECT rowid, text FROM chunks WHERE collection=?", (collection,))
+            db.execute(f"DROP TABLE {_SHARED_FTS}")
+
+    @staticmethod
+    def _ensure_fts(db: sqlite3.Connection, collection: str) -> str:
+        table = _fts_table(collection)
+        db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(text, tokenize = 'porter unicode61')")
+        return table
 
     def close(self) -> None:
         """Close the database connection."""
@@ -144,6 +168,7 @@ class Catalog:
         """Swap a file's record, chunks and keyword entries for new ones, atomically."""
         with self._transaction() as db:
             self._delete_chunks(db, collection, source)
+            table = self._ensure_fts(db, collection)
             db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (collection, source, sha256, text, json.dumps(list(page_starts)), len(chunks), time.time()),
@@ -153,7 +178,7 @@ class Catalog:
                     'INSERT INTO chunks (collection, chunk_id, source, start, "end", page, text) VALUES (?,?,?,?,?,?,?)',
                     (collection, chunk.chunk_id, source, chunk.start, chunk.end, chunk.page, chunk.text),
                 )
-                db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (cursor.lastrowid, chunk.text))
+                db.execute(f"INSERT INTO {table} (rowid, text) VALUES (?, ?)", (cursor.lastrowid, chunk.text))
 
     def remove_source(self, collection: str, source: str) -> list[str]:
         """Forget a file; returns the ids of the chunks it had."""
@@ -163,10 +188,11 @@ class Catalog:
             db.execute("DELETE FROM documents WHERE collection=? AND source=?", (collection, source))
         return ids
 
-    @staticmethod
-    def _delete_chunks(db: sqlite3.Connection, collection: str, source: str) -> None:
+    @classmethod
+    def _delete_chunks(cls, db: sqlite3.Connection, collection: str, source: str) -> None:
         db.execute(
-            "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE collection=? AND source=?)",
+            f"DELETE FROM {cls._ensure_fts(db, collection)} WHERE rowid IN "
+            "(SELECT rowid FROM chunks WHERE collection=? AND source=?)",
             (collection, source),
         )
         db.execute("DELETE FROM chunks WHERE collection=? AND source=?", (collection, source))
@@ -196,10 +222,13 @@ class Catalog:
             return []
         # Prefix queries let 'russia' find 'russian' through the porter-stemmed index.
         match = " OR ".join('"' + term.replace('"', "") + '"' + ("*" if len(term) >= 5 else "") for term in terms)
+        table = _fts_table(collection)
+        if not self._query("SELECT 1 FROM sqlite_master WHERE name=?", (table,)):
+            return []
         sql = (
-            'SELECT c.chunk_id, c.source, c.start, c."end", c.page, c.text, bm25(chunks_fts) AS rank '
-            "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            "WHERE chunks_fts MATCH ? AND c.collection = ?"
+            f'SELECT c.chunk_id, c.source, c.start, c."end", c.page, c.text, bm25({table}) AS rank '
+            f"FROM {table} JOIN chunks c ON c.rowid = {table}.rowid "
+            f"WHERE {table} MATCH ? AND c.collection = ?"
         )
         params: list[object] = [match, collection]
         if sources:

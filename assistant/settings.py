@@ -35,14 +35,20 @@ class Settings(BaseModel):
     embedding_model: str | None = Field(
         None, description="Path of a sentence-transformers model; unset means the packaged all-MiniLM-L6-v2."
     )
-    embed_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch during ingest.")
+    embed_batch_size: int = Field(32, ge=1, description="Sentences embedded per batch during ingest.")
     chunk_size: int = Field(
-        800, ge=100, le=4000, description="Target chunk length in characters (MiniLM reads ~1,000 at most)."
+        1000, ge=100, le=4000, description="Target chunk length in characters (chunks are embedded sentence by sentence)."
     )
-    chunk_overlap: int = Field(150, ge=0, description="Characters of context repeated between chunks.")
+    chunk_overlap: int = Field(200, ge=0, description="Characters of context repeated between chunks.")
     k: int = Field(5, ge=1, le=50, description="Passages shown to the answerer.")
-    candidates: int = Field(20, ge=1, le=200, description="Candidates taken from each retriever before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    candidates: int = Field(50, ge=1, le=200, description="Candidates taken from each retriever before fusion.")
+    fusion: Literal["weighted", "rrf"] = Field(
+        "weighted",
+        description="How dense and keyword candidates combine: weighted (dense similarity and BM25 relative to the "
+        "query's best, mixed by dense_weight) or rrf (reciprocal rank fusion, rank only).",
+    )
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Share of the dense similarity in weighted fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (fusion = rrf).")
     min_relevance: float = Field(
         0.35, ge=0.0, le=1.0, description="Best sentence similarity below which an answerer refuses without writing (all answerers)."
     )

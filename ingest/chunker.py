@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+
 from assistant.catalog import ChunkRecord as Chunk
 from assistant.text import sentence_spans
 from ingest.loaders import LoadedDocument
 
 # Bump when chunk boundaries change, so that existing collections are re-chunked on the next ingest.
-CHUNKER_VERSION = 2
+# 3: chunks embedded sentence by sentence (one vector per sentence, not one per chunk).
+CHUNKER_VERSION = 3
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
 
@@ -84,3 +86,4 @@ def chunk_document(document: LoadedDocument, size: int = 800, overlap: int = 150
             following -= 1
         first = following
     return chunks
+

@@ -12,7 +12,7 @@ from assistant.catalog import Catalog
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError, IngestError
 from assistant.settings import Settings
-from assistant.store import VectorStore
+from assistant.store import VectorStore, embedding_units
 from ingest.chunker import CHUNKER_VERSION, chunk_document
 from ingest.loaders import is_supported, load_document
 
@@ -125,11 +125,20 @@ class Indexer:
         try:
             document = load_document(path, data)
             chunks = chunk_document(document, self._settings.chunk_size, self._settings.chunk_overlap)
-            vectors = self._embed([chunk.text for chunk in chunks], path.name, progress)
+            units = embedding_units(chunks)
+            # Sentences repeated in the overlap of two chunks are embedded once.
+            texts = list(dict.fromkeys(unit.text for unit in units))
+            vectors = dict(zip(texts, self._embed(texts, path.name, progress)))
             old_ids = set(self._store.ids_for_source(source))
-            new_ids = [chunk.chunk_id for chunk in chunks]
-            # Vectors go in first; they stay invisible until the catalog commit below lists them.
-            self._store.upsert(new_ids, vectors, [chunk.text for chunk in chunks], [source] * len(chunks))
+            new_ids = [unit.vector_id for unit in units]
+            # Vectors go in first; they stay invisible until the catalog commit below lists their chunks.
+            self._store.upsert(
+                new_ids,
+                [vectors[unit.text] for unit in units],
+                [unit.text for unit in units],
+                [source] * len(units),
+                [unit.chunk_id for unit in units],
+            )
             try:
                 self._catalog.replace_source(
                     collection,
@@ -140,7 +149,7 @@ class Indexer:
                     chunks,
                 )
             except BaseException:
-                self._store.delete([chunk_id for chunk_id in new_ids if chunk_id not in old_ids])
+                self._store.delete([vector_id for vector_id in new_ids if vector_id not in old_ids])
                 raise
             self._store.delete(sorted(old_ids - set(new_ids)))
         except AssistantError as exc:

@@ -1,0 +1,271 @@
+"""Retrieval quality side by side: the project's hybrid search against plain BM25 and the naive LangChain
+hybrid recipe, on the same long documents and gold questions, in one run.
+
+Each public SQuAD-format set becomes one file per article (XQuAD: 48 articles of ~4,000 characters;
+COVID-QA: 98 scientific articles of ~23,500), so that finding the right file is not enough: a hit by
+passage needs the retrieved chunk to hold at least half of the gold answer span (or half the chunk, when
+the answer is longer than the chunk). Every system is scored the same way from (file, start, end).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant import Assistant, Settings
+from assistant.embedder import Embedder
+from eval.metrics import percentile
+from eval.squad import read_squad
+
+KS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class GoldSpan:
+    """A question and where its answer sits: characters ``start:end`` of ``file``."""
+
+    question: str
+    file: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved piece of a file."""
+
+    file: str
+    start: int
+    end: int
+
+
+class Retriever(Protocol):
+    def search(self, question: str, k: int) -> list[Hit]: ...
+
+
+def build_corpus(squad_file: Path, folder: Path) -> list[GoldSpan]:
+    """Write one text file per article and return the answerable questions with their answer spans."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gold: list[GoldSpan] = []
+    used: set[str] = set()
+    for article in read_squad(squad_file):
+        name = re.sub(r"[^A-Za-z0-9]+", "_", article.title).strip("_")[:60] or "article"
+        while name in used:
+            name += "_"
+        used.add(name)
+        file = f"{name}.txt"
+        offset = 0
+        for paragraph in article.paragraphs:
+            for question in paragraph.questions:
+                if question.impossible or not question.answers or question.starts[0] < 0:
+                    continue
+                start = offset + question.starts[0]
+                gold.append(GoldSpan(question.question, file, start, start + len(question.answers[0])))
+            offset += len(paragraph.context) + 2  # SquadArticle.text joins contexts with a blank line
+        (folder / file).write_text(article.text, encoding="utf-8")
+    return gold
+
+
+def score(rankings: Sequence[Sequence[Hit]], gold: Sequence[GoldSpan]) -> dict[str, float]:
+    """hit@k and MRR (over the top max(KS)), by file and by passage."""
+    result: dict[str, float] = {}
+    for level in ("file", "passage"):
+        ranks = [_first_hit(ranking[: max(KS)], item, level) for ranking, item in zip(rankings, gold)]
+        for k in KS:
+            result[f"{level}_hit@{k}"] = round(sum(r is not None and r <= k for r in ranks) / len(ranks), 3)
+        result[f"{level}_mrr"] = round(sum(1 / r for r in ranks if r) / len(ranks), 3)
+    return result
+
+
+def _first_hit(ranking: Sequence[Hit], item: GoldSpan, level: str) -> int | None:
+    for rank, hit in enumerate(ranking, start=1):
+        if Path(hit.file).name != item.file:
+            continue
+        if level == "file":
+            return rank
+        needed = min(item.end - item.start, hit.end - hit.start) / 2
+        if min(item.end, hit.end) - max(item.start, hit.start) >= needed:
+            return rank
+    return None
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _split(folder: Path, size: int, overlap: int) -> list[tuple[Hit, str]]:
+    """LangChain's recursive splitter over every file, with each chunk's start offset."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=overlap, add_start_index=True)
+    pieces = []
+    for path in sorted(folder.glob("*.txt")):
+        for document in splitter.create_documents([path.read_text(encoding="utf-8")]):
+            start = document.metadata["start_index"]
+            pieces.append((Hit(path.name, start, start + len(document.page_content)), document.page_content))
+    return pieces
+
+
+def _bm25_top(index: Any, question: str, n: int) -> list[int]:
+    scores = index.get_scores(_tokens(question))
+    return sorted(range(len(scores)), key=lambda i: -scores[i])[:n]
+
+
+class PlainBM25:
+    """BM25 (rank_bm25, Okapi) over 1,000-character chunks without overlap; lower-cased word tokens."""
+
+    def __init__(self, folder: Path) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self._pieces = _split(folder, 1000, 0)
+        self._index = BM25Okapi([_tokens(text) for _, text in self._pieces])
+
+    def search(self, question: str, k: int) -> list[Hit]:
+        return [self._pieces[i][0] for i in _bm25_top(self._index, question, k)]
+
+
+class NaiveLangChain:
+    """The recipe of most tutorials: 1000/200 recursive splitter, one MiniLM vector per chunk in Chroma,
+    rank_bm25 beside it, the top 20 of each fused by reciprocal rank (k=60) as LangChain's ensemble does."""
+
+    def __init__(self, folder: Path, embedder: Embedder, data: Path, progress: Callable[[str], None]) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from rank_bm25 import BM25Okapi
+
+        self._pieces = _split(folder, 1000, 200)
+        self._embedder = embedder
+        self._index = BM25Okapi([_tokens(text) for _, text in self._pieces])
+        client = chromadb.PersistentClient(path=str(data), settings=ChromaSettings(anonymized_telemetry=False))
+        self._collection = client.get_or_create_collection(
+            "naive", embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        batch = 256
+        for start in range(0, len(self._pieces), batch):
+            progress(f"naive recipe: embedding chunks {start}/{len(self._pieces)}")
+            texts = [text for _, text in self._pieces[start : start + batch]]
+            ids = [str(i) for i in range(start, start + len(texts))]
+            self._collection.add(ids=ids, embeddings=embedder.embed_batch(texts), documents=texts)
+
+    def search(self, question: str, k: int) -> list[Hit]:
+        found = self._collection.query(query_embeddings=[self._embedder.embed(question)], n_results=20, include=[])
+        dense = [int(i) for i in found["ids"][0]]
+        scores: dict[int, float] = {}
+        for ranking in (dense, _bm25_top(self._index, question, 20)):
+            for rank, item in enumerate(ranking, start=1):
+                scores[item] = scores.get(item, 0.0) + 1.0 / (60 + rank)
+        return [self._pieces[i][0] for i in sorted(scores, key=lambda i: -scores[i])[:k]]
+
+
+class Ours:
+    """The project's own search, as `qa search` runs it."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self._assistant = assistant
+
+    def search(self, question: str, k: int) -> list[Hit]:
+        return [Hit(p.source, p.start, p.end) for p in self._assistant.search(question, k)]
+
+
+def run_set(
+    name: str, squad_file: Path, work: Path, embedder: Embedder, progress: Callable[[str], None], limit: int | None = None
+) -> dict[str, Any]:
+    """Every system on one public set; returns the scores per system and the differences."""
+    corpus = work / f"{name}-corpus"
+    gold = build_corpus(squad_file, corpus)[:limit]
+    settings = Settings(data_dir=work / "data", collection=f"bench-{name}", answerer="extractive")
+    ours = Assistant(settings, embedder=embedder)
+    progress(f"{name}: ingesting {len(list(corpus.glob('*.txt')))} files into the project")
+    ours.ingest([corpus])
+    systems: dict[str, Retriever] = {
+        "ours": Ours(ours),
+        "ours_rrf": Ours(Assistant(settings.model_copy(update={"fusion": "rrf"}), embedder=embedder)),
+        "plain_bm25": PlainBM25(corpus),
+        "naive_langchain": NaiveLangChain(corpus, embedder, work / f"{name}-naive", progress),
+    }
+    result: dict[str, Any] = {"questions": len(gold), "files": len(list(corpus.glob("*.txt")))}
+    for system, retriever in systems.items():
+        progress(f"{name}: {system} searching for {len(gold)} questions")
+        rankings, timings = [], []
+        for item in gold:
+            started = time.perf_counter()
+            rankings.append(retriever.search(item.question, max(KS)))
+            timings.append(time.perf_counter() - started)
+        result[system] = score(rankings, gold) | {
+            "search_p50_ms": round(percentile(timings, 50) * 1000, 1),
+            "search_p95_ms": round(percentile(timings, 95) * 1000, 1),
+        }
+    for baseline in ("plain_bm25", "naive_langchain"):
+        result[f"ours_minus_{baseline}"] = {
+            metric: round(value - result[baseline][metric], 3)
+            for metric, value in result["ours"].items()
+            if not metric.startswith("search")
+        }
+    return result
+
+
+def search_latency(squad_file: Path, work: Path, embedder: Embedder, progress: Callable[[str], None],
+                   min_chunks: int = 10_000, queries: int = 200) -> dict[str, Any]:
+    """p50/p95 of one `search` (query embedding included) on a collection of at least ``min_chunks`` chunks:
+    copies of the set's articles in separate folders, added until the count is reached."""
+    corpus = work / "scale-source"
+    gold = build_corpus(squad_file, corpus)
+    assistant = Assistant(Settings(data_dir=work / "data", collection="bench-scale", answerer="extractive"), embedder=embedder)
+    copies = 0
+
+    def chunks() -> int:
+        return sum(record.chunk_count for record in assistant.sources())
+
+    while chunks() < min_chunks:
+        copy = work / "scale" / f"copy{copies}"
+        copy.mkdir(parents=True)
+        for path in corpus.glob("*.txt"):
+            (copy / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        progress(f"search latency: ingesting copy {copies + 1} ({chunks()} chunks so far)")
+        assistant.ingest([copy])
+        copies += 1
+    timings = []
+    for item in gold[:queries]:
+        started = time.perf_counter()
+        assistant.search(item.question, 5)
+        timings.append(time.perf_counter() - started)
+    return {
+        "chunks": chunks(),
+        "vectors": assistant.store.count(),
+        "queries": len(timings),
+        "p50_ms": round(percentile(timings, 50) * 1000, 1),
+        "p95_ms": round(percentile(timings, 95) * 1000, 1),
+    }
+
+
+def markdown(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The side-by-side table: hit@1/5/10 and MRR by passage, hit@5 by file, for every set and system."""
+    lines = [
+        "| set (questions) | system | passage hit@1 | hit@5 | hit@10 | MRR | file hit@5 | search p95 (ms) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    labels = {"ours": "**this project**", "ours_rrf": "this project, RRF fusion", "plain_bm25": "plain BM25 (1,000-char chunks)",
+              "naive_langchain": "naive LangChain hybrid (1000/200, MiniLM, Chroma, rank_bm25, RRF)"}
+    for name, result in results.items():
+        for system, label in labels.items():
+            s = result[system]
+            lines.append(
+                f"| {name} ({result['questions']}) | {label} | {s['passage_hit@1']:.3f} | {s['passage_hit@5']:.3f} | "
+                f"{s['passage_hit@10']:.3f} | {s['passage_mrr']:.3f} | {s['file_hit@5']:.3f} | {s['search_p95_ms']} |"
+            )
+        for baseline in ("plain_bm25", "naive_langchain"):
+            d = result[f"ours_minus_{baseline}"]
+            lines.append(
+                f"| {name} | difference to {labels[baseline].split(' (')[0]} | {d['passage_hit@1']:+.3f} | "
+                f"{d['passage_hit@5']:+.3f} | {d['passage_hit@10']:+.3f} | {d['passage_mrr']:+.3f} | {d['file_hit@5']:+.3f} | |"
+            )
+    return lines
+
+
+def stderr_progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
