@@ -9,7 +9,7 @@ export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 PORT ?= 8501
 
-.PHONY: install demo test e2e eval bench
+.PHONY: install demo test e2e eval bench bench-retrieval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,5 +63,10 @@ eval: install
 	  $(BIN)/qa eval --corpus $(ADV)/corpus --gold $(ADV)/gold.jsonl --out .eval-out/adversarial-local --answerer local --limit $(ADV_LOCAL_LIMIT); \
 	else echo "neither $(XQUAD) nor $(COVIDQA) found: adversarial sets skipped"; fi
 
+# Every part: local-model answer latency (needs ../shared/seed-corpus), retrieval quality on XQuAD and
+# COVID-QA against plain BM25 and the naive LangChain recipe, and search latency at 10,000 chunks.
 bench: install
 	$(BIN)/qa bench
+
+bench-retrieval: install
+	$(BIN)/qa bench --part quality --part latency

@@ -91,7 +91,7 @@ def ingest(paths: Sequence[str], collection: str | None) -> None:
             bar.update(event.done - bar.n)
             bar.set_postfix_str(event.name[:40])
         elif event.total > assistant.settings.embed_batch_size:
-            bar.set_postfix_str(f"{event.name[:30]}: embedded {event.done}/{event.total} chunks")
+            bar.set_postfix_str(f"{event.name[:30]}: embedded {event.done}/{event.total} sentences")
 
     report = assistant.ingest(paths, progress=show)
     bar.close()

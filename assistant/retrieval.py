@@ -68,21 +68,23 @@ class HybridSearch:
         settings = self._settings
         n = max(settings.candidates, k)
         vector = list(query_vector) if query_vector is not None else self._embedder.embed(query)
-        # Vectors are sentences; a few per chunk reach the top, so ask for more than n to see n chunks.
-        dense = dict(self._store.query(vector, 3 * n, sources)[:n])
+        # Vectors are sentences, several per chunk: ask for many, so that the n best chunks are among them
+        # and most keyword candidates get their own similarity (the rest get the floor, an upper bound).
+        hits = self._store.query(vector, 10 * n, sources)
+        dense_ids = list(hits.best)[:n]
         keyword = self._catalog.keyword_search(settings.collection, query, n, sources)
         records: dict[str, ChunkRecord] = {record.chunk_id: record for record, _ in keyword}
-        missing = [chunk_id for chunk_id in dense if chunk_id not in records]
+        records.update(self._catalog.chunks(settings.collection, [c for c in dense_ids if c not in records]))
         # Vectors the catalog does not list (an interrupted ingest) drop out here.
-        records.update(self._catalog.chunks(settings.collection, missing))
-        dense_ids = [chunk_id for chunk_id in dense if chunk_id in records]
+        dense_ids = [chunk_id for chunk_id in dense_ids if chunk_id in records]
         keyword_ids = [record.chunk_id for record, _ in keyword]
         if settings.fusion == "rrf":
             fused = reciprocal_rank_fusion([dense_ids, keyword_ids], settings.rrf_k)
         else:
-            dense.update(self._store.similarities(vector, [c for c in keyword_ids if c not in dense]))
+            candidates = list(dict.fromkeys(dense_ids + keyword_ids))
+            dense = {chunk_id: hits.best.get(chunk_id, hits.floor) for chunk_id in candidates}
             scores = {record.chunk_id: score for record, score in keyword}
-            fused = weighted_fusion(dense, scores, list(dict.fromkeys(dense_ids + keyword_ids)), settings.dense_weight)
+            fused = weighted_fusion(dense, scores, candidates, settings.dense_weight)
         return [_passage(records[chunk_id], score) for chunk_id, score in fused[:k]]
 
 

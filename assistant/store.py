@@ -23,6 +23,15 @@ class EmbeddingUnit:
     text: str
 
 
+@dataclass(frozen=True)
+class DenseHits:
+    """Chunks reached by a vector query, best first, each with its best sentence's similarity. A chunk
+    not reached has no sentence above ``floor`` (the similarity of the last vector returned)."""
+
+    best: dict[str, float]
+    floor: float
+
+
 def embedding_units(chunks: Sequence[ChunkRecord]) -> list[EmbeddingUnit]:
     """The sentences of every chunk, with ids that follow from the chunk alone. A chunk's dense score is
     its best sentence's: one vector for a whole chunk blurs the sentence a question is about (measured
@@ -132,48 +141,32 @@ class VectorStore:
 
     def chunk_ids_for_source(self, source: str) -> list[str]:
         """The chunks that have vectors stored for one source file, sorted."""
-        found = self._collection.get(where={"source": source}, include=["metadatas"])
-        return sorted({_chunk_of(vector_id, meta) for vector_id, meta in zip(found["ids"], found["metadatas"])})
+        return sorted({chunk_of(vector_id) for vector_id in self.ids_for_source(source)})
 
-    def query(self, vector: Sequence[float], n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        """Chunks of the ``n`` nearest vectors, each with its best sentence's cosine similarity, best first."""
+    def query(self, vector: Sequence[float], n: int, sources: Sequence[str] | None = None) -> DenseHits:
+        """The chunks of the ``n`` nearest sentence vectors, each with its best sentence's cosine similarity."""
         count = self._collection.count()
         if count == 0:
-            return []
+            return DenseHits({}, 0.0)
         where: dict[str, Any] | None = None
         if sources:
             where = {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": list(sources)}}
+        # Only distances: reading metadata back costs more than the nearest-neighbour search itself.
         result = self._collection.query(
-            query_embeddings=[list(vector)], n_results=min(n, count), where=where, include=["distances", "metadatas"]
+            query_embeddings=[list(vector)], n_results=min(n, count), where=where, include=["distances"]
         )
         best: dict[str, float] = {}
-        for vector_id, meta, distance in zip(result["ids"][0], result["metadatas"][0], result["distances"][0]):
-            chunk_id = _chunk_of(vector_id, meta)
-            best.setdefault(chunk_id, 1.0 - float(distance))
-        return list(best.items())
-
-    def similarities(self, vector: Sequence[float], chunk_ids: Sequence[str]) -> dict[str, float]:
-        """Best sentence similarity of each listed chunk (for the chunks a query did not reach)."""
-        if not chunk_ids:
-            return {}
-        import numpy as np
-
-        # A metadata filter: in Chroma 1.5 it is about three times faster than a get of the same vectors by id.
-        found = self._collection.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas"])
-        if len(found["ids"]) == 0:
-            return {}
-        scores = np.asarray(found["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
-        best: dict[str, float] = {}
-        for vector_id, meta, score in zip(found["ids"], found["metadatas"], scores.tolist()):
-            chunk_id = _chunk_of(vector_id, meta)
-            best[chunk_id] = max(best.get(chunk_id, -1.0), score)
-        return best
+        for vector_id, distance in zip(result["ids"][0], result["distances"][0]):
+            best.setdefault(chunk_of(vector_id), 1.0 - float(distance))
+        distances = result["distances"][0]
+        return DenseHits(best, 1.0 - float(distances[-1]) if distances else 0.0)
 
     def count(self) -> int:
         """Number of vectors in the collection (one per sentence of every chunk)."""
         return int(self._collection.count())
 
 
-def _chunk_of(vector_id: str, meta: Any) -> str:
-    """The chunk a vector belongs to; stores written before sentence vectors held one vector per chunk."""
-    return str((meta or {}).get("chunk_id") or vector_id)
+def chunk_of(vector_id: str) -> str:
+    """The chunk a sentence vector belongs to (chunk ids have no '-'; stores written before sentence
+    vectors held one vector per chunk, under the chunk's own id)."""
+    return vector_id.rpartition("-")[0] or vector_id

@@ -53,7 +53,7 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class Progress:
-    """A progress tick: ``stage`` is 'files' (one per file) or 'embed' (chunks of the current file)."""
+    """A progress tick: ``stage`` is 'files' (one per file) or 'embed' (sentences of the current file)."""
 
     stage: Literal["files", "embed"]
     done: int
