@@ -96,14 +96,20 @@ class Catalog:
             self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
-            self._split_shared_keyword_index()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: the catalog database is unreadable ({exc}); move it away and re-ingest") from exc
+        try:
+            self._split_shared_keyword_index()
+        except sqlite3.OperationalError as exc:  # another process held the write lock for the whole timeout
+            raise StoreError(f"{path}: the catalog is busy in another process ({exc}); try again when it is done") from exc
 
     def _split_shared_keyword_index(self) -> None:
         if not self._query("SELECT 1 FROM sqlite_master WHERE name=?", (_SHARED_FTS,)):
             return
         with self._transaction() as db:
+            # Checked again under the write lock: another process may have split it meanwhile.
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (_SHARED_FTS,)).fetchall():
+                return
             for (collection,) in db.execute("SELECT DISTINCT collection FROM chunks").fetchall():
                 table = self._ensure_fts(db, collection)
                 db.execute(f"INSERT INTO {table} (rowid, text) SELECT rowid, text FROM chunks WHERE collection=?", (collection,))

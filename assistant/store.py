@@ -26,7 +26,8 @@ class EmbeddingUnit:
 @dataclass(frozen=True)
 class DenseHits:
     """Chunks reached by a vector query, best first, each with its best sentence's similarity. A chunk
-    not reached has no sentence above ``floor`` (the similarity of the last vector returned)."""
+    not reached has, as far as the (approximate) index can tell, no sentence above ``floor``: the
+    similarity of the last vector returned."""
 
     best: dict[str, float]
     floor: float
@@ -99,7 +100,7 @@ def connect(settings: Settings) -> Any:
 
 
 class VectorStore:
-    """One Chroma collection holding the chunk vectors of one document collection."""
+    """One Chroma collection holding the sentence vectors of one document collection's chunks."""
 
     def __init__(self, client: Any, name: str, embedder: Embedder) -> None:
         self._client = client
@@ -121,19 +122,30 @@ class VectorStore:
         chunk_ids: Sequence[str],
     ) -> None:
         """Add or overwrite vectors by id; each vector is one sentence of the chunk ``chunk_ids[i]``."""
-        if not ids:
-            return
-        self._collection.upsert(
-            ids=list(ids),
-            embeddings=[list(vector) for vector in vectors],
-            documents=list(texts),
-            metadatas=[{"source": source, "chunk_id": chunk} for source, chunk in zip(sources, chunk_ids)],
-        )
+        # Chroma refuses calls above its batch limit (5,461 in 1.5), which one long book's sentences exceed.
+        step = self._max_batch()
+        for start in range(0, len(ids), step):
+            end = start + step
+            self._collection.upsert(
+                ids=list(ids[start:end]),
+                embeddings=[list(vector) for vector in vectors[start:end]],
+                documents=list(texts[start:end]),
+                metadatas=[
+                    {"source": source, "chunk_id": chunk} for source, chunk in zip(sources[start:end], chunk_ids[start:end])
+                ],
+            )
+
+    def _max_batch(self) -> int:
+        try:
+            return max(1, int(self._client.get_max_batch_size()))
+        except Exception:  # a client without the call (older servers): a size every version accepts
+            return 1000
 
     def delete(self, ids: Sequence[str]) -> None:
-        """Remove vectors by chunk id (unknown ids are ignored)."""
-        if ids:
-            self._collection.delete(ids=list(ids))
+        """Remove vectors by id (unknown ids are ignored)."""
+        step = self._max_batch()
+        for start in range(0, len(ids), step):
+            self._collection.delete(ids=list(ids[start : start + step]))
 
     def ids_for_source(self, source: str) -> list[str]:
         """Every vector id stored for one source file, including orphans of an interrupted ingest."""

@@ -51,7 +51,7 @@ def _cut(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]
     return pieces
 
 
-def chunk_document(document: LoadedDocument, size: int = 800, overlap: int = 150) -> list[Chunk]:
+def chunk_document(document: LoadedDocument, size: int = 1000, overlap: int = 200) -> list[Chunk]:
     """Pack whole sentences into chunks of at most ``size`` characters.
 
     A chunk never crosses a page break, so its page number holds for all of it. It prefers to end at

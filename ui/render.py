@@ -32,7 +32,7 @@ def highlighted(citation: Citation) -> str:
 
 
 def card_title(citation: Citation, score: float | None) -> str:
-    """'[1] file.pdf · page 2 · chars 10-200 · score 0.031', the file name escaped (it is a label)."""
+    """'[1] file.pdf · page 2 · chars 10-200 · score 0.71', the file name escaped (it is a label)."""
     parts = [f"[{citation.n}] {escape(Path(citation.source).name)}"]
     if citation.page:
         parts.append(f"page {citation.page}")

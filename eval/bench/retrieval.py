@@ -45,6 +45,8 @@ class Hit:
 
 
 class Retriever(Protocol):
+    mean_chunk_chars: float
+
     def search(self, question: str, k: int) -> list[Hit]: ...
 
 
@@ -111,6 +113,10 @@ def _split(folder: Path, size: int, overlap: int) -> list[tuple[Hit, str]]:
     return pieces
 
 
+def _mean_length(pieces: Sequence[tuple[Hit, str]]) -> float:
+    return round(sum(len(text) for _, text in pieces) / max(1, len(pieces)), 1)
+
+
 def _bm25_top(index: Any, question: str, n: int) -> list[int]:
     scores = index.get_scores(_tokens(question))
     return sorted(range(len(scores)), key=lambda i: -scores[i])[:n]
@@ -124,6 +130,7 @@ class PlainBM25:
 
         self._pieces = _split(folder, 1000, 0)
         self._index = BM25Okapi([_tokens(text) for _, text in self._pieces])
+        self.mean_chunk_chars = _mean_length(self._pieces)
 
     def search(self, question: str, k: int) -> list[Hit]:
         return [self._pieces[i][0] for i in _bm25_top(self._index, question, k)]
@@ -139,6 +146,7 @@ class NaiveLangChain:
         from rank_bm25 import BM25Okapi
 
         self._pieces = _split(folder, 1000, 200)
+        self.mean_chunk_chars = _mean_length(self._pieces)
         self._embedder = embedder
         self._index = BM25Okapi([_tokens(text) for _, text in self._pieces])
         client = chromadb.PersistentClient(path=str(data), settings=ChromaSettings(anonymized_telemetry=False))
@@ -165,8 +173,18 @@ class NaiveLangChain:
 class Ours:
     """The project's own search, as `qa search` runs it."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, folder: Path) -> None:
+        from ingest.chunker import chunk_document
+        from ingest.loaders import load_document
+
         self._assistant = assistant
+        settings = assistant.settings
+        lengths = [
+            chunk.end - chunk.start
+            for path in sorted(folder.glob("*.txt"))
+            for chunk in chunk_document(load_document(path, path.read_bytes()), settings.chunk_size, settings.chunk_overlap)
+        ]
+        self.mean_chunk_chars = round(sum(lengths) / max(1, len(lengths)), 1)
 
     def search(self, question: str, k: int) -> list[Hit]:
         return [Hit(p.source, p.start, p.end) for p in self._assistant.search(question, k)]
@@ -177,14 +195,16 @@ def run_set(
 ) -> dict[str, Any]:
     """Every system on one public set; returns the scores per system and the differences."""
     corpus = work / f"{name}-corpus"
-    gold = build_corpus(squad_file, corpus)[:limit]
+    gold = build_corpus(squad_file, corpus)
+    if limit:  # spread over all articles, not the first few
+        gold = gold[:: max(1, len(gold) // limit)][:limit]
     settings = Settings(data_dir=work / "data", collection=f"bench-{name}", answerer="extractive")
     ours = Assistant(settings, embedder=embedder)
     progress(f"{name}: ingesting {len(list(corpus.glob('*.txt')))} files into the project")
     ours.ingest([corpus])
     systems: dict[str, Retriever] = {
-        "ours": Ours(ours),
-        "ours_rrf": Ours(Assistant(settings.model_copy(update={"fusion": "rrf"}), embedder=embedder)),
+        "ours": Ours(ours, corpus),
+        "ours_rrf": Ours(Assistant(settings.model_copy(update={"fusion": "rrf"}), embedder=embedder), corpus),
         "plain_bm25": PlainBM25(corpus),
         "naive_langchain": NaiveLangChain(corpus, embedder, work / f"{name}-naive", progress),
     }
@@ -197,6 +217,7 @@ def run_set(
             rankings.append(retriever.search(item.question, max(KS)))
             timings.append(time.perf_counter() - started)
         result[system] = score(rankings, gold) | {
+            "mean_chunk_chars": retriever.mean_chunk_chars,
             "search_p50_ms": round(percentile(timings, 50) * 1000, 1),
             "search_p95_ms": round(percentile(timings, 95) * 1000, 1),
         }
@@ -204,7 +225,7 @@ def run_set(
         result[f"ours_minus_{baseline}"] = {
             metric: round(value - result[baseline][metric], 3)
             for metric, value in result["ours"].items()
-            if not metric.startswith("search")
+            if metric.startswith(("file", "passage"))
         }
     return result
 
@@ -212,25 +233,31 @@ def run_set(
 def search_latency(squad_file: Path, work: Path, embedder: Embedder, progress: Callable[[str], None],
                    min_chunks: int = 10_000, queries: int = 200) -> dict[str, Any]:
     """p50/p95 of one `search` (query embedding included) on a collection of at least ``min_chunks`` chunks:
-    copies of the set's articles in separate folders, added until the count is reached."""
+    copies of the set's articles in separate folders, added until the count is reached. Duplicates time
+    the same work as distinct texts would (index sizes are what count), not retrieval quality."""
     corpus = work / "scale-source"
     gold = build_corpus(squad_file, corpus)
     assistant = Assistant(Settings(data_dir=work / "data", collection="bench-scale", answerer="extractive"), embedder=embedder)
+    files = sorted(corpus.glob("*.txt"))
     copies = 0
 
     def chunks() -> int:
         return sum(record.chunk_count for record in assistant.sources())
 
     while chunks() < min_chunks:
+        have = chunks()
+        # The last copy takes only as many articles as the count still needs, at the average seen so far.
+        per_file = have / (copies * len(files)) if copies else 0
+        take = len(files) if not per_file else min(len(files), int((min_chunks - have) / per_file) + 1)
         copy = work / "scale" / f"copy{copies}"
         copy.mkdir(parents=True)
-        for path in corpus.glob("*.txt"):
+        for path in files[:take]:
             (copy / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-        progress(f"search latency: ingesting copy {copies + 1} ({chunks()} chunks so far)")
+        progress(f"search latency: ingesting {take} articles, copy {copies + 1} ({have} chunks so far)")
         assistant.ingest([copy])
         copies += 1
     timings = []
-    for item in gold[:queries]:
+    for item in gold[:: max(1, len(gold) // queries)][:queries]:
         started = time.perf_counter()
         assistant.search(item.question, 5)
         timings.append(time.perf_counter() - started)
@@ -246,8 +273,8 @@ def search_latency(squad_file: Path, work: Path, embedder: Embedder, progress: C
 def markdown(results: dict[str, dict[str, Any]]) -> list[str]:
     """The side-by-side table: hit@1/5/10 and MRR by passage, hit@5 by file, for every set and system."""
     lines = [
-        "| set (questions) | system | passage hit@1 | hit@5 | hit@10 | MRR | file hit@5 | search p95 (ms) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| set (questions) | system | passage hit@1 | hit@5 | hit@10 | MRR | file hit@5 | mean chunk (chars) | search p95 (ms) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     labels = {"ours": "**this project**", "ours_rrf": "this project, RRF fusion", "plain_bm25": "plain BM25 (1,000-char chunks)",
               "naive_langchain": "naive LangChain hybrid (1000/200, MiniLM, Chroma, rank_bm25, RRF)"}
@@ -256,13 +283,13 @@ def markdown(results: dict[str, dict[str, Any]]) -> list[str]:
             s = result[system]
             lines.append(
                 f"| {name} ({result['questions']}) | {label} | {s['passage_hit@1']:.3f} | {s['passage_hit@5']:.3f} | "
-                f"{s['passage_hit@10']:.3f} | {s['passage_mrr']:.3f} | {s['file_hit@5']:.3f} | {s['search_p95_ms']} |"
+                f"{s['passage_hit@10']:.3f} | {s['passage_mrr']:.3f} | {s['file_hit@5']:.3f} | {s['mean_chunk_chars']:.0f} | {s['search_p95_ms']} |"
             )
         for baseline in ("plain_bm25", "naive_langchain"):
             d = result[f"ours_minus_{baseline}"]
             lines.append(
                 f"| {name} | difference to {labels[baseline].split(' (')[0]} | {d['passage_hit@1']:+.3f} | "
-                f"{d['passage_hit@5']:+.3f} | {d['passage_hit@10']:+.3f} | {d['passage_mrr']:+.3f} | {d['file_hit@5']:+.3f} | |"
+                f"{d['passage_hit@5']:+.3f} | {d['passage_hit@10']:+.3f} | {d['passage_mrr']:+.3f} | {d['file_hit@5']:+.3f} | | |"
             )
     return lines
 

@@ -128,8 +128,8 @@ def main(parts: tuple[str, ...] = PARTS, limit: int | None = None) -> None:
             if "latency" in parts:
                 latency = report["search_latency"] = search_latency(sets[-1][1], work / "latency", embedder, stderr_progress)
                 lines += ["## Search latency", "",
-                          f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors), {latency['queries']} queries "
-                          f"of {sets[-1][0]}: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms (target p95 <= 50 ms "
+                          f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors; copies of {sets[-1][0]}'s "
+                          f"articles), {latency['queries']} queries of {sets[-1][0]}: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms (target p95 <= 50 ms "
                           "at 10,000 chunks), query embedding included.", ""]
     out = Path(__file__).resolve().parent
     (out / "report.json").write_text(json.dumps(report, indent=2))
