@@ -76,23 +76,10 @@ def ingest(paths: Sequence[str], collection: str | None) -> None:
 
         qa ingest docs/ notes.md --collection mine
     """
-    from tqdm import tqdm
-
-    from ingest.indexer import Progress
-
     assistant = open_assistant(collection=collection)
     click.echo("Loading the embedding model...", err=True)
     _ = assistant.embedder
-    bar = tqdm(unit="file", desc="ingest", file=sys.stderr, dynamic_ncols=True)
-
-    def show(event: Progress) -> None:
-        if event.stage == "files":
-            bar.total = event.total
-            bar.update(event.done - bar.n)
-            bar.set_postfix_str(event.name[:40])
-        elif event.total > assistant.settings.embed_batch_size:
-            bar.set_postfix_str(f"{event.name[:30]}: embedded {event.done}/{event.total} sentences")
-
+    bar, show = ingest_bar(assistant.settings.embed_batch_size)
     report = assistant.ingest(paths, progress=show)
     bar.close()
     for result in report.results:
@@ -103,6 +90,24 @@ def ingest(paths: Sequence[str], collection: str | None) -> None:
     click.echo(f"{report.summary()} -> collection {assistant.settings.collection!r}")
     if report.count("failed"):
         sys.exit(1)
+
+
+def ingest_bar(embed_batch_size: int) -> tuple[Any, Callable[[Any], None]]:
+    """A tqdm bar on stderr for an ingest (files done, and the sentences of a long file), with the
+    progress callback that moves it; the caller closes the bar."""
+    from tqdm import tqdm
+
+    bar = tqdm(unit="file", desc="ingest", file=sys.stderr, dynamic_ncols=True)
+
+    def show(event: Any) -> None:
+        if event.stage == "files":
+            bar.total = event.total
+            bar.update(event.done - bar.n)
+            bar.set_postfix_str(event.name[:40])
+        elif event.total > embed_batch_size:
+            bar.set_postfix_str(f"{event.name[:30]}: embedded {event.done}/{event.total} sentences")
+
+    return bar, show
 
 
 def _print_sources(answer: Answer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,22 +45,33 @@ def eval_command(
         raise click.UsageError("give --corpus, --gold and --out (or a subcommand: convert, adversarial, compare)")
     from tqdm import tqdm
 
+    from assistant.cli import ingest_bar
+    from assistant.settings import load_settings
     from eval.compare import failed_floors, parse_floor
     from eval.report import write_report
     from eval.runner import run_eval
 
     parsed = [parse_floor(spec) for spec in floors]
-    bar = tqdm(unit="question", desc="eval", file=sys.stderr)
+    ingesting, show_ingest = ingest_bar(load_settings({}).embed_batch_size)
+    bar: Any = None
 
     def progress(done: int, total: int, name: str) -> None:
-        bar.total = total
+        nonlocal bar
+        if bar is None:  # the ingest is over when the first question starts
+            ingesting.close()
+            bar = tqdm(unit="question", desc="eval", file=sys.stderr, total=total)
         bar.update(done - bar.n)
         bar.set_postfix_str(name[:30])
 
-    records, info = run_eval(
-        corpus, gold, answerer=answerer, k=k, collection=collection, progress=progress, limit=limit, judge=judge
-    )
-    bar.close()
+    try:
+        records, info = run_eval(
+            corpus, gold, answerer=answerer, k=k, collection=collection, progress=progress, limit=limit,
+            judge=judge, ingest_progress=show_ingest,
+        )
+    finally:
+        ingesting.close()
+        if bar is not None:
+            bar.close()
     for warning in info["gold_warnings"]:
         click.echo(f"warning: {warning}", err=True)
     report = write_report(records, info, out)

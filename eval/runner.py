@@ -17,6 +17,7 @@ from assistant.types import Answer
 from eval import metrics
 from eval.gold import GoldItem, GoldWarning, check_sources, load_gold
 from eval.judge import Judge
+from ingest.indexer import ProgressCallback
 
 ProgressFn = Callable[[int, int, str], None]
 RETRIEVAL_DEPTH = 10
@@ -136,8 +137,11 @@ def run_eval(
     assistant: Assistant | None = None,
     limit: int | None = None,
     judge: str | None = None,
+    ingest_progress: ProgressCallback | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Ingest ``corpus`` (reused when unchanged), ask every gold question; returns records and run info."""
+    """Ingest ``corpus`` (reused when unchanged), ask every gold question; returns records and run info.
+
+    ``progress`` ticks per question; ``ingest_progress`` receives the ingest's own ticks."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GoldWarning)
         items = check_sources(load_gold(gold), corpus, gold)
@@ -162,7 +166,7 @@ def run_eval(
             f"(e.g. {foreign[0]}); scores would mix in those documents and the harness will not delete them. "
             "Omit --collection to use the harness's own collection for this corpus, or name an empty or new one."
         )
-    report = assistant.ingest([corpus])
+    report = assistant.ingest([corpus], progress=ingest_progress)
     failed = [result.reason for result in report.results if result.status == "failed"]
     if failed:
         raise IngestError(f"the corpus {corpus} did not ingest cleanly: {failed[0]}")

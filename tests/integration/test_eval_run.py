@@ -25,6 +25,8 @@ def test_sample_set_passes_the_gate_and_writes_a_full_report(cli: CliRunner, tmp
         "--fail-under", "citation_validity=1.0", "--fail-under", "refusal_accuracy=0.9",
     ])
     assert result.exit_code == 0, result.output
+    # The ingest shows its own progress before the questions start, file by file.
+    assert "ingest: 100%" in result.stderr and "10/10" in result.stderr and "eval: 100%" in result.stderr
     report = json.loads((out / "report.json").read_text())
     for name in ["n", "hit@1", "hit@3", "hit@5", "hit@10", "mrr", "answer_contains", "answer_f1", "refusal_accuracy",
                  "citation_validity", "citation_precision", "latency_p50_s", "latency_p95_s"]:
