@@ -53,6 +53,10 @@ def _fts_table(collection: str) -> str:
     return "fts_" + hashlib.sha256(collection.encode()).hexdigest()[:24]
 
 
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    return bool(db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (name,)).fetchall())
+
+
 @dataclass(frozen=True)
 class ChunkRecord:
     """A piece of a document as stored: ``document_text[start:end] == text``."""
@@ -104,11 +108,11 @@ class Catalog:
             raise StoreError(f"{path}: the catalog is busy in another process ({exc}); try again when it is done") from exc
 
     def _split_shared_keyword_index(self) -> None:
-        if not self._query("SELECT 1 FROM sqlite_master WHERE name=?", (_SHARED_FTS,)):
+        if not _has_table(self._db, _SHARED_FTS):
             return
         with self._transaction() as db:
             # Checked again under the write lock: another process may have split it meanwhile.
-            if not db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (_SHARED_FTS,)).fetchall():
+            if not _has_table(db, _SHARED_FTS):
                 return
             for (collection,) in db.execute("SELECT DISTINCT collection FROM chunks").fetchall():
                 table = self._ensure_fts(db, collection)
@@ -173,8 +177,7 @@ class Catalog:
     ) -> None:
         """Swap a file's record, chunks and keyword entries for new ones, atomically."""
         with self._transaction() as db:
-            self._delete_chunks(db, collection, source)
-            table = self._ensure_fts(db, collection)
+            table = self._delete_chunks(db, collection, source)
             db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (collection, source, sha256, text, json.dumps(list(page_starts)), len(chunks), time.time()),
@@ -195,13 +198,15 @@ class Catalog:
         return ids
 
     @classmethod
-    def _delete_chunks(cls, db: sqlite3.Connection, collection: str, source: str) -> None:
+    def _delete_chunks(cls, db: sqlite3.Connection, collection: str, source: str) -> str:
+        """Delete a file's chunks and keyword rows; returns the collection's keyword table (now existing)."""
+        table = cls._ensure_fts(db, collection)
         db.execute(
-            f"DELETE FROM {cls._ensure_fts(db, collection)} WHERE rowid IN "
-            "(SELECT rowid FROM chunks WHERE collection=? AND source=?)",
+            f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM chunks WHERE collection=? AND source=?)",
             (collection, source),
         )
         db.execute("DELETE FROM chunks WHERE collection=? AND source=?", (collection, source))
+        return table
 
     def document_text(self, collection: str, source: str) -> str | None:
         """The loaded text of a file, which chunk offsets point into."""
@@ -229,8 +234,9 @@ class Catalog:
         # Prefix queries let 'russia' find 'russian' through the porter-stemmed index.
         match = " OR ".join('"' + term.replace('"', "") + '"' + ("*" if len(term) >= 5 else "") for term in terms)
         table = _fts_table(collection)
-        if not self._query("SELECT 1 FROM sqlite_master WHERE name=?", (table,)):
-            return []
+        with self._lock:
+            if not _has_table(self._db, table):
+                return []
         sql = (
             f'SELECT c.chunk_id, c.source, c.start, c."end", c.page, c.text, bm25({table}) AS rank '
             f"FROM {table} JOIN chunks c ON c.rowid = {table}.rowid "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlparse
 
@@ -119,22 +120,20 @@ class VectorStore:
         vectors: Sequence[Sequence[float]],
         texts: Sequence[str],
         sources: Sequence[str],
-        chunk_ids: Sequence[str],
     ) -> None:
-        """Add or overwrite vectors by id; each vector is one sentence of the chunk ``chunk_ids[i]``."""
+        """Add or overwrite vectors by id (``{chunk_id}-{n}``: sentence n of a chunk, see embedding_units)."""
         # Chroma refuses calls above its batch limit (5,461 in 1.5), which one long book's sentences exceed.
-        step = self._max_batch()
+        step = self._max_batch
         for start in range(0, len(ids), step):
             end = start + step
             self._collection.upsert(
                 ids=list(ids[start:end]),
                 embeddings=[list(vector) for vector in vectors[start:end]],
                 documents=list(texts[start:end]),
-                metadatas=[
-                    {"source": source, "chunk_id": chunk} for source, chunk in zip(sources[start:end], chunk_ids[start:end])
-                ],
+                metadatas=[{"source": source} for source in sources[start:end]],
             )
 
+    @cached_property
     def _max_batch(self) -> int:
         try:
             return max(1, int(self._client.get_max_batch_size()))
@@ -143,7 +142,7 @@ class VectorStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove vectors by id (unknown ids are ignored)."""
-        step = self._max_batch()
+        step = self._max_batch
         for start in range(0, len(ids), step):
             self._collection.delete(ids=list(ids[start : start + step]))
 

@@ -41,12 +41,28 @@ class SquadArticle:
     @property
     def text(self) -> str:
         """All of the article's contexts, one after the other."""
-        return "\n\n".join(paragraph.context for paragraph in self.paragraphs)
+        return _PARAGRAPH_SEPARATOR.join(paragraph.context for paragraph in self.paragraphs)
+
+    @property
+    def paragraph_starts(self) -> list[int]:
+        """Where each paragraph's context begins in ``text``."""
+        starts, position = [], 0
+        for paragraph in self.paragraphs:
+            starts.append(position)
+            position += len(paragraph.context) + len(_PARAGRAPH_SEPARATOR)
+        return starts
+
+
+_PARAGRAPH_SEPARATOR = "\n\n"
+
+
+def slug(title: str) -> str:
+    """A file-name stem for a title: letters and digits, the rest as '_'."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_")[:60] or "article"
 
 
 def _file_name(title: str, index: int) -> str:
-    slug = re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_")[:60] or "article"
-    return f"{slug}__p{index:03d}.txt"
+    return f"{slug(title)}__p{index:03d}.txt"
 
 
 def _title(article: dict[str, Any]) -> str:

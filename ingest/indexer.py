@@ -137,7 +137,6 @@ class Indexer:
                 [vectors[unit.text] for unit in units],
                 [unit.text for unit in units],
                 [source] * len(units),
-                [unit.chunk_id for unit in units],
             )
             try:
                 self._catalog.replace_source(

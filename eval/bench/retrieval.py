@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from assistant import Assistant, Settings
 from assistant.embedder import Embedder
 from eval.metrics import percentile
-from eval.squad import read_squad
+from eval.squad import read_squad, slug
 
 KS = (1, 5, 10)
 
@@ -56,19 +56,17 @@ def build_corpus(squad_file: Path, folder: Path) -> list[GoldSpan]:
     gold: list[GoldSpan] = []
     used: set[str] = set()
     for article in read_squad(squad_file):
-        name = re.sub(r"[^A-Za-z0-9]+", "_", article.title).strip("_")[:60] or "article"
+        name = slug(article.title)
         while name in used:
             name += "_"
         used.add(name)
         file = f"{name}.txt"
-        offset = 0
-        for paragraph in article.paragraphs:
+        for offset, paragraph in zip(article.paragraph_starts, article.paragraphs):
             for question in paragraph.questions:
                 if question.impossible or not question.answers or question.starts[0] < 0:
                     continue
                 start = offset + question.starts[0]
                 gold.append(GoldSpan(question.question, file, start, start + len(question.answers[0])))
-            offset += len(paragraph.context) + 2  # SquadArticle.text joins contexts with a blank line
         (folder / file).write_text(article.text, encoding="utf-8")
     return gold
 
@@ -170,21 +168,25 @@ class NaiveLangChain:
         return [self._pieces[i][0] for i in sorted(scores, key=lambda i: -scores[i])[:k]]
 
 
+def _mean_chunk_chars(folder: Path, settings: Settings) -> float:
+    """Mean length of the project's chunks of the files in ``folder``."""
+    from ingest.chunker import chunk_document
+    from ingest.loaders import load_document
+
+    lengths = [
+        chunk.end - chunk.start
+        for path in sorted(folder.glob("*.txt"))
+        for chunk in chunk_document(load_document(path, path.read_bytes()), settings.chunk_size, settings.chunk_overlap)
+    ]
+    return round(sum(lengths) / max(1, len(lengths)), 1)
+
+
 class Ours:
     """The project's own search, as `qa search` runs it."""
 
-    def __init__(self, assistant: Assistant, folder: Path) -> None:
-        from ingest.chunker import chunk_document
-        from ingest.loaders import load_document
-
+    def __init__(self, assistant: Assistant, mean_chunk_chars: float) -> None:
         self._assistant = assistant
-        settings = assistant.settings
-        lengths = [
-            chunk.end - chunk.start
-            for path in sorted(folder.glob("*.txt"))
-            for chunk in chunk_document(load_document(path, path.read_bytes()), settings.chunk_size, settings.chunk_overlap)
-        ]
-        self.mean_chunk_chars = round(sum(lengths) / max(1, len(lengths)), 1)
+        self.mean_chunk_chars = mean_chunk_chars
 
     def search(self, question: str, k: int) -> list[Hit]:
         return [Hit(p.source, p.start, p.end) for p in self._assistant.search(question, k)]
@@ -202,9 +204,10 @@ def run_set(
     ours = Assistant(settings, embedder=embedder)
     progress(f"{name}: ingesting {len(list(corpus.glob('*.txt')))} files into the project")
     ours.ingest([corpus])
+    chunk_chars = _mean_chunk_chars(corpus, settings)
     systems: dict[str, Retriever] = {
-        "ours": Ours(ours, corpus),
-        "ours_rrf": Ours(Assistant(settings.model_copy(update={"fusion": "rrf"}), embedder=embedder), corpus),
+        "ours": Ours(ours, chunk_chars),
+        "ours_rrf": Ours(Assistant(settings.model_copy(update={"fusion": "rrf"}), embedder=embedder), chunk_chars),
         "plain_bm25": PlainBM25(corpus),
         "naive_langchain": NaiveLangChain(corpus, embedder, work / f"{name}-naive", progress),
     }

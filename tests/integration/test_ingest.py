@@ -116,7 +116,7 @@ def test_vectors_the_catalog_does_not_list_are_never_shown(make_assistant: Calla
     assistant = make_assistant()
     assistant.ingest([corpus])
     orphan = "Saturn has 146 known moons."
-    assistant.store.upsert(["orphan-0"], [assistant.embedder.embed(orphan)], [orphan], ["/nowhere.txt"], ["orphan"])
+    assistant.store.upsert(["orphan-0"], [assistant.embedder.embed(orphan)], [orphan], ["/nowhere.txt"])
     assert all(p.chunk_id != "orphan" for p in assistant.search("How many moons does Saturn have?", k=5))
 
 

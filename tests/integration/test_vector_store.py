@@ -29,7 +29,6 @@ def test_a_query_ranks_chunks_by_their_best_sentence_and_reports_the_floor(tmp_p
         [[0.6, 0.8, 0.0], [1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 0.0, 1.0]],
         ["off topic", "on topic", "partly", "unrelated"],
         ["a.txt", "a.txt", "b.txt", "c.txt"],
-        ["a", "a", "b", "c"],
     )
     hits = store.query([1.0, 0.0, 0.0], 3)
     assert list(hits.best) == ["a", "b"]  # the nearest vector is a's second sentence; c is not reached
@@ -43,8 +42,7 @@ def test_a_book_with_more_sentences_than_one_chroma_call_takes_is_stored_whole(t
     store = _store(tmp_path)
     count = 6000  # Chroma 1.5 refuses more than 5,461 records in one call
     ids = [f"book{n // 10}-{n % 10}" for n in range(count)]
-    store.upsert(ids, [[1.0, float(n), 0.0] for n in range(count)], ["s"] * count, ["book.txt"] * count,
-                 [chunk_of(i) for i in ids])
+    store.upsert(ids, [[1.0, float(n), 0.0] for n in range(count)], ["s"] * count, ["book.txt"] * count)
     assert store.count() == count
     store.delete(store.ids_for_source("book.txt"))
     assert store.count() == 0
