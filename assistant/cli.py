@@ -93,8 +93,8 @@ def ingest(paths: Sequence[str], collection: str | None) -> None:
 
 
 def ingest_bar(embed_batch_size: int) -> tuple[Any, Callable[[Any], None]]:
-    """A tqdm bar on stderr for an ingest (files done, and the sentences of a long file), with the
-    progress callback that moves it; the caller closes the bar."""
+    """A tqdm bar on stderr for an ingest (files done with rate and ETA, chunks stored, and the sentences
+    of a large batch as they are embedded), with the progress callback that moves it; the caller closes it."""
     from tqdm import tqdm
 
     bar = tqdm(unit="file", desc="ingest", file=sys.stderr, dynamic_ncols=True)
@@ -103,7 +103,7 @@ def ingest_bar(embed_batch_size: int) -> tuple[Any, Callable[[Any], None]]:
         if event.stage == "files":
             bar.total = event.total
             bar.update(event.done - bar.n)
-            bar.set_postfix_str(event.name[:40])
+            bar.set_postfix_str(f"{event.chunks} chunks" + (f", {event.name[:40]}" if event.name else ""))
         elif event.total > embed_batch_size:
             bar.set_postfix_str(f"{event.name[:30]}: embedded {event.done}/{event.total} sentences")
 

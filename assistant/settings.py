@@ -35,7 +35,12 @@ class Settings(BaseModel):
     embedding_model: str | None = Field(
         None, description="Path of a sentence-transformers model; unset means the packaged all-MiniLM-L6-v2."
     )
-    embed_batch_size: int = Field(32, ge=1, description="Sentences embedded per batch during ingest.")
+    embed_batch_size: int = Field(
+        256,
+        ge=1,
+        description="Sentences embedded together during ingest, gathered across files (a folder of small files "
+        "would otherwise embed a few at a time).",
+    )
     chunk_size: int = Field(
         1000, ge=100, le=4000, description="Target chunk length in characters (chunks are embedded sentence by sentence)."
     )

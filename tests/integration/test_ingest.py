@@ -1,12 +1,16 @@
 """Ingest against real Chroma in a temp dir and the real embedding model."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant import Assistant, IngestError
 from assistant.catalog import Catalog
+from assistant.embedder import FakeEmbedder
+from assistant.errors import ModelError, StoreError
+from ingest.indexer import Progress
 from tests.fixtures.documents import write_pdf
 
 
@@ -132,3 +136,70 @@ def test_changing_the_chunk_size_rechunks_unchanged_files(make_assistant: Callab
     make_assistant().ingest([corpus])
     report = make_assistant(chunk_size=300).ingest([corpus])
     assert report.summary() == "3 replaced"
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The hashing test double, recording how many texts each call embeds."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls.append(len(texts))
+        return super().embed_batch(texts)
+
+
+def small_files(root: Path, count: int) -> Path:
+    for number in range(count):
+        write(root / f"note{number:03}.txt", f"Note {number} is about topic{number}. It has a second sentence, {number}.")
+    return root
+
+
+def test_a_folder_of_small_files_is_embedded_many_files_at_a_time(make_assistant: Callable[..., Assistant], tmp_path: Path) -> None:
+    embedder = CountingEmbedder()
+    assistant = make_assistant(embedder=embedder)
+    events: list[Progress] = []
+    report = assistant.ingest([small_files(tmp_path / "notes", 60)], progress=events.append)
+    assert report.summary() == "60 added"
+    assert len(embedder.calls) == 1 and embedder.calls[0] == 120
+    files = [event for event in events if event.stage == "files"]
+    assert [event.done for event in files] == list(range(61)) and {event.total for event in files} == {60}
+    assert files[-1].chunks == 60
+    assert assistant.search("topic37", k=1)[0].source.endswith("note037.txt")
+
+
+def test_a_file_whose_record_fails_is_reported_alone_and_leaves_no_vectors(
+    make_assistant: Callable[..., Assistant], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = make_assistant(embedder=FakeEmbedder())
+    folder = small_files(tmp_path / "notes", 5)
+    original = Catalog.replace_source
+
+    def fail_for_note2(self: Catalog, collection: str, source: str, *args: Any) -> None:
+        if source.endswith("note002.txt"):
+            raise StoreError("disk full")
+        original(self, collection, source, *args)
+
+    monkeypatch.setattr(Catalog, "replace_source", fail_for_note2)
+    report = assistant.ingest([folder])
+    outcome = {Path(r.source).name: (r.status, r.reason) for r in report.results}
+    assert outcome["note002.txt"] == ("failed", "disk full")
+    assert [status for status, _ in outcome.values()].count("added") == 4
+    assert assistant.store.ids_for_source(str((folder / "note002.txt").resolve())) == []
+    assert assistant.store.count() == 8  # two sentences of each of the four files that landed
+
+
+def test_an_embedder_failure_fails_the_files_of_its_batch_and_keeps_what_was_stored(
+    make_assistant: Callable[..., Assistant], tmp_path: Path, corpus: Path
+) -> None:
+    class Broken(FakeEmbedder):
+        def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+            raise ModelError("the embedding model ran out of memory")
+
+    make_assistant(embedder=FakeEmbedder()).ingest([corpus])
+    assistant = make_assistant(embedder=Broken())
+    before = assistant.store.count()
+    report = assistant.ingest([small_files(tmp_path / "notes", 3), corpus])
+    assert [r.status for r in report.results] == ["failed"] * 3 + ["unchanged"] * 3
+    assert all("ran out of memory" in r.reason for r in report.results[:3])
+    assert assistant.store.count() == before and len(assistant.sources()) == 3
