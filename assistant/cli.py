@@ -77,8 +77,6 @@ def ingest(paths: Sequence[str], collection: str | None) -> None:
         qa ingest docs/ notes.md --collection mine
     """
     assistant = open_assistant(collection=collection)
-    click.echo("Loading the embedding model...", err=True)
-    _ = assistant.embedder
     bar, show = ingest_bar(assistant.settings.embed_batch_size)
     report = assistant.ingest(paths, progress=show)
     bar.close()

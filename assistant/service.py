@@ -66,7 +66,7 @@ class Assistant:
 
     @cached_property
     def _indexer(self) -> Indexer:
-        return Indexer(self.settings, self.catalog, self.store, self.embedder)
+        return Indexer(self.settings, self.catalog, lambda: self.store, lambda: self.embedder)
 
     def retriever(self, k: int | None = None, sources: Sequence[str] | None = None) -> PassageRetriever:
         """A LangChain retriever over this collection (optionally limited to some source files)."""

@@ -8,6 +8,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -121,11 +122,27 @@ def _failure(path: Path, exc: Exception) -> FileResult:
 class Indexer:
     """Brings a collection up to date with files on disk."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, store: VectorStore, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        store: Callable[[], VectorStore],
+        embedder: Callable[[], Embedder],
+    ) -> None:
+        """``store`` and ``embedder`` are built on first need: a re-ingest of unchanged files needs only the
+        catalog, and loading the embedding model and Chroma would be most of its time."""
         self._settings = settings
         self._catalog = catalog
-        self._store = store
-        self._embedder = embedder
+        self._get_store = store
+        self._get_embedder = embedder
+
+    @cached_property
+    def _store(self) -> VectorStore:
+        return self._get_store()
+
+    @cached_property
+    def _embedder(self) -> Embedder:
+        return self._get_embedder()
 
     def ingest(self, paths: Iterable[str | Path], progress: ProgressCallback | None = None) -> IngestReport:
         """Ingest files and directories; unchanged files are skipped, changed ones replaced.

@@ -6,6 +6,12 @@ Writes eval/bench/report.md and report.json (git-ignored results of this machine
 - quality: retrieval hit@k and MRR on XQuAD and COVID-QA against plain BM25 and the naive LangChain
   hybrid recipe (eval/bench/retrieval.py).
 - latency: search p50/p95 on a collection of at least 10,000 chunks.
+- ingest: throughput on a generated folder of news-sized articles (16 MB by default) against the embedding
+  model's own limit on the same sentences and the naive LangChain recipe, and an unchanged re-ingest.
+- scale: hybrid search p50/p95 at 10,000 and 100,000 chunks (precomputed vectors) against BM25 rebuilt per
+  query (eval/bench/scale.py; QA_BENCH_SCALE_DIR caches the built collections between runs).
+- embedder: texts/s of the ONNX Runtime embedders (fp32, int8) against sentence-transformers in torch, their
+  agreement with its vectors, and the peak memory of a fresh process per backend (eval/bench/embedders.py).
 """
 
 from __future__ import annotations
@@ -105,7 +111,7 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores"
 
 
-def main(parts: tuple[str, ...] = PARTS, limit: int | None = None) -> None:
+def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: float = 16.0) -> None:
     """Run the chosen parts; write eval/bench/report.md and report.json and print the Markdown."""
     report: dict[str, Any] = {"measured": time.strftime("%Y-%m-%d %H:%M"), "machine": machine()}
     lines = ["# Benchmark report", "", f"Machine: {report['machine']}; measured {report['measured']}.", ""]
@@ -131,6 +137,23 @@ def main(parts: tuple[str, ...] = PARTS, limit: int | None = None) -> None:
                           f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors; copies of {sets[-1][0]}'s "
                           f"articles), {latency['queries']} queries of {sets[-1][0]}: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms (target p95 <= 50 ms "
                           "at 10,000 chunks), query embedding included.", ""]
+        if "ingest" in parts and sets:
+            from eval.bench.ingest import section as ingest_section
+
+            report["ingest"], ingest_markdown = ingest_section(
+                [path for _, path in sets], work / "ingest", ingest_mb, stderr_progress
+            )
+            lines += ingest_markdown
+        if "scale" in parts:
+            from eval.bench.scale import section
+
+            report["search_scale"], scale_lines = section(COVIDQA, work / "scale")
+            lines += scale_lines
+        if "embedder" in parts:
+            from eval.bench.embedders import section as embedder_section
+
+            report["embedders"], embedder_lines = embedder_section(COVIDQA, progress=stderr_progress)
+            lines += embedder_lines
     out = Path(__file__).resolve().parent
     (out / "report.json").write_text(json.dumps(report, indent=2))
     (out / "report.md").write_text("\n".join(lines) + "\n")
