@@ -2,14 +2,14 @@
 
 import click
 
-PART_NAMES = ("answers", "quality", "latency", "ingest", "scale", "embedder")
+PART_NAMES = ("answers", "quality", "latency", "ingest", "startup", "scaleout", "scale", "embedder")
 
 
 @click.command("bench")
 @click.option(
     "--part", "parts", multiple=True, type=click.Choice(PART_NAMES),
     help="Run only these parts (repeatable): answers (local model latency), quality (retrieval against "
-    "BM25 and the naive LangChain recipe), latency (search at 10,000 chunks), ingest (throughput against the encode limit and the naive recipe), scale (search at 10,000 and "
+    "BM25 and the naive LangChain recipe), latency (search at 10,000 chunks), ingest (throughput against the encode limit and the naive recipe), startup (cold start and memory of `qa ask`, `qa serve`, the app), scaleout (one `qa serve` worker against two on one Chroma server), scale (search at 10,000 and "
     "100,000 chunks against BM25 rebuilt per query), embedder (ONNX Runtime against sentence-transformers: "
     "texts/s, agreement, memory). Default: all.",
 )

@@ -6,6 +6,9 @@ Writes eval/bench/report.md and report.json (git-ignored results of this machine
 - quality: retrieval hit@k and MRR on XQuAD and COVID-QA against plain BM25 and the naive LangChain
   hybrid recipe (eval/bench/retrieval.py).
 - latency: search p50/p95 on a collection of at least 10,000 chunks.
+- startup: `qa ask` (extractive and local) from process start to answer, an unchanged re-ingest, an
+  off-topic refusal, `qa serve` and the Streamlit app to healthy, with each one's peak memory.
+- scaleout: concurrent searches through one `qa serve` worker and through two sharing a Chroma server.
 - ingest: throughput on a generated folder of news-sized articles (16 MB by default) against the embedding
   model's own limit on the same sentences and the naive LangChain recipe, and an unchanged re-ingest.
 - scale: hybrid search p50/p95 at 10,000 and 100,000 chunks (precomputed vectors) against BM25 rebuilt per
@@ -39,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT.parent / "shared" / "seed-corpus"
 XQUAD = ROOT.parent / "shared" / "datasets" / "xquad-en" / "xquad.en.json"
 COVIDQA = ROOT.parent / "shared" / "datasets" / "covid-qa" / "covid-qa.json"
-PARTS = ("answers", "quality", "latency")
+PARTS = ("answers", "quality", "latency", "ingest", "startup", "scaleout", "scale", "embedder")
 QUESTIONS = [
     "What does Russia demand?", "What does Trump propose?", "How does Zelensky describe NATO membership?",
     "What stance has the Biden administration taken?", "What role did Trump suggest for China?",
@@ -137,6 +140,21 @@ def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: fl
                           f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors; copies of {sets[-1][0]}'s "
                           f"articles), {latency['queries']} queries of {sets[-1][0]}: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms (target p95 <= 50 ms "
                           "at 10,000 chunks), query embedding included.", ""]
+        if "startup" in parts:
+            from eval.bench.startup import bench_startup, startup_lines
+
+            report["startup"] = bench_startup(ROOT / "eval" / "corpus", work / "startup", stderr_progress)
+            lines += ["## Cold start and memory", "", *startup_lines(report["startup"])]
+        if "scaleout" in parts and sets:
+            from eval.bench.retrieval import build_corpus
+            from eval.bench.scaleout import bench_scaleout, scaleout_lines
+
+            name, path = sets[-1]
+            gold = build_corpus(path, work / "scaleout-corpus")
+            queries = [item.question for item in gold[:: max(1, len(gold) // 300)]]
+            report["scaleout"] = bench_scaleout(work / "scaleout-corpus", queries, work / "scaleout", stderr_progress)
+            lines += ["## Scaling out: workers sharing one Chroma server", "", f"Corpus and questions: {name}.",
+                      "", *scaleout_lines(report["scaleout"])]
         if "ingest" in parts and sets:
             from eval.bench.ingest import section as ingest_section
 
