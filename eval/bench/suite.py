@@ -114,37 +114,69 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores"
 
 
+class Report:
+    """report.json keeps each part's latest result and Markdown with its date, so running some parts
+    (`qa bench --part ...`) updates their sections and keeps the others'."""
+
+    def __init__(self, folder: Path) -> None:
+        self._json, self._markdown = folder / "report.json", folder / "report.md"
+        try:
+            previous = json.loads(self._json.read_text())
+        except (OSError, ValueError):
+            previous = {}
+        self.parts: dict[str, Any] = previous.get("parts", {}) if isinstance(previous, dict) else {}
+
+    def add(self, part: str, result: Any, lines: list[str]) -> None:
+        self.parts[part] = {"measured": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "result": result,
+                            "markdown": lines}
+        self.write()
+
+    def write(self) -> str:
+        text = ["# Benchmark report", ""]
+        for part in PARTS:
+            if part in self.parts:
+                entry = self.parts[part]
+                lines = entry["markdown"]
+                if not lines or not lines[0].startswith("## "):
+                    lines = [f"## {part}", *lines]
+                text += [lines[0], "", f"_Measured {entry['measured']} on {entry['machine']}._", *lines[1:]]
+                if text[-1]:
+                    text.append("")
+        self._json.write_text(json.dumps({"parts": self.parts}, indent=2))
+        self._markdown.write_text("\n".join(text) + "\n")
+        return "\n".join(text)
+
+
 def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: float = 16.0) -> None:
-    """Run the chosen parts; write eval/bench/report.md and report.json and print the Markdown."""
-    report: dict[str, Any] = {"measured": time.strftime("%Y-%m-%d %H:%M"), "machine": machine()}
-    lines = ["# Benchmark report", "", f"Machine: {report['machine']}; measured {report['measured']}.", ""]
+    """Run the chosen parts, each written to eval/bench/report.md and report.json as soon as it is done;
+    print the whole report at the end."""
+    report = Report(Path(__file__).resolve().parent)
     sets = [(name, path) for name, path in (("XQuAD", XQUAD), ("COVID-QA", COVIDQA)) if path.is_file()]
+    missing = f"skipped: neither {XQUAD} nor {COVIDQA} found."
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
         if "answers" in parts:
             # First in the process, so that its peak memory is that of `qa ask`.
-            report["answers"] = bench_answers(work / "answers") if SEED.is_dir() else {"skipped": f"{SEED} not found"}
-            lines += answer_lines(report["answers"])
-        if ("quality" in parts or "latency" in parts) and not sets:
-            lines += [f"Retrieval skipped: neither {XQUAD} nor {COVIDQA} found.", ""]
-        elif "quality" in parts or "latency" in parts:
+            answers = bench_answers(work / "answers") if SEED.is_dir() else {"skipped": f"{SEED} not found"}
+            report.add("answers", answers, answer_lines(answers))
+        if "quality" in parts or "latency" in parts:
             embedder = SentenceTransformerEmbedder()
             if "quality" in parts:
-                report["retrieval_quality"] = {
-                    name: run_set(name, path, work / name, embedder, stderr_progress, limit) for name, path in sets
-                }
-                lines += ["## Retrieval quality (hit by passage unless marked)", "", *markdown(report["retrieval_quality"]), ""]
-            if "latency" in parts:
-                latency = report["search_latency"] = search_latency(sets[-1][1], work / "latency", embedder, stderr_progress)
-                lines += ["## Search latency", "",
-                          f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors; copies of {sets[-1][0]}'s "
-                          f"articles), {latency['queries']} queries of {sets[-1][0]}: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms (target p95 <= 50 ms "
-                          "at 10,000 chunks), query embedding included.", ""]
+                quality = {name: run_set(name, path, work / name, embedder, stderr_progress, limit) for name, path in sets}
+                report.add("quality", quality, ["## Retrieval quality (hit by passage unless marked)", "",
+                                                *(markdown(quality) if sets else [missing]), ""])
+            if "latency" in parts and sets:
+                latency = search_latency(sets[-1][1], work / "latency", embedder, stderr_progress)
+                report.add("latency", latency, [
+                    "## Search latency", "",
+                    f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors; copies of {sets[-1][0]}'s "
+                    f"articles), {latency['queries']} queries of {sets[-1][0]}: p50 {latency['p50_ms']} ms, p95 "
+                    f"{latency['p95_ms']} ms (target p95 <= 50 ms at 10,000 chunks), query embedding included.", ""])
         if "startup" in parts:
             from eval.bench.startup import bench_startup, startup_lines
 
-            report["startup"] = bench_startup(ROOT / "eval" / "corpus", work / "startup", stderr_progress)
-            lines += ["## Cold start and memory", "", *startup_lines(report["startup"])]
+            startup = bench_startup(ROOT / "eval" / "corpus", work / "startup", stderr_progress)
+            report.add("startup", startup, ["## Cold start and memory", "", *startup_lines(startup)])
         if "scaleout" in parts and sets:
             from eval.bench.retrieval import build_corpus
             from eval.bench.scaleout import bench_scaleout, scaleout_lines
@@ -152,30 +184,22 @@ def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: fl
             name, path = sets[-1]
             gold = build_corpus(path, work / "scaleout-corpus")
             queries = [item.question for item in gold[:: max(1, len(gold) // 300)]]
-            report["scaleout"] = bench_scaleout(work / "scaleout-corpus", queries, work / "scaleout", stderr_progress)
-            lines += ["## Scaling out: workers sharing one Chroma server", "", f"Corpus and questions: {name}.",
-                      "", *scaleout_lines(report["scaleout"])]
+            scaleout = bench_scaleout(work / "scaleout-corpus", queries, work / "scaleout", stderr_progress)
+            report.add("scaleout", scaleout, ["## Scaling out: workers sharing one Chroma server", "",
+                                              f"Corpus and questions: {name}.", "", *scaleout_lines(scaleout)])
         if "ingest" in parts and sets:
             from eval.bench.ingest import section as ingest_section
 
-            report["ingest"], ingest_markdown = ingest_section(
-                [path for _, path in sets], work / "ingest", ingest_mb, stderr_progress
-            )
-            lines += ingest_markdown
+            report.add("ingest", *ingest_section([path for _, path in sets], work / "ingest", ingest_mb, stderr_progress))
         if "scale" in parts:
             from eval.bench.scale import section
 
-            report["search_scale"], scale_lines = section(COVIDQA, work / "scale")
-            lines += scale_lines
+            report.add("scale", *section(COVIDQA, work / "scale"))
         if "embedder" in parts:
             from eval.bench.embedders import section as embedder_section
 
-            report["embedders"], embedder_lines = embedder_section(COVIDQA, progress=stderr_progress)
-            lines += embedder_lines
-    out = Path(__file__).resolve().parent
-    (out / "report.json").write_text(json.dumps(report, indent=2))
-    (out / "report.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+            report.add("embedder", *embedder_section(COVIDQA, progress=stderr_progress))
+    print(report.write())
 
 
 def answer_lines(answers: dict[str, Any]) -> list[str]:
