@@ -21,7 +21,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# llama.cpp built for this CPU (assistant/llama_build.py): reads prompts faster than the generic xllamacpp
+# wheel. Built once (~4 min) and cached in ~/.cache/cited-qa/wheels; when it fails, xllamacpp stays in
+# charge. NATIVE_LLAMA=0 skips it.
+# The embedding model is exported to ONNX once (assistant/onnx_export.py); later runs find it verified and return.
+NATIVE_LLAMA ?= 0
 install: $(STAMP)
+	@$(BIN)/python -m assistant.onnx_export
+ifneq ($(NATIVE_LLAMA),0)
+	@$(BIN)/python -m assistant.llama_build
+endif
 
 demo: install
 	$(BIN)/qa ingest eval/corpus --collection sample

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from assistant.errors import ConfigError, ModelError
 from assistant.settings import Settings
 
 Messages = list[dict[str, str]]
+logger = logging.getLogger(__name__)
 
 
 class ChatModel(ABC):
@@ -36,69 +40,59 @@ def _request(messages: Messages, max_tokens: int, stop: list[str] | None, stream
 
 
 class LocalChatModel(ChatModel):
-    """A GGUF model run in this process by xllamacpp (llama.cpp), loaded on first use."""
+    """A GGUF model run in this process by llama.cpp, loaded on first use.
+
+    Two runtimes (``llm_runtime``): llama-cpp-python built for this CPU by `make install`
+    (assistant/llama_build.py; reads prompts faster) and the generic xllamacpp wheel. ``auto`` takes
+    the first: llama-cpp when it is installed for this CPU and loads the model, else xllamacpp.
+    """
 
     def __init__(self, settings: Settings, model_path_resolver: Callable[[Settings], Any] | None = None) -> None:
         self._settings = settings
         self._resolver = model_path_resolver
-        self._server: Any = None
+        self._runtime: _Runtime | None = None
         self.last_timings: dict[str, Any] = {}
-        # llama.cpp runs one request at a time per slot; callers queue here instead of inside C++.
+        # llama.cpp runs one request at a time per context; callers queue here instead of inside C++.
         self._lock = threading.Lock()
+
+    @property
+    def runtime(self) -> str | None:
+        """``llama-cpp`` or ``xllamacpp`` once loaded, else None."""
+        return self._runtime.name if self._runtime is not None else None
 
     def load(self) -> None:
         """Assemble (first time only) and load the model."""
-        if self._server is not None:
+        if self._runtime is not None:
             return
         from assistant.model_files import resolve_model_path
 
         path = (self._resolver or resolve_model_path)(self._settings)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        try:
-            import xllamacpp
-        except ImportError as exc:
-            raise ModelError("xllamacpp is not installed; run `make install` or use QA_ANSWERER=extractive") from exc
-        params = xllamacpp.CommonParams()
-        params.model.path = str(path)
-        params.n_ctx = self._settings.llm_context_tokens
-        params.cpuparams.n_threads = self._settings.llm_threads
-        params.cpuparams_batch.n_threads = self._settings.llm_threads
-        params.n_parallel = 1
-        params.verbosity = -1
-        # The in-process server also opens an HTTP port; keep it on loopback.
-        params.hostnames = ["127.0.0.1"]
-        try:
-            self._server = xllamacpp.Server(params)
-        except Exception as exc:
-            raise ModelError(f"the language model at {path} could not be loaded ({exc})") from exc
+        names = runtime_order(self._settings.llm_runtime)
+        for name in names:
+            try:
+                self._runtime = RUNTIMES[name](path, self._settings)
+                return
+            except ModelError as exc:
+                if name == names[-1]:
+                    raise
+                logger.warning("%s; trying %s", exc, names[-1])
 
     def stream(self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
         """Run generation in a worker thread and hand each token over as soon as it arrives."""
         self.load()
+        runtime = self._runtime
+        assert runtime is not None
         pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
-        body = _request(messages, max_tokens, stop, stream=True)
-        body["cache_prompt"] = True
         # Set when the caller stops reading (closed generator, timeout): llama.cpp stops at the next token.
         abandoned = threading.Event()
-
-        def on_chunk(chunk: Any) -> bool:
-            data = json.loads(chunk) if isinstance(chunk, str | bytes) else chunk
-            if "error" in data:
-                pieces.put(("error", data["error"]))
-            for choice in data.get("choices", []):
-                text = (choice.get("delta") or {}).get("content")
-                if text:
-                    pieces.put(("text", text))
-            if "timings" in data:
-                self.last_timings = dict(data["timings"])
-            return abandoned.is_set()
 
         def run() -> None:
             try:
                 with self._lock:
-                    result = self._server.handle_chat_completions(body, on_chunk)
-                if isinstance(result, dict) and "error" in result:
-                    pieces.put(("error", result["error"]))
+                    timings = runtime.generate(messages, max_tokens, stop, pieces.put, abandoned)
+                if timings:
+                    self.last_timings = timings
             except Exception as exc:  # surfaced to the caller below
                 pieces.put(("error", exc))
             finally:
@@ -122,6 +116,201 @@ class LocalChatModel(ChatModel):
                 yield value
         finally:
             abandoned.set()
+
+
+Put = Callable[[tuple[str, Any]], None]
+
+
+class _Runtime(ABC):
+    """One loaded model: writes a reply, putting ("text", piece) or ("error", why) as it goes."""
+
+    name: str
+
+    @abstractmethod
+    def generate(
+        self, messages: Messages, max_tokens: int, stop: list[str] | None, put: Put, abandoned: threading.Event
+    ) -> dict[str, Any]:
+        """Generate until done, a stop string, ``max_tokens`` or ``abandoned``; return llama.cpp's timings.
+
+        The timings carry the llama.cpp server's keys: prompt_n (prompt tokens read), cache_n (prompt
+        tokens reused from the previous call), prompt_ms, prompt_per_second, predicted_n, predicted_ms,
+        predicted_per_second.
+        """
+
+
+class _XllamacppRuntime(_Runtime):
+    """xllamacpp's in-process llama.cpp server (a generic AVX2 build from PyPI)."""
+
+    name = "xllamacpp"
+
+    def __init__(self, path: Path, settings: Settings) -> None:
+        try:
+            import xllamacpp
+        except ImportError as exc:
+            raise ModelError("xllamacpp is not installed; run `make install` or use QA_ANSWERER=extractive") from exc
+        params = xllamacpp.CommonParams()
+        params.model.path = str(path)
+        params.n_ctx = settings.llm_context_tokens
+        params.cpuparams.n_threads = settings.llm_threads
+        params.cpuparams_batch.n_threads = settings.llm_threads
+        params.n_parallel = 1
+        params.verbosity = -1
+        # The in-process server also opens an HTTP port; keep it on loopback.
+        params.hostnames = ["127.0.0.1"]
+        try:
+            self._server = xllamacpp.Server(params)
+        except Exception as exc:
+            raise ModelError(f"the language model at {path} could not be loaded ({exc})") from exc
+
+    def generate(
+        self, messages: Messages, max_tokens: int, stop: list[str] | None, put: Put, abandoned: threading.Event
+    ) -> dict[str, Any]:
+        body = _request(messages, max_tokens, stop, stream=True)
+        body["cache_prompt"] = True
+        timings: dict[str, Any] = {}
+
+        def on_chunk(chunk: Any) -> bool:
+            data = json.loads(chunk) if isinstance(chunk, str | bytes) else chunk
+            if "error" in data:
+                put(("error", data["error"]))
+            for choice in data.get("choices", []):
+                text = (choice.get("delta") or {}).get("content")
+                if text:
+                    put(("text", text))
+            if "timings" in data:
+                timings.update(data["timings"])
+            return abandoned.is_set()
+
+        result = self._server.handle_chat_completions(body, on_chunk)
+        if isinstance(result, dict) and "error" in result:
+            put(("error", result["error"]))
+        return timings
+
+
+class _LlamaCppRuntime(_Runtime):
+    """llama-cpp-python, built for this CPU by `make install`; one context whose prompt prefix is reused."""
+
+    name = "llama-cpp"
+
+    def __init__(self, path: Path, settings: Settings) -> None:
+        problem = _llama_cpp_problem()
+        if problem:
+            raise ModelError(f"the llama-cpp runtime is not usable: {problem}; set QA_LLM_RUNTIME=xllamacpp")
+        from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import CHATML_CHAT_TEMPLATE, Jinja2ChatFormatter
+
+        try:
+            self._llama = Llama(
+                model_path=str(path),
+                n_ctx=settings.llm_context_tokens,
+                n_threads=settings.llm_threads,
+                n_threads_batch=settings.llm_threads,
+                # Flash attention reads prompts ~1.5x faster on this CPU (eval/bench/prefill.py); the
+                # llama.cpp server (xllamacpp) turns it on by itself.
+                flash_attn=True,
+                seed=0,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(f"the language model at {path} could not be loaded by llama-cpp-python ({exc})") from exc
+        llama = self._llama
+        eos, bos = llama.token_eos(), llama.token_bos()
+
+        def text_of(token: int) -> str:
+            return llama.detokenize([token], special=True).decode("utf-8", errors="ignore") if token >= 0 else ""
+
+        # The GGUF's own chat template, as llama.cpp's server uses it (ChatML when the file has none).
+        self._format = Jinja2ChatFormatter(
+            template=llama.metadata.get("tokenizer.chat_template") or CHATML_CHAT_TEMPLATE,
+            eos_token=text_of(eos),
+            bos_token=text_of(bos),
+            stop_token_ids=[eos],
+        )
+
+    def generate(
+        self, messages: Messages, max_tokens: int, stop: list[str] | None, put: Put, abandoned: threading.Event
+    ) -> dict[str, Any]:
+        from llama_cpp import Llama, StoppingCriteriaList
+
+        llama = self._llama
+        formatted = self._format(messages=messages)
+        tokens = llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True)
+        stops = [*(stop or []), *([formatted.stop] if isinstance(formatted.stop, str) else formatted.stop or [])]
+        # Llama.generate keeps the longest common prefix of the previous call in its KV cache (the
+        # constant system prompt) and reads only the rest; a fully cached prompt re-reads its last token.
+        cached = Llama.longest_token_prefix(llama._input_ids.tolist(), tokens)
+        cached = min(cached, len(tokens) - 1)
+        marks: list[float] = []
+
+        def halt(input_ids: Any, logits: Any) -> bool:  # called once per generated token
+            marks.append(time.perf_counter())
+            return abandoned.is_set()
+
+        criteria = StoppingCriteriaList([halt, *(formatted.stopping_criteria or [])])
+        started = time.perf_counter()
+        chunks = llama.create_completion(
+            prompt=tokens, max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.0, stop=stops,
+            stream=True, stopping_criteria=criteria, seed=0,
+        )
+        try:
+            for chunk in chunks:
+                text = chunk["choices"][0]["text"]
+                if text:
+                    put(("text", text))
+                if abandoned.is_set():
+                    break
+        finally:
+            chunks.close()
+        if not marks:
+            return {}
+        prompt_ms = (marks[0] - started) * 1000
+        predicted_ms = (marks[-1] - marks[0]) * 1000
+        read = len(tokens) - cached
+        return {
+            "prompt_n": read,
+            "cache_n": cached,
+            "prompt_ms": round(prompt_ms, 3),
+            "prompt_per_second": read / prompt_ms * 1000 if prompt_ms > 0 else 0.0,
+            "predicted_n": len(marks),
+            "predicted_ms": round(predicted_ms, 3),
+            "predicted_per_second": (len(marks) - 1) / predicted_ms * 1000 if predicted_ms > 0 else 0.0,
+        }
+
+
+RUNTIMES: dict[str, Callable[[Path, Settings], _Runtime]] = {
+    "llama-cpp": _LlamaCppRuntime,
+    "xllamacpp": _XllamacppRuntime,
+}
+
+
+def _llama_cpp_problem() -> str | None:
+    """Why llama-cpp-python cannot run here (not installed, built for another CPU), or None when it can."""
+    from assistant.llama_build import built_for_other_cpu
+
+    # Checked before importing: code compiled for another CPU's instructions may crash on import.
+    foreign = built_for_other_cpu()
+    if foreign:
+        return foreign
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError as exc:
+        return f"llama-cpp-python is not installed ({exc}); `make install` builds it for this CPU"
+    except (OSError, RuntimeError) as exc:  # its shared library failed to load
+        return f"llama-cpp-python does not load ({exc})"
+    return None
+
+
+def runtime_order(setting: str) -> list[str]:
+    """The runtimes to try, in order, for the ``llm_runtime`` setting (auto: llama-cpp first when usable)."""
+    if setting == "auto":
+        problem = _llama_cpp_problem()
+        if problem:
+            logger.info("local model runs on xllamacpp: %s", problem)
+            return ["xllamacpp"]
+        return ["llama-cpp", "xllamacpp"]
+    if setting not in RUNTIMES:
+        raise ConfigError(f"unknown llm_runtime {setting!r}; choose auto, {' or '.join(RUNTIMES)}")
+    return [setting]
 
 
 class OpenAIChatModel(ChatModel):

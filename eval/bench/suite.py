@@ -15,6 +15,9 @@ Writes eval/bench/report.md and report.json (git-ignored results of this machine
   query (eval/bench/scale.py; QA_BENCH_SCALE_DIR caches the built collections between runs).
 - embedder: texts/s of the ONNX Runtime embedders (fp32, int8) against sentence-transformers in torch, their
   agreement with its vectors, and the peak memory of a fresh process per backend (eval/bench/embedders.py).
+- prefill: prompt and generated tokens/s and first-token time of the local model with ~1,200 characters of
+  evidence, per runtime (the xllamacpp wheel, llama.cpp built for this CPU) and quantisation, interleaved in
+  one run, with ratios against the wheel (eval/bench/prefill.py).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT.parent / "shared" / "seed-corpus"
 XQUAD = ROOT.parent / "shared" / "datasets" / "xquad-en" / "xquad.en.json"
 COVIDQA = ROOT.parent / "shared" / "datasets" / "covid-qa" / "covid-qa.json"
-PARTS = ("answers", "quality", "latency", "ingest", "startup", "scaleout", "scale", "embedder")
+PARTS = ("answers", "quality", "latency", "ingest", "startup", "scaleout", "scale", "embedder", "prefill")
 QUESTIONS = [
     "What does Russia demand?", "What does Trump propose?", "How does Zelensky describe NATO membership?",
     "What stance has the Biden administration taken?", "What role did Trump suggest for China?",
@@ -199,6 +202,10 @@ def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: fl
             from eval.bench.embedders import section as embedder_section
 
             report.add("embedder", *embedder_section(COVIDQA, progress=stderr_progress))
+        if "prefill" in parts:
+            from eval.bench.prefill import section as prefill_section
+
+            report.add("prefill", *prefill_section())
     print(report.write())
 
 

@@ -1,0 +1,57 @@
+"""The llama-cpp runtime (llama-cpp-python built for this CPU by `make install`) with the packaged model."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant import Settings
+from assistant.llm import LocalChatModel, _llama_cpp_problem
+
+pytestmark = pytest.mark.llm
+
+COUNT = [{"role": "user", "content": "Count from 1 to 30, one number per line, nothing else."}]
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[LocalChatModel]:
+    problem = _llama_cpp_problem()
+    if problem:
+        pytest.skip(f"the llama-cpp runtime is not usable here: {problem}")
+    local = LocalChatModel(Settings(llm_runtime="llama-cpp"))
+    local.load()
+    assert local.runtime == "llama-cpp"
+    yield local
+
+
+def test_it_streams_token_by_token_with_the_gguf_chat_template(model: LocalChatModel) -> None:
+    pieces = list(model.stream(COUNT, max_tokens=24))
+    assert len(pieces) > 5
+    text = "".join(pieces)
+    assert text.split()[:3] == ["1", "2", "3"]
+    assert "<|im_end|>" not in text and "<|im_start|>" not in text
+    timings = model.last_timings
+    assert timings["prompt_n"] + timings["cache_n"] > 10 and timings["predicted_n"] >= 5
+    assert timings["prompt_per_second"] > 0 and timings["predicted_per_second"] > 0
+
+
+def test_it_stops_before_a_stop_string(model: LocalChatModel) -> None:
+    text = model.complete(COUNT, max_tokens=40, stop=["5"])
+    assert "4" in text and "5" not in text
+
+
+def test_a_closed_stream_stops_generation_at_the_next_token(model: LocalChatModel) -> None:
+    stream = model.stream(COUNT, max_tokens=200)
+    next(stream)
+    stream.close()
+    with model._lock:  # waits for the worker to let go of the model
+        pass
+    assert model.last_timings["predicted_n"] < 10
+
+
+def test_a_second_question_reuses_the_cached_system_prefix(model: LocalChatModel) -> None:
+    system = {"role": "system", "content": "You answer questions about numbers in one short sentence. " * 6}
+    model.complete([system, {"role": "user", "content": "Is 7 a prime number?"}], max_tokens=4)
+    model.complete([system, {"role": "user", "content": "Is 9 an even number?"}], max_tokens=4)
+    timings = model.last_timings
+    assert timings["cache_n"] >= 60, timings  # the system message was not read again
+    assert timings["prompt_n"] < 30, timings

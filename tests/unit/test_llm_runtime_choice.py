@@ -1,0 +1,108 @@
+"""Which llama.cpp runtime runs the local model, and the streaming contract around any runtime."""
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant import ConfigError, ModelError, Settings
+from assistant import llama_build, llm
+from assistant.llm import LocalChatModel, runtime_order
+from assistant.settings import load_settings
+
+
+@pytest.fixture
+def no_llama_cpp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`import llama_cpp` fails, as on a machine where `make install` could not build it."""
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)
+
+
+def test_auto_falls_back_to_xllamacpp_when_llama_cpp_does_not_import(no_llama_cpp: None) -> None:
+    assert runtime_order("auto") == ["xllamacpp"]
+
+
+def test_auto_prefers_llama_cpp_and_keeps_xllamacpp_behind_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(llm, "_llama_cpp_problem", lambda: None)
+    assert runtime_order("auto") == ["llama-cpp", "xllamacpp"]
+
+
+def test_a_named_runtime_is_the_only_one_tried() -> None:
+    assert runtime_order("xllamacpp") == ["xllamacpp"]
+    assert runtime_order("llama-cpp") == ["llama-cpp"]
+    with pytest.raises(ConfigError, match="llm_runtime"):
+        runtime_order("vllm")
+
+
+def test_the_setting_comes_from_the_environment_and_is_checked() -> None:
+    assert load_settings(environ={}).llm_runtime == "auto"
+    assert load_settings(environ={"QA_LLM_RUNTIME": "xllamacpp"}).llm_runtime == "xllamacpp"
+    with pytest.raises(ConfigError, match="QA_LLM_RUNTIME"):
+        load_settings(environ={"QA_LLM_RUNTIME": "fastest"})
+
+
+def test_asking_for_llama_cpp_without_it_is_a_clear_error(no_llama_cpp: None, tmp_path: Path) -> None:
+    model = LocalChatModel(Settings(llm_runtime="llama-cpp"), model_path_resolver=lambda s: tmp_path / "m.gguf")
+    with pytest.raises(ModelError, match="QA_LLM_RUNTIME=xllamacpp"):
+        model.load()
+
+
+def test_a_build_for_another_cpu_is_not_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(llama_build, "installed_build", lambda: {"cpu_key": "x86_64-elsewhere", "cpu": "Other CPU"})
+    monkeypatch.setitem(sys.modules, "llama_cpp", object())  # importing it would succeed
+    assert "another CPU (Other CPU)" in (llm._llama_cpp_problem() or "")
+    assert runtime_order("auto") == ["xllamacpp"]
+
+
+def test_the_cpu_key_names_this_machine_and_the_version() -> None:
+    assert llama_build.cpu_key() == llama_build.cpu_key()
+    assert llama_build.VERSION in llama_build.wheel_cache().name
+
+
+class FakeRuntime(llm._Runtime):
+    """Writes numbered tokens until done, a stop string or abandoned; records how far it got."""
+
+    name = "fake"
+
+    def __init__(self, path: Path, settings: Settings) -> None:
+        self.written = 0
+
+    def generate(self, messages: Any, max_tokens: int, stop: Any, put: Any, abandoned: threading.Event) -> dict[str, Any]:
+        self.written = 0
+        for n in range(max_tokens):
+            if abandoned.is_set():
+                break
+            time.sleep(0.005)
+            self.written += 1
+            put(("text", f"{n} "))
+        return {"prompt_n": 3, "cache_n": 0, "predicted_n": self.written}
+
+
+def fake_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, failing: str | None = None) -> LocalChatModel:
+    def broken(path: Path, settings: Settings) -> llm._Runtime:
+        raise ModelError("cannot load")
+
+    monkeypatch.setattr(llm, "_llama_cpp_problem", lambda: None)
+    monkeypatch.setitem(llm.RUNTIMES, "llama-cpp", broken if failing == "llama-cpp" else FakeRuntime)
+    monkeypatch.setitem(llm.RUNTIMES, "xllamacpp", FakeRuntime)
+    return LocalChatModel(Settings(), model_path_resolver=lambda s: tmp_path / "m.gguf")
+
+
+def test_auto_uses_xllamacpp_when_llama_cpp_cannot_load_the_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    model = fake_model(monkeypatch, tmp_path, failing="llama-cpp")
+    model.load()
+    assert isinstance(model._runtime, FakeRuntime)
+
+
+def test_a_closed_stream_stops_generation_at_the_next_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    model = fake_model(monkeypatch, tmp_path)
+    stream = model.stream([{"role": "user", "content": "count"}], max_tokens=400)
+    assert next(stream) == "0 "
+    stream.close()
+    with model._lock:  # the worker has let go of the model
+        pass
+    assert model._runtime.written < 50  # type: ignore[union-attr]
+    assert model.complete([{"role": "user", "content": "count"}], max_tokens=3) == "0 1 2 "
+    assert model.last_timings == {"prompt_n": 3, "cache_n": 0, "predicted_n": 3}
