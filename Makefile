@@ -25,12 +25,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # wheel. Built once (~4 min) and cached in ~/.cache/cited-qa/wheels; when it fails, xllamacpp stays in
 # charge. NATIVE_LLAMA=0 skips it.
 # The embedding model is exported to ONNX once (assistant/onnx_export.py); later runs find it verified and return.
-NATIVE_LLAMA ?= 0
+NATIVE_LLAMA ?= 1
 install: $(STAMP)
 	@$(BIN)/python -m assistant.onnx_export
+	@$(BIN)/python -m assistant.model_files
 ifneq ($(NATIVE_LLAMA),0)
 	@$(BIN)/python -m assistant.llama_build
 endif
+	@$(BIN)/qa warm-up
 
 demo: install
 	$(BIN)/qa ingest eval/corpus --collection sample

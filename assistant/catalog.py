@@ -6,17 +6,20 @@ listed here (left by an interrupted ingest) is never shown.
 
 from __future__ import annotations
 
+import bisect
+import difflib
 import hashlib
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import StoreError
+from assistant.faults import checkpoint
 from assistant.text import STOPWORDS, words
 
 _SCHEMA = """
@@ -39,9 +42,15 @@ CREATE TABLE IF NOT EXISTS chunks (
     "end" INTEGER NOT NULL,
     page INTEGER,
     text TEXT NOT NULL,
+    section TEXT NOT NULL DEFAULT '',
     UNIQUE (collection, chunk_id)
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks (collection, source);
+CREATE TABLE IF NOT EXISTS pending_deletes (
+    collection TEXT NOT NULL,
+    vector_id TEXT NOT NULL,
+    PRIMARY KEY (collection, vector_id)
+);
 """
 # Catalogs written before keyword indexes were per collection kept one table for all collections.
 _SHARED_FTS = "chunks_fts"
@@ -52,6 +61,18 @@ _SHARED_FTS = "chunks_fts"
 # a rare term are ranked (see Catalog.keyword_search). Smaller collections are searched as before.
 KEYWORD_ROW_BUDGET = 5_000
 _ROW_COUNT_CACHE = 20_000
+# The keyword text of a chunk row, in SQL (ChunkRecord.keyword_text; the function is registered per connection).
+_KEYWORD_TEXT_SQL = "keyword_text(section, text)"
+
+
+def keyword_text(section: str, text: str) -> str:
+    """What the keyword index holds for a chunk: the parts of its section path its text does not already hold
+    (a sheet or deck name, a book title), then its text. A Markdown heading is in the text already; indexed a
+    second time it outweighed the body ("What does Russia demand?" found the section "Supply and demand")."""
+    lowered = text.lower()
+    extra = [part for part in section.split(" > ") if part.strip() and part.strip().lower() not in lowered]
+    return "\n".join([*extra, text]) if extra else text
+_CHUNK_COLUMNS = 'chunk_id, source, start, "end", page, text, section'
 
 
 def _fts_table(collection: str) -> str:
@@ -74,6 +95,14 @@ class ChunkRecord:
     end: int
     page: int | None
     text: str
+    # Where the chunk sits: 'Book > Chapter 2', 'Sales > row 14', 'Deck > Slide 3: Budget'; '' when the
+    # format has no sections. Shown on citations and indexed for keyword search with the text.
+    section: str = ""
+
+    @property
+    def keyword_text(self) -> str:
+        """What the keyword index holds for the chunk (see ``keyword_text``)."""
+        return keyword_text(self.section, self.text)
 
 
 @dataclass(frozen=True)
@@ -96,6 +125,28 @@ def ensure_data_dir(folder: Path) -> None:
         ) from exc
 
 
+def closest_collection(name: str, names: Iterable[str]) -> str | None:
+    """The name in ``names`` that ``name`` is probably a typo of, or None: the "did you mean" of the terminal
+    and of the app, which must agree."""
+    close = difflib.get_close_matches(name, [other for other in names if other != name], n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def open_data_file(data_dir: Path, name: str, schema: str, what: str) -> sqlite3.Connection:
+    """A small SQLite file of the data folder (saved chats, feedback) with its tables made: one connection that
+    the threads of the web app share (callers take turns under their own lock), WAL, foreign keys on."""
+    ensure_data_dir(data_dir)
+    path = data_dir / name
+    try:
+        db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.executescript(schema)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: the {what} file is unreadable ({exc}); move it away to start afresh") from exc
+    return db
+
+
 class Catalog:
     """SQLite file with the documents, their chunks and an FTS5 (BM25) index over chunk text."""
 
@@ -110,14 +161,28 @@ class Catalog:
         self._commits = 0
         try:
             self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.create_function("keyword_text", 2, keyword_text, deterministic=True)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            self._add_section_column()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: the catalog database is unreadable ({exc}); move it away and re-ingest") from exc
         try:
             self._split_shared_keyword_index()
         except sqlite3.OperationalError as exc:  # another process held the write lock for the whole timeout
             raise StoreError(f"{path}: the catalog is busy in another process ({exc}); try again when it is done") from exc
+
+    def _add_section_column(self) -> None:
+        """Catalogs written before chunks had sections (CHUNKER_VERSION < 4) get the column, empty: their
+        chunks show no section until their files are re-ingested, which the version change makes happen."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)").fetchall()}
+        if "section" in columns:
+            return
+        try:
+            self._db.execute("ALTER TABLE chunks ADD COLUMN section TEXT NOT NULL DEFAULT ''")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another process added it meanwhile
+                raise
 
     def _split_shared_keyword_index(self) -> None:
         if not _has_table(self._db, _SHARED_FTS):
@@ -128,7 +193,10 @@ class Catalog:
                 return
             for (collection,) in db.execute("SELECT DISTINCT collection FROM chunks").fetchall():
                 table = self._ensure_fts(db, collection)
-                db.execute(f"INSERT INTO {table} (rowid, text) SELECT rowid, text FROM chunks WHERE collection=?", (collection,))
+                db.execute(
+                    f"INSERT INTO {table} (rowid, text) SELECT rowid, {_KEYWORD_TEXT_SQL} FROM chunks WHERE collection=?",
+                    (collection,),
+                )
             db.execute(f"DROP TABLE {_SHARED_FTS}")
 
     @staticmethod
@@ -154,6 +222,19 @@ class Catalog:
             self._db.execute("COMMIT")
             self._commits += 1
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads in the block see one committed state of the catalog, whatever other processes commit meanwhile."""
+        with self._lock:
+            if self._db.in_transaction:
+                yield
+                return
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")
+
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
@@ -174,6 +255,13 @@ class Catalog:
         )
         return [SourceRecord(*row) for row in rows]  # type: ignore[arg-type]
 
+    def collections(self) -> list[tuple[str, int, int]]:
+        """(name, documents, chunks) of every collection that holds documents, by name."""
+        rows = self._query(
+            "SELECT collection, COUNT(*), SUM(chunk_count) FROM documents GROUP BY collection ORDER BY collection"
+        )
+        return [(str(name), int(documents), int(chunks or 0)) for name, documents, chunks in rows]  # type: ignore[call-overload]
+
     def chunk_ids(self, collection: str, source: str) -> list[str]:
         """Ids of the chunks currently recorded for a file."""
         rows = self._query("SELECT chunk_id FROM chunks WHERE collection=? AND source=?", (collection, source))
@@ -187,9 +275,13 @@ class Catalog:
         text: str,
         page_starts: Sequence[int],
         chunks: Sequence[ChunkRecord],
+        stale_vectors: Sequence[str] = (),
     ) -> None:
-        """Swap a file's record, chunks and keyword entries for new ones, atomically."""
+        """Swap a file's record, chunks and keyword entries for new ones, atomically. ``stale_vectors`` (the
+        replaced version's vectors) are noted as pending deletion in the same commit, so a crash before
+        they are deleted cannot leave them behind for good (see pending_deletes)."""
         with self._transaction() as db:
+            self._note_pending(db, collection, stale_vectors)
             table = self._delete_chunks(db, collection, source)
             db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -197,18 +289,44 @@ class Catalog:
             )
             for chunk in chunks:
                 cursor = db.execute(
-                    'INSERT INTO chunks (collection, chunk_id, source, start, "end", page, text) VALUES (?,?,?,?,?,?,?)',
-                    (collection, chunk.chunk_id, source, chunk.start, chunk.end, chunk.page, chunk.text),
+                    'INSERT INTO chunks (collection, chunk_id, source, start, "end", page, text, section) VALUES (?,?,?,?,?,?,?,?)',
+                    (collection, chunk.chunk_id, source, chunk.start, chunk.end, chunk.page, chunk.text, chunk.section),
                 )
-                db.execute(f"INSERT INTO {table} (rowid, text) VALUES (?, ?)", (cursor.lastrowid, chunk.text))
+                db.execute(f"INSERT INTO {table} (rowid, text) VALUES (?, ?)", (cursor.lastrowid, chunk.keyword_text))
+            checkpoint("commit")
 
-    def remove_source(self, collection: str, source: str) -> list[str]:
-        """Forget a file; returns the ids of the chunks it had."""
+    def remove_source(self, collection: str, source: str, stale_vectors: Sequence[str] = ()) -> list[str]:
+        """Forget a file; returns the ids of the chunks it had. ``stale_vectors`` as in replace_source."""
         with self._transaction() as db:
+            self._note_pending(db, collection, stale_vectors)
             ids = self.chunk_ids(collection, source)
             self._delete_chunks(db, collection, source)
             db.execute("DELETE FROM documents WHERE collection=? AND source=?", (collection, source))
         return ids
+
+    @staticmethod
+    def _note_pending(db: sqlite3.Connection, collection: str, vector_ids: Sequence[str]) -> None:
+        db.executemany(
+            "INSERT OR IGNORE INTO pending_deletes VALUES (?, ?)", [(collection, vector_id) for vector_id in vector_ids]
+        )
+
+    def note_pending(self, collection: str, vector_ids: Sequence[str]) -> None:
+        """Note vectors as pending deletion unless a commit lists their chunks (written before an upsert)."""
+        with self._transaction() as db:
+            self._note_pending(db, collection, vector_ids)
+
+    def pending_deletes(self, collection: str) -> list[str]:
+        """Vectors noted for deletion: those of replaced or removed versions, and those of an ingest's batch
+        until its files' commits list their chunks (the ingest deletes the rest, see Indexer._delete_pending)."""
+        rows = self._query("SELECT vector_id FROM pending_deletes WHERE collection=? ORDER BY vector_id", (collection,))
+        return [str(row[0]) for row in rows]
+
+    def clear_pending(self, collection: str, vector_ids: Sequence[str]) -> None:
+        """Forget pending deletions that were carried out (or, for listed chunks, are no longer wanted)."""
+        with self._transaction() as db:
+            db.executemany(
+                "DELETE FROM pending_deletes WHERE collection=? AND vector_id=?", [(collection, v) for v in vector_ids]
+            )
 
     @classmethod
     def _delete_chunks(cls, db: sqlite3.Connection, collection: str, source: str) -> str:
@@ -221,10 +339,49 @@ class Catalog:
         db.execute("DELETE FROM chunks WHERE collection=? AND source=?", (collection, source))
         return table
 
+    def collection_chunks(self, collection: str) -> list[ChunkRecord]:
+        """Every chunk of a collection, by source and position."""
+        rows = self._query(
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE collection=? ORDER BY source, start",
+            (collection,),
+        )
+        return [ChunkRecord(*row) for row in rows]  # type: ignore[arg-type]
+
+    def keyword_gaps(self, collection: str) -> tuple[int, int]:
+        """(keyword rows without a chunk, chunks without a keyword row) of a collection."""
+        table = _fts_table(collection)
+        with self._lock:
+            if not _has_table(self._db, table):
+                return 0, int(self._db.execute("SELECT count(*) FROM chunks WHERE collection=?", (collection,)).fetchone()[0])
+            stray = self._db.execute(
+                f"SELECT count(*) FROM {table} WHERE rowid NOT IN (SELECT rowid FROM chunks WHERE collection=?)", (collection,)
+            ).fetchone()[0]
+            unindexed = self._db.execute(
+                f"SELECT count(*) FROM chunks WHERE collection=? AND rowid NOT IN (SELECT rowid FROM {table})", (collection,)
+            ).fetchone()[0]
+        return int(stray), int(unindexed)
+
+    def repair_keywords(self, collection: str) -> None:
+        """Delete keyword rows without a chunk and index chunks that have none."""
+        with self._transaction() as db:
+            table = self._ensure_fts(db, collection)
+            db.execute(f"DELETE FROM {table} WHERE rowid NOT IN (SELECT rowid FROM chunks WHERE collection=?)", (collection,))
+            db.execute(
+                f"INSERT INTO {table} (rowid, text) SELECT rowid, {_KEYWORD_TEXT_SQL} FROM chunks "
+                f"WHERE collection=? AND rowid NOT IN (SELECT rowid FROM {table})",
+                (collection,),
+            )
+
     def document_text(self, collection: str, source: str) -> str | None:
         """The loaded text of a file, which chunk offsets point into."""
         rows = self._query("SELECT text FROM documents WHERE collection=? AND source=?", (collection, source))
         return str(rows[0][0]) if rows else None
+
+    def page_at(self, collection: str, source: str, offset: int) -> int | None:
+        """The 1-based page holding character ``offset`` of a file, or None when its format has no pages."""
+        rows = self._query("SELECT page_starts FROM documents WHERE collection=? AND source=?", (collection, source))
+        starts = json.loads(str(rows[0][0])) if rows else []
+        return bisect.bisect_right(starts, offset) if starts else None
 
     def chunks(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, ChunkRecord]:
         """The recorded chunks among ``chunk_ids``; ids not recorded are left out."""
@@ -232,7 +389,7 @@ class Catalog:
             return {}
         marks = ",".join("?" * len(chunk_ids))
         rows = self._query(
-            f'SELECT chunk_id, source, start, "end", page, text FROM chunks WHERE collection=? AND chunk_id IN ({marks})',
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE collection=? AND chunk_id IN ({marks})",
             (collection, *chunk_ids),
         )
         return {str(row[0]): ChunkRecord(*row) for row in rows}  # type: ignore[arg-type]
@@ -277,16 +434,16 @@ class Catalog:
                 best: dict[object, tuple[object, ...]] = {}
                 for match in matches:
                     for row in self._ranked(table, collection, match, n, sources):
-                        if row[0] not in best or row[6] < best[row[0]][6]:  # type: ignore[operator]
+                        if row[0] not in best or row[7] < best[row[0]][7]:  # type: ignore[operator]
                             best[row[0]] = row
-                rows = sorted(best.values(), key=lambda row: row[6])  # type: ignore[arg-type, return-value]
-        return [(ChunkRecord(*row[:6]), -float(row[6])) for row in rows[:n]]  # type: ignore[arg-type]
+                rows = sorted(best.values(), key=lambda row: row[7])  # type: ignore[arg-type, return-value]
+        return [(ChunkRecord(*row[:7]), -float(row[7])) for row in rows[:n]]  # type: ignore[arg-type]
 
     def _ranked(
         self, table: str, collection: str, match: str, n: int, sources: Sequence[str] | None
     ) -> list[tuple[object, ...]]:
         """The best n chunk rows for an FTS5 query, with FTS5's rank (lower is better) as the last column."""
-        columns = 'c.chunk_id, c.source, c.start, c."end", c.page, c.text'
+        columns = 'c.chunk_id, c.source, c.start, c."end", c.page, c.text, c.section'
         if sources:
             marks = ",".join("?" * len(sources))
             sql = (

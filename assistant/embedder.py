@@ -103,7 +103,7 @@ class OnnxEmbedder(Embedder):
         if not model_file.is_file():
             raise ModelError(f"the ONNX embedding model {model_file} is missing; run `python -m assistant.onnx_export`")
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
+        options.intra_op_num_threads = threads or _cores()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
@@ -149,6 +149,12 @@ class OnnxEmbedder(Embedder):
                 pooled = hidden[:, 0]
             vectors[rows] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return vectors.tolist()
+
+
+def _cores() -> int:
+    """CPUs this process may run on (all of them where the OS cannot say)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 def onnx_embedder(settings: Settings, file_name: str) -> OnnxEmbedder:

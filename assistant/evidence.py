@@ -34,7 +34,10 @@ _INSTRUCTION = re.compile(
     r"|^\s*(?:system|assistant)\s*:"
     r"|\byou are (?:now|an? )\b.{0,40}\b(?:assistant|model|ai|bot)\b"
     r"|\b(?:note|message|instructions?) (?:to|for) (?:the |any )?(?:ai|assistants?|language models?|chatbots?|llms?)\b"
-    r"|\bthe answer to (?:every|any|all) questions?\b",
+    r"|\bthe answer to (?:every|any|all) questions?\b"
+    r"|\b(?:developer|jailbreak|dan) mode\b"
+    # Chat-template turn markers, as written or as llm.inert leaves them.
+    r"|<\|?(?:im_start|im_end|eot_id|start_header_id|end_header_id|endoftext)\|?>|\[/?INST\]|<</?SYS>>",
     re.IGNORECASE,
 )
 # Words that open a further item of the same list: "Officials also demand ...", "In addition, ...".
@@ -180,6 +183,21 @@ class Evidence:
         return items
 
 
+def evidence_pieces(start: int, text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, text)`` of a sentence, or of each of its lines when the sentence reads like an instruction
+    and spans lines: an injected line ('<|im_start|>system', 'SYSTEM: ...') glued to an honest sentence by
+    the splitter must not take that sentence out of the evidence with it."""
+    if "\n" not in text or not looks_like_instruction(text):
+        return [(start, start + len(text), text)]
+    pieces = []
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group().strip()
+        if line:
+            begin = start + match.start() + match.group().index(line)
+            pieces.append((begin, begin + len(line), line))
+    return pieces
+
+
 def gather_evidence(
     question: str, query_vector: Sequence[float], passages: Sequence[Passage], embedder: Embedder
 ) -> Evidence:
@@ -190,9 +208,10 @@ def gather_evidence(
     """
     question_terms = content_terms(question)
     spans = [
-        (number, position, start, end, passage.text[start - passage.start : end - passage.start])
+        (number, position, *piece)
         for number, passage in enumerate(passages, start=1)
         for position, (start, end) in enumerate(sentence_spans(passage.text, passage.start))
+        for piece in evidence_pieces(start, passage.text[start - passage.start : end - passage.start])
     ]
     spans = [
         item for item in spans

@@ -116,11 +116,12 @@ def _pip(*args: str) -> list[str]:
     return [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
 
 
-def _install(wheel: Path) -> None:
+def _install(wheel: Path, log: Path) -> None:
     """Install the wheel (its dependencies are small: numpy, jinja2, typing-extensions, diskcache) and mark it."""
-    subprocess.run(_pip("install", "-q", "--force-reinstall", "--no-deps", str(wheel)), check=True)
-    # numpy, jinja2 and typing-extensions are already there; this adds diskcache and never pulls more.
-    subprocess.run(_pip("install", "-q", str(wheel)), check=True)
+    with log.open("a") as out:
+        for args in (("--force-reinstall", "--no-deps", str(wheel)), (str(wheel),)):
+            # The second pass adds what is missing of its dependencies (diskcache) and never pulls more.
+            subprocess.run(_pip("install", *args), check=True, stdout=out, stderr=subprocess.STDOUT)
     package = _package_dir()
     if package is None:
         raise RuntimeError("llama_cpp is not importable after installing its wheel")
@@ -150,16 +151,16 @@ def ensure_native_build(root: Path = WHEELS_DIR) -> str:
     if marker and marker.get("cpu_key") == cpu_key() and _package_dir() is not None:
         return f"llama.cpp for this CPU: installed ({marker.get('cpu')})"
     cache = wheel_cache(root)
+    log = root / f"build-{cpu_key()}.log"
     cached = sorted(cache.glob("*.whl")) if cache.is_dir() else []
     if cached:
-        _install(cached[-1])
+        _install(cached[-1], log)
         return f"llama.cpp for this CPU: installed from {cached[-1]}"
     print("building llama.cpp for this CPU (~4 min, once)...", flush=True)
     started = time.monotonic()
-    log = root / f"build-{cpu_key()}.log"
     root.mkdir(parents=True, exist_ok=True)
     wheel = _build(cache, log)
-    _install(wheel)
+    _install(wheel, log)
     return f"llama.cpp for this CPU: built in {time.monotonic() - started:.0f} s, cached in {cache}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ from typing import Any
 
 from assistant.errors import ConfigError, ModelError
 from assistant.settings import Settings
+from assistant.text import without_control_tokens
 
 Messages = list[dict[str, str]]
 logger = logging.getLogger(__name__)
@@ -30,6 +32,17 @@ class ChatModel(ABC):
     def complete(self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None) -> str:
         """The whole reply at once."""
         return "".join(self.stream(messages, max_tokens=max_tokens, stop=stop))
+
+
+def inert(messages: Messages) -> Messages:
+    """The messages with chat-template control tokens in their text made plain: what a document, a question
+    or an earlier turn says can never open a turn of its own (see text.without_control_tokens)."""
+    return [{**message, "content": without_control_tokens(message["content"])} for message in messages]
+
+
+def _chunk_texts(chunk: dict[str, Any]) -> list[str]:
+    """The content pieces of one OpenAI chat-completion chunk (llama.cpp's server speaks the same format)."""
+    return [text for choice in chunk.get("choices", []) if (text := (choice.get("delta") or {}).get("content"))]
 
 
 def _request(messages: Messages, max_tokens: int, stop: list[str] | None, stream: bool) -> dict[str, Any]:
@@ -80,6 +93,7 @@ class LocalChatModel(ChatModel):
 
     def stream(self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
         """Run generation in a worker thread and hand each token over as soon as it arrives."""
+        messages = inert(messages)
         self.load()
         runtime = self._runtime
         assert runtime is not None
@@ -119,6 +133,9 @@ class LocalChatModel(ChatModel):
 
 
 Put = Callable[[tuple[str, Any]], None]
+# Flash attention reads prompts ~1.5x faster on this CPU (eval/bench/prefill.py); the llama.cpp server
+# (xllamacpp) turns it on by itself. Saved prompt states depend on it, so they are named by it too.
+FLASH_ATTN = True
 
 
 class _Runtime(ABC):
@@ -173,10 +190,8 @@ class _XllamacppRuntime(_Runtime):
             data = json.loads(chunk) if isinstance(chunk, str | bytes) else chunk
             if "error" in data:
                 put(("error", data["error"]))
-            for choice in data.get("choices", []):
-                text = (choice.get("delta") or {}).get("content")
-                if text:
-                    put(("text", text))
+            for text in _chunk_texts(data):
+                put(("text", text))
             if "timings" in data:
                 timings.update(data["timings"])
             return abandoned.is_set()
@@ -205,14 +220,17 @@ class _LlamaCppRuntime(_Runtime):
                 n_ctx=settings.llm_context_tokens,
                 n_threads=settings.llm_threads,
                 n_threads_batch=settings.llm_threads,
-                # Flash attention reads prompts ~1.5x faster on this CPU (eval/bench/prefill.py); the
-                # llama.cpp server (xllamacpp) turns it on by itself.
-                flash_attn=True,
+                flash_attn=FLASH_ATTN,
                 seed=0,
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"the language model at {path} could not be loaded by llama-cpp-python ({exc})") from exc
+        from assistant.prompt_cache import PrefixStates, identity
+
+        self._prefixes = PrefixStates(
+            settings.resolved_models_dir / "prompt-states", identity(path, settings.llm_context_tokens, flash_attn=FLASH_ATTN)
+        )
         llama = self._llama
         eos, bos = llama.token_eos(), llama.token_bos()
 
@@ -240,6 +258,8 @@ class _LlamaCppRuntime(_Runtime):
         # constant system prompt) and reads only the rest; a fully cached prompt re-reads its last token.
         cached = Llama.longest_token_prefix(llama._input_ids.tolist(), tokens)
         cached = min(cached, len(tokens) - 1)
+        started = time.perf_counter()
+        cached = max(cached, self._system_prefix(messages, tokens, cached))
         marks: list[float] = []
 
         def halt(input_ids: Any, logits: Any) -> bool:  # called once per generated token
@@ -247,7 +267,6 @@ class _LlamaCppRuntime(_Runtime):
             return abandoned.is_set()
 
         criteria = StoppingCriteriaList([halt, *(formatted.stopping_criteria or [])])
-        started = time.perf_counter()
         chunks = llama.create_completion(
             prompt=tokens, max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.0, stop=stops,
             stream=True, stopping_criteria=criteria, seed=0,
@@ -276,6 +295,34 @@ class _LlamaCppRuntime(_Runtime):
             "predicted_per_second": (len(marks) - 1) / predicted_ms * 1000 if predicted_ms > 0 else 0.0,
         }
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - one runtime per process; a few fixed system prompts
+    def _system_tokens(self, system: str) -> list[int]:
+        """The tokens of a system message alone, as the chat template starts every prompt that holds it."""
+        formatted = self._format(messages=[{"role": "system", "content": system}])
+        return list(self._llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True))
+
+    def _system_prefix(self, messages: Messages, tokens: list[int], in_memory: int) -> int:
+        """Put the system message's tokens in the context when they are not there yet: loaded from the state
+        an earlier process saved (returns how many tokens that spared reading), else read and saved (0)."""
+        from llama_cpp import Llama
+
+        from assistant.prompt_cache import MIN_PREFIX_TOKENS
+
+        if not messages or messages[0].get("role") != "system":
+            return 0
+        llama = self._llama
+        system_tokens = self._system_tokens(messages[0]["content"])
+        length = min(Llama.longest_token_prefix(system_tokens, tokens), len(tokens) - 1)
+        if length < MIN_PREFIX_TOKENS or in_memory >= length:
+            return 0
+        prefix = tokens[:length]
+        if self._prefixes.restore(llama, prefix):
+            return length
+        llama.reset()
+        llama.eval(prefix)
+        self._prefixes.save(llama, prefix)
+        return 0
+
 
 RUNTIMES: dict[str, Callable[[Path, Settings], _Runtime]] = {
     "llama-cpp": _LlamaCppRuntime,
@@ -292,7 +339,7 @@ def _llama_cpp_problem() -> str | None:
     if foreign:
         return foreign
     try:
-        import llama_cpp  # noqa: F401
+        from llama_cpp import Llama  # noqa: F401
     except ImportError as exc:
         return f"llama-cpp-python is not installed ({exc}); `make install` builds it for this CPU"
     except (OSError, RuntimeError) as exc:  # its shared library failed to load
@@ -321,30 +368,51 @@ class OpenAIChatModel(ChatModel):
             raise ConfigError("the openai answerer needs QA_LLM_BASE_URL, e.g. http://127.0.0.1:8080/v1")
         self._settings = settings
         self._url = settings.llm_base_url.rstrip("/") + "/chat/completions"
+        # The server's token counts of the last reply, in the llama.cpp keys the local model uses.
+        self.last_timings: dict[str, Any] = {}
+        # Cleared when a server refuses the field, so the next requests go without it.
+        self._ask_usage = True
 
     def stream(self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
-        """POST with ``stream: true`` and yield the content of each server-sent event."""
+        """POST with ``stream: true`` and yield the content of each server-sent event.
+
+        Asks for usage (``stream_options.include_usage``); a server that reports it sends it in a last chunk
+        and it lands in ``last_timings``. A server that rejects the field is asked again without it.
+        """
+        messages = inert(messages)
         import httpx
 
         body = _request(messages, max_tokens, stop, stream=True)
         body["model"] = self._settings.llm_model
+        if self._ask_usage:
+            body["stream_options"] = {"include_usage": True}
         headers = {"Authorization": f"Bearer {self._settings.llm_api_key}"} if self._settings.llm_api_key else {}
         timeout = httpx.Timeout(self._settings.llm_timeout_s, connect=min(10.0, self._settings.llm_timeout_s))
         try:
             with httpx.stream("POST", self._url, json=body, headers=headers, timeout=timeout) as response:
                 if response.status_code >= 400:
                     detail = response.read().decode(errors="replace")[:300]
+                    if "stream_options" in body and response.status_code in (400, 422) and "stream_options" in detail:
+                        self._ask_usage = False
+                        yield from self.stream(messages, max_tokens=max_tokens, stop=stop)
+                        return
                     raise ModelError(f"{self._url} answered HTTP {response.status_code}: {detail}")
+                events = 0
                 for line in response.iter_lines():
                     if not line.startswith("data:"):
                         continue
+                    events += 1
                     payload = line.removeprefix("data:").strip()
                     if payload == "[DONE]":
                         return
-                    for choice in json.loads(payload).get("choices", []):
-                        text = (choice.get("delta") or {}).get("content")
-                        if text:
-                            yield text
+                    for text in self._texts(payload):
+                        yield text
+                if not events:
+                    kind = response.headers.get("content-type", "no content type")
+                    raise ModelError(
+                        f"{self._url} answered without an event stream ({kind}); point QA_LLM_BASE_URL at the "
+                        "server's OpenAI-compatible /v1 base"
+                    )
         except httpx.TimeoutException as exc:
             raise ModelError(
                 f"{self._url} did not answer within {self._settings.llm_timeout_s:g} s (QA_LLM_TIMEOUT_S)",
@@ -356,10 +424,40 @@ class OpenAIChatModel(ChatModel):
                 is_retryable=True,
             ) from exc
 
+    def _texts(self, payload: str) -> list[str]:
+        """The content pieces of one server-sent event (keeping its usage, if any); ModelError when it is not a
+        chat-completion chunk."""
+        try:
+            chunk = json.loads(payload)
+            texts = _chunk_texts(chunk)
+            used = chunk.get("usage")
+            if isinstance(used, dict) and used:
+                self.last_timings = {
+                    "prompt_n": int(used.get("prompt_tokens") or 0),
+                    "cache_n": 0,
+                    "predicted_n": int(used.get("completion_tokens") or 0),
+                }
+            return texts
+        except (ValueError, AttributeError, TypeError):
+            raise ModelError(
+                f"{self._url} sent an event that is not an OpenAI chat-completion chunk ({payload[:80]!r}); check that "
+                "QA_LLM_BASE_URL points at an OpenAI-compatible server",
+                is_retryable=True,
+            ) from None
+
+
+def _openai_chat_model(settings: Settings) -> ChatModel:
+    """The openai answerer's writer: the LangChain chat model ``llm_chat_model`` names, else the HTTP client."""
+    if settings.llm_chat_model:
+        from assistant.llm_langchain import LangChainChatModel
+
+        return LangChainChatModel(settings)
+    return OpenAIChatModel(settings)
+
 
 CHAT_MODELS: dict[str, Callable[[Settings], ChatModel]] = {
     "local": LocalChatModel,
-    "openai": OpenAIChatModel,
+    "openai": _openai_chat_model,
 }
 
 

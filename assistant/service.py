@@ -15,6 +15,9 @@ from assistant.retrieval import HybridSearch, PassageRetriever
 from assistant.settings import Settings, load_settings
 from assistant.store import VectorStore, connect
 from assistant.types import Answer, Passage
+from ingest.consistency import Consistency
+from ingest.consistency import check as check_collection
+from ingest.consistency import repair as repair_collection
 from ingest.indexer import FileResult, Indexer, IngestReport, ProgressCallback
 
 
@@ -58,7 +61,7 @@ class Assistant:
     def store(self) -> VectorStore:
         """The Chroma collection."""
         client = self._store_client or connect(self.settings)
-        return VectorStore(client, self.settings.collection, self.embedder)
+        return VectorStore(client, self.settings.collection, lambda: self.embedder, server=self.settings.chroma_url)
 
     @cached_property
     def _search(self) -> HybridSearch:
@@ -72,13 +75,23 @@ class Assistant:
         """A LangChain retriever over this collection (optionally limited to some source files)."""
         return PassageRetriever(search=self._search, k=k or self.settings.k, sources=list(sources) if sources else None)
 
-    def ingest(self, paths: Iterable[str | Path], progress: ProgressCallback | None = None) -> IngestReport:
-        """Add or update files and directories; unchanged files are skipped."""
-        return self._indexer.ingest(paths, progress)
+    def ingest(
+        self, paths: Iterable[str | Path], progress: ProgressCallback | None = None, *, remove_missing: bool = False
+    ) -> IngestReport:
+        """Add or update files and directories; unchanged files are skipped. ``remove_missing`` also removes the
+        collection's files that are gone from the folders given."""
+        return self._indexer.ingest(paths, progress, remove_missing=remove_missing)
 
     def remove(self, path: str | Path) -> FileResult:
         """Remove one file's chunks from the collection."""
         return self._indexer.remove(path)
+
+    def verify(self, repair: bool = False) -> Consistency:
+        """Check that the vector store and keyword index hold exactly what the catalog lists; ``repair``
+        fixes what is found (orphan or missing vectors, keyword rows) and returns the check made after."""
+        if repair:
+            return repair_collection(self.settings, self.catalog, self.store, lambda: self.embedder)
+        return check_collection(self.settings, self.catalog, self.store)
 
     def sources(self) -> list[SourceRecord]:
         """The files in the collection."""

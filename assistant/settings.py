@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.errors import ConfigError
 
 COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
+CONFIG_NAME = "qa.toml"
+# The data folder of a project that has a qa.toml: beside it.
+PROJECT_DATA_DIR = ".qa-data"
+# QA_* variables that are not settings (read by the test and benchmark hooks), so never "did you mean"-ed.
+OTHER_VARIABLES = frozenset({"QA_CONFIG", "QA_CRASH_AT", "QA_PAUSE_AT", "QA_PAUSE_S", "QA_BENCH_SCALE_DIR"})
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder (e.g. ~/.local/share/cited-qa on Linux), so that `qa` run from any directory
+    finds the same collections."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("cited-qa", appauthor=False))
 
 
 class Settings(BaseModel):
@@ -21,7 +36,11 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    data_dir: Path = Field(Path(".qa-data"), description="Where collections, indexes and uploads live.")
+    data_dir: Path = Field(
+        default_factory=user_data_dir,
+        description="Where collections, indexes and uploads live: by default the folder of the nearest qa.toml "
+        "(its .qa-data), else one folder per user (platformdirs' user data dir, e.g. ~/.local/share/cited-qa).",
+    )
     models_dir: Path | None = Field(
         None, description="Where assembled model files are cached (default: ~/.cache/cited-qa/models)."
     )
@@ -39,10 +58,10 @@ class Settings(BaseModel):
         None, description="Path of a sentence-transformers model; unset means the packaged all-MiniLM-L6-v2."
     )
     embed_batch_size: int = Field(
-        256,
+        2048,
         ge=1,
         description="Sentences embedded together during ingest, gathered across files (a folder of small files "
-        "would otherwise embed a few at a time).",
+        "would otherwise embed a few at a time); the embedder runs them shortest first, so larger batches pad less.",
     )
     chunk_size: int = Field(
         1000, ge=100, le=4000, description="Target chunk length in characters (chunks are embedded sentence by sentence)."
@@ -75,6 +94,12 @@ class Settings(BaseModel):
     llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server (openai answerer).")
     llm_model: str = Field("default", description="Model name sent to the OpenAI-compatible server.")
     llm_api_key: str | None = Field(None, description="API key for the OpenAI-compatible server.")
+    llm_chat_model: str | None = Field(
+        None,
+        description="A LangChain chat model named 'provider:model' (e.g. openai:gpt-4o-mini, ollama:llama3.2) that "
+        "the openai answerer writes through instead of its own HTTP client; needs the provider's package "
+        "(e.g. pip install langchain-openai). llm_base_url and llm_api_key, when set, are passed to it.",
+    )
     llm_timeout_s: float = Field(120.0, gt=0, description="Seconds to wait for the language model.")
     llm_context_tokens: int = Field(4096, ge=512, description="Context window of the language model.")
     llm_excerpt_chars: int = Field(
@@ -90,8 +115,25 @@ class Settings(BaseModel):
         "reads prompts faster), xllamacpp (the generic wheel) or auto (llama-cpp when installed for this CPU, "
         "else xllamacpp).",
     )
+    writer_timeout_s: float = Field(
+        600.0, ge=0, description="Seconds an ingest waits for another one writing to the same data folder before it gives up."
+    )
     max_upload_mb: int = Field(25, ge=1, description="Largest file the UI or HTTP service accepts.")
+    max_file_mb: int = Field(
+        100, ge=1, description="Largest file an ingest reads; a larger one is refused before it is read."
+    )
+    max_text_chars: int = Field(
+        20_000_000,
+        ge=1000,
+        description="Most characters of text taken from one PDF, DOCX or HTML file; a file with more is refused "
+        "(with max_file_mb it also bounds what a .docx may unpack to).",
+    )
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted by `qa serve` (empty: open).")
+    answer_queue: int = Field(
+        4, ge=0, le=1000,
+        description="Chat requests `qa serve` lets wait while answers are written (one at a time with the local "
+        "model); a request beyond them gets 503 with Retry-After instead of waiting without bound.",
+    )
 
     @field_validator("collection")
     @classmethod
@@ -109,31 +151,54 @@ class Settings(BaseModel):
         return self.models_dir if self.models_dir is not None else Path.home() / ".cache" / "cited-qa" / "models"
 
 
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest qa.toml in ``start`` (default: the current directory) or a folder above it."""
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / CONFIG_NAME).is_file():
+            return candidate / CONFIG_NAME
+    return None
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     *,
     config_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Settings:
-    """Build the settings from defaults, ``qa.toml``, ``QA_*`` variables and ``overrides`` (highest)."""
+    """Build the settings from defaults, ``qa.toml``, ``QA_*`` variables and ``overrides`` (highest).
+
+    The settings file is ``config_file``, else ``QA_CONFIG``, else the nearest qa.toml from the current directory
+    up. A project with one keeps its data beside it (``.qa-data``) unless it names ``data_dir``; relative paths in
+    the file are relative to its folder. ``warn`` hears about QA_* variables that look like a misspelt setting
+    (default: ``warnings.warn``).
+    """
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
-    path = config_file or Path(env.get("QA_CONFIG", "qa.toml"))
-    if not path.is_file() and (config_file or env.get("QA_CONFIG")):
-        raise ConfigError(f"{path}: the settings file named by QA_CONFIG does not exist; fix the path or unset QA_CONFIG")
-    if path.is_file():
+    named = config_file or (Path(env["QA_CONFIG"]) if env.get("QA_CONFIG") else None)
+    if named is not None and not named.is_file():
+        raise ConfigError(f"{named}: the settings file named by QA_CONFIG does not exist; fix the path or unset QA_CONFIG")
+    path = named or find_config()
+    if path is not None:
         try:
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
+        for name in ("data_dir", "models_dir", "llm_model_path"):
+            if isinstance(values.get(name), str):
+                values[name] = path.parent.resolve() / Path(values[name]).expanduser()
         origin.update({name: f"in {path}" for name in values})
+        values.setdefault("data_dir", path.parent.resolve() / PROJECT_DATA_DIR)
     for name, field in Settings.model_fields.items():
         raw = env.get(f"QA_{name.upper()}")
         if raw is None or raw == "":
             continue
         values[name] = [part.strip() for part in raw.split(",") if part.strip()] if field.annotation == list[str] else raw
         origin[name] = f"from environment variable QA_{name.upper()}"
+    for message in _misspelt_variables(env):
+        (warn or _warn)(message)
     given = {key: value for key, value in (overrides or {}).items() if value is not None}
     values.update(given)
     origin.update({name: "from the command line or caller" for name in given})
@@ -141,6 +206,30 @@ def load_settings(
         return Settings(**values)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origin)) from None
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
+
+
+def _misspelt_variables(env: Mapping[str, str]) -> list[str]:
+    """A warning for each QA_* variable that is no setting but close to one (QA_COLECTION): it would be ignored.
+    Other QA_* names are left alone; they may belong to another tool."""
+    known = {f"QA_{name.upper()}" for name in Settings.model_fields} | OTHER_VARIABLES
+    messages = []
+    for name in sorted(env):
+        if name.startswith("QA_") and name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+            if close:
+                messages.append(f"environment variable {name} is not a setting and is ignored; did you mean {close[0]}?")
+    return messages
+
+
+def _suggestion(name: str) -> str:
+    close = difflib.get_close_matches(name, list(Settings.model_fields), n=1, cutoff=0.6)
+    if close:
+        return f"unknown setting; did you mean {close[0]!r}?"
+    return f"unknown setting; valid ones are: {', '.join(Settings.model_fields)}"
 
 
 def _describe(exc: ValidationError, origin: Mapping[str, str]) -> str:
@@ -151,6 +240,6 @@ def _describe(exc: ValidationError, origin: Mapping[str, str]) -> str:
         detail = error["msg"].removeprefix("Value error, ")
         hint = f" ({origin[field]})" if field in origin else ""
         if error["type"] == "extra_forbidden":
-            detail = f"unknown setting; valid ones are: {', '.join(Settings.model_fields)}"
+            detail = _suggestion(field)
         problems.append(f"setting {field!r}{hint}: {detail}")
     return "; ".join(problems)

@@ -111,3 +111,19 @@ def overlap(question_terms: set[str], text_terms: set[str]) -> float:
         return 0.0
     hits = sum(any(terms_match(term, other) for other in text_terms) for term in question_terms)
     return hits / len(question_terms)
+
+
+# Chat-template control tokens as text: ChatML and Llama 3 (<|im_start|>, <|eot_id|>), Llama 2 ([INST], <<SYS>>,
+# <s>). llama.cpp tokenizes the whole templated prompt with special tokens enabled, so such text inside a
+# document would become real turn boundaries and could open a fake system turn.
+_CONTROL_TOKEN = re.compile(r"<\|([^<>|\s]{1,64})\|>|\[(/?INST)\]|<<(/?SYS)>>|</?s>")
+
+
+def without_control_tokens(text: str) -> str:
+    """``text`` with chat-template control tokens made plain (``<|im_start|>`` -> ``<im_start>``)."""
+    return _CONTROL_TOKEN.sub(lambda m: f"<{m.group(1)}>" if m.group(1) else f"({m.group(2) or m.group(3) or 's'})", text)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 chunk', '2 chunks', '0 sources'."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"

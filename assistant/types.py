@@ -12,8 +12,13 @@ class Span(BaseModel):
     chunk_id: str = Field(description="Stable id of the chunk this span belongs to.")
     start: int = Field(description="Start character offset in the loaded document text.")
     end: int = Field(description="End character offset (exclusive) in the loaded document text.")
-    page: int | None = Field(default=None, description="1-based page number, when the format has pages.")
+    page: int | None = Field(default=None, description="1-based page number (a slide's number), when the format has pages.")
     text: str = Field(description="The text of the span.")
+    section: str = Field(
+        default="",
+        description="Where the span sits, outermost first: 'Book > Chapter 2', 'Sales > row 14', 'Slide 3: Budget', "
+        "'page 2 (OCR text)'; '' when the format has no sections.",
+    )
 
 
 class Passage(Span):

@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from assistant.cli_options import verbose_option
+from assistant.cli_options import HelpGroup, verbose_option
 
 
-@click.group("eval", invoke_without_command=True)
+@click.group("eval", cls=HelpGroup, invoke_without_command=True)
 @click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), help="Folder of documents.")
 @click.option("--gold", type=click.Path(path_type=Path, dir_okay=False), help="Gold set (.jsonl, format v1).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder for report.json, report.md, plots.")

@@ -72,3 +72,26 @@ def failed_floors(metrics: dict[str, float], floors: list[tuple[str, float]]) ->
         elif name in HIGHER_IS_BETTER and value < bound:
             problems.append(f"{name} = {value} is below {bound}")
     return problems
+
+
+def question_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(worse, better): questions of both reports (matched by id) whose answer score fell or rose, each as
+    ``{"id", "question", "old", "new"}`` with the two per-question records. Compared on answer_contains, then
+    hit@5, then citation_precision (a None counts as 0)."""
+    before = {record["id"]: record for record in old.get("per_question", [])}
+    worse, better = [], []
+    for record in new.get("per_question", []):
+        previous = before.get(record["id"])
+        if previous is None:
+            continue
+        was, now = _score(previous), _score(record)
+        change = {"id": record["id"], "question": record["question"], "old": previous, "new": record}
+        if now < was:
+            worse.append(change)
+        elif now > was:
+            better.append(change)
+    return worse, better
+
+
+def _score(record: dict[str, Any]) -> tuple[float, float, float]:
+    return tuple(float(record.get(name) or 0.0) for name in ("answer_contains", "hit@5", "citation_precision"))  # type: ignore[return-value]

@@ -44,3 +44,34 @@ def _save(figure: Any, path: Path) -> Path:
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
+
+
+def overlay_figures(old: dict[str, Any], new: dict[str, Any], labels: tuple[str, str]) -> list[Any]:
+    """Two reports in the same axes: hit@k curves, and latency histograms (matplotlib figures, not saved)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = ("#8c8c8c", "#dd8452")
+    ks = [1, 3, 5, 10]
+    hit_figure, axis = plt.subplots(figsize=(5, 3.2))
+    for report, label, colour in zip((old, new), labels, colours):
+        points = [(k, report["metrics"].get(f"hit@{k}")) for k in ks]
+        points = [(k, value) for k, value in points if value is not None]
+        axis.plot([k for k, _ in points], [value for _, value in points], marker="o", label=label, color=colour)
+    axis.set(xlabel="k", ylabel="hit@k", ylim=(0, 1.05), title="Retrieval", xticks=ks)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    hit_figure.tight_layout()
+
+    latency_figure, axis = plt.subplots(figsize=(5, 3.2))
+    latencies = [[r.get("latency_s") or 0.0 for r in report.get("per_question", [])] for report in (old, new)]
+    top = max([value for values in latencies for value in values] or [1.0])
+    bins = [top * step / 15 for step in range(16)] if top > 0 else 15
+    for values, label, colour in zip(latencies, labels, colours):
+        axis.hist(values, bins=bins, alpha=0.55, label=label, color=colour)
+    axis.set(xlabel="seconds per question", ylabel="questions", title="Latency")
+    axis.legend()
+    latency_figure.tight_layout()
+    return [hit_figure, latency_figure]

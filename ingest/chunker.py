@@ -11,7 +11,9 @@ from ingest.loaders import LoadedDocument
 
 # Bump when chunk boundaries change, so that existing collections are re-chunked on the next ingest.
 # 3: chunks embedded sentence by sentence (one vector per sentence, not one per chunk).
-CHUNKER_VERSION = 3
+# 4: chunks end at section boundaries (slides, sheet rows, chapters) and carry their section path; PDFs
+#    are read in layout order (columns, running headers dropped, hyphens joined) and OCR'd when scanned.
+CHUNKER_VERSION = 4
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
 
@@ -42,7 +44,10 @@ def _cut(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]
     while end - start > max_len:
         split = text.rfind(" ", start + max_len // 2, start + max_len)
         cut = split if split > start else start + max_len
-        pieces.append((start, cut))
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():  # a run of spaces before the cut
+            piece_end -= 1
+        pieces.append((start, piece_end))
         start = cut
         while start < end and text[start].isspace():
             start += 1
@@ -54,19 +59,24 @@ def _cut(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]
 def chunk_document(document: LoadedDocument, size: int = 1000, overlap: int = 200) -> list[Chunk]:
     """Pack whole sentences into chunks of at most ``size`` characters.
 
-    A chunk never crosses a page break, so its page number holds for all of it. It prefers to end at
+    A chunk never crosses a page break or a section start, so its page number and section path hold for
+    all of it. It prefers to end at
     a paragraph break once it is half full; the next chunk repeats up to
     ``overlap`` characters of trailing sentences so that a fact split across the boundary stays findable.
     """
     text = document.text
     units = _units(text, size)
+
+    def place(offset: int) -> tuple[int | None, str]:
+        return document.page_at(offset), document.section_at(offset)
+
     chunks: list[Chunk] = []
     first = 0
     while first < len(units):
         last = first
         while last + 1 < len(units):
             start, end = units[first][0], units[last + 1][1]
-            if end - start > size or document.page_at(units[last + 1][0]) != document.page_at(start):
+            if end - start > size or place(units[last + 1][0]) != place(start):
                 break
             if units[last + 1][2] and units[last][1] - units[first][0] >= size // 2 and last > first:
                 break
@@ -74,14 +84,14 @@ def chunk_document(document: LoadedDocument, size: int = 1000, overlap: int = 20
         start, end = units[first][0], units[last][1]
         body = text[start:end]
         chunks.append(Chunk(chunk_id_for(document.source, start, body), document.source, start, end,
-                            document.page_at(start), body))
+                            document.page_at(start), body, document.section_at(start)))
         if last + 1 >= len(units):
             break
         following = last + 1
         while (
             following - 1 > first
             and units[last][1] - units[following - 1][0] <= overlap
-            and document.page_at(units[following - 1][0]) == document.page_at(units[last + 1][0])
+            and place(units[following - 1][0]) == place(units[last + 1][0])
         ):
             following -= 1
         first = following

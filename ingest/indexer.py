@@ -3,10 +3,13 @@ embedding batch, with loading and chunking of the next files overlapped with emb
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,10 +18,14 @@ from typing import Literal
 from assistant.catalog import Catalog, ChunkRecord, SourceRecord
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError, IngestError
+from assistant.evidence import evidence_pieces, looks_like_instruction
+from assistant.faults import checkpoint
+from assistant.locking import writer_lock
 from assistant.settings import Settings
 from assistant.store import EmbeddingUnit, VectorStore, chunk_of, embedding_units
+from assistant.text import sentence_spans
 from ingest.chunker import CHUNKER_VERSION, chunk_document
-from ingest.loaders import LoadedDocument, is_supported, load_document
+from ingest.loaders import LoadedDocument, Limits, is_supported, load_document, read_limited, supported_suffixes
 
 Status = Literal["added", "replaced", "unchanged", "skipped", "failed", "removed"]
 # Files loaded and chunked ahead of the embedder; bounds the memory the look-ahead holds.
@@ -33,6 +40,7 @@ class FileResult:
     status: Status
     chunks: int = 0
     reason: str = ""
+    warning: str = ""  # for a stored file: something its reader should know (text that reads like instructions)
 
 
 @dataclass
@@ -61,13 +69,15 @@ class IngestReport:
 class Progress:
     """A progress tick. 'files': ``done`` of ``total`` files finished (``name`` the last one), ``chunks``
     stored so far; 'embed': ``done`` of ``total`` sentences of the batch being embedded (``name`` its
-    first file), reported only for batches large enough to take a while."""
+    first file), reported only for batches large enough to take a while; 'wait': another process is
+    writing to the data folder (``name`` says which), this one waits for it."""
 
-    stage: Literal["files", "embed"]
+    stage: Literal["files", "embed", "wait"]
     done: int
     total: int
     name: str
     chunks: int = 0
+    result: FileResult | None = None  # 'files': the file just finished (what a caller stopped midway can report)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -89,6 +99,22 @@ class _Prepared:
         return str(self.path)
 
 
+def _link_problem(link: Path) -> FileResult | None:
+    """Why a symbolic link is left out: a loop or a missing target (failed), or a folder (skipped: links to
+    folders are not followed, as one may lead back up); None for a link to a file, which is read."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # Python 3.11 raises RuntimeError for a loop, later ones ELOOP
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+            return FileResult(str(link), "failed", reason=f"{link}: a symbolic link loop; fix or remove the link")
+        return FileResult(str(link), "failed", reason=f"{link}: a link to {os.readlink(link)}, which does not exist; fix or remove the link")
+    if not target.is_dir():
+        return None
+    if link.parent.resolve().is_relative_to(target):
+        return FileResult(str(link), "skipped", reason=f"{link}: links back to {target}, a folder holding it (a loop); not followed, remove the link")
+    return FileResult(str(link), "skipped", reason=f"{link}: a link to the folder {target}, not followed; ingest {target} itself to include it")
+
+
 def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]:
     """Expand paths (directories recursively, hidden entries skipped) into files, plus problems found."""
     files: list[Path] = []
@@ -97,24 +123,43 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]
         path = Path(raw).expanduser()
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                relative = child.relative_to(path)
-                if child.is_file() and not any(part.startswith(".") for part in relative.parts):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if child.is_symlink() and (problem := _link_problem(child)):
+                    problems.append(problem)
+                elif child.is_file():
                     files.append(child.resolve())
         elif path.is_file():
             files.append(path.resolve())
+        elif path.is_symlink() and (problem := _link_problem(path)):
+            problems.append(problem)
         else:
             problems.append(FileResult(str(path), "failed", reason=f"{path}: no such file or directory; check the path"))
     unique = list(dict.fromkeys(files))
     supported = [path for path in unique if is_supported(path)]
     for path in unique:
         if not is_supported(path):
-            problems.append(FileResult(str(path), "skipped", reason=f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; convert it to txt, md, html, pdf or docx"))
+            problems.append(FileResult(str(path), "skipped", reason=f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; convert it to one of {', '.join(supported_suffixes())}"))
     return supported, problems
+
+
+# What SQLite, Chroma and the OS say when the data folder's disk is full or a file size limit is reached.
+_NO_ROOM = ("disk i/o error", "database or disk is full", "no space left", "file too large", "quota exceeded")
+
+
+def _no_room(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(
+        words in str(exc).lower() for words in _NO_ROOM
+    )
 
 
 def _failure(path: Path, exc: Exception) -> FileResult:
     if isinstance(exc, AssistantError):
         return FileResult(str(path), "failed", reason=str(exc))
+    if _no_room(exc):
+        return FileResult(str(path), "failed", reason=(
+            f"{path.name}: not stored, the disk holding the data folder is full or refuses writes ({exc}); free some "
+            "space and ingest again (what was stored before is intact)"))
     # A loader library's own error: reported for this file, the batch goes on.
     return FileResult(str(path), "failed", reason=str(IngestError(f"{path.name}: {type(exc).__name__}: {exc}")))
 
@@ -144,27 +189,71 @@ class Indexer:
     def _embedder(self) -> Embedder:
         return self._get_embedder()
 
-    def ingest(self, paths: Iterable[str | Path], progress: ProgressCallback | None = None) -> IngestReport:
-        """Ingest files and directories; unchanged files are skipped, changed ones replaced.
+    def ingest(
+        self, paths: Iterable[str | Path], progress: ProgressCallback | None = None, *, remove_missing: bool = False
+    ) -> IngestReport:
+        """Ingest files and directories; unchanged files are skipped, changed ones replaced. With
+        ``remove_missing``, each folder given is kept in sync: the collection's files under it that are no longer
+        there are removed (LangChain's indexing API calls this "full" cleanup); sources elsewhere are untouched.
 
         A reader thread loads and chunks files ahead while this thread embeds and stores them, several
         files per embedding batch (a folder of small files would otherwise embed a few sentences at a time).
         """
+        paths = list(paths)
         files, problems = discover(paths)
+        with self._writing(progress):
+            report = self._ingest(files, problems, progress)
+            if remove_missing:
+                report.results += [self._remove(source) for source in self._missing(paths, files)]
+            return report
+
+    def _missing(self, paths: list[str | Path], found: list[Path]) -> list[str]:
+        """Sources under the folders in ``paths`` that this ingest did not find and that are gone from disk."""
+        folders = [Path(raw).expanduser().resolve() for raw in paths if Path(raw).expanduser().is_dir()]
+        seen = {str(path) for path in found}
+        return [
+            record.source
+            for record in self._catalog.sources(self._settings.collection)
+            if record.source not in seen
+            and any(Path(record.source).is_relative_to(folder) for folder in folders)
+            and not Path(record.source).exists()
+        ]
+
+    def _writing(self, progress: ProgressCallback | None) -> AbstractContextManager[None]:
+        """The data folder's writer lock (see assistant/locking.py), telling ``progress`` when it waits."""
+
+        def say(message: str) -> None:
+            if progress:
+                progress(Progress("wait", 0, 0, message))
+
+        return writer_lock(self._settings.data_dir, self._settings.writer_timeout_s, say)
+
+    def _ingest(self, files: list[Path], problems: list[FileResult], progress: ProgressCallback | None) -> IngestReport:
+        self._delete_pending()
         report = IngestReport(results=list(problems))
         tick = _Ticker(len(files), progress)
         pending: list[_Prepared] = []
-        for item in self._read_ahead(files):
-            if isinstance(item, FileResult):
-                report.results.append(item)
-                tick.file(item)
-                continue
-            pending.append(item)
-            if sum(len(prepared.units) for prepared in pending) >= self._settings.embed_batch_size:
-                self._store_batch(pending, report, tick)
-                pending = []
-        if pending:
-            self._store_batch(pending, report, tick)
+        full: Exception | None = None  # the disk refused a write: nothing more is sent to the store
+        try:
+            for item in self._read_ahead(files):
+                if isinstance(item, _Prepared) and full is not None:
+                    item = _failure(item.path, full)
+                if isinstance(item, FileResult):
+                    report.results.append(item)
+                    tick.file(item)
+                    continue
+                pending.append(item)
+                if sum(len(prepared.units) for prepared in pending) >= self._settings.embed_batch_size:
+                    full = self._store_batch(pending, report, tick)
+                    pending = []
+            if pending:
+                full = self._store_batch(pending, report, tick)
+        finally:
+            # Vectors of files that never reached their commit (an interrupt, a failed batch) go now; a kill
+            # leaves them to the next writer, and so does a full disk: Chroma's embedded store has been seen
+            # to hang on the next call after a write it could not finish.
+            if full is None:
+                self._delete_pending()
         # Batching finishes files out of order; report them in the order they were found.
         position = {str(path): number for number, path in enumerate(files)}
         report.results[len(problems) :] = sorted(report.results[len(problems) :], key=lambda r: position[r.source])
@@ -175,14 +264,22 @@ class Indexer:
         ready: queue.Queue[_Prepared | FileResult | None] = queue.Queue(maxsize=READ_AHEAD_FILES)
         stop = threading.Event()
 
+        def hand_over(item: _Prepared | FileResult | None) -> None:
+            while not stop.is_set():
+                try:
+                    ready.put(item, timeout=0.1)
+                    return
+                except queue.Full:
+                    pass
+
         def read() -> None:
             try:
                 for path in files:
                     if stop.is_set():
                         return
-                    ready.put(self._prepare(path))
+                    hand_over(self._prepare(path))
             finally:
-                ready.put(None)
+                hand_over(None)
 
         reader = threading.Thread(target=read, daemon=True, name="ingest-reader")
         reader.start()
@@ -190,19 +287,20 @@ class Indexer:
             while (item := ready.get()) is not None:
                 yield item
         finally:
+            # Not joined: a reader deep in one slow file (a large PDF) must not hold up Ctrl-C. It only reads,
+            # it stops at its next hand-over, and the catalog it asks is guarded by a lock.
             stop.set()
-            while reader.is_alive():  # let a reader blocked on a full queue see the stop
-                try:
-                    ready.get(timeout=0.1)
-                except queue.Empty:
-                    pass
 
     def _prepare(self, path: Path) -> _Prepared | FileResult:
         source = str(path)
+        limits = Limits(self._settings.max_file_mb, self._settings.max_text_chars)
         try:
-            data = path.read_bytes()
+            data = read_limited(path, limits)
+        except IngestError as exc:  # over the size cap: refused before it is read
+            return FileResult(source, "failed", reason=str(exc))
         except OSError as exc:
             return FileResult(source, "failed", reason=f"{path}: cannot be read ({exc.strerror}); check permissions")
+        checkpoint("load")
         # Chunking settings and version are part of the fingerprint: changing them re-chunks the file.
         digest = "{}:{}:{}:{}".format(
             hashlib.sha256(data).hexdigest(), CHUNKER_VERSION, self._settings.chunk_size, self._settings.chunk_overlap
@@ -211,34 +309,39 @@ class Indexer:
         if previous is not None and previous.sha256 == digest:
             return FileResult(source, "unchanged", previous.chunk_count)
         try:
-            document = load_document(path, data)
+            document = load_document(path, data, limits)
             chunks = chunk_document(document, self._settings.chunk_size, self._settings.chunk_overlap)
         except Exception as exc:
             return _failure(path, exc)
         return _Prepared(path, digest, previous, document, chunks, embedding_units(chunks))
 
-    def _store_batch(self, batch: list[_Prepared], report: IngestReport, tick: _Ticker) -> None:
-        """Embed the sentences of several files at once, then make each file visible in its own commit."""
+    def _store_batch(self, batch: list[_Prepared], report: IngestReport, tick: _Ticker) -> Exception | None:
+        """Embed the sentences of several files at once, then make each file visible in its own commit. Returns
+        the error of a write the disk refused, after which nothing more should be written."""
         # Sentences repeated in the overlap of two chunks (or in two files) are embedded once.
         texts = list(dict.fromkeys(unit.text for prepared in batch for unit in prepared.units))
         try:
             vectors = dict(zip(texts, self._embed(texts, batch[0].path.name, tick)))
             units = [unit for prepared in batch for unit in prepared.units]
+            checkpoint("embed")
+            # Noted first as pending deletion unless their chunks get listed: whatever stops this ingest
+            # before a file's commit, its vectors are removed by the next writer (see _delete_pending).
+            self._catalog.note_pending(self._settings.collection, [unit.vector_id for unit in units])
             # Vectors go in first; they stay invisible until the catalog commit lists their chunks.
             self._store.upsert(
                 [unit.vector_id for unit in units],
                 [vectors[unit.text] for unit in units],
-                [unit.text for unit in units],
                 [prepared.source for prepared in batch for _ in prepared.units],
             )
         except Exception as exc:
             for prepared in batch:
                 report.results.append(_failure(prepared.path, exc))
                 tick.file(report.results[-1])
-            return
+            return exc if _no_room(exc) else None
         for prepared in batch:
             report.results.append(self._commit(prepared))
             tick.file(report.results[-1])
+        return None
 
     def _commit(self, prepared: _Prepared) -> FileResult:
         source = prepared.source
@@ -246,24 +349,26 @@ class Indexer:
         try:
             # Read after the upsert: also finds the orphans an interrupted ingest left behind.
             old_ids = set(self._store.ids_for_source(source)) - set(new_ids)
-            try:
-                self._catalog.replace_source(
-                    self._settings.collection,
-                    source,
-                    prepared.digest,
-                    prepared.document.text,
-                    prepared.document.page_starts,
-                    prepared.chunks,
-                )
-            except BaseException:
-                # Keep the vectors of the chunks the catalog still lists (the old version's).
-                kept = set(self._catalog.chunk_ids(self._settings.collection, source))
-                self._store.delete([vector_id for vector_id in new_ids if chunk_of(vector_id) not in kept])
-                raise
+            # A failed commit needs no cleanup here: the new vectors were noted pending before the upsert, and
+            # _delete_pending removes those the catalog does not list (keeping the old version's).
+            self._catalog.replace_source(
+                self._settings.collection,
+                source,
+                prepared.digest,
+                prepared.document.text,
+                prepared.document.page_starts,
+                prepared.chunks,
+                stale_vectors=sorted(old_ids),
+            )
+            checkpoint("delete-old")
             self._store.delete(sorted(old_ids))
+            self._catalog.clear_pending(self._settings.collection, sorted(old_ids))
         except Exception as exc:
             return _failure(prepared.path, exc)
-        return FileResult(source, "replaced" if prepared.previous else "added", len(prepared.chunks))
+        return FileResult(
+            source, "replaced" if prepared.previous else "added", len(prepared.chunks),
+            warning="; ".join(filter(None, [*prepared.document.notes, _instructions_warning(prepared)])),
+        )
 
     def _embed(self, texts: list[str], name: str, tick: _Ticker) -> list[list[float]]:
         vectors: list[list[float]] = []
@@ -274,8 +379,28 @@ class Indexer:
         tick.embedding(len(texts), len(texts), name)
         return vectors
 
+    def _delete_pending(self) -> None:
+        """Delete the vectors noted as pending whose chunks no commit lists: a replaced or removed version's,
+        and those of files whose commit never came (a crash, an interrupt, a failed batch). Vectors a newer
+        version uses again stay."""
+        collection = self._settings.collection
+        pending = self._catalog.pending_deletes(collection)
+        if not pending:
+            return
+        chunk_ids = sorted({chunk_of(vector_id) for vector_id in pending})
+        listed: set[str] = set()
+        for start in range(0, len(chunk_ids), 500):  # SQLite caps the variables of one statement
+            listed.update(self._catalog.chunks(collection, chunk_ids[start : start + 500]))
+        self._store.delete([vector_id for vector_id in pending if chunk_of(vector_id) not in listed])
+        self._catalog.clear_pending(collection, pending)
+
     def remove(self, path: str | Path) -> FileResult:
         """Delete one file's chunks from the collection (the file itself is not touched)."""
+        with self._writing(None):
+            return self._remove(path)
+
+    def _remove(self, path: str | Path) -> FileResult:
+        self._delete_pending()
         source = str(Path(path).expanduser().resolve())
         collection = self._settings.collection
         if self._catalog.source(collection, source) is None:
@@ -285,9 +410,27 @@ class Indexer:
                 hint = "several match; give the full path" if matches else "see `qa sources list`"
                 raise IngestError(f"{path}: not a source of collection {collection!r}; {hint}")
             source = matches[0]
-        ids = self._catalog.remove_source(collection, source)
-        self._store.delete(sorted(set(ids) | set(self._store.ids_for_source(source))))
+        vectors = sorted(self._store.ids_for_source(source))
+        ids = self._catalog.remove_source(collection, source, stale_vectors=vectors)
+        self._store.delete(sorted(set(ids) | set(vectors)))
+        self._catalog.clear_pending(collection, vectors)
         return FileResult(source, "removed", len(ids))
+
+
+def _instructions_warning(prepared: _Prepared) -> str:
+    """Say so when a document holds text addressed to an AI model (a prompt injection, or a page about one):
+    it stays searchable as text, and the answerers never show it to a model as evidence. Counted in the
+    pieces the evidence judges (a merged sentence line by line), so the count is what is withheld."""
+    text = prepared.document.text
+    flagged = sum(
+        looks_like_instruction(piece)
+        for start, end in sentence_spans(text)
+        for _, _, piece in evidence_pieces(start, text[start:end])
+    )
+    if not flagged:
+        return ""
+    return (f"{flagged} sentence{'s' if flagged > 1 else ''} read like instructions to an AI model; "
+            "kept as text, never given to the model as evidence")
 
 
 class _Ticker:
@@ -305,7 +448,7 @@ class _Ticker:
         self._done += 1
         self._chunks += result.chunks if result.status in ("added", "replaced") else 0
         if self._progress:
-            self._progress(Progress("files", self._done, self._total, Path(result.source).name, self._chunks))
+            self._progress(Progress("files", self._done, self._total, Path(result.source).name, self._chunks, result))
 
     def embedding(self, done: int, total: int, name: str) -> None:
         if self._progress and total > 0:

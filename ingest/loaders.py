@@ -2,39 +2,76 @@
 
 from __future__ import annotations
 
-import bisect
+import codecs
 import io
 import re
+import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import IngestError
+from ingest.document import (
+    DEFAULT_LIMITS,
+    LoadedDocument,
+    Limits,
+    check_unpacked_size,
+    heading_sections,
+    markdown_sections,
+    read_limited,
+)
+from ingest.formats.ebook import load_epub
+from ingest.formats.mail import load_eml
+from ingest.formats.markup import visible
+from ingest.formats.office import load_pptx, load_xlsx
+from ingest.formats.pdf import read_pdf
+from ingest.formats.tables import load_csv
+
+__all__ = ["DEFAULT_LIMITS", "LOADERS", "LoadedDocument", "Limits", "is_supported", "load_document", "read_limited"]
 
 
-@dataclass(frozen=True)
-class LoadedDocument:
-    """The text of one file as indexed; chunk offsets point into ``text``."""
+# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
-    source: str
-    text: str
-    page_starts: tuple[int, ...] = field(default=())
 
-    def page_at(self, offset: int) -> int | None:
-        """1-based page holding ``offset``, or None for formats without pages."""
-        if not self.page_starts:
-            return None
-        return bisect.bisect_right(self.page_starts, offset)
+def _decode_marked(data: bytes, name: str) -> str | None:
+    """Text that starts with a UTF-16/32 byte-order mark, decoded by it; None without one."""
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise IngestError(
+                    f"{name}: starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} "
+                    f"({exc.reason} at byte {exc.start}); save it as UTF-8 and ingest again"
+                ) from exc
+    return None
+
+
+def _decode_damaged_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few damaged bytes, decoded with U+FFFD in their place; None when the file is more
+    likely another encoding (a legacy file has no valid multi-byte characters, only stray high bytes)."""
+    text = data.decode("utf-8-sig", errors="replace")
+    damaged = text.count("\ufffd") - data.count("\ufffd".encode())
+    valid = sum(ord(ch) > 0x7F for ch in text) - text.count("\ufffd")
+    return text if valid > damaged else None
 
 
 def decode_text(data: bytes, name: str) -> str:
     """Decode bytes of a text file, detecting the encoding; refuse binary data."""
+    marked = _decode_marked(data, name)
+    if marked is not None:
+        return marked
     if b"\x00" in data[:8192]:
         raise IngestError(f"{name}: looks like binary data, not text; convert it to .txt/.md/.pdf/.docx first")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    damaged = _decode_damaged_utf8(data)
+    if damaged is not None:
+        return damaged
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -47,85 +84,105 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
-def load_text(path: Path, data: bytes) -> LoadedDocument:
-    """Plain text and Markdown are indexed exactly as stored, so offsets slice the file itself."""
-    return LoadedDocument(str(path), decode_text(data, path.name))
+def load_text(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
+    """Plain text and Markdown are indexed exactly as stored, so offsets slice the file itself (their size
+    is bounded by the file-size cap alone: the text is never longer than the file). Markdown headings
+    ('# Title', '## Part') make its sections."""
+    text = decode_text(data, path.name)
+    sections = markdown_sections(text) if path.suffix.lower() in (".md", ".markdown") else ()
+    return LoadedDocument(str(path), text, sections=sections)
 
 
-_BLOCK_TAGS = (
-    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
-    "header hr li main ol p pre section table td th tr ul title"
-).split()
-_HIDDEN_TAGS = ["script", "style", "noscript", "template", "nav", "svg", "head", "iframe", "button", "form"]
-
-
-def load_html(path: Path, data: bytes) -> LoadedDocument:
+def load_html(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """Visible text of an HTML page: no scripts, styles or navigation, one block per paragraph."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, Tag
 
     soup = BeautifulSoup(decode_text(data, path.name), "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup(_HIDDEN_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in soup.get_text().split("\n")]
+    strings: list[str] = []
+    has_heading = False
+    headings: list[tuple[int, str]] = []
+    for item in visible(soup):
+        if isinstance(item, Tag):
+            has_heading = has_heading or item.name in ("h1", "h2")
+            if item.name in ("h1", "h2", "h3"):
+                headings.append((int(item.name[1]), item.get_text(" ", strip=True)))
+        else:
+            strings.append(item)
+    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in "".join(strings).split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    has_heading = bool(soup.find(["h1", "h2"]))
     if title and not has_heading and title not in text:
         text = f"{title}\n\n{text}".strip()
-    return LoadedDocument(str(path), text)
+    limits.check_text(path, len(text))
+    return LoadedDocument(str(path), text, sections=heading_sections(text, headings))
 
 
-def load_pdf(path: Path, data: bytes) -> LoadedDocument:
-    """Text of each PDF page, pages separated by a blank line; page numbers are kept."""
+def _open_pdf(path: Path, data: bytes) -> Any:
+    """A PdfReader for ``data``; a PDF locked with an empty user password (only copying or printing
+    restricted) is opened, one that needs a password is refused."""
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    reader = PdfReader(io.BytesIO(data))
+    try:
+        unlocked = not reader.is_encrypted or bool(reader.decrypt(""))
+    except DependencyError:  # AES, which needs the optional cryptography package even to try
+        unlocked = False
+    if not unlocked:
+        raise IngestError(f"{path.name}: the PDF is encrypted; save an unprotected copy and ingest that")
+    return reader
+
+
+def load_pdf(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
+    """Text of each PDF page in reading order, pages separated by a blank line; page numbers are kept and
+    pages without a text layer are OCR'd (see ingest/formats/pdf.py). pypdf checks the file first: it
+    refuses a damaged file that pdfium would silently half-read, and tells an encrypted one apart."""
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise IngestError(f"{path.name}: the PDF is encrypted; save an unprotected copy and ingest that")
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        len(_open_pdf(path, data).pages)
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise IngestError(f"{path.name}: not a readable PDF ({exc}); re-export or repair the file") from exc
-    parts: list[str] = []
-    starts: list[int] = []
-    position = 0
-    for page_text in pages:
-        starts.append(position)
-        parts.append(page_text)
-        position += len(page_text) + 2
-    text = "\n\n".join(parts)
-    if not text.strip():
-        raise IngestError(f"{path.name}: the PDF has no extractable text (scanned images?); run OCR on it first")
-    return LoadedDocument(str(path), text, tuple(starts))
+    return read_pdf(path, data, limits)
 
 
-def load_docx(path: Path, data: bytes) -> LoadedDocument:
+def load_docx(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """Paragraphs and table cells of a Word document, one block each."""
-    import zipfile
-
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
 
     try:
+        check_unpacked_size(path, data, limits, "Word")
         document = Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, XMLSyntaxError, KeyError, ValueError) as exc:
         raise IngestError(f"{path.name}: not a readable .docx file ({exc}); re-save it from Word or LibreOffice") from exc
     blocks = [paragraph.text.strip() for paragraph in document.paragraphs]
+    headings = [(_docx_level(paragraph), block) for paragraph, block in zip(document.paragraphs, blocks)]
     for table in document.tables:
         for row in table.rows:
             blocks.append(" | ".join(cell.text.strip() for cell in row.cells))
-    return LoadedDocument(str(path), "\n\n".join(block for block in blocks if block))
+    text = "\n\n".join(block for block in blocks if block)
+    limits.check_text(path, len(text))
+    sections = heading_sections(text, [(level, block) for level, block in headings if level and block])
+    return LoadedDocument(str(path), text, sections=sections)
 
 
+def _docx_level(paragraph: Any) -> int:
+    """0 for body text; 1 for the Title style, 1-3 for Heading 1-3 (a Title above Heading 1 nests it)."""
+    name = (paragraph.style.name if paragraph.style is not None else "") or ""
+    if name == "Title":
+        return 1
+    match = re.fullmatch(r"Heading ([1-3])", name)
+    return int(match.group(1)) + 1 if match else 0
+
+
+Loader = Callable[[Path, bytes, Limits], LoadedDocument]
 # Each loader gets the bytes already read (and hashed) by the indexer, so the stored text and the
 # recorded SHA-256 always describe the same version of the file.
-LOADERS: dict[str, Callable[[Path, bytes], LoadedDocument]] = {
+LOADERS: dict[str, Loader] = {
     ".txt": load_text,
     ".text": load_text,
     ".md": load_text,
@@ -134,7 +191,19 @@ LOADERS: dict[str, Callable[[Path, bytes], LoadedDocument]] = {
     ".htm": load_html,
     ".pdf": load_pdf,
     ".docx": load_docx,
+    ".pptx": load_pptx,
+    ".xlsx": load_xlsx,
+    ".xlsm": load_xlsx,
+    ".csv": load_csv,
+    ".tsv": load_csv,
+    ".epub": load_epub,
+    ".eml": load_eml,
 }
+
+
+def supported_suffixes() -> list[str]:
+    """The file types a loader exists for, without the dot: 'csv', 'docx', ..."""
+    return sorted(suffix.lstrip(".") for suffix in LOADERS)
 
 
 def is_supported(path: Path) -> bool:
@@ -142,7 +211,7 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
 
 
-def load_document(path: Path, data: bytes | None = None) -> LoadedDocument:
+def load_document(path: Path, data: bytes | None = None, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """Load one file (or its ``data``, already read) with the loader for its suffix; IngestError otherwise."""
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
@@ -150,9 +219,16 @@ def load_document(path: Path, data: bytes | None = None) -> LoadedDocument:
             f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(sorted(LOADERS))}"
         )
     try:
-        document = loader(path, path.read_bytes() if data is None else data)
+        data = read_limited(path, limits) if data is None else data
+        if not data or data.isspace():
+            raise IngestError(f"{path.name}: the file is empty; add text to it or leave it out")
+        document = loader(path, data, limits)
     except OSError as exc:
         raise IngestError(f"{path}: cannot be read ({exc.strerror or exc}); check the path and permissions") from exc
+    except RecursionError as exc:  # a parser library recursing into a hostile structure
+        raise IngestError(f"{path.name}: nested too deeply to read; re-export it or save it as plain text") from exc
     if not document.text.strip():
-        raise IngestError(f"{path.name}: the file is empty; add text to it or leave it out")
+        raise IngestError(
+            f"{path.name}: no text found in it (only pictures, or empty slides, sheets or chapters?); add text to it or leave it out"
+        )
     return document

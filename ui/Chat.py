@@ -1,11 +1,16 @@
-"""Chat page: ask, watch the answer stream in, check every [n] against its source card."""
+"""Chat page: ask, watch the answer stream in, check every [n] against its source; chats are saved."""
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 import streamlit as st
 
-from assistant import Answer, Assistant, AssistantError
-from assistant.types import Unsupported
+from assistant import Answer, Assistant, AssistantError, Settings
+from assistant.conversations import title_from
+from assistant.feedback import settings_snapshot
+from assistant.types import Citation, Unsupported
 from ui.render import (
     REMOVED_HEADING,
     answer_markdown,
@@ -16,19 +21,40 @@ from ui.render import (
     highlighted,
     refusal_markdown,
     removed_markdown,
+    timings_caption,
 )
-from ui.state import get_assistant, sidebar_settings
+from ui.state import (
+    conversations,
+    document_view_link,
+    feedback_store,
+    get_assistant,
+    load_answerer,
+    model_banner,
+    page_setup,
+    sidebar_settings,
+)
 
 EXAMPLES = ["What does Russia demand?", "What does Trump propose?", "What did Zelensky call NATO membership?"]
 
-st.set_page_config(page_title="Document assistant", page_icon="📄", layout="wide")
+page_setup("Document assistant", "📄")
 settings = sidebar_settings()
-st.title("Ask your documents")
-st.caption(f"Collection **{escape(settings.collection)}** · answers cite the exact passage they rest on.")
+store = conversations(str(settings.data_dir))
+feedback = feedback_store(str(settings.data_dir))
+model_banner(settings)
 
-if "messages" not in st.session_state:
-    st.session_state.messages = []
-messages: list[dict] = st.session_state.messages
+chat_id = st.query_params.get("chat")
+current = store.get(chat_id) if chat_id else None
+if chat_id and current is None:
+    st.warning("That conversation no longer exists (it was deleted); a new one starts here.")
+    del st.query_params["chat"]
+messages: list[dict[str, Any]] = store.messages(current.id) if current else []
+st.session_state.messages = messages
+
+if current is None:
+    st.title("Ask your documents")
+else:
+    st.header(escape(current.title))
+st.caption(f"Collection **{escape(settings.collection)}** · answers cite the exact passage they rest on.")
 
 
 def show_removed(unsupported: list[Unsupported], note: str) -> None:
@@ -42,21 +68,68 @@ def show_removed(unsupported: list[Unsupported], note: str) -> None:
             st.markdown(removed_markdown(item))
 
 
-def show_answer(answer: Answer) -> None:
+def document_link(citation: Citation, collection: str) -> dict[str, str]:
+    """Query parameters that open the document view at a citation."""
+    spans = citation.highlights or []
+    return {
+        "collection": collection, "source": citation.source, "start": str(citation.start), "end": str(citation.end),
+        "hl": ",".join(f"{span.start}-{span.end}" for span in spans),
+    }
+
+
+def show_answer(answer: Answer, collection: str) -> None:
     """Answer text (or the refusal and its reason), what the check removed, then one card per citation."""
     if answer.refused:
         st.info(refusal_markdown(answer), icon=":material/help:")
         show_removed(answer.unsupported, "A draft answer was withdrawn: none of its sentences is stated by the "
                                          "passages it cites.")
-        return
-    st.markdown(answer_markdown(answer))
-    show_removed(answer.unsupported, "Not part of the answer above: the passages these sentences cite do not "
-                                     "state them.")
-    scores = {passage.chunk_id: passage.score for passage in answer.passages}
-    for citation in answer.citations:
-        with st.expander(card_title(citation, scores.get(citation.chunk_id))):
-            st.markdown(highlighted(citation))
-            st.caption(f"Source: {escape(citation.source)}")
+    else:
+        st.markdown(answer_markdown(answer))
+        show_removed(answer.unsupported, "Not part of the answer above: the passages these sentences cite do not "
+                                         "state them.")
+        scores = {passage.chunk_id: passage.score for passage in answer.passages}
+        for citation in answer.citations:
+            with st.expander(card_title(citation, scores.get(citation.chunk_id))):
+                st.markdown(highlighted(citation))
+                st.caption(f"Source: {escape(citation.source)}")
+                document_view_link("Open in the document", document_link(citation, collection))
+    if st.session_state.get("show_timings"):
+        st.caption(f"Timings: {timings_caption(answer)}")
+
+
+def _save_rating(conversation_id: str, position: int, question: str, history: list[dict[str, str]],
+                 answer: dict[str, Any], key: str) -> None:
+    saved = feedback.get(conversation_id, position)
+    feedback.save(conversation_id=conversation_id, position=position, question=question, history=history,
+                  answer=answer, settings=settings_snapshot(settings), rating=st.session_state.get(key),
+                  correction=saved.correction if saved else None, unanswerable=bool(saved and saved.unanswerable))
+
+
+def show_feedback(conversation_id: str, position: int, question: str, history: list[dict[str, str]],
+                  answer: dict[str, Any]) -> None:
+    """Thumbs and 'the right answer is ...' under an answer; both are stored with everything needed to replay it."""
+    saved = feedback.get(conversation_id, position)
+    key = f"thumbs-{conversation_id}-{position}"
+    row = st.container(horizontal=True, vertical_alignment="center")
+    with row:
+        st.feedback("thumbs", key=key, default=saved.rating if saved else None, on_change=_save_rating,
+                    args=(conversation_id, position, question, history, answer, key))
+    with row.popover("Correct this answer", icon=":material/edit:"):
+        with st.form(f"correct-{conversation_id}-{position}", border=False):
+            text = st.text_input("The right answer is ...", value=(saved.correction or "") if saved else "")
+            unanswerable = st.checkbox("The documents do not answer this", value=bool(saved and saved.unanswerable))
+            if st.form_submit_button("Save correction", type="primary"):
+                if not text.strip() and not unanswerable:
+                    st.error("Type the right answer, or tick that the documents do not answer this.")
+                else:
+                    feedback.save(conversation_id=conversation_id, position=position, question=question,
+                                  history=history, answer=answer, settings=settings_snapshot(settings),
+                                  correction=text, unanswerable=unanswerable, keep_rating=True)
+                    st.success("Saved: it is exported with the corrections on the Evaluation page.")
+    saved = feedback.get(conversation_id, position)  # read again: the form may have just saved
+    if saved and saved.corrected:
+        said = "the documents do not answer this" if saved.unanswerable else f"the right answer is {saved.correction}"
+        st.caption(f"Your correction: {escape(said)}")
 
 
 def streamed_answer(assistant: Assistant, question: str, history: list[dict]) -> Answer:
@@ -72,12 +145,18 @@ def streamed_answer(assistant: Assistant, question: str, history: list[dict]) ->
         stream.close()
 
 
-for message in messages:
+for position, message in enumerate(messages):
     with st.chat_message(message["role"]):
         if message["role"] == "user":
             st.text(message["content"])
-        else:
-            show_answer(Answer.model_validate(message["answer"]))
+            continue
+        show_answer(Answer.model_validate(message["answer"]), current.collection if current else settings.collection)
+        note = st.session_state.get("load_note")
+        if note and note[0] == (current.id if current else None) and note[1] == position:
+            st.caption(note[2])
+        if current is not None:
+            turns = [{"role": m["role"], "content": m["content"]} for m in messages[: position - 1]]
+            show_feedback(current.id, position, messages[position - 1]["content"], turns, message["answer"])
 
 question = st.chat_input("Ask a question about your documents")
 if not messages and not question:
@@ -86,27 +165,83 @@ if not messages and not question:
         if st.button(example):
             question = example
 
-if question:
+
+def answer_question(settings: Settings, question: str) -> None:
+    """Answer, save both turns (a new conversation on the first question), then redraw from the saved chat."""
     history = [{"role": m["role"], "content": m["content"]} for m in messages]
     with st.chat_message("user"):
         st.text(question)
     with st.chat_message("assistant"):
         try:
+            took = load_answerer(settings)
             answer = streamed_answer(get_assistant(settings), question, history)
-            show_answer(answer)
         except AssistantError as exc:
             st.error(escape(str(exc)))
-        else:
-            messages.append({"role": "user", "content": question})
-            messages.append({"role": "assistant", "content": answer.answer, "answer": answer.model_dump()})
+            return
+    conversation = current or store.create(title_from(question), settings.collection)
+    store.add_message(conversation.id, "user", question)
+    position = store.add_message(conversation.id, "assistant", answer.answer, answer.model_dump())
+    if took is not None and took >= 0.5:  # a model that was already in memory is not news
+        what = "embedding model" if settings.answerer == "extractive" else "language model"
+        st.session_state.load_note = (conversation.id, position, f"Loaded the {what} in {took:.1f} s (first question only).")
+    st.query_params["chat"] = conversation.id
+    st.rerun()
 
-# Drawn last, so they reflect the question just answered.
+
+if question:
+    answer_question(settings, question)
+
+
+def _open(conversation_id: str, collection: str) -> None:
+    st.query_params["chat"] = conversation_id
+    st.session_state.collection_choice = collection
+
+
+def _new_chat() -> None:
+    st.query_params.pop("chat", None)
+
+
+def _rename(conversation_id: str) -> None:
+    try:
+        store.rename(conversation_id, st.session_state.get(f"rename-{conversation_id}", ""))
+    except AssistantError as exc:
+        st.session_state.rename_problem = str(exc)
+    else:
+        st.session_state.rename_problem = None
+
+
+def _delete(conversation_id: str) -> None:
+    store.delete(conversation_id)
+    st.query_params.pop("chat", None)
+
+
 with st.sidebar:
     st.divider()
-    if st.button("New chat", disabled=not messages, width="stretch"):
-        st.session_state.messages = []
-        st.rerun()
-    st.download_button(
-        "Export conversation", conversation_markdown(messages), file_name="conversation.md", mime="text/markdown",
-        disabled=not messages, width="stretch",
-    )
+    st.button("New chat", disabled=current is None, width="stretch", on_click=_new_chat, icon=":material/add:")
+    if current is not None:
+        with st.expander("This conversation"):
+            st.text_input("Title", value=current.title, key=f"rename-{current.id}")
+            st.button("Rename", on_click=_rename, args=(current.id,), width="stretch")
+            if st.session_state.get("rename_problem"):
+                st.error(escape(st.session_state.rename_problem))
+            st.download_button(
+                "Export as Markdown", conversation_markdown(messages, current.title), file_name="conversation.md",
+                mime="text/markdown", width="stretch",
+            )
+            st.download_button(
+                "Export as JSON", store.export_json(current.id), file_name="conversation.json",
+                mime="application/json", width="stretch",
+            )
+            st.button("Delete conversation", on_click=_delete, args=(current.id,), width="stretch",
+                      icon=":material/delete:")
+    saved_chats = store.list()
+    if saved_chats:
+        st.subheader("Conversations")
+    for conversation in saved_chats[:50]:
+        when = datetime.datetime.fromtimestamp(conversation.updated_at).strftime("%Y-%m-%d %H:%M")
+        st.button(
+            f"{escape(conversation.title)}  \n{when} · {escape(conversation.collection)}",
+            key=f"open-{conversation.id}", width="stretch", on_click=_open,
+            args=(conversation.id, conversation.collection),
+            type="primary" if current is not None and conversation.id == current.id else "secondary",
+        )

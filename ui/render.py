@@ -32,10 +32,13 @@ def highlighted(citation: Citation) -> str:
 
 
 def card_title(citation: Citation, score: float | None) -> str:
-    """'[1] file.pdf · page 2 · chars 10-200 · score 0.71', the file name escaped (it is a label)."""
+    """'[1] file.pdf · page 2 · Sales > row 4 · chars 10-200 · score 0.71', the file name and section
+    escaped (they are labels)."""
     parts = [f"[{citation.n}] {escape(Path(citation.source).name)}"]
     if citation.page:
         parts.append(f"page {citation.page}")
+    if citation.section:
+        parts.append(escape(citation.section))
     parts.append(f"chars {citation.start}-{citation.end}")
     if score is not None:
         parts.append(f"score {score:.3f}")
@@ -113,12 +116,14 @@ def _export_lines(answer: Answer) -> list[str]:
         page = f", page {citation.page}" if citation.page else ""
         quote = " ".join((citation.highlights[0].text if citation.highlights else citation.text).split())
         lines.append(f"- [{citation.n}] {citation.source}{page}, chars {citation.start}-{citation.end}: \"{quote}\"")
+        lines += ["", f"  > {' '.join(citation.text.split())}", ""]
     return lines
 
 
-def conversation_markdown(messages: list[dict]) -> str:
-    """The whole conversation as Markdown: each answer with its refusal reason, removed sentences and citations."""
-    lines = ["# Conversation", ""]
+def conversation_markdown(messages: list[dict], title: str = "Conversation") -> str:
+    """The whole conversation as Markdown: each answer with its refusal reason, removed sentences, citations
+    and the cited passages quoted in full."""
+    lines = [f"# {' '.join(title.split())}", ""]
     for message in messages:
         if message["role"] == "user":
             lines += [f"**You:** {message['content']}", ""]
@@ -126,3 +131,13 @@ def conversation_markdown(messages: list[dict]) -> str:
         lines += _export_lines(Answer.model_validate(message["answer"]))
         lines.append("")
     return "\n".join(lines)
+
+
+def timings_caption(answer: Answer) -> str:
+    """'retrieve 0.12 s · first token 0.80 s · total 1.40 s' (first token only when the answerer streamed)."""
+    timings = answer.timings
+    parts = [f"retrieve {timings.retrieve_s:.2f} s"]
+    if timings.first_token_s is not None:
+        parts.append(f"first token {timings.first_token_s:.2f} s")
+    parts.append(f"total {timings.total_s:.2f} s")
+    return " · ".join(parts)

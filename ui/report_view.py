@@ -48,7 +48,9 @@ ALWAYS_SHOWN = {"answer_contains", "hit@5", "citation_precision"}
 
 def shown(value: object) -> str:
     """A score as text; None (nothing to score, e.g. hit@5 of an unanswerable question) is 'n/a', never 0."""
-    return NA if value is None else str(value)
+    if value is None:
+        return NA
+    return str(round(value, 3)) if isinstance(value, float) else str(value)
 
 
 def metric_value(value: object) -> int | float | str:
@@ -113,3 +115,20 @@ def removed_list_markdown(record: dict[str, Any]) -> str | None:
                for item in items]
     lines += ["- " + removed_markdown(item) for item in removed]
     return "\n".join(lines)
+
+
+def delta_table(rows: list[dict[str, Any]]) -> Any:
+    """The compare rows as a styled table: a regression on red, an improvement beyond noise on green."""
+    import pandas as pd
+
+    from eval.report import LOWER_IS_BETTER
+
+    frame = pd.DataFrame(rows, columns=["metric", "old", "new", "delta", "regressed"])
+
+    def colour(row: Any) -> list[str]:
+        better = row["delta"] < 0 if row["metric"] in LOWER_IS_BETTER else row["delta"] > 0
+        shade = "background-color: #f8d0d0" if row["regressed"] else ("background-color: #d3f0d3" if better and
+                                                                       abs(row["delta"]) > 1e-9 else "")
+        return [shade] * len(row)
+
+    return frame.style.apply(colour, axis=1).format({"old": "{:.3f}", "new": "{:.3f}", "delta": "{:+.3f}"})

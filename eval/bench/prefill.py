@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import percentile
+from eval.samples import SAMPLE_CORPUS
 
+# The workers start here, so a run from a checkout imports that checkout's code.
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_CORPUS = ROOT / "eval" / "corpus"
 EVIDENCE_CHARS = 1200
 QUESTION = "What does Russia demand?"
 BASELINE = "xllamacpp Q4_K_M"

@@ -254,7 +254,6 @@ def build_collection(size: int, pool: Pool, cache_dir: Path, embedder: Embedder,
         store.upsert(
             [vector_id for item in pending for vector_id in item.unit_ids],
             np.stack(vectors).tolist(),
-            [text for item in pending for text in item.unit_texts],
             [item.document.source for item in pending for _ in item.unit_ids],
         )
         for item in pending:

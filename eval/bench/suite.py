@@ -1,6 +1,6 @@
 """`make bench` / `qa bench`: each figure next to a baseline measured in the same run.
 
-Writes eval/bench/report.md and report.json (git-ignored results of this machine).
+Writes report.md and report.json into the folder given (`qa bench --out`; default: the data folder's bench/).
 - answers: our prompt (best sentences within a budget, cached system prefix) against the plain
   baseline of whole chunks in the prompt, on the seed questions, with the local model.
 - quality: retrieval hit@k and MRR on XQuAD and COVID-QA against plain BM25 and the naive LangChain
@@ -34,12 +34,13 @@ from typing import Any
 from assistant import Assistant, Settings
 from assistant.answerers.base import REFUSAL
 from assistant.answerers.generative import GenerativeAnswerer
-from assistant.embedder import SentenceTransformerEmbedder
+from assistant.embedder import build_embedder
 from assistant.evidence import Evidence
 from assistant.llm import LocalChatModel
 from assistant.prompts import load_prompt
 from eval.bench.retrieval import markdown, run_set, search_latency, stderr_progress
 from eval.metrics import percentile
+from eval.samples import SAMPLE_CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT.parent / "shared" / "seed-corpus"
@@ -150,10 +151,14 @@ class Report:
         return "\n".join(text)
 
 
-def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: float = 16.0) -> None:
-    """Run the chosen parts, each written to eval/bench/report.md and report.json as soon as it is done;
-    print the whole report at the end."""
-    report = Report(Path(__file__).resolve().parent)
+def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: float = 16.0, out: Path | None = None) -> None:
+    """Run the chosen parts, each written to ``out``/report.md and report.json as soon as it is done (default:
+    the data folder's bench/); print the whole report at the end."""
+    from assistant.settings import load_settings
+
+    out = out or load_settings().data_dir / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    report = Report(out)
     sets = [(name, path) for name, path in (("XQuAD", XQUAD), ("COVID-QA", COVIDQA)) if path.is_file()]
     missing = f"skipped: neither {XQUAD} nor {COVIDQA} found."
     with tempfile.TemporaryDirectory() as temp:
@@ -163,7 +168,8 @@ def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: fl
             answers = bench_answers(work / "answers") if SEED.is_dir() else {"skipped": f"{SEED} not found"}
             report.add("answers", answers, answer_lines(answers))
         if "quality" in parts or "latency" in parts:
-            embedder = SentenceTransformerEmbedder()
+            # The embedder users get (settings), so the figures are those of a default install.
+            embedder = build_embedder(Settings())
             if "quality" in parts:
                 quality = {name: run_set(name, path, work / name, embedder, stderr_progress, limit) for name, path in sets}
                 report.add("quality", quality, ["## Retrieval quality (hit by passage unless marked)", "",
@@ -178,7 +184,7 @@ def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: fl
         if "startup" in parts:
             from eval.bench.startup import bench_startup, startup_lines
 
-            startup = bench_startup(ROOT / "eval" / "corpus", work / "startup", stderr_progress)
+            startup = bench_startup(SAMPLE_CORPUS, work / "startup", stderr_progress)
             report.add("startup", startup, ["## Cold start and memory", "", *startup_lines(startup)])
         if "scaleout" in parts and sets:
             from eval.bench.retrieval import build_corpus

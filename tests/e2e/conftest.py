@@ -8,7 +8,7 @@ import pytest
 from tests.fixtures.streamlit_app import CHROMIUM, CHROMIUM_ARGS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's chromium, headless; the tests skip when it is not installed."""
     if not Path(CHROMIUM).exists():

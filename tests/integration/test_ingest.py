@@ -83,7 +83,8 @@ def test_bad_files_are_reported_and_the_rest_of_the_batch_still_lands(
     outcome = {Path(r.source).name: (r.status, r.reason) for r in report.results}
     assert outcome["good.pdf"][0] == "added"
     assert outcome["bees.md"][0] == "unchanged"
-    assert outcome["photo.jpg"] == ("skipped", "photo.jpg: unsupported file type '.jpg'; convert it to txt, md, html, pdf or docx")
+    assert outcome["photo.jpg"] == ("skipped", "photo.jpg: unsupported file type '.jpg'; convert it to one of csv, docx, eml, epub, htm, html, markdown, md, "
+                                         "pdf, pptx, text, tsv, txt, xlsm, xlsx")
     assert "empty.txt: the file is empty" in outcome["empty.txt"][1]
     assert "blob.txt: looks like binary data" in outcome["blob.txt"][1]
     assert "broken.pdf: not a readable PDF" in outcome["broken.pdf"][1]
@@ -120,7 +121,7 @@ def test_vectors_the_catalog_does_not_list_are_never_shown(make_assistant: Calla
     assistant = make_assistant()
     assistant.ingest([corpus])
     orphan = "Saturn has 146 known moons."
-    assistant.store.upsert(["orphan-0"], [assistant.embedder.embed(orphan)], [orphan], ["/nowhere.txt"])
+    assistant.store.upsert(["orphan-0"], [assistant.embedder.embed(orphan)], ["/nowhere.txt"])
     assert all(p.chunk_id != "orphan" for p in assistant.search("How many moons does Saturn have?", k=5))
 
 
@@ -175,10 +176,10 @@ def test_a_file_whose_record_fails_is_reported_alone_and_leaves_no_vectors(
     folder = small_files(tmp_path / "notes", 5)
     original = Catalog.replace_source
 
-    def fail_for_note2(self: Catalog, collection: str, source: str, *args: Any) -> None:
+    def fail_for_note2(self: Catalog, collection: str, source: str, *args: Any, **kwargs: Any) -> None:
         if source.endswith("note002.txt"):
             raise StoreError("disk full")
-        original(self, collection, source, *args)
+        original(self, collection, source, *args, **kwargs)
 
     monkeypatch.setattr(Catalog, "replace_source", fail_for_note2)
     report = assistant.ingest([folder])

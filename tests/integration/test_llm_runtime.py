@@ -1,11 +1,14 @@
 """The llama-cpp runtime (llama-cpp-python built for this CPU by `make install`) with the packaged model."""
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant import Settings
 from assistant.llm import LocalChatModel, _llama_cpp_problem
+from assistant.model_files import resolve_model_path
 
 pytestmark = pytest.mark.llm
 
@@ -55,3 +58,37 @@ def test_a_second_question_reuses_the_cached_system_prefix(model: LocalChatModel
     timings = model.last_timings
     assert timings["cache_n"] >= 60, timings  # the system message was not read again
     assert timings["prompt_n"] < 30, timings
+
+
+def test_a_fresh_process_loads_the_read_system_prompt_instead_of_reading_it(
+    model: LocalChatModel, tmp_path: Path
+) -> None:
+    settings = Settings(llm_runtime="llama-cpp", llm_model_path=resolve_model_path(Settings()), models_dir=tmp_path)
+    system = {"role": "system", "content": "You answer questions about numbers with yes or no, nothing else. " * 6}
+    question = [system, {"role": "user", "content": "Is 7 a prime number?"}]
+
+    def cold(messages: list[dict[str, str]]) -> tuple[str, dict[str, Any]]:
+        fresh = LocalChatModel(settings)  # a new llama.cpp context, as a new `qa ask` process has
+        return fresh.complete(messages, max_tokens=6), fresh.last_timings
+
+    first, read = cold(question)
+    assert read["cache_n"] == 0 and list((tmp_path / "prompt-states").glob("prefix-*.state"))
+    second, loaded = cold(question)
+    assert second == first  # the saved state answers exactly as reading the prompt does
+    assert loaded["cache_n"] >= 60 and loaded["prompt_n"] < 30, loaded
+    changed = [{"role": "system", "content": system["content"].replace("yes or no", "a number")}, question[1]]
+    assert cold(changed)[1]["cache_n"] == 0  # another system prompt never loads a stale state
+
+
+def test_make_install_warms_up_the_answer_prompt_so_the_first_question_starts_fast(
+    model: LocalChatModel, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QA_MODELS_DIR": str(tmp_path), "QA_LLM_MODEL_PATH": str(resolve_model_path(Settings())),
+           "QA_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-m", "assistant", "warm-up"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "local model ready (llama-cpp)" in done.stderr, done.stderr
+    assert len(list((tmp_path / "prompt-states").glob("prefix-*.state"))) == 1

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from assistant.catalog import ChunkRecord
 from assistant.embedder import FakeEmbedder
 from assistant.settings import Settings
@@ -10,7 +12,7 @@ from assistant.store import VectorStore, chunk_of, connect, embedding_units
 
 def _store(tmp_path: Path) -> VectorStore:
     settings = Settings(data_dir=tmp_path)
-    return VectorStore(connect(settings), "unit-vectors", FakeEmbedder())
+    return VectorStore(connect(settings), "unit-vectors", FakeEmbedder)
 
 
 def test_each_sentence_of_a_chunk_is_a_unit_with_an_id_that_names_the_chunk() -> None:
@@ -27,7 +29,6 @@ def test_a_query_ranks_chunks_by_their_best_sentence_and_reports_the_floor(tmp_p
     store.upsert(
         ["a-0", "a-1", "b-0", "c-0"],
         [[0.6, 0.8, 0.0], [1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 0.0, 1.0]],
-        ["off topic", "on topic", "partly", "unrelated"],
         ["a.txt", "a.txt", "b.txt", "c.txt"],
     )
     hits = store.query([1.0, 0.0, 0.0], 3)
@@ -42,7 +43,25 @@ def test_a_book_with_more_sentences_than_one_chroma_call_takes_is_stored_whole(t
     store = _store(tmp_path)
     count = 6000  # Chroma 1.5 refuses more than 5,461 records in one call
     ids = [f"book{n // 10}-{n % 10}" for n in range(count)]
-    store.upsert(ids, [[1.0, float(n), 0.0] for n in range(count)], ["s"] * count, ["book.txt"] * count)
+    store.upsert(ids, [[1.0, float(n), 0.0] for n in range(count)], ["book.txt"] * count)
     assert store.count() == count
     store.delete(store.ids_for_source("book.txt"))
     assert store.count() == 0
+
+
+def test_checking_and_removing_never_load_the_embedding_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.service
+    from assistant import Assistant
+
+    doc = tmp_path / "harbour.txt"
+    doc.write_text("The harbour master raises a red flag when winds pass 40 knots.", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", collection="lazy", answerer="extractive")
+    Assistant(settings, embedder=FakeEmbedder()).ingest([doc])
+
+    def no_model(settings: Settings) -> FakeEmbedder:
+        raise AssertionError("the embedding model was loaded")
+
+    monkeypatch.setattr(assistant.service, "build_embedder", no_model)
+    fresh = Assistant(settings)
+    assert fresh.verify().ok
+    assert fresh.remove(doc).status == "removed"

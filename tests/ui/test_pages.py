@@ -1,6 +1,7 @@
 """Each Streamlit page through streamlit's AppTest: real assistant, extractive answerer, temp data."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -58,16 +59,19 @@ def test_a_refusal_looks_like_a_refusal_not_an_error(data: Path) -> None:
     app.chat_input[0].set_value("Who won the 1998 World Cup?").run()
     [info] = app.info
     assert info.value.startswith(escape("I don't know based on the documents"))
-    assert not app.error and not app.expander
+    assert not app.error and not app.main.expander
 
 
 def test_an_invalid_collection_in_the_sidebar_is_explained(data: Path) -> None:
     app = chat()
-    app.sidebar.text_input[0].set_value("no spaces please").run()
+    app.sidebar.text_input(key="new_collection").set_value("no spaces please")
+    next(button for button in app.sidebar.button if button.label == "Create collection").click().run()
     assert "invalid collection name" in app.sidebar.error[0].value
+    assert app.sidebar.selectbox[0].value == "ui-test"
+    assert "no spaces please" not in app.sidebar.selectbox[0].options
 
 
-def test_the_sidebar_says_when_the_local_model_is_missing_and_how_to_fix_it(
+def test_the_sidebar_and_the_main_page_say_when_the_local_model_is_missing_and_how_to_fix_it(
     data: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("QA_ANSWERER", "local")
@@ -75,6 +79,8 @@ def test_the_sidebar_says_when_the_local_model_is_missing_and_how_to_fix_it(
     app = chat()
     warnings = [warning.value for warning in app.sidebar.warning]
     assert any("Local model missing" in text and escape("gone.gguf does not exist") in text for text in warnings)
+    [banner] = app.main.error
+    assert "local language model is missing" in banner.value and "`make install`" in banner.value
 
 
 def test_new_chat_clears_the_conversation(data: Path) -> None:
@@ -114,7 +120,7 @@ def test_evaluation_page_renders_an_existing_report(data: Path) -> None:
     write_report(data, [{"id": "q1", "question": "What?", "gold_answers": ["x"], "answer": "x [1]", "answer_contains": 1.0,
                          "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0, "retrieved": []}])
     app = evaluation()
-    assert [metric.value for metric in app.metric][:2] == ["1.0", "1.0"]
+    assert [metric.value for metric in app.tabs[0].metric][:2] == ["1.0", "1.0"]
     assert any(expander.label == escape("q1: What?") for expander in app.expander)
 
 
@@ -125,7 +131,7 @@ def test_evaluation_page_shows_judge_scores_and_n_a_for_unanswerable_questions(d
                          "judge_faithfulness": None, "judge_correctness": None, "retrieved": []}],
                  judge_faithfulness=0.75, judge_correctness=0.5)
     app = evaluation()
-    headline = {metric.label: metric.value for metric in app.metric}
+    headline = {metric.label: metric.value for metric in app.tabs[0].metric}
     assert headline["judge_faithfulness"] == "0.75" and headline["judge_correctness"] == "0.5"
     card = next(expander for expander in app.expander if expander.label.startswith("q9"))
     assert card.label == escape(f"q9: {question}")
@@ -148,7 +154,7 @@ def test_evaluation_page_shows_n_a_for_null_metrics_and_why_answers_were_refused
     write_report(data, [refused, trimmed], per_tag, answer_contains_answerable=1.0, answer_recall=None,
                  false_premise_refusal=None, number_precision=1.0, unsupported_rate=0.0, first_token_p50_s=None)
     app = evaluation()
-    headline = {metric.label: metric.value for metric in app.metric}
+    headline = {metric.label: metric.value for metric in app.tabs[0].metric}
     assert headline["answer_recall"] == "n/a" and headline["false_premise_refusal"] == "n/a"
     assert headline["first_token_p50_s"] == "n/a"
     # A real zero stays a zero; only 'nothing to score' is n/a.
@@ -173,7 +179,7 @@ def test_evaluation_page_shows_n_a_for_metrics_an_older_report_lacks(data: Path)
     write_report(data, [{"id": "q1", "question": "What?", "gold_answers": ["x"], "answer": "x [1]", "answer_contains": 1.0,
                          "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0, "retrieved": []}])
     app = evaluation()
-    headline = {metric.label: metric.value for metric in app.metric}
+    headline = {metric.label: metric.value for metric in app.tabs[0].metric}
     assert headline["answer_recall"] == "n/a" and headline["unsupported_rate"] == "n/a"
     assert "judge_faithfulness" not in headline
     card = next(expander for expander in app.expander if expander.label.startswith("q1"))
@@ -197,3 +203,74 @@ def test_one_oversized_upload_is_reported_and_the_others_are_still_ingested(
     assert escape("QA_MAX_UPLOAD_MB") in warning
     assert "1 added" in app.success[0].value
     assert "lighthouse.txt" in [text.value for text in app.text]
+
+
+def test_the_collection_list_shows_counts_and_a_new_name_is_created_only_on_request(data: Path) -> None:
+    app = chat()
+    picker = app.sidebar.selectbox[0]
+    [option] = picker.options
+    assert re.fullmatch(r"ui-test · 1 document · \d+ chunks?", option)
+    app.sidebar.text_input(key="new_collection").set_value("ui-tset").run()
+    assert app.sidebar.selectbox[0].value == "ui-test"  # typing alone creates nothing
+    next(button for button in app.sidebar.button if button.label == "Create collection").click().run()
+    assert app.sidebar.selectbox[0].value == "ui-tset"
+    assert "ui-tset · empty" in app.sidebar.selectbox[0].options
+    assert any("Did you mean ui\\-test?" in caption.value for caption in app.sidebar.caption)
+
+
+def test_a_saved_conversation_reopens_from_its_link_in_a_new_session(data: Path) -> None:
+    app = chat()
+    app.chat_input[0].set_value("What does Russia demand?").run()
+    chat_id = app.query_params["chat"]
+    chat_id = chat_id[0] if isinstance(chat_id, list) else chat_id
+    reopened = AppTest.from_file(str(UI / "Chat.py"), default_timeout=120)
+    reopened.query_params["chat"] = chat_id
+    reopened.run()
+    assert not reopened.exception
+    assert reopened.chat_message[0].text[0].value == "What does Russia demand?"
+    assert "neutrality" in reopened.chat_message[1].markdown[0].value
+    assert any(button.label.startswith("What does Russia demand") for button in reopened.sidebar.button)
+
+
+def test_timings_are_shown_on_request(data: Path) -> None:
+    app = chat()
+    app.sidebar.toggle(key="show_timings").set_value(True).run()
+    app.chat_input[0].set_value("What does Russia demand?").run()
+    captions = [caption.value for caption in app.chat_message[1].caption]
+    assert any(text.startswith("Timings: retrieve") and "total" in text for text in captions)
+
+
+def test_the_document_page_opens_at_a_cited_passage(data: Path, seed_corpus: Path) -> None:
+    from assistant import Assistant, Settings
+
+    answer = Assistant(Settings(data_dir=data, collection="ui-test", answerer="extractive")).ask("What does Russia demand?")
+    citation = answer.citations[0]
+    app = AppTest.from_file(str(UI / "pages" / "3_Document.py"), default_timeout=60)
+    app.query_params.update({"collection": "ui-test", "source": citation.source, "start": str(citation.start),
+                             "end": str(citation.end),
+                             "hl": ",".join(f"{h.start}-{h.end}" for h in citation.highlights)})
+    app.run()
+    assert not app.exception
+    [text] = [markdown.value for markdown in app.markdown if ":orange-background[" in markdown.value]
+    assert "neutrality" in text.split(":orange-background[")[1]
+    assert f"cited passage: characters {citation.start}-{citation.end}" in app.caption[0].value
+
+
+@pytest.mark.llm
+def test_the_first_question_says_it_loads_the_language_model_and_how_long_it_took(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.state import _load_seconds
+
+    _load_seconds.clear()  # as in a freshly started app
+    monkeypatch.setenv("QA_ANSWERER", "local")
+    app = AppTest.from_file(str(UI / "Chat.py"), default_timeout=600)
+    app.run()
+    app.chat_input[0].set_value("What does Russia demand?").run()
+    assert not app.exception
+    captions = [caption.value for caption in app.chat_message[1].caption]
+    assert any(re.fullmatch(r"Loaded the language model in \d+\.\d s \(first question only\)\.", text)
+               for text in captions), captions
+    app.chat_input[0].set_value("What does Trump propose?").run()
+    later = [caption.value for caption in app.chat_message[3].caption]
+    assert not any(text.startswith("Loaded the") for text in later)

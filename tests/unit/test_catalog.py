@@ -1,16 +1,8 @@
 import sqlite3
 from pathlib import Path
 
-from assistant.catalog import Catalog, ChunkRecord
-
-
-def _add(catalog: Catalog, collection: str, source: str, texts: list[str]) -> None:
-    chunks, text, position = [], "", 0
-    for number, body in enumerate(texts):
-        chunks.append(ChunkRecord(f"{source}-{number}", source, position, position + len(body), None, body))
-        text += body + "\n\n"
-        position = len(text)
-    catalog.replace_source(collection, source, "hash", text, [], chunks)
+from assistant.catalog import Catalog
+from tests.fixtures.catalog import add_texts
 
 
 def _ranking(catalog: Catalog, collection: str, query: str) -> list[tuple[str, float]]:
@@ -19,7 +11,7 @@ def _ranking(catalog: Catalog, collection: str, query: str) -> list[tuple[str, f
 
 def test_a_large_collection_leaves_another_collections_keyword_ranking_unchanged(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "catalog.db")
-    _add(catalog, "kitchen", "tea.txt", [
+    add_texts(catalog, "kitchen", "tea.txt", [
         "Green tea wants water at 80 degrees and two minutes.",
         "Black tea wants boiling water and four minutes.",
         "Coffee is ground just before brewing.",
@@ -27,7 +19,7 @@ def test_a_large_collection_leaves_another_collections_keyword_ranking_unchanged
     before = _ranking(catalog, "kitchen", "how long does black tea steep in water")
     # Thousands of chunks that all say 'tea' and 'water' would change BM25's document frequencies and
     # average length if the two collections shared one index.
-    _add(catalog, "archive", "ledger.txt", [f"Shipment {n}: tea and water casks, tea chests, more tea." for n in range(2000)])
+    add_texts(catalog, "archive", "ledger.txt", [f"Shipment {n}: tea and water casks, tea chests, more tea." for n in range(2000)])
     after = _ranking(catalog, "kitchen", "how long does black tea steep in water")
     assert [chunk for chunk, _ in before][0] == "tea.txt-1"
     assert after == before
@@ -36,8 +28,8 @@ def test_a_large_collection_leaves_another_collections_keyword_ranking_unchanged
 
 def test_removing_a_source_empties_only_its_own_collections_index(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "catalog.db")
-    _add(catalog, "one", "a.txt", ["Saturn has many moons."])
-    _add(catalog, "two", "a.txt", ["Saturn has rings of ice."])
+    add_texts(catalog, "one", "a.txt", ["Saturn has many moons."])
+    add_texts(catalog, "two", "a.txt", ["Saturn has rings of ice."])
     catalog.remove_source("one", "a.txt")
     assert _ranking(catalog, "one", "Saturn") == []
     assert [chunk for chunk, _ in _ranking(catalog, "two", "Saturn")] == ["a.txt-0"]
@@ -49,7 +41,8 @@ def test_a_catalog_with_the_old_shared_keyword_index_is_split_per_collection_on_
     db = sqlite3.connect(path)
     db.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(text, tokenize = 'porter unicode61')")
     for rowid, (collection, text) in enumerate([("one", "Saturn has many moons."), ("two", "Jupiter has a red spot.")], 1):
-        db.execute("INSERT INTO chunks VALUES (?, ?, ?, 'a.txt', 0, ?, NULL, ?)", (rowid, collection, f"c{rowid}", len(text), text))
+        db.execute('INSERT INTO chunks (rowid, collection, chunk_id, source, start, "end", page, text) '
+                   "VALUES (?, ?, ?, 'a.txt', 0, ?, NULL, ?)", (rowid, collection, f"c{rowid}", len(text), text))
         db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (rowid, text))
     db.commit()
     db.close()

@@ -5,16 +5,8 @@ from pathlib import Path
 import pytest
 
 import assistant.catalog as catalog_module
-from assistant.catalog import Catalog, ChunkRecord
-
-
-def _add(catalog: Catalog, collection: str, source: str, texts: list[str]) -> None:
-    chunks, text, position = [], "", 0
-    for number, body in enumerate(texts):
-        chunks.append(ChunkRecord(f"{source}-{number}", source, position, position + len(body), None, body))
-        text += body + "\n\n"
-        position = len(text)
-    catalog.replace_source(collection, source, "hash", text, [], chunks)
+from assistant.catalog import Catalog
+from tests.fixtures.catalog import add_texts
 
 
 def _ids(catalog: Catalog, collection: str, query: str, n: int = 10) -> list[str]:
@@ -29,7 +21,7 @@ def catalog(tmp_path: Path) -> Catalog:
     texts[10] = "Ferret infection ward."
     texts[20] = "A ferret model in the surgical ward."
     texts[30] = "Ferret seen in the surgical ward."
-    _add(catalog, "lab", "notes.txt", texts)
+    add_texts(catalog, "lab", "notes.txt", texts)
     return catalog
 
 
@@ -60,7 +52,7 @@ def test_over_the_budget_the_top_rows_are_those_of_a_full_search_when_rare_terms
     texts = [f"Note {n}: {'the ward was cleaned' if n % 4 else 'an infection in the ward'}." for n in range(400)]
     for n in range(0, 400, 20):  # some rows with the rare term, with and without the common one
         texts[n] = f"Ferret {'infection' if n % 40 else 'sighting'} number {n}" + " and so on" * (n // 20) + "."
-    _add(catalog, "lab", "notes.txt", texts)
+    add_texts(catalog, "lab", "notes.txt", texts)
     full = [(record.chunk_id, round(score, 9)) for record, score in catalog.keyword_search("lab", "ferret infection", 10)]
     monkeypatch.setattr(catalog_module, "KEYWORD_ROW_BUDGET", 30)
     pruned = [(record.chunk_id, round(score, 9)) for record, score in catalog.keyword_search("lab", "ferret infection", 10)]
@@ -69,9 +61,9 @@ def test_over_the_budget_the_top_rows_are_those_of_a_full_search_when_rare_terms
 
 def test_row_counts_follow_new_documents_from_this_and_other_connections(catalog: Catalog, tmp_path: Path) -> None:
     assert _ids(catalog, "lab", "okapi") == []
-    _add(catalog, "lab", "more.txt", ["An okapi in the ward."])
+    add_texts(catalog, "lab", "more.txt", ["An okapi in the ward."])
     assert _ids(catalog, "lab", "okapi") == ["more.txt-0"]
     other = Catalog(tmp_path / "catalog.db")
-    _add(other, "lab", "zoo.txt", ["A quokka in the ward."])
+    add_texts(other, "lab", "zoo.txt", ["A quokka in the ward."])
     other.close()
     assert _ids(catalog, "lab", "quokka") == ["zoo.txt-0"]

