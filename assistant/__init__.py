@@ -5,7 +5,6 @@ from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Citation, Highlight, Passage, Timings
 
 
-
 def __getattr__(name: str) -> object:
     # Imported on first use: the service pulls in ingest/, whose modules import assistant/ themselves.
     if name == "Assistant":

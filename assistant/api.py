@@ -149,7 +149,11 @@ def create_app(settings: Settings) -> FastAPI:
         if last.role != "user":
             raise InputError("the last message must have role 'user' and hold the question")
         question = message_text(last, len(request.messages) - 1)
-        history = [{"role": m.role, "content": message_text(m, i)} for i, m in enumerate(earlier) if m.role in ("user", "assistant")]
+        history = [
+            {"role": m.role, "content": message_text(m, i)}
+            for i, m in enumerate(earlier)
+            if m.role in ("user", "assistant")
+        ]
         chosen = request.collection or (request.model if request.model in collections() else None)
         assistant = assistant_for(chosen)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
@@ -185,9 +189,13 @@ def create_app(settings: Settings) -> FastAPI:
         return {"documents": [{**vars(record), "sha256": record.sha256.split(":")[0]} for record in records]}
 
     @app.post(
-        "/v1/documents", dependencies=[Depends(check_key)], status_code=201,
-        responses={207: {"description": "Some files stored, some not (see results)"},
-                   422: {"description": "No file stored (see results)"}},
+        "/v1/documents",
+        dependencies=[Depends(check_key)],
+        status_code=201,
+        responses={
+            207: {"description": "Some files stored, some not (see results)"},
+            422: {"description": "No file stored (see results)"},
+        },
     )
     async def upload_documents(files: list[UploadFile], collection: str | None = None, stream: bool = False) -> Any:
         """Store and ingest files. 201: all stored; 207: some; 422: none (a file that is not stored is not
@@ -206,10 +214,15 @@ def create_app(settings: Settings) -> FastAPI:
         """Remove a file from the collection (and from the upload folder, when it was uploaded)."""
         assistant = assistant_for(collection)
         known = [record.source for record in assistant.sources()]
-        matches = [s for s in known if s == source] or [s for s in known if Path(s).name == source or s.endswith("/" + source)]
+        matches = [s for s in known if s == source] or [
+            s for s in known if Path(s).name == source or s.endswith("/" + source)
+        ]
         if not matches:
-            raise HTTPException(404, f"{source}: not a document of collection {assistant.settings.collection!r}; "
-                                     "GET /v1/documents lists them")
+            raise HTTPException(
+                404,
+                f"{source}: not a document of collection {assistant.settings.collection!r}; "
+                "GET /v1/documents lists them",
+            )
         if len(matches) > 1:
             raise InputError(f"{source}: {len(matches)} documents match; send the full source from GET /v1/documents")
         result = assistant.remove(matches[0])

@@ -73,7 +73,11 @@ def message_text(message: ChatMessage, index: int) -> str:
 
 def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
     """OpenAI's usage object."""
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
 
 
 def answer_fields(answer: Answer) -> dict[str, Any]:
@@ -111,10 +115,20 @@ def model_card(name: str) -> dict[str, Any]:
 
 
 ErrorType = Literal[
-    "invalid_request_error", "authentication_error", "not_found_error", "rate_limit_error", "server_error", "service_unavailable"
+    "invalid_request_error",
+    "authentication_error",
+    "not_found_error",
+    "rate_limit_error",
+    "server_error",
+    "service_unavailable",
 ]
-_TYPES: dict[int, ErrorType] = {401: "authentication_error", 403: "authentication_error", 404: "not_found_error",
-                                429: "rate_limit_error", 503: "service_unavailable"}
+_TYPES: dict[int, ErrorType] = {
+    401: "authentication_error",
+    403: "authentication_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    503: "service_unavailable",
+}
 
 
 def error_body(status: int, message: str, *, param: str | None = None, code: str | None = None) -> dict[str, Any]:
@@ -124,7 +138,12 @@ def error_body(status: int, message: str, *, param: str | None = None, code: str
 
 
 _STATUS: dict[type[AssistantError], int] = {
-    Busy: 503, InputError: 400, ConfigError: 400, ModelError: 503, StoreError: 503, IngestError: 400,
+    Busy: 503,
+    InputError: 400,
+    ConfigError: 400,
+    ModelError: 503,
+    StoreError: 503,
+    IngestError: 400,
 }
 
 

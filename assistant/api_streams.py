@@ -35,14 +35,20 @@ def token_counter(assistant: Assistant) -> Callable[[], dict[str, int]]:
         timings = getattr(model, "last_timings", None)
         if not timings or timings is before:
             return usage(0, 0)
-        return usage(int(timings.get("prompt_n", 0)) + int(timings.get("cache_n", 0) or 0), int(timings.get("predicted_n", 0)))
+        return usage(
+            int(timings.get("prompt_n", 0)) + int(timings.get("cache_n", 0) or 0), int(timings.get("predicted_n", 0))
+        )
 
     return read
 
 
 async def answer_events(
-    completion_id: str, model: str, pieces: AnswerStream, ticket: Ticket,
-    tokens: Callable[[], dict[str, int]], include_usage: bool,
+    completion_id: str,
+    model: str,
+    pieces: AnswerStream,
+    ticket: Ticket,
+    tokens: Callable[[], dict[str, int]],
+    include_usage: bool,
 ) -> AsyncIterator[str]:
     """The answer as server-sent events. Each piece is awaited from a worker thread, so that a client that
     goes away cancels this generator at its next piece and ``finally`` stops the generation; a synchronous
@@ -55,8 +61,14 @@ async def answer_events(
     created = int(time.time())
 
     def delta(content: str, **extra: Any) -> str:
-        return event(chunk(completion_id, model, created,
-                           choices=[{"index": 0, "delta": {"content": content, **extra}, "finish_reason": None}]))
+        return event(
+            chunk(
+                completion_id,
+                model,
+                created,
+                choices=[{"index": 0, "delta": {"content": content, **extra}, "finish_reason": None}],
+            )
+        )
 
     try:
         await run_in_threadpool(ticket.wait_turn)
@@ -69,8 +81,11 @@ async def answer_events(
             # Clients show the deltas as the answer: end them with what the claim check let stand.
             yield delta(f"\n\n(checked answer) {answer.answer}")
         final = {"index": 0, "delta": {}, "finish_reason": "stop"}
-        yield event(chunk(completion_id, model, created, choices=[final], **answer_fields(answer),
-                          qa_answer=answer.model_dump()))
+        yield event(
+            chunk(
+                completion_id, model, created, choices=[final], **answer_fields(answer), qa_answer=answer.model_dump()
+            )
+        )
         if include_usage:
             yield event(chunk(completion_id, model, created, choices=[], usage=tokens()))
     except AssistantError as exc:
@@ -98,15 +113,24 @@ async def upload_events(assistant: Assistant, received: list[tuple[str, bytes]])
             updates.put(("done", error_body(status_of(exc), str(exc), code=type(exc).__name__)))
         except Exception as exc:  # reported to the client, logged here
             logger.exception("upload failed")
-            updates.put(("done", error_body(500, f"internal error ({type(exc).__name__}); the server log has the details")))
+            updates.put(
+                ("done", error_body(500, f"internal error ({type(exc).__name__}); the server log has the details"))
+            )
 
     threading.Thread(target=run, daemon=True, name="upload-ingest").start()
     while True:
         kind, value = await run_in_threadpool(updates.get)
         if kind == "progress":
             tick: Progress = value
-            value = {"progress": {"stage": tick.stage, "done": tick.done, "total": tick.total,
-                                  "name": tick.name, "chunks": tick.chunks}}
+            value = {
+                "progress": {
+                    "stage": tick.stage,
+                    "done": tick.done,
+                    "total": tick.total,
+                    "name": tick.name,
+                    "chunks": tick.chunks,
+                }
+            }
         yield f"data: {json.dumps(value, ensure_ascii=False)}\n\n"
         if kind == "done":
             break

@@ -72,6 +72,8 @@ def keyword_text(section: str, text: str) -> str:
     lowered = text.lower()
     extra = [part for part in section.split(" > ") if part.strip() and part.strip().lower() not in lowered]
     return "\n".join([*extra, text]) if extra else text
+
+
 _CHUNK_COLUMNS = 'chunk_id, source, start, "end", page, text, section'
 
 
@@ -170,7 +172,9 @@ class Catalog:
         try:
             self._split_shared_keyword_index()
         except sqlite3.OperationalError as exc:  # another process held the write lock for the whole timeout
-            raise StoreError(f"{path}: the catalog is busy in another process ({exc}); try again when it is done") from exc
+            raise StoreError(
+                f"{path}: the catalog is busy in another process ({exc}); try again when it is done"
+            ) from exc
 
     def _add_section_column(self) -> None:
         """Catalogs written before chunks had sections (CHUNKER_VERSION < 4) get the column, empty: their
@@ -352,12 +356,16 @@ class Catalog:
         table = _fts_table(collection)
         with self._lock:
             if not _has_table(self._db, table):
-                return 0, int(self._db.execute("SELECT count(*) FROM chunks WHERE collection=?", (collection,)).fetchone()[0])
+                return 0, int(
+                    self._db.execute("SELECT count(*) FROM chunks WHERE collection=?", (collection,)).fetchone()[0]
+                )
             stray = self._db.execute(
-                f"SELECT count(*) FROM {table} WHERE rowid NOT IN (SELECT rowid FROM chunks WHERE collection=?)", (collection,)
+                f"SELECT count(*) FROM {table} WHERE rowid NOT IN (SELECT rowid FROM chunks WHERE collection=?)",
+                (collection,),
             ).fetchone()[0]
             unindexed = self._db.execute(
-                f"SELECT count(*) FROM chunks WHERE collection=? AND rowid NOT IN (SELECT rowid FROM {table})", (collection,)
+                f"SELECT count(*) FROM chunks WHERE collection=? AND rowid NOT IN (SELECT rowid FROM {table})",
+                (collection,),
             ).fetchone()[0]
         return int(stray), int(unindexed)
 
@@ -365,7 +373,9 @@ class Catalog:
         """Delete keyword rows without a chunk and index chunks that have none."""
         with self._transaction() as db:
             table = self._ensure_fts(db, collection)
-            db.execute(f"DELETE FROM {table} WHERE rowid NOT IN (SELECT rowid FROM chunks WHERE collection=?)", (collection,))
+            db.execute(
+                f"DELETE FROM {table} WHERE rowid NOT IN (SELECT rowid FROM chunks WHERE collection=?)", (collection,)
+            )
             db.execute(
                 f"INSERT INTO {table} (rowid, text) SELECT rowid, {_KEYWORD_TEXT_SQL} FROM chunks "
                 f"WHERE collection=? AND rowid NOT IN (SELECT rowid FROM {table})",
@@ -486,4 +496,4 @@ class Catalog:
                 break
             rare.append(phrase)
             rows += counts[phrase]
-        return sorted(rare), sorted(found[len(rare):])
+        return sorted(rare), sorted(found[len(rare) :])

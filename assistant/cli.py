@@ -131,8 +131,11 @@ def main() -> None:
 
 @main.command(cls=PathsCommand)
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--keep-missing", is_flag=True,
-              help="Keep the collection's files that are gone from the folders given (default: remove them).")
+@click.option(
+    "--keep-missing",
+    is_flag=True,
+    help="Keep the collection's files that are gone from the folders given (default: remove them).",
+)
 @common_options
 def ingest(paths: Sequence[str], keep_missing: bool, collection: str | None) -> None:
     """Add files or folders to a collection, keeping it in sync with the folders.
@@ -203,7 +206,7 @@ def _print_sources(answer: Answer) -> None:
         quote = " ".join(shown.text.split())
         click.echo(f"[{citation.n}] {where}, chars {shown.start}-{shown.end}: {quote[:200]}")
     for removed in answer.unsupported:
-        click.echo(f"(removed: \"{removed.sentence[:120]}\" - {removed.reason})", err=True)
+        click.echo(f'(removed: "{removed.sentence[:120]}" - {removed.reason})', err=True)
 
 
 @main.command()
@@ -215,7 +218,7 @@ def _print_sources(answer: Answer) -> None:
 def ask(question: str, as_json: bool, answerer: str | None, k: int | None, collection: str | None) -> None:
     """Answer one question with citations.
 
-        qa ask "What does Russia demand?" --json
+    qa ask "What does Russia demand?" --json
     """
     assistant = open_assistant(collection=collection, answerer=answerer, k=k)
     warn_if_no_documents(assistant)
@@ -288,7 +291,9 @@ def chat(answerer: str | None, collection: str | None) -> None:
             elif command == "/sources":
                 for record in assistant.sources():
                     click.echo(f"  {record.source} ({plural(record.chunk_count, 'chunk')})")
-                click.echo(f"({plural(len(assistant.sources()), 'source')} in collection {assistant.settings.collection!r})")
+                click.echo(
+                    f"({plural(len(assistant.sources()), 'source')} in collection {assistant.settings.collection!r})"
+                )
             else:
                 if command not in ("/help", "/?"):
                     click.echo(f"(unknown command {command}; a question does not start with /)")
@@ -331,7 +336,11 @@ def search(query: str, k: int, sources: Sequence[str], as_json: bool, collection
         click.echo(json.dumps([p.model_dump(mode="json") for p in passages], ensure_ascii=False, indent=2))
         return
     # Marked in bold on a terminal, and with **stars** in a pipe or a file.
-    mark = (lambda word: click.style(word, bold=True, fg="yellow")) if sys.stdout.isatty() else (lambda word: f"**{word}**")
+    mark = (
+        (lambda word: click.style(word, bold=True, fg="yellow"))
+        if sys.stdout.isatty()
+        else (lambda word: f"**{word}**")
+    )
     ranked_only = assistant.settings.fusion == "rrf"  # reciprocal-rank sums (~0.03) mean nothing to a reader
     for rank, passage in enumerate(passages, start=1):
         page = (f", page {passage.page}" if passage.page else "") + (f", {passage.section}" if passage.section else "")
@@ -366,8 +375,10 @@ def list_sources(ctx: click.Context, collection: str | None) -> None:
     for record in records:
         when = datetime.datetime.fromtimestamp(record.ingested_at).strftime("%Y-%m-%d %H:%M")
         click.echo(f"{plural(record.chunk_count, 'chunk'):>11}  {when}  {record.source}")
-    click.echo(f"{plural(len(records), 'source')} in collection {assistant.settings.collection!r}, "
-               f"data folder {assistant.settings.data_dir}")
+    click.echo(
+        f"{plural(len(records), 'source')} in collection {assistant.settings.collection!r}, "
+        f"data folder {assistant.settings.data_dir}"
+    )
 
 
 @sources.command("remove")
@@ -382,7 +393,9 @@ def remove_source(ctx: click.Context, path: str, collection: str | None) -> None
 
 
 @sources.command("verify")
-@click.option("--repair", is_flag=True, help="Fix what is found: delete orphan vectors, embed missing ones, rebuild keyword rows.")
+@click.option(
+    "--repair", is_flag=True, help="Fix what is found: delete orphan vectors, embed missing ones, rebuild keyword rows."
+)
 @common_options
 @click.pass_context
 def verify_sources(ctx: click.Context, repair: bool, collection: str | None) -> None:
@@ -428,9 +441,23 @@ def ui(port: int, host: str, collection: str | None) -> None:
     env = dict(os.environ)
     if collection:
         env["QA_COLLECTION"] = collection
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-               "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--server.maxUploadSize", str(max(1, int(settings.max_upload_mb)))]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless",
+        "true",
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.maxUploadSize",
+        str(max(1, int(settings.max_upload_mb))),
+    ]
     click.echo(f"Open http://{host}:{port} in your browser (Ctrl-C stops the app).")
     sys.stdout.flush()
     # Streamlit takes over this process, so stopping `qa ui` (Ctrl-C, kill) stops the app too.
@@ -440,8 +467,13 @@ def ui(port: int, host: str, collection: str | None) -> None:
 @main.command()
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Keep 127.0.0.1 unless QA_API_KEYS is set.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes; more than one needs a Chroma server (QA_CHROMA_URL).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes; more than one needs a Chroma server (QA_CHROMA_URL).",
+)
 @common_options
 def serve(port: int, host: str, workers: int, collection: str | None) -> None:
     """Serve the HTTP API: /v1/chat/completions (OpenAI-compatible), /v1/models, /v1/search, /v1/documents, /healthz.
@@ -464,8 +496,14 @@ def serve(port: int, host: str, workers: int, collection: str | None) -> None:
             )
         if collection:
             os.environ["QA_COLLECTION"] = collection  # each worker process loads its settings afresh
-        uvicorn.run("assistant.api:app_from_environment", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning")
+        uvicorn.run(
+            "assistant.api:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+        )
     if _SIGNALS_SEEN:  # uvicorn shut down gracefully and swallowed the signal: exit as other commands do
         _interrupted()
 

@@ -15,7 +15,12 @@ def _verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
 
 
 verbose_option = click.option(
-    "--verbose", "-v", is_flag=True, expose_value=False, is_eager=True, callback=_verbose,
+    "--verbose",
+    "-v",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_verbose,
     help="Show the full traceback on errors.",
 )
 
@@ -42,8 +47,12 @@ class PathsCommand(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
-            dashed = [arg for arg in given if arg.startswith("-") and arg != "--" and ("." in arg or Path(arg).exists())]
+            dashed = [
+                arg for arg in given if arg.startswith("-") and arg != "--" and ("." in arg or Path(arg).exists())
+            ]
             if dashed:
-                exc.message = exc.message.rstrip(".") + (f". To name a file that starts with a dash, write ./{dashed[0]} "
-                                f"or put -- before it: qa {ctx.info_name} -- {dashed[0]}")
+                exc.message = exc.message.rstrip(".") + (
+                    f". To name a file that starts with a dash, write ./{dashed[0]} "
+                    f"or put -- before it: qa {ctx.info_name} -- {dashed[0]}"
+                )
             raise

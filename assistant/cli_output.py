@@ -72,5 +72,7 @@ def lines_taken(text: str, width: int | None = None) -> int:
 def interrupted_summary(finished: Sequence[FileResult], total: int | None) -> str:
     """What an interrupted ingest did finish: those files are stored, each whole."""
     done = IngestReport(list(finished)).summary()
-    return (f"ingest stopped after {len(finished)} of {plural(total or len(finished), 'file')} ({done}); "
-            "those are stored, run the same command again for the rest")
+    return (
+        f"ingest stopped after {len(finished)} of {plural(total or len(finished), 'file')} ({done}); "
+        "those are stored, run the same command again for the rest"
+    )

@@ -73,26 +73,31 @@ class ConversationStore:
         """A new, empty conversation."""
         now = time.time()
         conversation = Conversation(uuid.uuid4().hex[:16], _checked_title(title), collection, now, now)
-        self._run("INSERT INTO conversations VALUES (?, ?, ?, ?, ?)", (
-            conversation.id, conversation.title, collection, now, now))
+        self._run(
+            "INSERT INTO conversations VALUES (?, ?, ?, ?, ?)",
+            (conversation.id, conversation.title, collection, now, now),
+        )
         return conversation
 
     def list(self) -> list[Conversation]:
         """Every conversation, the most recently used first."""
-        rows = self._run("SELECT id, title, collection, created_at, updated_at FROM conversations "
-                         "ORDER BY updated_at DESC")
+        rows = self._run(
+            "SELECT id, title, collection, created_at, updated_at FROM conversations ORDER BY updated_at DESC"
+        )
         return [Conversation(*row) for row in rows]
 
     def get(self, conversation_id: str) -> Conversation | None:
         """One conversation, or None when there is no such id (deleted, or a stale link)."""
-        rows = self._run("SELECT id, title, collection, created_at, updated_at FROM conversations WHERE id=?",
-                         (conversation_id,))
+        rows = self._run(
+            "SELECT id, title, collection, created_at, updated_at FROM conversations WHERE id=?", (conversation_id,)
+        )
         return Conversation(*rows[0]) if rows else None
 
     def messages(self, conversation_id: str) -> list[dict[str, Any]]:
         """The messages in order: ``{"role", "content"}``, plus ``"answer"`` (Answer JSON) for answers."""
-        rows = self._run("SELECT role, content, answer FROM messages WHERE conversation_id=? ORDER BY position",
-                         (conversation_id,))
+        rows = self._run(
+            "SELECT role, content, answer FROM messages WHERE conversation_id=? ORDER BY position", (conversation_id,)
+        )
         out = []
         for role, content, answer in rows:
             message: dict[str, Any] = {"role": role, "content": content}
@@ -104,10 +109,13 @@ class ConversationStore:
     def add_message(self, conversation_id: str, role: str, content: str, answer: dict[str, Any] | None = None) -> int:
         """Append a message; returns its position (0-based)."""
         with self._lock:
-            (count,) = self._db.execute("SELECT COUNT(*) FROM messages WHERE conversation_id=?",
-                                        (conversation_id,)).fetchone()
-            self._db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?)", (
-                conversation_id, count, role, content, None if answer is None else json.dumps(answer)))
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM messages WHERE conversation_id=?", (conversation_id,)
+            ).fetchone()
+            self._db.execute(
+                "INSERT INTO messages VALUES (?, ?, ?, ?, ?)",
+                (conversation_id, count, role, content, None if answer is None else json.dumps(answer)),
+            )
             self._db.execute("UPDATE conversations SET updated_at=? WHERE id=?", (time.time(), conversation_id))
         return int(count)
 
@@ -124,11 +132,18 @@ class ConversationStore:
         conversation = self.get(conversation_id)
         if conversation is None:
             raise InputError(f"conversation {conversation_id!r} does not exist (deleted?)")
-        return json.dumps({
-            "id": conversation.id, "title": conversation.title, "collection": conversation.collection,
-            "created_at": conversation.created_at, "updated_at": conversation.updated_at,
-            "messages": self.messages(conversation_id),
-        }, indent=2, ensure_ascii=False)
+        return json.dumps(
+            {
+                "id": conversation.id,
+                "title": conversation.title,
+                "collection": conversation.collection,
+                "created_at": conversation.created_at,
+                "updated_at": conversation.updated_at,
+                "messages": self.messages(conversation_id),
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
 
     def close(self) -> None:
         """Close the database connection."""

@@ -86,7 +86,9 @@ class SentenceTransformerEmbedder(Embedder):
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         """Normalized embeddings, so cosine similarity is a dot product."""
-        vectors = self._model.encode(list(texts), batch_size=self._batch_size, normalize_embeddings=True, show_progress_bar=False)
+        vectors = self._model.encode(
+            list(texts), batch_size=self._batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
         return [vector.tolist() for vector in vectors]
 
 
@@ -95,7 +97,9 @@ class OnnxEmbedder(Embedder):
     model's own fast tokenizer: truncation at max_seq_length, mean (or CLS) pooling over the attention mask,
     L2 normalisation, as sentence-transformers computes it. Imports neither torch nor sentence_transformers."""
 
-    def __init__(self, model_file: Path, config: ModelConfig, *, batch_size: int = ONNX_BATCH, threads: int | None = None) -> None:
+    def __init__(
+        self, model_file: Path, config: ModelConfig, *, batch_size: int = ONNX_BATCH, threads: int | None = None
+    ) -> None:
         import numpy as np
         import onnxruntime
         from tokenizers import Tokenizer

@@ -41,7 +41,9 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 # Words that open a further item of the same list: "Officials also demand ...", "In addition, ...".
-_ADDITIVE = re.compile(r"\b(?:also|in addition|additionally|further(?:more)?|moreover|as well|another|besides)\b", re.IGNORECASE)
+_ADDITIVE = re.compile(
+    r"\b(?:also|in addition|additionally|further(?:more)?|moreover|as well|another|besides)\b", re.IGNORECASE
+)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step\s+\d+\b)", re.IGNORECASE)
 
 
@@ -114,7 +116,9 @@ class Evidence:
         renumber = {old: new for new, old in enumerate(keep, start=1)}
 
         def moved(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
-            return [replace(s, passage_number=renumber[s.passage_number]) for s in sentences if s.passage_number in renumber]
+            return [
+                replace(s, passage_number=renumber[s.passage_number]) for s in sentences if s.passage_number in renumber
+            ]
 
         passages = [self.passages[old - 1] for old in keep]
         return Evidence(self.question, passages, moved(self.sentences), moved(self.instructions))
@@ -214,8 +218,11 @@ def gather_evidence(
         for piece in evidence_pieces(start, passage.text[start - passage.start : end - passage.start])
     ]
     spans = [
-        item for item in spans
-        if (MIN_LIST_ITEM_CHARS if _LIST_ITEM.match(item[4]) else MIN_SENTENCE_CHARS) <= len(item[4]) <= MAX_SENTENCE_CHARS
+        item
+        for item in spans
+        if (MIN_LIST_ITEM_CHARS if _LIST_ITEM.match(item[4]) else MIN_SENTENCE_CHARS)
+        <= len(item[4])
+        <= MAX_SENTENCE_CHARS
     ]
     if not spans:
         return Evidence(question, list(passages), [])
@@ -227,7 +234,14 @@ def gather_evidence(
         lead = LEAD_WEIGHT * overlap(question_terms, content_terms(" ".join(text.split()[:LEAD_WORDS])))
         prior = RANK_WEIGHT * (len(passages) - number) / len(passages)
         sentence = ScoredSentence(
-            number, position, start, end, text, similarity + LEXICAL_WEIGHT * shared + lead + prior, shared, tuple(vector)
+            number,
+            position,
+            start,
+            end,
+            text,
+            similarity + LEXICAL_WEIGHT * shared + lead + prior,
+            shared,
+            tuple(vector),
         )
         (instructions if looks_like_instruction(text) else scored).append(sentence)
     return Evidence(question, list(passages), scored, instructions)

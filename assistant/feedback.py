@@ -15,8 +15,21 @@ from assistant.settings import Settings
 
 FILE_NAME = "feedback.sqlite3"
 # Settings that say how an answer was made; secrets and paths of this machine are left out.
-SETTINGS_KEPT = ("collection", "answerer", "k", "embedder", "fusion", "dense_weight", "candidates", "chunk_size",
-                 "chunk_overlap", "min_relevance", "min_term_coverage", "llm_model", "llm_excerpt_chars")
+SETTINGS_KEPT = (
+    "collection",
+    "answerer",
+    "k",
+    "embedder",
+    "fusion",
+    "dense_weight",
+    "candidates",
+    "chunk_size",
+    "chunk_overlap",
+    "min_relevance",
+    "min_term_coverage",
+    "llm_model",
+    "llm_excerpt_chars",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -69,20 +82,49 @@ class FeedbackStore:
         self._db = open_data_file(data_dir, FILE_NAME, _SCHEMA, "feedback")
 
     def save(
-        self, *, conversation_id: str, position: int, question: str, history: list[dict[str, str]],
-        answer: dict[str, Any], settings: dict[str, Any], rating: int | None = None,
-        correction: str | None = None, unanswerable: bool = False, keep_rating: bool = False,
+        self,
+        *,
+        conversation_id: str,
+        position: int,
+        question: str,
+        history: list[dict[str, str]],
+        answer: dict[str, Any],
+        settings: dict[str, Any],
+        rating: int | None = None,
+        correction: str | None = None,
+        unanswerable: bool = False,
+        keep_rating: bool = False,
     ) -> Feedback:
         """Store or update the feedback on one answer; ``keep_rating`` leaves an earlier thumb as it was."""
         if keep_rating and (previous := self.get(conversation_id, position)) is not None:
             rating = previous.rating
-        saved = Feedback(conversation_id, position, rating, " ".join((correction or "").split()) or None,
-                         unanswerable, question, history, answer, settings, time.time())
+        saved = Feedback(
+            conversation_id,
+            position,
+            rating,
+            " ".join((correction or "").split()) or None,
+            unanswerable,
+            question,
+            history,
+            answer,
+            settings,
+            time.time(),
+        )
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (saved.conversation_id, saved.position, saved.rating, saved.correction, int(saved.unanswerable),
-                 saved.question, json.dumps(history), json.dumps(answer), json.dumps(settings), saved.updated_at),
+                (
+                    saved.conversation_id,
+                    saved.position,
+                    saved.rating,
+                    saved.correction,
+                    int(saved.unanswerable),
+                    saved.question,
+                    json.dumps(history),
+                    json.dumps(answer),
+                    json.dumps(settings),
+                    saved.updated_at,
+                ),
             )
         return saved
 
@@ -103,10 +145,22 @@ class FeedbackStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT conversation_id, position, rating, correction, unanswerable, question, history, answer, "
-                f"settings, updated_at FROM feedback {where}", params).fetchall()
+                f"settings, updated_at FROM feedback {where}",
+                params,
+            ).fetchall()
         return [
-            Feedback(row[0], row[1], row[2], row[3], bool(row[4]), row[5], json.loads(row[6]), json.loads(row[7]),
-                     json.loads(row[8]), row[9])
+            Feedback(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                bool(row[4]),
+                row[5],
+                json.loads(row[6]),
+                json.loads(row[7]),
+                json.loads(row[8]),
+                row[9],
+            )
             for row in rows
         ]
 

@@ -39,7 +39,9 @@ def _store(assistant: Assistant) -> str:
         try:
             httpx.get(f"{url.rstrip('/')}/api/v2/heartbeat", timeout=_LLM_PROBE_TIMEOUT_S).raise_for_status()
         except httpx.HTTPError as exc:
-            raise AssistantError(f"cannot reach the Chroma server at {url} ({exc}); start it again or check QA_CHROMA_URL") from exc
+            raise AssistantError(
+                f"cannot reach the Chroma server at {url} ({exc}); start it again or check QA_CHROMA_URL"
+            ) from exc
     where = url or str(assistant.settings.data_dir / "chroma")
     if not _loaded(assistant, "store"):
         return f"{where}; the collection opens on the first request"
@@ -66,8 +68,9 @@ def _language_model(assistant: Assistant) -> str:
         try:
             httpx.get(url, timeout=_LLM_PROBE_TIMEOUT_S)  # any HTTP answer means the server is there
         except httpx.HTTPError as exc:
-            raise AssistantError(f"cannot reach the language model server at {settings.llm_base_url} ({exc}); "
-                                 "check QA_LLM_BASE_URL") from exc
+            raise AssistantError(
+                f"cannot reach the language model server at {settings.llm_base_url} ({exc}); check QA_LLM_BASE_URL"
+            ) from exc
         return f"OpenAI-compatible server at {settings.llm_base_url}"
     from assistant.model_files import model_status
 

@@ -35,8 +35,14 @@ _LOADING = threading.Lock()
 
 
 def _shared(settings: Settings) -> tuple[ChatModel, threading.Lock]:
-    key = (settings.llm_model_path, settings.resolved_models_dir, settings.llm_context_tokens, settings.llm_threads,
-           settings.llm_runtime, settings.llm_timeout_s)
+    key = (
+        settings.llm_model_path,
+        settings.resolved_models_dir,
+        settings.llm_context_tokens,
+        settings.llm_threads,
+        settings.llm_runtime,
+        settings.llm_timeout_s,
+    )
     with _LOADING:
         if key not in _LOADED:
             _LOADED[key] = (LocalChatModel(settings), threading.Lock())
@@ -131,8 +137,9 @@ class ChatCitedQA(BaseChatModel):
         for chunk in self._stream(messages, stop, run_manager, **kwargs):
             full = chunk.message if full is None else full + chunk.message  # type: ignore[operator]
         assert full is not None
-        message = AIMessage(content=full.content, usage_metadata=full.usage_metadata,
-                            response_metadata=full.response_metadata)
+        message = AIMessage(
+            content=full.content, usage_metadata=full.usage_metadata, response_metadata=full.response_metadata
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 

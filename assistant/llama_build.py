@@ -31,7 +31,8 @@ PACKAGE = "llama-cpp-python"
 # off on x86: llama.cpp's AMX kernels crash on Sapphire Rapids VMs (ggml-org/llama.cpp#20824, seen here).
 CMAKE_ARGS = "-DGGML_NATIVE=ON -DLLAVA_BUILD=OFF" + (
     " -DCMAKE_C_FLAGS=-mno-amx-int8 -DCMAKE_CXX_FLAGS=-mno-amx-int8"
-    if platform.machine().lower() in {"x86_64", "amd64"} else ""
+    if platform.machine().lower() in {"x86_64", "amd64"}
+    else ""
 )
 MARKER_NAME = "cited-qa-native-build.json"
 WHEELS_DIR = Path.home() / ".cache" / "cited-qa" / "wheels"
@@ -125,7 +126,13 @@ def _install(wheel: Path, log: Path) -> None:
     package = _package_dir()
     if package is None:
         raise RuntimeError("llama_cpp is not importable after installing its wheel")
-    marker = {"version": VERSION, "cpu_key": cpu_key(), "cpu": _cpu_name(), "cmake_args": CMAKE_ARGS, "wheel": wheel.name}
+    marker = {
+        "version": VERSION,
+        "cpu_key": cpu_key(),
+        "cpu": _cpu_name(),
+        "cmake_args": CMAKE_ARGS,
+        "wheel": wheel.name,
+    }
     (package / MARKER_NAME).write_text(json.dumps(marker, indent=2), encoding="utf-8")
 
 
@@ -135,7 +142,9 @@ def _build(cache: Path, log: Path) -> Path:
     env = dict(os.environ, CMAKE_ARGS=CMAKE_ARGS, FORCE_CMAKE="1")
     env.setdefault("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))
     with tempfile.TemporaryDirectory(prefix="llama-build-", dir=cache.parent) as temp, log.open("w") as out:
-        command = _pip("wheel", "--no-deps", "--no-cache-dir", "--no-binary", PACKAGE, f"{PACKAGE}=={VERSION}", "-w", temp)
+        command = _pip(
+            "wheel", "--no-deps", "--no-cache-dir", "--no-binary", PACKAGE, f"{PACKAGE}=={VERSION}", "-w", temp
+        )
         subprocess.run(command, check=True, stdout=out, stderr=subprocess.STDOUT, env=env)
         wheels = list(Path(temp).glob("*.whl"))
         if len(wheels) != 1:
@@ -174,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         print(ensure_native_build(args.cache), flush=True)
     except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
         detail = f"see {log}" if log.is_file() else str(exc)
-        print(f"llama.cpp could not be built for this CPU ({detail}); the local model uses the generic xllamacpp wheel", flush=True)
+        print(
+            f"llama.cpp could not be built for this CPU ({detail}); the local model uses the generic xllamacpp wheel",
+            flush=True,
+        )
     return 0
 
 

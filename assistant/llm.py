@@ -229,7 +229,8 @@ class _LlamaCppRuntime(_Runtime):
         from assistant.prompt_cache import PrefixStates, identity
 
         self._prefixes = PrefixStates(
-            settings.resolved_models_dir / "prompt-states", identity(path, settings.llm_context_tokens, flash_attn=FLASH_ATTN)
+            settings.resolved_models_dir / "prompt-states",
+            identity(path, settings.llm_context_tokens, flash_attn=FLASH_ATTN),
         )
         llama = self._llama
         eos, bos = llama.token_eos(), llama.token_bos()
@@ -268,8 +269,14 @@ class _LlamaCppRuntime(_Runtime):
 
         criteria = StoppingCriteriaList([halt, *(formatted.stopping_criteria or [])])
         chunks = llama.create_completion(
-            prompt=tokens, max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.0, stop=stops,
-            stream=True, stopping_criteria=criteria, seed=0,
+            prompt=tokens,
+            max_tokens=max_tokens,
+            temperature=0.0,
+            repeat_penalty=1.0,
+            stop=stops,
+            stream=True,
+            stopping_criteria=criteria,
+            seed=0,
         )
         try:
             for chunk in chunks:
@@ -299,7 +306,9 @@ class _LlamaCppRuntime(_Runtime):
     def _system_tokens(self, system: str) -> list[int]:
         """The tokens of a system message alone, as the chat template starts every prompt that holds it."""
         formatted = self._format(messages=[{"role": "system", "content": system}])
-        return list(self._llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True))
+        return list(
+            self._llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True)
+        )
 
     def _system_prefix(self, messages: Messages, tokens: list[int], in_memory: int) -> int:
         """Put the system message's tokens in the context when they are not there yet: loaded from the state

@@ -27,7 +27,9 @@ def build_langchain_model(settings: Settings) -> Any:
     provider, _, model = spec.partition(":")
     provider = provider.strip().replace("-", "_").lower()
     if not provider or not model.strip():
-        raise ConfigError(f"{SETTING}={spec!r} is not 'provider:model'; write it like openai:gpt-4o-mini or ollama:llama3.2")
+        raise ConfigError(
+            f"{SETTING}={spec!r} is not 'provider:model'; write it like openai:gpt-4o-mini or ollama:llama3.2"
+        )
     try:
         from langchain.chat_models import init_chat_model
         from langchain.chat_models import base as chat_model_base
@@ -35,7 +37,9 @@ def build_langchain_model(settings: Settings) -> Any:
         raise ConfigError(f"{SETTING} needs the langchain package ({exc}); run `pip install langchain`") from exc
     known = sorted(getattr(chat_model_base, "_BUILTIN_PROVIDERS", {}))
     if known and provider not in known:
-        raise ConfigError(f"{SETTING}={spec!r}: LangChain knows no provider {provider!r}; choose one of: {', '.join(known)}")
+        raise ConfigError(
+            f"{SETTING}={spec!r}: LangChain knows no provider {provider!r}; choose one of: {', '.join(known)}"
+        )
     options: dict[str, Any] = {"temperature": 0.0}
     if settings.llm_base_url:
         options["base_url"] = settings.llm_base_url

@@ -60,7 +60,9 @@ def writer_lock(data_dir: Path, timeout_s: float, say: Callable[[str], None] | N
                 time.sleep(_POLL_S)
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({"pid": os.getpid(), "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])[:200]}))
+        handle.write(
+            json.dumps({"pid": os.getpid(), "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])[:200]})
+        )
         handle.flush()
         yield
     finally:

@@ -37,4 +37,6 @@ def attach_marker(sentence: str, numbers: list[int]) -> str:
 def same_claims(left: str, right: str) -> bool:
     """True when two answers say the same words citing the same passages, wherever the markers stand
     ('neutral [1] and NATO [1].' and 'neutral and NATO [1].')."""
-    return strip_markers(left).split() == strip_markers(right).split() and set(markers_in(left)) == set(markers_in(right))
+    return strip_markers(left).split() == strip_markers(right).split() and set(markers_in(left)) == set(
+        markers_in(right)
+    )

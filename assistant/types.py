@@ -12,7 +12,9 @@ class Span(BaseModel):
     chunk_id: str = Field(description="Stable id of the chunk this span belongs to.")
     start: int = Field(description="Start character offset in the loaded document text.")
     end: int = Field(description="End character offset (exclusive) in the loaded document text.")
-    page: int | None = Field(default=None, description="1-based page number (a slide's number), when the format has pages.")
+    page: int | None = Field(
+        default=None, description="1-based page number (a slide's number), when the format has pages."
+    )
     text: str = Field(description="The text of the span.")
     section: str = Field(
         default="",

@@ -40,7 +40,9 @@ class UploadOutcome:
         body: dict[str, Any] = {"summary": summary, "results": [vars(result) for result in self.results]}
         if self.status == 422:  # an error like any other, with the per-file results beside it
             reasons = "; ".join(result.reason or f"{result.source}: {result.status}" for result in self.results)
-            body.update(error_body(422, f"no file was stored: {reasons or 'the request held no file'}", code="not_stored"))
+            body.update(
+                error_body(422, f"no file was stored: {reasons or 'the request held no file'}", code="not_stored")
+            )
         return body
 
 

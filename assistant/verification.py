@@ -47,16 +47,34 @@ _MONEY = re.compile(
     r"no charge|nothing)\b",
     re.IGNORECASE,
 )
-_QUANTITY = re.compile(r"\d|\b(?:" + "|".join(
-    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand "
-    "million billion dozen half quarter none single double twice".split()
-) + r")\b", re.IGNORECASE)
+_QUANTITY = re.compile(
+    r"\d|\b(?:"
+    + "|".join(
+        "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand "
+        "million billion dozen half quarter none single double twice".split()
+    )
+    + r")\b",
+    re.IGNORECASE,
+)
 # What kind of answer a question asks for, and how to recognise a sentence that gives one.
 _EXPECTED: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
-    (re.compile(r"\bhow much\b.*\b(?:cost|price|pay|charge|fee|fare|spend)|\bwhat (?:is|are|was) the (?:price|cost|fee|fare)",
-                re.IGNORECASE), "a price", _MONEY),
-    (re.compile(r"\bhow (?:many|much|tall|high|far|wide|deep|big|large|heavy|old|fast)\b|"
-                r"\bwhat (?:percentage|proportion|share|number)\b", re.IGNORECASE), "a number", _QUANTITY),
+    (
+        re.compile(
+            r"\bhow much\b.*\b(?:cost|price|pay|charge|fee|fare|spend)|\bwhat (?:is|are|was) the (?:price|cost|fee|fare)",
+            re.IGNORECASE,
+        ),
+        "a price",
+        _MONEY,
+    ),
+    (
+        re.compile(
+            r"\bhow (?:many|much|tall|high|far|wide|deep|big|large|heavy|old|fast)\b|"
+            r"\bwhat (?:percentage|proportion|share|number)\b",
+            re.IGNORECASE,
+        ),
+        "a number",
+        _QUANTITY,
+    ),
 ]
 
 
@@ -283,7 +301,9 @@ class ClaimChecker:
         """The sentence of passage ``number`` the body rests on (none when it has no usable sentence)."""
         return self._highlights(body, [number], vector)[0]
 
-    def _highlights(self, body: str, numbers: Sequence[int], vector: Sequence[float]) -> tuple[list[Highlight], float, bool]:
+    def _highlights(
+        self, body: str, numbers: Sequence[int], vector: Sequence[float]
+    ) -> tuple[list[Highlight], float, bool]:
         """The passage sentences the body rests on, its best similarity to one, and whether that one is relevant."""
         terms = content_terms(body)
         best: tuple[float, float, ScoredSentence] | None = None
@@ -333,7 +353,9 @@ def check_answer(
         if not body:
             continue
         numbers = [n for n in dict.fromkeys(markers_in(sentence)) if n in valid]
-        verdict = checker.judge(body, numbers, vector) if numbers else _Verdict(False, "it cites no passage that was shown")
+        verdict = (
+            checker.judge(body, numbers, vector) if numbers else _Verdict(False, "it cites no passage that was shown")
+        )
         if not verdict.ok:
             # Small models often copy the right fact and write the wrong number: find the passage that says it.
             for other in sorted(valid - set(numbers)):
@@ -410,13 +432,12 @@ def _split_after_markers(text: str, start: int, end: int) -> list[tuple[int, int
     return [(a, b) for a, b in pieces if a < b]
 
 
-
 def _rejoin(written: str, kept: Sequence[tuple[int, str]]) -> str:
     """Kept sentences in order, a line break kept where the writer put one (lists stay lists)."""
     pieces = []
     for index, (start, text) in enumerate(kept):
         if index:
-            gap = written[: start][-3:]
+            gap = written[:start][-3:]
             pieces.append("\n" if "\n" in gap else " ")
         pieces.append(text)
     return "".join(pieces).strip()

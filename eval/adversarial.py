@@ -47,6 +47,7 @@ MAX_NUMERIC_ANSWER_WORDS = 8
 
 # ---- answerable kinds ------------------------------------------------------------------------------------------
 
+
 def whole_span(asked: Asked, index: int = 0) -> bool:
     """The gold answer starts and ends at word boundaries of its context (some COVID-QA spans cut words)."""
     starts, answers = asked.question.starts, asked.question.answers
@@ -144,6 +145,7 @@ def follow_up(library: Library, asked: Asked, siblings: list[Asked], seed: int) 
 
 # ---- the whole set -----------------------------------------------------------------------------------------------
 
+
 def candidates(library: Library, seed: int) -> dict[str, list[Made]]:
     """Every item each rule can make, per kind, in data order."""
     made: dict[str, list[Made]] = {kind: [] for kind in [*ANSWERABLE_KINDS, FALSE_PREMISE]}
@@ -154,8 +156,12 @@ def candidates(library: Library, seed: int) -> dict[str, list[Made]]:
     for asked in library.asked():
         siblings = by_article[(asked.dataset, asked.article)]
         for rule in (
-            lambda a: swapper.variant(a), numeric, how_to, listing,
-            lambda a: follow_up(library, a, siblings, seed), lambda a: polite(a, seed),
+            lambda a: swapper.variant(a),
+            numeric,
+            how_to,
+            listing,
+            lambda a: follow_up(library, a, siblings, seed),
+            lambda a: polite(a, seed),
         ):
             result = rule(asked)
             if result is not None:

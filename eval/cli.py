@@ -14,30 +14,46 @@ from assistant.cli_options import HelpGroup, verbose_option
 @click.group("eval", cls=HelpGroup, invoke_without_command=True)
 @click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), help="Folder of documents.")
 @click.option("--gold", type=click.Path(path_type=Path, dir_okay=False), help="Gold set (.jsonl, format v1).")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder for report.json, report.md, plots.")
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), help="Folder for report.json, report.md, plots."
+)
 @click.option("--answerer", "-a", default=None, help="extractive, local or openai.")
 @click.option("-k", type=click.IntRange(1, 50), default=None, help="Passages per question (1-50).")
 @click.option("--collection", "-c", default=None, help="Collection to use (default: one per corpus folder).")
 @click.option(
-    "--fail-under", "floors", multiple=True,
+    "--fail-under",
+    "floors",
+    multiple=True,
     help="Gate: METRIC=VALUE, e.g. hit@5=0.9 (repeatable). Fails when a score is below VALUE; latency "
     "metrics (*_s, e.g. latency_p95_s=5) and unsupported_rate are ceilings and fail when above it. A metric "
     "absent from the report, or one the set cannot score, fails the gate.",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions (quick runs on big sets).")
 @click.option(
-    "--judge", type=click.Choice(["local", "openai"]), default=None,
+    "--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions (quick runs on big sets)."
+)
+@click.option(
+    "--judge",
+    type=click.Choice(["local", "openai"]),
+    default=None,
     help="Also let a language model grade faithfulness and correctness (prompts/judge_*.txt).",
 )
 @verbose_option
 @click.pass_context
 def eval_command(
-    ctx: click.Context, corpus: Path | None, gold: Path | None, out: Path | None, answerer: str | None,
-    k: int | None, collection: str | None, floors: tuple[str, ...], limit: int | None, judge: str | None,
+    ctx: click.Context,
+    corpus: Path | None,
+    gold: Path | None,
+    out: Path | None,
+    answerer: str | None,
+    k: int | None,
+    collection: str | None,
+    floors: tuple[str, ...],
+    limit: int | None,
+    judge: str | None,
 ) -> None:
     """Score the assistant against gold Q&A pairs.
 
-        qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample --answerer extractive
+    qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample --answerer extractive
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -65,8 +81,15 @@ def eval_command(
 
     try:
         records, info = run_eval(
-            corpus, gold, answerer=answerer, k=k, collection=collection, progress=progress, limit=limit,
-            judge=judge, ingest_progress=show_ingest,
+            corpus,
+            gold,
+            answerer=answerer,
+            k=k,
+            collection=collection,
+            progress=progress,
+            limit=limit,
+            judge=judge,
+            ingest_progress=show_ingest,
         )
     finally:
         ingesting.close()
@@ -96,12 +119,18 @@ def convert(squad_file: Path, out: Path) -> None:
 
 
 @eval_command.command("adversarial")
-@click.option("--xquad", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="XQuAD (SQuAD-format) JSON.")
-@click.option("--covid", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="COVID-QA (SQuAD-format) JSON.")
+@click.option(
+    "--xquad", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="XQuAD (SQuAD-format) JSON."
+)
+@click.option(
+    "--covid", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="COVID-QA (SQuAD-format) JSON."
+)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random choice.")
 @click.option(
-    "--max-per-kind", type=click.IntRange(min=1), default=None,
+    "--max-per-kind",
+    type=click.IntRange(min=1),
+    default=None,
     help="At most N items of each kind (default: all the rules can make, balanced half answerable).",
 )
 @verbose_option
@@ -115,8 +144,10 @@ def adversarial_command(xquad: Path | None, covid: Path | None, out: Path, seed:
 
     sources = {name: path for name, path in (("xquad", xquad), ("covid-qa", covid)) if path is not None}
     summary = build(sources, out, seed=seed, max_per_kind=max_per_kind)
-    click.echo(f"{summary['n']} questions ({summary['answerable']} answerable, {summary['unanswerable']} not) "
-               f"-> {out / 'gold.jsonl'}, {out / 'corpus'}")
+    click.echo(
+        f"{summary['n']} questions ({summary['answerable']} answerable, {summary['unanswerable']} not) "
+        f"-> {out / 'gold.jsonl'}, {out / 'corpus'}"
+    )
     for tag, count in summary["tags"].items():
         click.echo(f"  {tag:16s} {count}")
 

@@ -22,7 +22,9 @@ def load_report(path: Path) -> dict[str, Any]:
     return report
 
 
-def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float = 0.02, latency_tolerance: float = 0.5) -> tuple[list[dict[str, Any]], bool]:
+def compare(
+    old: dict[str, Any], new: dict[str, Any], tolerance: float = 0.02, latency_tolerance: float = 0.5
+) -> tuple[list[dict[str, Any]], bool]:
     """Rows of (metric, old, new, delta, regressed); regressed when a score drops (or unsupported_rate rises)
     by more than ``tolerance``, or a latency grows by more than ``latency_tolerance`` (a fraction of the old
     value). Metrics either report lacks or could not score (None) are left out."""
@@ -37,7 +39,9 @@ def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float = 0.02, l
             regressed = after > before + tolerance
         else:
             regressed = after > before * (1 + latency_tolerance) + 0.05
-        rows.append({"metric": name, "old": before, "new": after, "delta": round(after - before, 4), "regressed": regressed})
+        rows.append(
+            {"metric": name, "old": before, "new": after, "delta": round(after - before, 4), "regressed": regressed}
+        )
     return rows, any(row["regressed"] for row in rows)
 
 

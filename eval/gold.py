@@ -34,7 +34,8 @@ class GoldItem(BaseModel):
     answers: list[str] = Field(default_factory=list, description="Acceptable short answers; [] when unanswerable.")
     answerable: bool = True
     sources: list[str] = Field(
-        default_factory=list, description="Paths that hold the answer: corpus-relative, or relative to the gold file's folder."
+        default_factory=list,
+        description="Paths that hold the answer: corpus-relative, or relative to the gold file's folder.",
     )
     evidence: list[str] = Field(default_factory=list)
     required: list[str] | None = Field(

@@ -123,7 +123,9 @@ def refusal_scores(should_refuse: Sequence[bool], refused: Sequence[bool]) -> di
     true_positive = sum(gold and made for gold, made in pairs)
     return {
         "refusal_accuracy": sum(gold == made for gold, made in pairs) / len(pairs),
-        "refusal_precision": true_positive / max(1, sum(made for _, made in pairs)) if any(r for _, r in pairs) else 1.0,
+        "refusal_precision": true_positive / max(1, sum(made for _, made in pairs))
+        if any(r for _, r in pairs)
+        else 1.0,
         "refusal_recall": true_positive / max(1, sum(gold for gold, _ in pairs)) if any(g for g, _ in pairs) else 1.0,
     }
 
@@ -152,7 +154,9 @@ def raw_citation_validity(raw_answer: str, shown: int) -> float | None:
     return sum(1 <= number <= shown for number in numbers) / len(numbers)
 
 
-def citation_precision(answer: Answer, sources: Sequence[str], answers: Sequence[str], evidence: Sequence[str]) -> float | None:
+def citation_precision(
+    answer: Answer, sources: Sequence[str], answers: Sequence[str], evidence: Sequence[str]
+) -> float | None:
     """Share of cited passages that come from a gold source or hold the evidence or an answer (None: nothing cited)."""
     if not answer.citations:
         return None

@@ -7,7 +7,15 @@ import re
 from typing import Any
 
 from eval.names import (
-    Term, content_words, is_modifier, is_year, name_class, name_terms, numbers_as_terms, place_mentions, replace,
+    Term,
+    content_words,
+    is_modifier,
+    is_year,
+    name_class,
+    name_terms,
+    numbers_as_terms,
+    place_mentions,
+    replace,
 )
 from eval.numbers import numbers_in
 from eval.questions import Asked, Library, Made, provenance
@@ -51,7 +59,8 @@ class Swapper:
     def names(self, dataset: str, text: str) -> list[Term]:
         """The names of ``text`` that can be swapped (see ``_swappable``), leaving out capitalised common words."""
         return [
-            term for term in name_terms(text)
+            term
+            for term in name_terms(text)
             if _swappable(text, term) and (" " in term.text or term.text.lower() not in self.common[dataset])
         ]
 
@@ -70,7 +79,9 @@ class Swapper:
             for name, count in placed.items():
                 if count >= 2 and count >= 0.3 * seen[name]:
                     types.setdefault(name, "place")
-        first_names = {name.split()[0] for name, kind in types.items() if kind == "agent" and 2 <= len(name.split()) <= 3}
+        first_names = {
+            name.split()[0] for name, kind in types.items() if kind == "agent" and 2 <= len(name.split()) <= 3
+        }
         self._first_names[dataset] = first_names
         return types
 
@@ -110,7 +121,10 @@ class Swapper:
                         "tags": [FALSE_PREMISE, "unanswerable", asked.dataset],
                     }
                     origin = provenance(
-                        asked, FALSE_PREMISE, swapped=term.text, replacement=new,
+                        asked,
+                        FALSE_PREMISE,
+                        swapped=term.text,
+                        replacement=new,
                         replacement_from=self.library.datasets[asked.dataset][article].title,
                         about=asked.source,
                     )

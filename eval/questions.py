@@ -57,8 +57,12 @@ class Library:
             name: [{stem(word) for word in re.findall(r"[a-z][a-z\-]{2,}", text)} for text in texts]
             for name, texts in self.folded.items()
         }
-        self.numbers = {name: [set(numbers_in(article.text)) for article in articles] for name, articles in datasets.items()}
-        self.frequency = {name: Counter(s for stems in all_stems for s in stems) for name, all_stems in self.stems.items()}
+        self.numbers = {
+            name: [set(numbers_in(article.text)) for article in articles] for name, articles in datasets.items()
+        }
+        self.frequency = {
+            name: Counter(s for stems in all_stems for s in stems) for name, all_stems in self.stems.items()
+        }
         self._holding: dict[str, list[tuple[str, int]]] = {}
 
     def articles_holding(self, term: str) -> list[tuple[str, int]]:

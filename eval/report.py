@@ -15,17 +15,48 @@ from typing import Any
 from eval import metrics
 
 HIGHER_IS_BETTER = [
-    "hit@1", "hit@3", "hit@5", "hit@10", "mrr", "answer_contains", "answer_contains_answerable", "answer_f1",
-    "answer_em", "answer_recall", "refusal_accuracy", "refusal_precision", "refusal_recall", "false_premise_refusal",
-    "citation_validity", "raw_citation_validity", "citation_precision", "citation_recall", "number_precision",
-    "judge_faithfulness", "judge_correctness",
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "hit@10",
+    "mrr",
+    "answer_contains",
+    "answer_contains_answerable",
+    "answer_f1",
+    "answer_em",
+    "answer_recall",
+    "refusal_accuracy",
+    "refusal_precision",
+    "refusal_recall",
+    "false_premise_refusal",
+    "citation_validity",
+    "raw_citation_validity",
+    "citation_precision",
+    "citation_recall",
+    "number_precision",
+    "judge_faithfulness",
+    "judge_correctness",
 ]
 # Latencies (*_s) and the share of answer sentences the claim check removed: lower is better.
-LOWER_IS_BETTER = ["unsupported_rate", "latency_p50_s", "latency_p95_s", "first_token_p50_s", "retrieve_p50_s", "answer_p50_s"]
+LOWER_IS_BETTER = [
+    "unsupported_rate",
+    "latency_p50_s",
+    "latency_p95_s",
+    "first_token_p50_s",
+    "retrieve_p50_s",
+    "answer_p50_s",
+]
 PACKAGES = ["cited-qa", "chromadb", "sentence-transformers", "langchain-core", "xllamacpp", "torch"]
 TAG_COLUMNS = [
-    "n", "answer_contains", "answer_recall", "refusal_accuracy", "hit@5", "unsupported_rate", "number_precision",
-    "citation_validity", "latency_p50_s",
+    "n",
+    "answer_contains",
+    "answer_recall",
+    "refusal_accuracy",
+    "hit@5",
+    "unsupported_rate",
+    "number_precision",
+    "citation_validity",
+    "latency_p50_s",
 ]
 FALSE_PREMISE = "false-premise"
 
@@ -52,7 +83,14 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
     for k in (1, 3, 5, 10):
         result[f"hit@{k}"] = _mean([r[f"hit@{k}"] for r in records])
     result["mrr"] = _mean([r["rr"] for r in records])
-    for name in ("answer_contains", "answer_f1", "answer_em", "citation_validity", "citation_precision", "citation_recall"):
+    for name in (
+        "answer_contains",
+        "answer_f1",
+        "answer_em",
+        "citation_validity",
+        "citation_precision",
+        "citation_recall",
+    ):
         result[name] = _mean([r[name] for r in records])
     result["answer_contains_answerable"] = _mean_or_none([r["answer_contains"] for r in records if r["answerable"]])
     result["answer_recall"] = _mean_or_none([r.get("answer_recall") for r in records])
@@ -103,8 +141,12 @@ def per_tag(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float | No
 def badness(record: dict[str, Any]) -> float:
     """Lower is worse: used to pick the questions to show first."""
     return (
-        record["answer_contains"] + (record["hit@5"] or 0) + record["citation_validity"]
-        + (record["citation_precision"] or 0) + (record.get("answer_recall") or 0) - (record.get("unsupported_rate") or 0)
+        record["answer_contains"]
+        + (record["hit@5"] or 0)
+        + record["citation_validity"]
+        + (record["citation_precision"] or 0)
+        + (record.get("answer_recall") or 0)
+        - (record.get("unsupported_rate") or 0)
     )
 
 
@@ -125,9 +167,13 @@ def _cell(value: Any) -> str:
 
 def markdown(report: dict[str, Any]) -> str:
     """report.md: metrics table, per-tag table, worst questions with what was retrieved and what was removed."""
-    lines = [f"# Evaluation report: {Path(report['gold']).name}", "",
-             f"Corpus `{report['corpus']}`, answerer `{report['settings']['answerer']}`, k={report['settings']['k']}, "
-             f"{report['created']}.", ""]
+    lines = [
+        f"# Evaluation report: {Path(report['gold']).name}",
+        "",
+        f"Corpus `{report['corpus']}`, answerer `{report['settings']['answerer']}`, k={report['settings']['k']}, "
+        f"{report['created']}.",
+        "",
+    ]
     lines += [f"> {warning}" for warning in report.get("gold_warnings", [])]
     lines += ["", "| metric | value |", "|---|---|"]
     lines += [f"| {name} | {_cell(value)} |" for name, value in report["metrics"].items()]
@@ -138,17 +184,24 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     lines += ["", "## Worst 10 questions", ""]
     for record in sorted(report["per_question"], key=badness)[:10]:
-        lines += [f"### {record['id']}: {record['question']}", "",
-                  f"- gold: {record['gold_answers'] or '(unanswerable)'}",
-                  f"- answer: {record['answer']}",
-                  f"- contains answer {record['answer_contains']}, hit@5 {record['hit@5']}, "
-                  f"citation precision {record['citation_precision']}"]
+        lines += [
+            f"### {record['id']}: {record['question']}",
+            "",
+            f"- gold: {record['gold_answers'] or '(unanswerable)'}",
+            f"- answer: {record['answer']}",
+            f"- contains answer {record['answer_contains']}, hit@5 {record['hit@5']}, "
+            f"citation precision {record['citation_precision']}",
+        ]
         if record.get("refusal_reason"):
             lines.append(f"- refusal reason: {record['refusal_reason']}")
-        lines += [f"- removed: {removed['sentence']} ({removed['reason']})" for removed in record.get("unsupported", [])]
+        lines += [
+            f"- removed: {removed['sentence']} ({removed['reason']})" for removed in record.get("unsupported", [])
+        ]
         lines.append("- retrieved:")
-        lines += [f"  {i}. {p['source']} [{p['start']}-{p['end']}]: {' '.join(p['text'].split())[:160]}"
-                  for i, p in enumerate(record["retrieved"], start=1)]
+        lines += [
+            f"  {i}. {p['source']} [{p['start']}-{p['end']}]: {' '.join(p['text'].split())[:160]}"
+            for i, p in enumerate(record["retrieved"], start=1)
+        ]
         lines.append("")
     return "\n".join(lines)
 

@@ -48,8 +48,10 @@ def list_items(question: str, answer: str) -> list[str] | None:
         return None
     for item in items:
         words = item.lower().split()
-        if len(words) > 5 or words[0] in _POSSESSIVE_START or any(
-            word in PREPOSITIONS or word in ("or", "then", "also", "including", "such") for word in words
+        if (
+            len(words) > 5
+            or words[0] in _POSSESSIVE_START
+            or any(word in PREPOSITIONS or word in ("or", "then", "also", "including", "such") for word in words)
         ):
             return None
     with_digits = [bool(re.search(r"\d", item)) for item in items]

@@ -66,7 +66,9 @@ def score_item(
         ),
         "citation_precision": metrics.citation_precision(answer, item.sources, item.answers, item.evidence),
         "citation_recall": metrics.citation_recall(answer),
-        "citations": [{"n": c.n, "source": Path(c.source).name, "start": c.start, "end": c.end} for c in answer.citations],
+        "citations": [
+            {"n": c.n, "source": Path(c.source).name, "start": c.start, "end": c.end} for c in answer.citations
+        ],
         "unsupported": [removed.model_dump() for removed in answer.unsupported],
         # Every drafted sentence counts, a withdrawn draft's too: removed / (removed + kept).
         "unsupported_n": len(answer.unsupported),
@@ -91,7 +93,9 @@ def score_item(
         refused_score = 0.0 if answer.refused else None
         record["answer_em"] = refused_score if refused_score is not None else metrics.exact_match(text, item.answers)
         record["answer_f1"] = refused_score if refused_score is not None else metrics.token_f1(text, item.answers)
-        record["answer_contains"] = refused_score if refused_score is not None else metrics.contains_answer(text, item.answers)
+        record["answer_contains"] = (
+            refused_score if refused_score is not None else metrics.contains_answer(text, item.answers)
+        )
     else:
         # Declining is the right answer to an unanswerable question.
         for name in ("answer_em", "answer_f1", "answer_contains"):
@@ -187,7 +191,11 @@ def run_eval(
         progress(len(items), len(items), "")
     settings = assistant.settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})
     info = {
-        "corpus": str(corpus), "gold": str(gold), "settings": settings, "ingest": report.summary(), "judge": judge,
+        "corpus": str(corpus),
+        "gold": str(gold),
+        "settings": settings,
+        "ingest": report.summary(),
+        "judge": judge,
         "gold_warnings": gold_warnings,
     }
     return records, info

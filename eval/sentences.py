@@ -7,8 +7,37 @@ import re
 from assistant.markers import MARKER
 
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "fig", "al", "approx",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "ca",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "jr",
+    "sr",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "no",
+    "fig",
+    "al",
+    "approx",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.k",
+    "ca",
 }
 # A sentence ends at . ! or ? (and any markers or closing quotes right after), before white space.
 _END = re.compile(r"[.!?]+(?:[\"”’)\]]*)(?:\s*" + MARKER.pattern + r")*(?=\s|$)")
@@ -31,7 +60,7 @@ def _line_sentences(line: str) -> list[tuple[int, int]]:
     start = 0
     for match in _END.finditer(line, item.end() if item else 0):
         before = line[start : match.start()].split()
-        word = before[-1].lower().lstrip("(\"“") if before else ""
+        word = before[-1].lower().lstrip('("“') if before else ""
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue  # 'Dr. Smith', 'J. Smith', 'U.S. troops'
         spans.append((start, match.end()))

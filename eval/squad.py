@@ -95,7 +95,9 @@ def read_squad(squad_file: Path) -> list[SquadArticle]:
                 name = _file_name(f"{title} {article_index}", index)
             files.add(name)
             context = str(_field(paragraph, "context", f"{where} paragraph {index}", "paragraph"))
-            article.paragraphs.append(SquadParagraph(name, context, _questions(paragraph, f"{where} paragraph {index}")))
+            article.paragraphs.append(
+                SquadParagraph(name, context, _questions(paragraph, f"{where} paragraph {index}"))
+            )
         articles.append(article)
     return articles
 
@@ -115,10 +117,15 @@ def _questions(paragraph: dict[str, Any], where: str) -> list[SquadQuestion]:
             if text.strip() and text.strip() not in found:
                 found[text.strip()] = start + offset if isinstance(start, int) and start >= 0 else -1
         impossible = bool(qa.get("is_impossible")) or not found
-        questions.append(SquadQuestion(
-            id=str(qa_id), question=str(question).strip(), answers=[] if impossible else list(found),
-            starts=[] if impossible else list(found.values()), impossible=impossible,
-        ))
+        questions.append(
+            SquadQuestion(
+                id=str(qa_id),
+                question=str(question).strip(),
+                answers=[] if impossible else list(found),
+                starts=[] if impossible else list(found.values()),
+                impossible=impossible,
+            )
+        )
     return questions
 
 

@@ -83,8 +83,17 @@ def chunk_document(document: LoadedDocument, size: int = 1000, overlap: int = 20
             last += 1
         start, end = units[first][0], units[last][1]
         body = text[start:end]
-        chunks.append(Chunk(chunk_id_for(document.source, start, body), document.source, start, end,
-                            document.page_at(start), body, document.section_at(start)))
+        chunks.append(
+            Chunk(
+                chunk_id_for(document.source, start, body),
+                document.source,
+                start,
+                end,
+                document.page_at(start),
+                body,
+                document.section_at(start),
+            )
+        )
         if last + 1 >= len(units):
             break
         following = last + 1
@@ -96,4 +105,3 @@ def chunk_document(document: LoadedDocument, size: int = 1000, overlap: int = 20
             following -= 1
         first = following
     return chunks
-

@@ -33,24 +33,35 @@ class Consistency:
     @property
     def ok(self) -> bool:
         """True when nothing needs repair."""
-        return not (self.orphan_vectors or self.missing_vectors or self.stray_keyword_rows or self.unindexed_chunks
-                    or self.pending_deletes)
+        return not (
+            self.orphan_vectors
+            or self.missing_vectors
+            or self.stray_keyword_rows
+            or self.unindexed_chunks
+            or self.pending_deletes
+        )
 
     def lines(self) -> list[str]:
         """A report for people, one finding per line."""
-        counts = ", ".join(plural(count, word) for count, word in
-                           ((self.sources, "source"), (self.chunks, "chunk"), (self.vectors, "vector")))
+        counts = ", ".join(
+            plural(count, word)
+            for count, word in ((self.sources, "source"), (self.chunks, "chunk"), (self.vectors, "vector"))
+        )
         head = f"collection {self.collection!r}: {counts}"
         if self.ok:
             return [f"{head}: consistent"]
         found = [head]
-        for label, ids in (("orphan vectors (no listed chunk)", self.orphan_vectors),
-                           ("missing vectors (listed chunks without them)", self.missing_vectors)):
+        for label, ids in (
+            ("orphan vectors (no listed chunk)", self.orphan_vectors),
+            ("missing vectors (listed chunks without them)", self.missing_vectors),
+        ):
             if ids:
                 found.append(f"  {len(ids)} {label}: {', '.join(ids[:_SHOWN])}{' ...' if len(ids) > _SHOWN else ''}")
-        for label, count in (("keyword rows without a chunk", self.stray_keyword_rows),
-                             ("chunks without a keyword row", self.unindexed_chunks),
-                             ("vector deletions left pending by an interrupted writer", self.pending_deletes)):
+        for label, count in (
+            ("keyword rows without a chunk", self.stray_keyword_rows),
+            ("chunks without a keyword row", self.unindexed_chunks),
+            ("vector deletions left pending by an interrupted writer", self.pending_deletes),
+        ):
             if count:
                 found.append(f"  {count} {label}")
         return found
@@ -97,8 +108,11 @@ def repair(settings: Settings, catalog: Catalog, store: VectorStore, embedder: C
             size = settings.embed_batch_size
             for start in range(0, len(units), size):
                 batch = units[start : start + size]
-                store.upsert([u.vector_id for u in batch], model.embed_batch([u.text for u in batch]),
-                             [sources[u.chunk_id] for u in batch])
+                store.upsert(
+                    [u.vector_id for u in batch],
+                    model.embed_batch([u.text for u in batch]),
+                    [sources[u.chunk_id] for u in batch],
+                )
         if found.stray_keyword_rows or found.unindexed_chunks:
             catalog.repair_keywords(collection)
         return check(settings, catalog, store)

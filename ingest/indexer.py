@@ -107,12 +107,24 @@ def _link_problem(link: Path) -> FileResult | None:
     except (OSError, RuntimeError) as exc:  # Python 3.11 raises RuntimeError for a loop, later ones ELOOP
         if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
             return FileResult(str(link), "failed", reason=f"{link}: a symbolic link loop; fix or remove the link")
-        return FileResult(str(link), "failed", reason=f"{link}: a link to {os.readlink(link)}, which does not exist; fix or remove the link")
+        return FileResult(
+            str(link),
+            "failed",
+            reason=f"{link}: a link to {os.readlink(link)}, which does not exist; fix or remove the link",
+        )
     if not target.is_dir():
         return None
     if link.parent.resolve().is_relative_to(target):
-        return FileResult(str(link), "skipped", reason=f"{link}: links back to {target}, a folder holding it (a loop); not followed, remove the link")
-    return FileResult(str(link), "skipped", reason=f"{link}: a link to the folder {target}, not followed; ingest {target} itself to include it")
+        return FileResult(
+            str(link),
+            "skipped",
+            reason=f"{link}: links back to {target}, a folder holding it (a loop); not followed, remove the link",
+        )
+    return FileResult(
+        str(link),
+        "skipped",
+        reason=f"{link}: a link to the folder {target}, not followed; ingest {target} itself to include it",
+    )
 
 
 def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]:
@@ -134,12 +146,20 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]
         elif path.is_symlink() and (problem := _link_problem(path)):
             problems.append(problem)
         else:
-            problems.append(FileResult(str(path), "failed", reason=f"{path}: no such file or directory; check the path"))
+            problems.append(
+                FileResult(str(path), "failed", reason=f"{path}: no such file or directory; check the path")
+            )
     unique = list(dict.fromkeys(files))
     supported = [path for path in unique if is_supported(path)]
     for path in unique:
         if not is_supported(path):
-            problems.append(FileResult(str(path), "skipped", reason=f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; convert it to one of {', '.join(supported_suffixes())}"))
+            problems.append(
+                FileResult(
+                    str(path),
+                    "skipped",
+                    reason=f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; convert it to one of {', '.join(supported_suffixes())}",
+                )
+            )
     return supported, problems
 
 
@@ -148,8 +168,10 @@ _NO_ROOM = ("disk i/o error", "database or disk is full", "no space left", "file
 
 
 def _no_room(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(
-        words in str(exc).lower() for words in _NO_ROOM
+    return (
+        isinstance(exc, OSError)
+        and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+        or any(words in str(exc).lower() for words in _NO_ROOM)
     )
 
 
@@ -157,9 +179,14 @@ def _failure(path: Path, exc: Exception) -> FileResult:
     if isinstance(exc, AssistantError):
         return FileResult(str(path), "failed", reason=str(exc))
     if _no_room(exc):
-        return FileResult(str(path), "failed", reason=(
-            f"{path.name}: not stored, the disk holding the data folder is full or refuses writes ({exc}); free some "
-            "space and ingest again (what was stored before is intact)"))
+        return FileResult(
+            str(path),
+            "failed",
+            reason=(
+                f"{path.name}: not stored, the disk holding the data folder is full or refuses writes ({exc}); free some "
+                "space and ingest again (what was stored before is intact)"
+            ),
+        )
     # A loader library's own error: reported for this file, the batch goes on.
     return FileResult(str(path), "failed", reason=str(IngestError(f"{path.name}: {type(exc).__name__}: {exc}")))
 
@@ -366,7 +393,9 @@ class Indexer:
         except Exception as exc:
             return _failure(prepared.path, exc)
         return FileResult(
-            source, "replaced" if prepared.previous else "added", len(prepared.chunks),
+            source,
+            "replaced" if prepared.previous else "added",
+            len(prepared.chunks),
             warning="; ".join(filter(None, [*prepared.document.notes, _instructions_warning(prepared)])),
         )
 
@@ -429,8 +458,10 @@ def _instructions_warning(prepared: _Prepared) -> str:
     )
     if not flagged:
         return ""
-    return (f"{flagged} sentence{'s' if flagged > 1 else ''} read like instructions to an AI model; "
-            "kept as text, never given to the model as evidence")
+    return (
+        f"{flagged} sentence{'s' if flagged > 1 else ''} read like instructions to an AI model; "
+        "kept as text, never given to the model as evidence"
+    )
 
 
 class _Ticker:

@@ -31,8 +31,12 @@ __all__ = ["DEFAULT_LIMITS", "LOADERS", "LoadedDocument", "Limits", "is_supporte
 
 
 # Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
-_BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def _decode_marked(data: bytes, name: str) -> str | None:
@@ -158,7 +162,9 @@ def load_docx(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Loade
         check_unpacked_size(path, data, limits, "Word")
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, XMLSyntaxError, KeyError, ValueError) as exc:
-        raise IngestError(f"{path.name}: not a readable .docx file ({exc}); re-save it from Word or LibreOffice") from exc
+        raise IngestError(
+            f"{path.name}: not a readable .docx file ({exc}); re-save it from Word or LibreOffice"
+        ) from exc
     blocks = [paragraph.text.strip() for paragraph in document.paragraphs]
     headings = [(_docx_level(paragraph), block) for paragraph, block in zip(document.paragraphs, blocks)]
     for table in document.tables:

@@ -72,7 +72,10 @@ def document_link(citation: Citation, collection: str) -> dict[str, str]:
     """Query parameters that open the document view at a citation."""
     spans = citation.highlights or []
     return {
-        "collection": collection, "source": citation.source, "start": str(citation.start), "end": str(citation.end),
+        "collection": collection,
+        "source": citation.source,
+        "start": str(citation.start),
+        "end": str(citation.end),
         "hl": ",".join(f"{span.start}-{span.end}" for span in spans),
     }
 
@@ -81,12 +84,15 @@ def show_answer(answer: Answer, collection: str) -> None:
     """Answer text (or the refusal and its reason), what the check removed, then one card per citation."""
     if answer.refused:
         st.info(refusal_markdown(answer), icon=":material/help:")
-        show_removed(answer.unsupported, "A draft answer was withdrawn: none of its sentences is stated by the "
-                                         "passages it cites.")
+        show_removed(
+            answer.unsupported,
+            "A draft answer was withdrawn: none of its sentences is stated by the passages it cites.",
+        )
     else:
         st.markdown(answer_markdown(answer))
-        show_removed(answer.unsupported, "Not part of the answer above: the passages these sentences cite do not "
-                                         "state them.")
+        show_removed(
+            answer.unsupported, "Not part of the answer above: the passages these sentences cite do not state them."
+        )
         scores = {passage.chunk_id: passage.score for passage in answer.passages}
         for citation in answer.citations:
             with st.expander(card_title(citation, scores.get(citation.chunk_id))):
@@ -97,23 +103,38 @@ def show_answer(answer: Answer, collection: str) -> None:
         st.caption(f"Timings: {timings_caption(answer)}")
 
 
-def _save_rating(conversation_id: str, position: int, question: str, history: list[dict[str, str]],
-                 answer: dict[str, Any], key: str) -> None:
+def _save_rating(
+    conversation_id: str, position: int, question: str, history: list[dict[str, str]], answer: dict[str, Any], key: str
+) -> None:
     saved = feedback.get(conversation_id, position)
-    feedback.save(conversation_id=conversation_id, position=position, question=question, history=history,
-                  answer=answer, settings=settings_snapshot(settings), rating=st.session_state.get(key),
-                  correction=saved.correction if saved else None, unanswerable=bool(saved and saved.unanswerable))
+    feedback.save(
+        conversation_id=conversation_id,
+        position=position,
+        question=question,
+        history=history,
+        answer=answer,
+        settings=settings_snapshot(settings),
+        rating=st.session_state.get(key),
+        correction=saved.correction if saved else None,
+        unanswerable=bool(saved and saved.unanswerable),
+    )
 
 
-def show_feedback(conversation_id: str, position: int, question: str, history: list[dict[str, str]],
-                  answer: dict[str, Any]) -> None:
+def show_feedback(
+    conversation_id: str, position: int, question: str, history: list[dict[str, str]], answer: dict[str, Any]
+) -> None:
     """Thumbs and 'the right answer is ...' under an answer; both are stored with everything needed to replay it."""
     saved = feedback.get(conversation_id, position)
     key = f"thumbs-{conversation_id}-{position}"
     row = st.container(horizontal=True, vertical_alignment="center")
     with row:
-        st.feedback("thumbs", key=key, default=saved.rating if saved else None, on_change=_save_rating,
-                    args=(conversation_id, position, question, history, answer, key))
+        st.feedback(
+            "thumbs",
+            key=key,
+            default=saved.rating if saved else None,
+            on_change=_save_rating,
+            args=(conversation_id, position, question, history, answer, key),
+        )
     with row.popover("Correct this answer", icon=":material/edit:"):
         with st.form(f"correct-{conversation_id}-{position}", border=False):
             text = st.text_input("The right answer is ...", value=(saved.correction or "") if saved else "")
@@ -122,9 +143,17 @@ def show_feedback(conversation_id: str, position: int, question: str, history: l
                 if not text.strip() and not unanswerable:
                     st.error("Type the right answer, or tick that the documents do not answer this.")
                 else:
-                    feedback.save(conversation_id=conversation_id, position=position, question=question,
-                                  history=history, answer=answer, settings=settings_snapshot(settings),
-                                  correction=text, unanswerable=unanswerable, keep_rating=True)
+                    feedback.save(
+                        conversation_id=conversation_id,
+                        position=position,
+                        question=question,
+                        history=history,
+                        answer=answer,
+                        settings=settings_snapshot(settings),
+                        correction=text,
+                        unanswerable=unanswerable,
+                        keep_rating=True,
+                    )
                     st.success("Saved: it is exported with the corrections on the Evaluation page.")
     saved = feedback.get(conversation_id, position)  # read again: the form may have just saved
     if saved and saved.corrected:
@@ -183,7 +212,11 @@ def answer_question(settings: Settings, question: str) -> None:
     position = store.add_message(conversation.id, "assistant", answer.answer, answer.model_dump())
     if took is not None and took >= 0.5:  # a model that was already in memory is not news
         what = "embedding model" if settings.answerer == "extractive" else "language model"
-        st.session_state.load_note = (conversation.id, position, f"Loaded the {what} in {took:.1f} s (first question only).")
+        st.session_state.load_note = (
+            conversation.id,
+            position,
+            f"Loaded the {what} in {took:.1f} s (first question only).",
+        )
     st.query_params["chat"] = conversation.id
     st.rerun()
 
@@ -225,15 +258,22 @@ with st.sidebar:
             if st.session_state.get("rename_problem"):
                 st.error(escape(st.session_state.rename_problem))
             st.download_button(
-                "Export as Markdown", conversation_markdown(messages, current.title), file_name="conversation.md",
-                mime="text/markdown", width="stretch",
+                "Export as Markdown",
+                conversation_markdown(messages, current.title),
+                file_name="conversation.md",
+                mime="text/markdown",
+                width="stretch",
             )
             st.download_button(
-                "Export as JSON", store.export_json(current.id), file_name="conversation.json",
-                mime="application/json", width="stretch",
+                "Export as JSON",
+                store.export_json(current.id),
+                file_name="conversation.json",
+                mime="application/json",
+                width="stretch",
             )
-            st.button("Delete conversation", on_click=_delete, args=(current.id,), width="stretch",
-                      icon=":material/delete:")
+            st.button(
+                "Delete conversation", on_click=_delete, args=(current.id,), width="stretch", icon=":material/delete:"
+            )
     saved_chats = store.list()
     if saved_chats:
         st.subheader("Conversations")
@@ -241,7 +281,9 @@ with st.sidebar:
         when = datetime.datetime.fromtimestamp(conversation.updated_at).strftime("%Y-%m-%d %H:%M")
         st.button(
             f"{escape(conversation.title)}  \n{when} · {escape(conversation.collection)}",
-            key=f"open-{conversation.id}", width="stretch", on_click=_open,
+            key=f"open-{conversation.id}",
+            width="stretch",
+            on_click=_open,
             args=(conversation.id, conversation.collection),
             type="primary" if current is not None and conversation.id == current.id else "secondary",
         )

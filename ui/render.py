@@ -115,7 +115,7 @@ def _export_lines(answer: Answer) -> list[str]:
     for citation in answer.citations:
         page = f", page {citation.page}" if citation.page else ""
         quote = " ".join((citation.highlights[0].text if citation.highlights else citation.text).split())
-        lines.append(f"- [{citation.n}] {citation.source}{page}, chars {citation.start}-{citation.end}: \"{quote}\"")
+        lines.append(f'- [{citation.n}] {citation.source}{page}, chars {citation.start}-{citation.end}: "{quote}"')
         lines += ["", f"  > {' '.join(citation.text.split())}", ""]
     return lines
 

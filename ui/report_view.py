@@ -15,8 +15,14 @@ NA = "n/a"
 
 # The headline tiles, one list per row: how well it answers, then how grounded and how fast.
 HEADLINE_ROWS = [
-    ["hit@5", "answer_contains", "answer_contains_answerable", "answer_recall", "refusal_accuracy",
-     "false_premise_refusal"],
+    [
+        "hit@5",
+        "answer_contains",
+        "answer_contains_answerable",
+        "answer_recall",
+        "refusal_accuracy",
+        "false_premise_refusal",
+    ],
     ["citation_validity", "number_precision", "unsupported_rate", "first_token_p50_s"],
 ]
 JUDGE_METRICS = ["judge_faithfulness", "judge_correctness"]
@@ -38,9 +44,13 @@ HELP = {
 NA_HELP = "n/a: this report has no score for it (the gold set cannot score it, or the report predates the metric)."
 # Per-question scores shown under each worst question, when the record has them.
 QUESTION_SCORES = [
-    ("contains answer", "answer_contains"), ("hit@5", "hit@5"), ("citation precision", "citation_precision"),
-    ("answer recall", "answer_recall"), ("unsupported rate", "unsupported_rate"),
-    ("number precision", "number_precision"), ("judge_faithfulness", "judge_faithfulness"),
+    ("contains answer", "answer_contains"),
+    ("hit@5", "hit@5"),
+    ("citation precision", "citation_precision"),
+    ("answer recall", "answer_recall"),
+    ("unsupported rate", "unsupported_rate"),
+    ("number precision", "number_precision"),
+    ("judge_faithfulness", "judge_faithfulness"),
     ("judge_correctness", "judge_correctness"),
 ]
 ALWAYS_SHOWN = {"answer_contains", "hit@5", "citation_precision"}
@@ -111,8 +121,9 @@ def removed_list_markdown(record: dict[str, Any]) -> str | None:
     if not items:
         return None
     lines = [f"**{REMOVED_HEADING}:**", ""]
-    removed = [Unsupported(sentence=str(item.get("sentence", "")), reason=str(item.get("reason", "")))
-               for item in items]
+    removed = [
+        Unsupported(sentence=str(item.get("sentence", "")), reason=str(item.get("reason", ""))) for item in items
+    ]
     lines += ["- " + removed_markdown(item) for item in removed]
     return "\n".join(lines)
 
@@ -127,8 +138,11 @@ def delta_table(rows: list[dict[str, Any]]) -> Any:
 
     def colour(row: Any) -> list[str]:
         better = row["delta"] < 0 if row["metric"] in LOWER_IS_BETTER else row["delta"] > 0
-        shade = "background-color: #f8d0d0" if row["regressed"] else ("background-color: #d3f0d3" if better and
-                                                                       abs(row["delta"]) > 1e-9 else "")
+        shade = (
+            "background-color: #f8d0d0"
+            if row["regressed"]
+            else ("background-color: #d3f0d3" if better and abs(row["delta"]) > 1e-9 else "")
+        )
         return [shade] * len(row)
 
     return frame.style.apply(colour, axis=1).format({"old": "{:.3f}", "new": "{:.3f}", "delta": "{:+.3f}"})

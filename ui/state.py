@@ -124,7 +124,10 @@ def _collection_picker(base: Settings) -> str:
     if linked and linked not in names:
         st.warning(f"There is no collection {escape(linked)}; showing {escape(base.collection)}.")
     choice: str = st.selectbox(
-        "Collection", names, key="collection_choice", format_func=lambda name: collection_label(name, counts),
+        "Collection",
+        names,
+        key="collection_choice",
+        format_func=lambda name: collection_label(name, counts),
     )
     if choice not in counts:
         close = closest_collection(choice, counts)

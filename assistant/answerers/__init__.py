@@ -12,7 +12,6 @@ from assistant.errors import ConfigError
 from assistant.settings import Settings
 
 
-
 def _generative(settings: Settings, embedder: Embedder) -> Answerer:
     from assistant.llm import build_chat_model
 
@@ -30,7 +29,9 @@ def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
     """The answerer named by ``settings.answerer``."""
     factory = ANSWERERS.get(settings.answerer)
     if factory is None:
-        raise ConfigError(f"unknown answerer {settings.answerer!r} (QA_ANSWERER); choose one of: {', '.join(ANSWERERS)}")
+        raise ConfigError(
+            f"unknown answerer {settings.answerer!r} (QA_ANSWERER); choose one of: {', '.join(ANSWERERS)}"
+        )
     return factory(settings, embedder)
 
 

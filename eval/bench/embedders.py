@@ -54,8 +54,10 @@ def sentences(squad_file: Path, count: int) -> list[str]:
 
 def backends(settings: Settings) -> dict[str, Embedder]:
     """The torch baseline at two batch sizes and every ONNX candidate, loaded in this process."""
-    models = {BASELINE: SentenceTransformerEmbedder(settings.embedding_model),
-              LIMIT: SentenceTransformerEmbedder(settings.embedding_model, batch_size=256)}
+    models = {
+        BASELINE: SentenceTransformerEmbedder(settings.embedding_model),
+        LIMIT: SentenceTransformerEmbedder(settings.embedding_model, batch_size=256),
+    }
     for name in CANDIDATES:
         models[name] = build_embedder(settings.model_copy(update={"embedder": name}))
     return models
@@ -93,16 +95,26 @@ def compare(texts: Sequence[str], models: dict[str, Embedder], rounds: int) -> d
 def fresh_process(name: str, models_dir: Path, texts: Sequence[str]) -> dict[str, Any]:
     """Load one backend in a new interpreter and embed ``texts``: its peak RSS, load time and whether torch came in."""
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, name, str(models_dir)], input=json.dumps(list(texts)),
-        capture_output=True, text=True, check=False, timeout=600,
+        [sys.executable, "-c", _CHILD, name, str(models_dir)],
+        input=json.dumps(list(texts)),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def run(squad_file: Path, count: int = 1500, rounds: int = 2, process_texts: int = 100,
-        settings: Settings | None = None, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
+def run(
+    squad_file: Path,
+    count: int = 1500,
+    rounds: int = 2,
+    process_texts: int = 100,
+    settings: Settings | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> dict[str, Any]:
     """Every figure of the part: throughput and agreement in this process, then one fresh process per backend."""
     settings = settings or Settings()
     texts = sentences(squad_file, count)
@@ -110,8 +122,11 @@ def run(squad_file: Path, count: int = 1500, rounds: int = 2, process_texts: int
     models = backends(settings)
     progress(f"embedders: {rounds} interleaved rounds over {len(texts)} sentences")
     result: dict[str, Any] = {
-        "texts": len(texts), "mean_chars": round(sum(map(len, texts)) / max(1, len(texts)), 1), "rounds": rounds,
-        "throughput": compare(texts, models, rounds), "process": {},
+        "texts": len(texts),
+        "mean_chars": round(sum(map(len, texts)) / max(1, len(texts)), 1),
+        "rounds": rounds,
+        "throughput": compare(texts, models, rounds),
+        "process": {},
     }
     del models
     result["process_texts"] = len(texts[:process_texts])
@@ -126,7 +141,8 @@ def markdown(result: dict[str, Any]) -> list[str]:
     lines = [
         f"{result['texts']} COVID-QA sentences (mean {result['mean_chars']} characters), best of {result['rounds']} "
         "interleaved rounds in one process; cosine against the torch vectors (batch 32). Fresh process: load the "
-        f"backend and embed {result['process_texts']} texts, peak RSS (VmHWM).", "",
+        f"backend and embed {result['process_texts']} texts, peak RSS (VmHWM).",
+        "",
         "| backend | texts/s | vs torch batch 32 | vs torch batch 256 (encode limit) | cosine mean / min "
         "| fresh process: peak RSS (MB) | load (s) | torch imported |",
         "|---|---|---|---|---|---|---|---|",
@@ -144,8 +160,9 @@ def markdown(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def section(squad_file: Path, count: int = 1500, rounds: int = 2,
-            progress: Callable[[str], None] = lambda message: None) -> tuple[dict[str, Any], list[str]]:
+def section(
+    squad_file: Path, count: int = 1500, rounds: int = 2, progress: Callable[[str], None] = lambda message: None
+) -> tuple[dict[str, Any], list[str]]:
     """The "embedder" part of `qa bench`: the result for report.json and the Markdown section."""
     if not squad_file.is_file():
         return {"skipped": f"{squad_file} not found"}, [f"Embedding backends skipped: {squad_file} not found.", ""]

@@ -100,15 +100,22 @@ def naive_ingest(folder: Path, data: Path, embedder: Embedder) -> int:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
-    texts = [piece for path in sorted(folder.glob("*.txt")) for piece in splitter.split_text(path.read_text(encoding="utf-8"))]
+    texts = [
+        piece
+        for path in sorted(folder.glob("*.txt"))
+        for piece in splitter.split_text(path.read_text(encoding="utf-8"))
+    ]
     vectors = embedder.embed_batch(texts)
     client = chromadb.PersistentClient(path=str(data), settings=ChromaSettings(anonymized_telemetry=False))
     collection = client.get_or_create_collection("naive", embedding_function=None, metadata={"hnsw:space": "cosine"})
     step = client.get_max_batch_size()
     for start in range(0, len(texts), step):
         end = start + step
-        collection.add(ids=[str(i) for i in range(start, min(end, len(texts)))], embeddings=vectors[start:end],
-                       documents=texts[start:end])
+        collection.add(
+            ids=[str(i) for i in range(start, min(end, len(texts)))],
+            embeddings=vectors[start:end],
+            documents=texts[start:end],
+        )
     return len(texts)
 
 
@@ -166,8 +173,10 @@ def ingest_lines(result: dict[str, Any], embedder_name: str) -> list[str]:
     r = result
     return [
         f"{r['files']} generated news-sized files, {r['megabytes']} MB, {r['chunks']} chunks "
-        f"({r['sentences_embedded']} sentences embedded); embedder {embedder_name}.", "",
-        "| | seconds | ratio | target |", "|---|---|---|---|",
+        f"({r['sentences_embedded']} sentences embedded); embedder {embedder_name}.",
+        "",
+        "| | seconds | ratio | target |",
+        "|---|---|---|---|",
         f"| this project's ingest | {r['ours_s']} ({r['ours_chunks_per_s']} chunks/s, {r['ours_chars_per_s']:,} chars/s) | | "
         f"<= 480 s for 16 MB |",
         f"| limit: the same model encoding the same sentences in one call | {r['limit_s']} | {r['share_of_limit']} of the limit | >= 0.85 |",
@@ -178,7 +187,9 @@ def ingest_lines(result: dict[str, Any], embedder_name: str) -> list[str]:
     ]
 
 
-def section(squad_files: list[Path], work: Path, megabytes: float, progress: Callable[[str], None]) -> tuple[dict[str, Any], list[str]]:
+def section(
+    squad_files: list[Path], work: Path, megabytes: float, progress: Callable[[str], None]
+) -> tuple[dict[str, Any], list[str]]:
     """Generate the folder, run the three systems, and return (JSON result, Markdown lines)."""
     from assistant.embedder import SentenceTransformerEmbedder, build_embedder
 

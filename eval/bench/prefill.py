@@ -101,7 +101,11 @@ def variants(models_dir: Path | None = None, quants: tuple[str, ...] = ("Q4_0",)
             except Exception as exc:  # a variant that cannot be made is reported, not fatal
                 notes.append(f"{quant} skipped: {exc}")
                 continue
-            found += [Variant(runtime, quant, path) for runtime in ("xllamacpp", "llama-cpp") if runtime == "xllamacpp" or not problem]
+            found += [
+                Variant(runtime, quant, path)
+                for runtime in ("xllamacpp", "llama-cpp")
+                if runtime == "xllamacpp" or not problem
+            ]
     return found, notes
 
 
@@ -109,13 +113,26 @@ class Worker:
     """A child process holding one variant's model; answers one run per request, as JSON lines."""
 
     def __init__(self, variant: Variant, threads: int, max_tokens: int, chars: int) -> None:
-        command = [sys.executable, "-m", "eval.bench.prefill", "--worker", variant.runtime, "--threads", str(threads),
-                   "--max-tokens", str(max_tokens), "--chars", str(chars)]
+        command = [
+            sys.executable,
+            "-m",
+            "eval.bench.prefill",
+            "--worker",
+            variant.runtime,
+            "--threads",
+            str(threads),
+            "--max-tokens",
+            str(max_tokens),
+            "--chars",
+            str(chars),
+        ]
         if variant.path is not None:
             command += ["--model", str(variant.path)]
         env = dict(os.environ, HF_HUB_OFFLINE="1")
         self.variant = variant
-        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env
+        )
         self.info = self._read()
 
     def _read(self) -> dict[str, Any]:
@@ -157,7 +174,9 @@ def serve(runtime: str, model: Path | None, threads: int, max_tokens: int, chars
         chat.load()
         load_s = time.perf_counter() - started
         lines = evidence_lines(chars)
-        chat.complete(prompt_for(len(lines) // 2, lines), max_tokens=max_tokens)  # caches the system prefix, pages the model in
+        chat.complete(
+            prompt_for(len(lines) // 2, lines), max_tokens=max_tokens
+        )  # caches the system prefix, pages the model in
         out.write(json.dumps({"load_s": round(load_s, 2), "system_info": system_info(runtime)}) + "\n")
         out.flush()
     except Exception as exc:
@@ -173,15 +192,20 @@ def serve(runtime: str, model: Path | None, threads: int, max_tokens: int, chars
                 first = time.perf_counter() - started
         total = time.perf_counter() - started
         timings = chat.last_timings
-        out.write(json.dumps({
-            "first_token_s": first if first is not None else total,
-            "total_s": total,
-            "prompt_n": timings.get("prompt_n"),
-            "cache_n": timings.get("cache_n"),
-            "prompt_per_second": timings.get("prompt_per_second"),
-            "predicted_n": timings.get("predicted_n"),
-            "predicted_per_second": timings.get("predicted_per_second"),
-        }) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "first_token_s": first if first is not None else total,
+                    "total_s": total,
+                    "prompt_n": timings.get("prompt_n"),
+                    "cache_n": timings.get("cache_n"),
+                    "prompt_per_second": timings.get("prompt_per_second"),
+                    "predicted_n": timings.get("predicted_n"),
+                    "predicted_per_second": timings.get("predicted_per_second"),
+                }
+            )
+            + "\n"
+        )
         out.flush()
 
 
@@ -197,8 +221,12 @@ def system_info(runtime: str) -> str:
 
 
 def run(
-    runs: int = 5, max_tokens: int = 48, chars: int = EVIDENCE_CHARS, threads: int | None = None,
-    quants: tuple[str, ...] = ("Q4_0",), models_dir: Path | None = None,
+    runs: int = 5,
+    max_tokens: int = 48,
+    chars: int = EVIDENCE_CHARS,
+    threads: int | None = None,
+    quants: tuple[str, ...] = ("Q4_0",),
+    models_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Measure every variant, interleaved; the result for report.json."""
     from assistant.settings import Settings
@@ -206,8 +234,15 @@ def run(
     threads = threads or Settings().llm_threads
     found, notes = variants(models_dir, quants)
     workers: list[Worker] = []
-    result: dict[str, Any] = {"runs": runs, "max_tokens": max_tokens, "evidence_chars": len("\n".join(evidence_lines(chars))),
-                              "threads": threads, "load_average_start": os.getloadavg()[0], "notes": notes, "variants": {}}
+    result: dict[str, Any] = {
+        "runs": runs,
+        "max_tokens": max_tokens,
+        "evidence_chars": len("\n".join(evidence_lines(chars))),
+        "threads": threads,
+        "load_average_start": os.getloadavg()[0],
+        "notes": notes,
+        "variants": {},
+    }
     try:
         for variant in found:
             try:
@@ -232,19 +267,26 @@ def run(
             return round(percentile(values, 50), 2) if values else None
 
         result["variants"][label] = {
-            "runtime": worker.variant.runtime, "quant": worker.variant.quant,
+            "runtime": worker.variant.runtime,
+            "quant": worker.variant.quant,
             "model": str(worker.variant.path) if worker.variant.path else "packaged",
-            "prompt_tokens_per_s_p50": p50("prompt_per_second"), "generated_tokens_per_s_p50": p50("predicted_per_second"),
-            "first_token_p50_s": p50("first_token_s"), "prompt_tokens_read_p50": p50("prompt_n"),
-            "prompt_tokens_cached_p50": p50("cache_n"), "load_s": worker.info.get("load_s"),
-            "system_info": worker.info.get("system_info"), "samples": rows,
+            "prompt_tokens_per_s_p50": p50("prompt_per_second"),
+            "generated_tokens_per_s_p50": p50("predicted_per_second"),
+            "first_token_p50_s": p50("first_token_s"),
+            "prompt_tokens_read_p50": p50("prompt_n"),
+            "prompt_tokens_cached_p50": p50("cache_n"),
+            "load_s": worker.info.get("load_s"),
+            "system_info": worker.info.get("system_info"),
+            "samples": rows,
         }
     base = result["variants"].get(BASELINE)
     for entry in result["variants"].values():
         if base:
-            for key, ratio in (("prompt_tokens_per_s_p50", "prompt_tokens_per_s_vs_wheel"),
-                               ("generated_tokens_per_s_p50", "generated_tokens_per_s_vs_wheel"),
-                               ("first_token_p50_s", "first_token_s_vs_wheel")):
+            for key, ratio in (
+                ("prompt_tokens_per_s_p50", "prompt_tokens_per_s_vs_wheel"),
+                ("generated_tokens_per_s_p50", "generated_tokens_per_s_vs_wheel"),
+                ("first_token_p50_s", "first_token_s_vs_wheel"),
+            ):
                 if entry[key] and base[key]:
                     entry[ratio] = round(entry[key] / base[key], 2)
     return result
@@ -276,7 +318,11 @@ def markdown(result: dict[str, Any]) -> list[str]:
 def section(runs: int = 5) -> tuple[dict[str, Any], list[str]]:
     """The "prefill" part of `qa bench`: the result for report.json and the Markdown section."""
     result = run(runs=runs)
-    return result, ["## Prompt reading (prefill) of the local model, per runtime and quantisation", "", *markdown(result)]
+    return result, [
+        "## Prompt reading (prefill) of the local model, per runtime and quantisation",
+        "",
+        *markdown(result),
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -287,9 +333,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=48)
     parser.add_argument("--chars", type=int, default=EVIDENCE_CHARS)
-    parser.add_argument("--json", type=Path, default=None, help="also write the whole result, every sample included, here")
-    parser.add_argument("--quant", action="append", default=None,
-                        help="requantised variants to add (repeatable; default Q4_0; 'none' for none)")
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write the whole result, every sample included, here"
+    )
+    parser.add_argument(
+        "--quant",
+        action="append",
+        default=None,
+        help="requantised variants to add (repeatable; default Q4_0; 'none' for none)",
+    )
     args = parser.parse_args(argv)
     if args.worker:
         serve(args.worker, args.model, args.threads or 2, args.max_tokens, args.chars)

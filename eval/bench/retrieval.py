@@ -193,7 +193,12 @@ class Ours:
 
 
 def run_set(
-    name: str, squad_file: Path, work: Path, embedder: Embedder, progress: Callable[[str], None], limit: int | None = None
+    name: str,
+    squad_file: Path,
+    work: Path,
+    embedder: Embedder,
+    progress: Callable[[str], None],
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Every system on one public set; returns the scores per system and the differences."""
     corpus = work / f"{name}-corpus"
@@ -233,14 +238,22 @@ def run_set(
     return result
 
 
-def search_latency(squad_file: Path, work: Path, embedder: Embedder, progress: Callable[[str], None],
-                   min_chunks: int = 10_000, queries: int = 200) -> dict[str, Any]:
+def search_latency(
+    squad_file: Path,
+    work: Path,
+    embedder: Embedder,
+    progress: Callable[[str], None],
+    min_chunks: int = 10_000,
+    queries: int = 200,
+) -> dict[str, Any]:
     """p50/p95 of one `search` (query embedding included) on a collection of at least ``min_chunks`` chunks:
     copies of the set's articles in separate folders, added until the count is reached. Duplicates time
     the same work as distinct texts would (index sizes are what count), not retrieval quality."""
     corpus = work / "scale-source"
     gold = build_corpus(squad_file, corpus)
-    assistant = Assistant(Settings(data_dir=work / "data", collection="bench-scale", answerer="extractive"), embedder=embedder)
+    assistant = Assistant(
+        Settings(data_dir=work / "data", collection="bench-scale", answerer="extractive"), embedder=embedder
+    )
     files = sorted(corpus.glob("*.txt"))
     copies = 0
 
@@ -279,8 +292,12 @@ def markdown(results: dict[str, dict[str, Any]]) -> list[str]:
         "| set (questions) | system | passage hit@1 | hit@5 | hit@10 | MRR | file hit@5 | mean chunk (chars) | search p95 (ms) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    labels = {"ours": "**this project**", "ours_rrf": "this project, RRF fusion", "plain_bm25": "plain BM25 (1,000-char chunks)",
-              "naive_langchain": "naive LangChain hybrid (1000/200, MiniLM, Chroma, rank_bm25, RRF)"}
+    labels = {
+        "ours": "**this project**",
+        "ours_rrf": "this project, RRF fusion",
+        "plain_bm25": "plain BM25 (1,000-char chunks)",
+        "naive_langchain": "naive LangChain hybrid (1000/200, MiniLM, Chroma, rank_bm25, RRF)",
+    }
     for name, result in results.items():
         for system, label in labels.items():
             s = result[system]

@@ -67,8 +67,11 @@ def _usable(sentence: str) -> bool:
         return False
     before, after = "It was so. ", " It was so."
     start = len(before)
-    return sentence_spans(before + sentence + after) == [(0, start - 1), (start, start + len(sentence)),
-                                                          (start + len(sentence) + 1, start + len(sentence) + len(after))]
+    return sentence_spans(before + sentence + after) == [
+        (0, start - 1),
+        (start, start + len(sentence)),
+        (start + len(sentence) + 1, start + len(sentence) + len(after)),
+    ]
 
 
 def _embedder_key(embedder: Embedder) -> str:
@@ -77,8 +80,13 @@ def _embedder_key(embedder: Embedder) -> str:
     return hashlib.sha256(f"{type(embedder).__name__}:{[round(x, 4) for x in probe]}".encode()).hexdigest()[:16]
 
 
-def build_pool(squad_file: Path, embedder: Embedder, cache_dir: Path, progress: Callable[[str], None],
-               max_sentences: int | None = None) -> Pool:
+def build_pool(
+    squad_file: Path,
+    embedder: Embedder,
+    cache_dir: Path,
+    progress: Callable[[str], None],
+    max_sentences: int | None = None,
+) -> Pool:
     """Split every context of the set into sentences and embed them once: vectors are kept under
     ``cache_dir`` per embedder, and a later run embeds only sentences it has not seen."""
     sentences: list[str] = []
@@ -212,8 +220,9 @@ def _scale_settings(cache_dir: Path, size: int) -> Settings:
     return Settings(data_dir=cache_dir / f"chunks-{size}" / "data", collection=f"scale-{size}", answerer="extractive")
 
 
-def build_collection(size: int, pool: Pool, cache_dir: Path, embedder: Embedder,
-                     progress: Callable[[str], None]) -> dict[str, Any]:
+def build_collection(
+    size: int, pool: Pool, cache_dir: Path, embedder: Embedder, progress: Callable[[str], None]
+) -> dict[str, Any]:
     """A collection of at least ``size`` chunks under ``cache_dir/chunks-{size}``, built or reused.
 
     Documents are written under ``corpus/`` too, so that the collection is exactly what `qa ingest` of
@@ -224,8 +233,15 @@ def build_collection(size: int, pool: Pool, cache_dir: Path, embedder: Embedder,
 
     folder = cache_dir / f"chunks-{size}"
     settings = _scale_settings(cache_dir, size)
-    recipe = {"version": BUILD_VERSION, "pool": pool.key, "size": size, "noise": NOISE,
-              "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap, "chunker": CHUNKER_VERSION}
+    recipe = {
+        "version": BUILD_VERSION,
+        "pool": pool.key,
+        "size": size,
+        "noise": NOISE,
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+        "chunker": CHUNKER_VERSION,
+    }
     manifest = folder / "manifest.json"
     if manifest.is_file():
         built = json.loads(manifest.read_text())
@@ -257,8 +273,14 @@ def build_collection(size: int, pool: Pool, cache_dir: Path, embedder: Embedder,
             [item.document.source for item in pending for _ in item.unit_ids],
         )
         for item in pending:
-            catalog.replace_source(collection, item.document.source, item.fingerprint, item.document.text,
-                                   item.document.page_starts, item.chunks)
+            catalog.replace_source(
+                collection,
+                item.document.source,
+                item.fingerprint,
+                item.document.text,
+                item.document.page_starts,
+                item.chunks,
+            )
         pending.clear()
         vectors.clear()
 
@@ -296,8 +318,14 @@ def build_collection(size: int, pool: Pool, cache_dir: Path, embedder: Embedder,
             if chunks_done >= size:
                 break
     prepared.close()
-    built = {"recipe": recipe, "chunks": chunks_done, "vectors": store.count(), "documents": documents,
-             "embedded_outside_pool": embedded, "build_s": round(time.perf_counter() - started, 1)}
+    built = {
+        "recipe": recipe,
+        "chunks": chunks_done,
+        "vectors": store.count(),
+        "documents": documents,
+        "embedded_outside_pool": embedded,
+        "build_s": round(time.perf_counter() - started, 1),
+    }
     manifest.write_text(json.dumps(built, indent=2))
     catalog.close()
     return built | {"reused": False}
@@ -335,17 +363,27 @@ def _time_calls(owner: Any, method: str, label: str, spent: dict[str, float]) ->
 
 def questions(squad_file: Path, count: int) -> list[str]:
     """``count`` answerable questions of the set, spread evenly over it."""
-    found = [question.question for article in read_squad(squad_file) for paragraph in article.paragraphs
-             for question in paragraph.questions if not question.impossible and question.question.strip()]
+    found = [
+        question.question
+        for article in read_squad(squad_file)
+        for paragraph in article.paragraphs
+        for question in paragraph.questions
+        if not question.impossible and question.question.strip()
+    ]
     return found[:: max(1, len(found) // count)][:count]
 
 
 def _summary(seconds: Sequence[float]) -> dict[str, float]:
-    return {"p50_ms": round(percentile(seconds, 50) * 1000, 1), "p95_ms": round(percentile(seconds, 95) * 1000, 1),
-            "mean_ms": round(sum(seconds) / max(1, len(seconds)) * 1000, 1)}
+    return {
+        "p50_ms": round(percentile(seconds, 50) * 1000, 1),
+        "p95_ms": round(percentile(seconds, 95) * 1000, 1),
+        "mean_ms": round(sum(seconds) / max(1, len(seconds)) * 1000, 1),
+    }
 
 
-def time_search(settings: Settings, embedder: Embedder, asked: Sequence[str], k: int = 5, warm_up: int = 5) -> dict[str, Any]:
+def time_search(
+    settings: Settings, embedder: Embedder, asked: Sequence[str], k: int = 5, warm_up: int = 5
+) -> dict[str, Any]:
     """p50/p95 of ``Assistant.search`` (query embedding included), and where the time goes: query embedding,
     the Chroma query, the FTS5 query, fetching the dense candidates' chunk rows, and the rest (fusion)."""
     spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
@@ -380,8 +418,9 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
 
     assistant = Assistant(settings, embedder=embedder)
     with sqlite3.connect(str(settings.data_dir / "catalog.sqlite3")) as db:
-        rows = db.execute("SELECT chunk_id, text FROM chunks WHERE collection=? ORDER BY rowid",
-                          (settings.collection,)).fetchall()
+        rows = db.execute(
+            "SELECT chunk_id, text FROM chunks WHERE collection=? ORDER BY rowid", (settings.collection,)
+        ).fetchall()
     chunk_ids = [row[0] for row in rows]
     texts = [row[1] for row in rows]
     del rows
@@ -409,9 +448,16 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
     return {"queries": len(totals), **_summary(totals), "bm25_rebuild": _summary(rebuilds)}
 
 
-def run(squad_file: Path, cache_dir: Path, embedder: Embedder, progress: Callable[[str], None],
-        sizes: Sequence[int] = SIZES, queries: int = 200, baseline_queries: int = 5,
-        max_sentences: int | None = None) -> dict[str, Any]:
+def run(
+    squad_file: Path,
+    cache_dir: Path,
+    embedder: Embedder,
+    progress: Callable[[str], None],
+    sizes: Sequence[int] = SIZES,
+    queries: int = 200,
+    baseline_queries: int = 5,
+    max_sentences: int | None = None,
+) -> dict[str, Any]:
     """Build (or reuse) a collection per size, then time ours on ``queries`` questions and the baseline on
     ``baseline_queries`` of them."""
     import os
@@ -419,9 +465,14 @@ def run(squad_file: Path, cache_dir: Path, embedder: Embedder, progress: Callabl
     cache_dir.mkdir(parents=True, exist_ok=True)
     pool = build_pool(squad_file, embedder, cache_dir, progress, max_sentences)
     asked = questions(squad_file, queries)
-    result: dict[str, Any] = {"embedder": type(embedder).__name__, "pool_sentences": len(pool.sentences),
-                              "pool_embed_s": pool.embed_s, "questions": len(asked), "cache_dir": str(cache_dir),
-                              "collections": []}
+    result: dict[str, Any] = {
+        "embedder": type(embedder).__name__,
+        "pool_sentences": len(pool.sentences),
+        "pool_embed_s": pool.embed_s,
+        "questions": len(asked),
+        "cache_dir": str(cache_dir),
+        "collections": [],
+    }
     for size in sizes:
         built = build_collection(size, pool, cache_dir, embedder, progress)
         settings = _scale_settings(cache_dir, size)
@@ -430,20 +481,22 @@ def run(squad_file: Path, cache_dir: Path, embedder: Embedder, progress: Callabl
         ours = time_search(settings, embedder, asked)
         progress(f"scale: timing the rebuild-BM25-per-query baseline on {min(baseline_queries, len(asked))} questions")
         baseline = time_baseline(settings, embedder, asked[:baseline_queries])
-        result["collections"].append({
-            "target_chunks": size,
-            "chunks": built["chunks"],
-            "vectors": built["vectors"],
-            "documents": built["documents"],
-            "build_s": built["build_s"],
-            "reused": built["reused"],
-            "embedded_outside_pool": built["embedded_outside_pool"],
-            "load_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-            "ours": ours,
-            "baseline_rebuild_bm25": baseline,
-            "baseline_over_ours_p50": round(baseline["p50_ms"] / max(ours["p50_ms"], 0.1), 1),
-            "p95_target_met": ours["p95_ms"] <= 50.0,
-        })
+        result["collections"].append(
+            {
+                "target_chunks": size,
+                "chunks": built["chunks"],
+                "vectors": built["vectors"],
+                "documents": built["documents"],
+                "build_s": built["build_s"],
+                "reused": built["reused"],
+                "embedded_outside_pool": built["embedded_outside_pool"],
+                "load_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                "ours": ours,
+                "baseline_rebuild_bm25": baseline,
+                "baseline_over_ours_p50": round(baseline["p50_ms"] / max(ours["p50_ms"], 0.1), 1),
+                "p95_target_met": ours["p95_ms"] <= 50.0,
+            }
+        )
     return result
 
 
@@ -460,12 +513,18 @@ def markdown(result: dict[str, Any], set_name: str = "COVID-QA") -> list[str]:
     ]
     for c in result["collections"]:
         b = c["baseline_rebuild_bm25"]
-        lines.append(f"| {c['chunks']:,} | {c['vectors']:,} | {c['ours']['p50_ms']} | {c['ours']['p95_ms']} | "
-                     f"{b['p50_ms']:,} ({b['queries']}) | {c['baseline_over_ours_p50']:,}x | "
-                     f"{'yes' if c['p95_target_met'] else 'no'} |")
-    lines += ["", "Where the time goes (p50 / p95 ms of each step; rest = fusion and Python around the calls):", "",
-              "| chunks | query embedding | Chroma query | FTS5 query | chunk fetch | rest | load (1 min, before/after) |",
-              "|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {c['chunks']:,} | {c['vectors']:,} | {c['ours']['p50_ms']} | {c['ours']['p95_ms']} | "
+            f"{b['p50_ms']:,} ({b['queries']}) | {c['baseline_over_ours_p50']:,}x | "
+            f"{'yes' if c['p95_target_met'] else 'no'} |"
+        )
+    lines += [
+        "",
+        "Where the time goes (p50 / p95 ms of each step; rest = fusion and Python around the calls):",
+        "",
+        "| chunks | query embedding | Chroma query | FTS5 query | chunk fetch | rest | load (1 min, before/after) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for c in result["collections"]:
         split = c["ours"]["split"]
         cells = " | ".join(f"{split[part]['p50_ms']} / {split[part]['p95_ms']}" for part in PARTS)
@@ -488,6 +547,13 @@ def section(squad_file: Path, work: Path, embedder: Embedder | None = None) -> t
         from assistant.embedder import build_embedder
 
         embedder = build_embedder(Settings())
-    cache = Path(os.environ["QA_BENCH_SCALE_DIR"]).expanduser() if os.environ.get("QA_BENCH_SCALE_DIR") else work / "scale"
+    cache = (
+        Path(os.environ["QA_BENCH_SCALE_DIR"]).expanduser() if os.environ.get("QA_BENCH_SCALE_DIR") else work / "scale"
+    )
     result = run(squad_file, cache, embedder, stderr_progress)
-    return result, ["## Search at 10,000 and 100,000 chunks (target p95 <= 50 ms at 100,000)", "", *markdown(result), ""]
+    return result, [
+        "## Search at 10,000 and 100,000 chunks (target p95 <= 50 ms at 100,000)",
+        "",
+        *markdown(result),
+        "",
+    ]

@@ -34,12 +34,19 @@ def _throughput(bases: Sequence[str], queries: Sequence[str], clients: int) -> f
     return len(queries) / (time.perf_counter() - started)
 
 
-def bench_scaleout(corpus: Path, queries: Sequence[str], work: Path, progress: Callable[[str], None],
-                   clients: int = 8) -> dict[str, Any]:
+def bench_scaleout(
+    corpus: Path, queries: Sequence[str], work: Path, progress: Callable[[str], None], clients: int = 8
+) -> dict[str, Any]:
     """Ingest ``corpus`` into a Chroma server, then time the same searches through one and two workers."""
     chroma = str(Path(sys.executable).with_name("chroma"))
-    env = {**os.environ, "QA_DATA_DIR": str(work / "data"), "QA_COLLECTION": "bench-scaleout",
-           "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "QA_ANSWERER": "extractive"}
+    env = {
+        **os.environ,
+        "QA_DATA_DIR": str(work / "data"),
+        "QA_COLLECTION": "bench-scaleout",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "QA_ANSWERER": "extractive",
+    }
     env.pop("QA_CONFIG", None)
     with ExitStack() as stack:
         chroma_url, _ = stack.enter_context(
@@ -47,7 +54,13 @@ def bench_scaleout(corpus: Path, queries: Sequence[str], work: Path, progress: C
         )
         env["QA_CHROMA_URL"] = chroma_url
         progress(f"scale-out: ingesting {corpus} into the Chroma server at {chroma_url}")
-        subprocess.run([qa_command(), "ingest", str(corpus)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [qa_command(), "ingest", str(corpus)],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         first, _ = stack.enter_context(running([qa_command(), "serve"], "/healthz", env))
         second, _ = stack.enter_context(running([qa_command(), "serve"], "/healthz", env))
         progress(f"scale-out: {len(queries)} searches, {clients} clients, one worker then two")
@@ -55,13 +68,22 @@ def bench_scaleout(corpus: Path, queries: Sequence[str], work: Path, progress: C
         two = _throughput([first, second], queries, clients)
         one_again = _throughput([first], queries, clients)  # machine load drifts: bracket the two-worker run
     single = (one + one_again) / 2
-    return {"searches": len(queries), "clients": clients, "one_worker_per_s": round(single, 1),
-            "two_workers_per_s": round(two, 1), "ratio": round(two / single, 2), "cores": os.cpu_count()}
+    return {
+        "searches": len(queries),
+        "clients": clients,
+        "one_worker_per_s": round(single, 1),
+        "two_workers_per_s": round(two, 1),
+        "ratio": round(two / single, 2),
+        "cores": os.cpu_count(),
+    }
 
 
 def scaleout_lines(result: dict[str, Any]) -> list[str]:
     """The scale-out section of the report."""
     r = result
-    return [f"{r['searches']} `/v1/search` calls from {r['clients']} concurrent clients against one Chroma server "
-            f"(`chroma run`) on this {r['cores']}-core machine: one `qa serve` worker {r['one_worker_per_s']} searches/s "
-            f"(mean of before and after), two workers {r['two_workers_per_s']}/s, ratio {r['ratio']}.", ""]
+    return [
+        f"{r['searches']} `/v1/search` calls from {r['clients']} concurrent clients against one Chroma server "
+        f"(`chroma run`) on this {r['cores']}-core machine: one `qa serve` worker {r['one_worker_per_s']} searches/s "
+        f"(mean of before and after), two workers {r['two_workers_per_s']}/s, ratio {r['ratio']}.",
+        "",
+    ]

@@ -19,7 +19,10 @@ import httpx
 QUESTION = "What does Russia demand?"
 OFF_TOPIC = "What is the boiling point of liquid nitrogen on Mars?"
 TARGETS = {
-    "ask_extractive_s": 4.0, "ask_local_s": 8.0, "reingest_unchanged_s": 2.0, "refusal_after_load_s": 1.0,
+    "ask_extractive_s": 4.0,
+    "ask_local_s": 8.0,
+    "reingest_unchanged_s": 2.0,
+    "refusal_after_load_s": 1.0,
     "answering_rss_gb": 2.5,
 }
 
@@ -62,8 +65,9 @@ def running(command: Sequence[str], health: str, env: dict[str, str]) -> Iterato
     """Start a server on a free loopback port (``--port`` is appended), wait for a 200 from ``health``,
     yield (base URL, process), and stop it afterwards."""
     port = free_port()
-    process = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
@@ -86,7 +90,9 @@ def running(command: Sequence[str], health: str, env: dict[str, str]) -> Iterato
             process.kill()
 
 
-def time_server(args: Sequence[str], health: str, env: dict[str, str], then: Callable[[str], None] | None = None) -> dict[str, float]:
+def time_server(
+    args: Sequence[str], health: str, env: dict[str, str], then: Callable[[str], None] | None = None
+) -> dict[str, float]:
     """A `qa` server's start to a 200 from ``health``, and its peak memory after ``then`` exercised it."""
     started = time.perf_counter()
     with running([qa_command(), *args], health, env) as (base, process):
@@ -99,8 +105,13 @@ def time_server(args: Sequence[str], health: str, env: dict[str, str], then: Cal
 
 def bench_startup(corpus: Path, work: Path, progress: Callable[[str], None], local: bool = True) -> dict[str, Any]:
     """Every start-up figure on a small collection (``corpus``: a folder of a few files)."""
-    env = {**os.environ, "QA_DATA_DIR": str(work / "data"), "QA_COLLECTION": "bench-startup",
-           "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+    env = {
+        **os.environ,
+        "QA_DATA_DIR": str(work / "data"),
+        "QA_COLLECTION": "bench-startup",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    }
     env.pop("QA_CONFIG", None)
     result: dict[str, Any] = {"files": len([p for p in corpus.iterdir() if p.is_file()])}
     progress("startup: first ingest of the small folder")
@@ -120,8 +131,9 @@ def bench_startup(corpus: Path, work: Path, progress: Callable[[str], None], loc
     progress("startup: qa serve to healthy, then one question")
 
     def one_question(base: str) -> None:
-        httpx.post(base + "/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]},
-                   timeout=300).raise_for_status()
+        httpx.post(
+            base + "/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]}, timeout=300
+        ).raise_for_status()
 
     result["serve"] = time_server(["serve"], "/healthz", env, one_question if local else None)
     progress("startup: the Streamlit app to healthy")
@@ -149,7 +161,11 @@ def startup_lines(result: dict[str, Any]) -> list[str]:
     rows = [
         ("`qa ingest` of the folder, first time", result["ingest_s"], None),
         ("`qa ingest` again, nothing changed", result["reingest_unchanged_s"], TARGETS["reingest_unchanged_s"]),
-        ("`qa ask` extractive, cold (process start to sources printed)", result["ask_extractive_s"], TARGETS["ask_extractive_s"]),
+        (
+            "`qa ask` extractive, cold (process start to sources printed)",
+            result["ask_extractive_s"],
+            TARGETS["ask_extractive_s"],
+        ),
         ("off-topic `qa ask` (a refusal), cold", result["refusal_cold_s"], None),
         ("off-topic refusal once loaded (in process)", result["refusal_after_load_s"], TARGETS["refusal_after_load_s"]),
     ]
@@ -159,14 +175,20 @@ def startup_lines(result: dict[str, Any]) -> list[str]:
         ("`qa serve` start to healthy", result["serve"]["start_to_healthy_s"], None),
         ("Streamlit app start to healthy", result["ui"]["start_to_healthy_s"], None),
     ]
-    lines = [f"A folder of {result['files']} files (the project's sample corpus).", "",
-             "| | seconds | target | met |", "|---|---|---|---|"]
+    lines = [
+        f"A folder of {result['files']} files (the project's sample corpus).",
+        "",
+        "| | seconds | target | met |",
+        "|---|---|---|---|",
+    ]
     for label, value, target in rows:
         met = "" if target is None else ("yes" if value <= target else f"no (+{value - target:.1f} s)")
         lines.append(f"| {label} | {value} | {'' if target is None else f'<= {target:g}'} | {met} |")
     memory = [f"`qa ask` extractive {result['ask_extractive_rss_gb']} GB"]
     if "answering_rss_gb" in result:
         memory.append(f"`qa ask` local {result['answering_rss_gb']} GB (target <= {TARGETS['answering_rss_gb']:g})")
-    memory.append(f"`qa serve` {result['serve']['peak_rss_gb']} GB" + (" after one answer" if "ask_local_s" in result else ""))
+    memory.append(
+        f"`qa serve` {result['serve']['peak_rss_gb']} GB" + (" after one answer" if "ask_local_s" in result else "")
+    )
     memory.append(f"Streamlit app {result['ui']['peak_rss_gb']} GB at start")
     return [*lines, "", "Peak memory: " + "; ".join(memory) + ".", ""]

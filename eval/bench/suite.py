@@ -48,9 +48,13 @@ XQUAD = ROOT.parent / "shared" / "datasets" / "xquad-en" / "xquad.en.json"
 COVIDQA = ROOT.parent / "shared" / "datasets" / "covid-qa" / "covid-qa.json"
 PARTS = ("answers", "quality", "latency", "ingest", "startup", "scaleout", "scale", "embedder", "prefill")
 QUESTIONS = [
-    "What does Russia demand?", "What does Trump propose?", "How does Zelensky describe NATO membership?",
-    "What stance has the Biden administration taken?", "What role did Trump suggest for China?",
-    "When did the conflict intensify?", "Which newspaper reported ambivalence in Trump's team?",
+    "What does Russia demand?",
+    "What does Trump propose?",
+    "How does Zelensky describe NATO membership?",
+    "What stance has the Biden administration taken?",
+    "What role did Trump suggest for China?",
+    "When did the conflict intensify?",
+    "Which newspaper reported ambivalence in Trump's team?",
 ]
 
 
@@ -111,10 +115,18 @@ def bench_answers(data: Path) -> dict[str, Any]:
 
 def machine() -> str:
     """CPU model and core count, for the report's header."""
-    model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-        sys.platform,
-    ) if Path("/proc/cpuinfo").is_file() else sys.platform
+    model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            sys.platform,
+        )
+        if Path("/proc/cpuinfo").is_file()
+        else sys.platform
+    )
     return f"{model}, {os.cpu_count()} cores"
 
 
@@ -131,8 +143,12 @@ class Report:
         self.parts: dict[str, Any] = previous.get("parts", {}) if isinstance(previous, dict) else {}
 
     def add(self, part: str, result: Any, lines: list[str]) -> None:
-        self.parts[part] = {"measured": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "result": result,
-                            "markdown": lines}
+        self.parts[part] = {
+            "measured": time.strftime("%Y-%m-%d %H:%M"),
+            "machine": machine(),
+            "result": result,
+            "markdown": lines,
+        }
         self.write()
 
     def write(self) -> str:
@@ -151,7 +167,9 @@ class Report:
         return "\n".join(text)
 
 
-def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: float = 16.0, out: Path | None = None) -> None:
+def main(
+    parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: float = 16.0, out: Path | None = None
+) -> None:
     """Run the chosen parts, each written to ``out``/report.md and report.json as soon as it is done (default:
     the data folder's bench/); print the whole report at the end."""
     from assistant.settings import load_settings
@@ -171,16 +189,33 @@ def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: fl
             # The embedder users get (settings), so the figures are those of a default install.
             embedder = build_embedder(Settings())
             if "quality" in parts:
-                quality = {name: run_set(name, path, work / name, embedder, stderr_progress, limit) for name, path in sets}
-                report.add("quality", quality, ["## Retrieval quality (hit by passage unless marked)", "",
-                                                *(markdown(quality) if sets else [missing]), ""])
+                quality = {
+                    name: run_set(name, path, work / name, embedder, stderr_progress, limit) for name, path in sets
+                }
+                report.add(
+                    "quality",
+                    quality,
+                    [
+                        "## Retrieval quality (hit by passage unless marked)",
+                        "",
+                        *(markdown(quality) if sets else [missing]),
+                        "",
+                    ],
+                )
             if "latency" in parts and sets:
                 latency = search_latency(sets[-1][1], work / "latency", embedder, stderr_progress)
-                report.add("latency", latency, [
-                    "## Search latency", "",
-                    f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors; copies of {sets[-1][0]}'s "
-                    f"articles), {latency['queries']} queries of {sets[-1][0]}: p50 {latency['p50_ms']} ms, p95 "
-                    f"{latency['p95_ms']} ms (target p95 <= 50 ms at 10,000 chunks), query embedding included.", ""])
+                report.add(
+                    "latency",
+                    latency,
+                    [
+                        "## Search latency",
+                        "",
+                        f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors; copies of {sets[-1][0]}'s "
+                        f"articles), {latency['queries']} queries of {sets[-1][0]}: p50 {latency['p50_ms']} ms, p95 "
+                        f"{latency['p95_ms']} ms (target p95 <= 50 ms at 10,000 chunks), query embedding included.",
+                        "",
+                    ],
+                )
         if "startup" in parts:
             from eval.bench.startup import bench_startup, startup_lines
 
@@ -194,12 +229,23 @@ def main(parts: tuple[str, ...] = PARTS, limit: int | None = None, ingest_mb: fl
             gold = build_corpus(path, work / "scaleout-corpus")
             queries = [item.question for item in gold[:: max(1, len(gold) // 300)]]
             scaleout = bench_scaleout(work / "scaleout-corpus", queries, work / "scaleout", stderr_progress)
-            report.add("scaleout", scaleout, ["## Scaling out: workers sharing one Chroma server", "",
-                                              f"Corpus and questions: {name}.", "", *scaleout_lines(scaleout)])
+            report.add(
+                "scaleout",
+                scaleout,
+                [
+                    "## Scaling out: workers sharing one Chroma server",
+                    "",
+                    f"Corpus and questions: {name}.",
+                    "",
+                    *scaleout_lines(scaleout),
+                ],
+            )
         if "ingest" in parts and sets:
             from eval.bench.ingest import section as ingest_section
 
-            report.add("ingest", *ingest_section([path for _, path in sets], work / "ingest", ingest_mb, stderr_progress))
+            report.add(
+                "ingest", *ingest_section([path for _, path in sets], work / "ingest", ingest_mb, stderr_progress)
+            )
         if "scale" in parts:
             from eval.bench.scale import section
 
@@ -220,13 +266,19 @@ def answer_lines(answers: dict[str, Any]) -> list[str]:
     ours, base = answers.get("ours"), answers.get("baseline_whole_chunks")
     if not ours or not base:
         return [f"Answers skipped: {answers.get('skipped', 'no result')}.", ""]
-    return ["## Answers with the local model (seed questions, p50)", "",
-            "| | first token (s) | whole answer (s) | prompt tokens |", "|---|---|---|---|",
-            f"| ours | {ours['ttft_p50_s']} | {ours['total_p50_s']} | {ours['prompt_tokens_p50']} |",
-            f"| whole-chunk baseline | {base['ttft_p50_s']} | {base['total_p50_s']} | {base['prompt_tokens_p50']} |",
-            f"| ratio | {ours['ttft_p50_s'] / max(base['ttft_p50_s'], 0.01):.2f} | "
-            f"{ours['total_p50_s'] / max(base['total_p50_s'], 0.01):.2f} | |", "",
-            f"Targets: first token <= 5 s, whole answer <= 15 s, memory <= 2.5 GB. "
-            f"Model load {answers['model_load_s']} s. Peak memory of the answering process "
-            f"{answers['max_rss_gb']} GB, of which {answers['memory_without_model_gb']} GB before the model "
-            "loads (embedding model, torch, Chroma).", ""]
+    return [
+        "## Answers with the local model (seed questions, p50)",
+        "",
+        "| | first token (s) | whole answer (s) | prompt tokens |",
+        "|---|---|---|---|",
+        f"| ours | {ours['ttft_p50_s']} | {ours['total_p50_s']} | {ours['prompt_tokens_p50']} |",
+        f"| whole-chunk baseline | {base['ttft_p50_s']} | {base['total_p50_s']} | {base['prompt_tokens_p50']} |",
+        f"| ratio | {ours['ttft_p50_s'] / max(base['ttft_p50_s'], 0.01):.2f} | "
+        f"{ours['total_p50_s'] / max(base['total_p50_s'], 0.01):.2f} | |",
+        "",
+        f"Targets: first token <= 5 s, whole answer <= 15 s, memory <= 2.5 GB. "
+        f"Model load {answers['model_load_s']} s. Peak memory of the answering process "
+        f"{answers['max_rss_gb']} GB, of which {answers['memory_without_model_gb']} GB before the model "
+        "loads (embedding model, torch, Chroma).",
+        "",
+    ]

@@ -56,15 +56,27 @@ def load_epub(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
             # Checked before parsing: encrypted chapters would read as damaged ones.
             encrypted = "META-INF/encryption.xml" in archive.namelist()
     except zipfile.BadZipFile as exc:
-        raise IngestError(f"{path.name}: not a readable .epub file ({exc}); re-export it from your e-book editor") from exc
+        raise IngestError(
+            f"{path.name}: not a readable .epub file ({exc}); re-export it from your e-book editor"
+        ) from exc
     if encrypted:
         raise IngestError(
             f"{path.name}: the e-book is encrypted (DRM); export a DRM-free copy from where you bought it and ingest that"
         )
     try:
         book = epub.read_epub(io.BytesIO(data), {"ignore_ncx": True})
-    except (epub.EpubException, zipfile.BadZipFile, XMLSyntaxError, KeyError, ValueError, AttributeError, TypeError) as exc:
-        raise IngestError(f"{path.name}: not a readable .epub file ({exc}); re-export it from your e-book editor") from exc
+    except (
+        epub.EpubException,
+        zipfile.BadZipFile,
+        XMLSyntaxError,
+        KeyError,
+        ValueError,
+        AttributeError,
+        TypeError,
+    ) as exc:
+        raise IngestError(
+            f"{path.name}: not a readable .epub file ({exc}); re-export it from your e-book editor"
+        ) from exc
     titles = book.get_metadata("DC", "title")
     title = " ".join(str(titles[0][0]).split()) if titles else ""
     out = SectionedText(path, limits)

@@ -75,7 +75,9 @@ def load_pptx(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
     except IngestError:
         raise
     except (PackageNotFoundError, zipfile.BadZipFile, XMLSyntaxError, KeyError, ValueError, AttributeError) as exc:
-        raise IngestError(f"{path.name}: not a readable .pptx file ({exc}); re-save it from PowerPoint or LibreOffice") from exc
+        raise IngestError(
+            f"{path.name}: not a readable .pptx file ({exc}); re-save it from PowerPoint or LibreOffice"
+        ) from exc
     return out.document()
 
 
@@ -149,12 +151,17 @@ def load_xlsx(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
-        raise IngestError(f"{path.name}: not a readable .xlsx file ({exc}); re-save it from Excel or LibreOffice") from exc
+        raise IngestError(
+            f"{path.name}: not a readable .xlsx file ({exc}); re-save it from Excel or LibreOffice"
+        ) from exc
     out = SectionedText(path, limits)
     try:
         for sheet in workbook.worksheets:
             rows = (
-                (number, [cell_text(cell.value, getattr(cell, "number_format", "General") or "General") for cell in cells])
+                (
+                    number,
+                    [cell_text(cell.value, getattr(cell, "number_format", "General") or "General") for cell in cells],
+                )
                 for number, cells in enumerate(sheet.iter_rows(), start=sheet.min_row or 1)
             )
             add_rows(out, rows, sheet.title)

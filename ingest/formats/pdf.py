@@ -110,7 +110,8 @@ def _columns(segments: list[_Segment], width: float) -> tuple[float, float, floa
     if len(wide) < 6:
         return None
     crossing, _, gutter = min(
-        (sum(s.left < x < s.right for s in wide), abs(x - width / 2), x) for x in (width * (0.35 + 0.01 * step) for step in range(31))
+        (sum(s.left < x < s.right for s in wide), abs(x - width / 2), x)
+        for x in (width * (0.35 + 0.01 * step) for step in range(31))
     )
     columns = [s for s in wide if s.right <= gutter or s.left >= gutter]
     left = sum(s.right <= gutter for s in columns)
@@ -123,7 +124,11 @@ def _columns(segments: list[_Segment], width: float) -> tuple[float, float, floa
     while grown:
         grown = False
         for s in segments:
-            if not (s.left < gutter < s.right) and (bottom - reach <= s.middle <= top + reach) and not (bottom <= s.middle <= top):
+            if (
+                not (s.left < gutter < s.right)
+                and (bottom - reach <= s.middle <= top + reach)
+                and not (bottom <= s.middle <= top)
+            ):
                 top, bottom, grown = max(top, s.top), min(bottom, s.bottom), True
     return gutter, top, bottom
 
@@ -173,11 +178,14 @@ def _strip_running(pages: list[tuple[list[_Line], float]]) -> list[list[_Line]]:
     threshold = max(2, (len(pages) + 1) // 2)
     kept = []
     for lines, height in pages:
-        kept.append([
-            line for line in lines
-            if not apart(line, lines, height)
-            or not (_PAGE_NUMBER.match(line.text()) or repeated[_normalised(line.text())] >= threshold)
-        ])
+        kept.append(
+            [
+                line
+                for line in lines
+                if not apart(line, lines, height)
+                or not (_PAGE_NUMBER.match(line.text()) or repeated[_normalised(line.text())] >= threshold)
+            ]
+        )
     return kept
 
 
@@ -221,7 +229,9 @@ def _tables_as_rows(texts: list[str]) -> list[str]:
 def _page_text(lines: list[_Line]) -> str:
     heights = [line.height for line in lines if line.height > 0]
     typical = statistics.median(heights) if heights else 10.0
-    steps = [previous.top - line.top for previous, line in zip(lines, lines[1:]) if previous.top - line.top > 0.5 * typical]
+    steps = [
+        previous.top - line.top for previous, line in zip(lines, lines[1:]) if previous.top - line.top > 0.5 * typical
+    ]
     pitch = statistics.median(steps) if steps else 1.5 * typical  # the usual distance from one line to the next
     texts = _tables_as_rows([line.text() for line in lines])
     gaps = [False] + [
@@ -245,17 +255,26 @@ def _ocr(page: Any, number: int, path: Path) -> tuple[str, str]:
     png = io.BytesIO()
     image.save(png, "PNG")
     try:
-        done = subprocess.run([tesseract, "stdin", "stdout"], input=png.getvalue(), capture_output=True, timeout=OCR_TIMEOUT_S)
+        done = subprocess.run(
+            [tesseract, "stdin", "stdout"], input=png.getvalue(), capture_output=True, timeout=OCR_TIMEOUT_S
+        )
     except subprocess.TimeoutExpired:
-        return "", f"OCR of page {number} took over {OCR_TIMEOUT_S} s and was skipped; split the PDF or OCR it with another tool"
+        return (
+            "",
+            f"OCR of page {number} took over {OCR_TIMEOUT_S} s and was skipped; split the PDF or OCR it with another tool",
+        )
     if done.returncode != 0:
         reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
         return "", f"Tesseract could not read page {number} ({reason[0]}), so the page was skipped; check the scan"
     raw = done.stdout.decode("utf-8", errors="replace").replace("\f", "")
     paragraphs = [block.strip().split("\n") for block in re.split(r"\n\s*\n", raw) if block.strip()]
     lines = [line.strip() for paragraph in paragraphs for line in paragraph]
-    gaps = [index > 0 and position == 0 for index, (position, _) in enumerate(
-        (position, line) for paragraph in paragraphs for position, line in enumerate(paragraph))]
+    gaps = [
+        index > 0 and position == 0
+        for index, (position, _) in enumerate(
+            (position, line) for paragraph in paragraphs for position, line in enumerate(paragraph)
+        )
+    ]
     return _joined(lines, gaps), ""
 
 
@@ -312,5 +331,7 @@ def read_pdf(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
         if notes:
             more = f" ({len(notes) - 1} more pages like it)" if len(notes) > 1 else ""
             raise IngestError(f"{path.name}: {notes[0]}{more}")
-        raise IngestError(f"{path.name}: the PDF has no extractable text (no text layer, and OCR found none); run OCR on it with another tool or check the scan")
+        raise IngestError(
+            f"{path.name}: the PDF has no extractable text (no text layer, and OCR found none); run OCR on it with another tool or check the scan"
+        )
     return LoadedDocument(loaded.source, loaded.text, loaded.page_starts, loaded.sections, tuple(notes))

@@ -18,15 +18,20 @@ def load_csv(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
     try:
         text = decode_text(data, path.name)
     except IngestError as exc:
-        raise IngestError(f"{path.name}: not a readable CSV file ({str(exc).split('; ')[0].split(': ', 1)[-1]}); "
-                          "re-export it as CSV (UTF-8)") from exc
+        raise IngestError(
+            f"{path.name}: not a readable CSV file ({str(exc).split('; ')[0].split(': ', 1)[-1]}); "
+            "re-export it as CSV (UTF-8)"
+        ) from exc
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
     out = SectionedText(path, limits)
     try:
-        rows = ((number, [cell_text(cell) for cell in row]) for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1))
+        rows = (
+            (number, [cell_text(cell) for cell in row])
+            for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+        )
         add_rows(out, rows)
     except csv.Error as exc:
         raise IngestError(f"{path.name}: not a readable CSV file ({exc}); re-export it as CSV (UTF-8)") from exc

@@ -61,7 +61,7 @@ def test_markup_in_a_document_never_runs(page: object, app_url: str, tmp_path: P
     doc = tmp_path / "payload.md"
     doc.write_text(
         "The harbour ferry timetable changes in May. <script>window.__pwned = 1; document.title = 'pwned'</script> "
-        "<img src=x onerror=\"window.__pwned = 2\"> The harbour ferry leaves every 40 minutes.",
+        '<img src=x onerror="window.__pwned = 2"> The harbour ferry leaves every 40 minutes.',
         encoding="utf-8",
     )
     dialogs: list[str] = []

@@ -35,8 +35,14 @@ def ferry_app(browser: object, scripted_llm: FakeLLM, tmp_path_factory: pytest.T
     Assistant(Settings(data_dir=data, collection="ferry", answerer="extractive")).ingest(
         [write_ferry_document(root / "docs")]
     )
-    env = app_environment({"QA_DATA_DIR": str(data), "QA_COLLECTION": "ferry", "QA_ANSWERER": "openai",
-                           "QA_LLM_BASE_URL": scripted_llm.url})
+    env = app_environment(
+        {
+            "QA_DATA_DIR": str(data),
+            "QA_COLLECTION": "ferry",
+            "QA_ANSWERER": "openai",
+            "QA_LLM_BASE_URL": scripted_llm.url,
+        }
+    )
     with running_app(env) as url:
         yield url
 

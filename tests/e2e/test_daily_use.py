@@ -34,12 +34,20 @@ def write_ferry_pdf(path: Path) -> None:
     pdf = FPDF()
     pdf.set_font("Helvetica", size=12)
     pdf.add_page()
-    pdf.multi_cell(0, 8, "Harbour notes. The old pier of Dunmore was rebuilt in stone after the winter storm. "
-                         "Fishing boats moor on its east side and the lifeboat station sits at its end.")
+    pdf.multi_cell(
+        0,
+        8,
+        "Harbour notes. The old pier of Dunmore was rebuilt in stone after the winter storm. "
+        "Fishing boats moor on its east side and the lifeboat station sits at its end.",
+    )
     pdf.add_page()
-    pdf.multi_cell(0, 8, "The Dunmore ferry service runs between the two islands. The ferry to Inishcarra leaves every "
-                         "40 minutes from the north quay. Tickets are sold on board and cost four euro for adults. "
-                         "In winter the last crossing is at six in the evening.")
+    pdf.multi_cell(
+        0,
+        8,
+        "The Dunmore ferry service runs between the two islands. The ferry to Inishcarra leaves every "
+        "40 minutes from the north quay. Tickets are sold on board and cost four euro for adults. "
+        "In winter the last crossing is at six in the evening.",
+    )
     pdf.output(str(path))
 
 
@@ -52,8 +60,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     write_ferry_pdf(docs / "ferry_timetable.pdf")
     data = base / "data"
     Assistant(Settings(data_dir=data, collection=COLLECTION, answerer="extractive")).ingest([docs])
-    env = app_environment({"QA_DATA_DIR": str(data), "QA_COLLECTION": COLLECTION, "QA_ANSWERER": "extractive",
-                           "HF_HUB_OFFLINE": "1"})
+    env = app_environment(
+        {"QA_DATA_DIR": str(data), "QA_COLLECTION": COLLECTION, "QA_ANSWERER": "extractive", "HF_HUB_OFFLINE": "1"}
+    )
     return {"base": base, "docs": docs, "data": data, "env": env}
 
 
@@ -134,7 +143,10 @@ def test_a_citation_opens_its_pdf_page_with_the_sentence_highlighted(page: Any, 
     marked.wait_for(state="visible")
     assert "north quay" in marked.inner_text()
     # The paragraphs around the passage are shown too, not only the chunk.
-    assert "Tickets are sold on board" in page.locator('[data-testid="stMarkdown"]').filter(has_text="Inishcarra").first.inner_text()
+    assert (
+        "Tickets are sold on board"
+        in page.locator('[data-testid="stMarkdown"]').filter(has_text="Inishcarra").first.inner_text()
+    )
     page.get_by_text(re.compile(r"page 2 · cited passage")).wait_for()
     image = page.locator('[data-testid="stImage"] img').first
     image.wait_for(state="visible")
@@ -188,9 +200,25 @@ def test_feedback_exported_from_the_ui_runs_through_qa_eval(page: Any, app_url: 
 
     out = workspace["base"] / "feedback-report"
     run = subprocess.run(
-        [sys.executable, "-m", "assistant", "eval", "--corpus", str(workspace["docs"]), "--gold", str(gold),
-         "--out", str(out), "--answerer", "extractive"],
-        env=workspace["env"], cwd=workspace["base"], capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "eval",
+            "--corpus",
+            str(workspace["docs"]),
+            "--gold",
+            str(gold),
+            "--out",
+            str(out),
+            "--answerer",
+            "extractive",
+        ],
+        env=workspace["env"],
+        cwd=workspace["base"],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -198,14 +226,35 @@ def test_feedback_exported_from_the_ui_runs_through_qa_eval(page: Any, app_url: 
     assert report["metrics"]["hit@5"] == 1.0
 
 
-def test_two_reports_compare_with_deltas_and_changed_questions(page: Any, app_url: str, workspace: dict[str, Any]) -> None:
+def test_two_reports_compare_with_deltas_and_changed_questions(
+    page: Any, app_url: str, workspace: dict[str, Any]
+) -> None:
     reports = workspace["data"] / "reports"
     for name, k in (("a-k1", "1"), ("b-k5", "5")):
         run = subprocess.run(
-            [sys.executable, "-m", "assistant", "eval", "--corpus", str(ROOT / "eval" / "corpus"),
-             "--gold", str(ROOT / "eval" / "gold" / "sample.jsonl"), "--out", str(reports / name),
-             "--answerer", "extractive", "-k", k, "--limit", "12"],
-            env=workspace["env"], cwd=workspace["base"], capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                "-m",
+                "assistant",
+                "eval",
+                "--corpus",
+                str(ROOT / "eval" / "corpus"),
+                "--gold",
+                str(ROOT / "eval" / "gold" / "sample.jsonl"),
+                "--out",
+                str(reports / name),
+                "--answerer",
+                "extractive",
+                "-k",
+                k,
+                "--limit",
+                "12",
+            ],
+            env=workspace["env"],
+            cwd=workspace["base"],
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert run.returncode == 0, run.stderr[-2000:]
     page.goto(f"{app_url}/Evaluation")
@@ -224,8 +273,11 @@ def test_two_reports_compare_with_deltas_and_changed_questions(page: Any, app_ur
 
 def test_every_page_is_usable_at_1280x800_and_phone_width_without_a_deploy_menu(page: Any, app_url: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
-    for path, name, marker in (("", "chat", "Ask your documents"), ("/Documents", "documents", "Sources"),
-                               ("/Evaluation", "evaluation", "Evaluation")):
+    for path, name, marker in (
+        ("", "chat", "Ask your documents"),
+        ("/Documents", "documents", "Sources"),
+        ("/Evaluation", "evaluation", "Evaluation"),
+    ):
         page.goto(f"{app_url}{path}")
         page.get_by_role("heading", name=marker).first.wait_for()
         page.wait_for_timeout(500)  # let the last elements settle before the picture

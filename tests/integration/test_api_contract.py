@@ -22,8 +22,12 @@ EXAMPLES = 20  # per operation: valid and invalid requests, bodies and parameter
 @pytest.fixture
 def api_schema(tmp_path: Path) -> Any:
     data = tmp_path / "data"
-    seeded = Assistant(Settings(data_dir=data, collection="docs", answerer="extractive", embedder="fake"), embedder=FakeEmbedder())
-    (tmp_path / "ferry.txt").write_text("The harbour ferry leaves every 40 minutes from the north pier.", encoding="utf-8")
+    seeded = Assistant(
+        Settings(data_dir=data, collection="docs", answerer="extractive", embedder="fake"), embedder=FakeEmbedder()
+    )
+    (tmp_path / "ferry.txt").write_text(
+        "The harbour ferry leaves every 40 minutes from the north pier.", encoding="utf-8"
+    )
     seeded.ingest([tmp_path / "ferry.txt"])
     app = create_app(Settings(data_dir=data, collection="docs", answerer="extractive", embedder="fake"))
     return schemathesis.openapi.from_asgi("/openapi.json", app)

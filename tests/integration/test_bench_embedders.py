@@ -16,8 +16,12 @@ CONTEXTS = [
 
 
 def test_the_embedder_part_reports_every_backend_side_by_side(tmp_path: Path) -> None:
-    squad = {"data": [{"title": f"Article {n}", "paragraphs": [{"context": context, "qas": []}]}
-                      for n, context in enumerate(CONTEXTS)]}
+    squad = {
+        "data": [
+            {"title": f"Article {n}", "paragraphs": [{"context": context, "qas": []}]}
+            for n, context in enumerate(CONTEXTS)
+        ]
+    }
     (tmp_path / "tiny.json").write_text(json.dumps(squad))
     assert len(sentences(tmp_path / "tiny.json", 6)) == 6
     result, lines = section(tmp_path / "tiny.json", count=6, rounds=1)

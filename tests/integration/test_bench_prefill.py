@@ -24,6 +24,9 @@ def test_the_prefill_benchmark_runs_on_a_tiny_size() -> None:
     assert "AVX2 = 1" in wheel["system_info"]
     if _llama_cpp_problem() is None:
         native = result["variants"]["llama-cpp Q4_K_M"]
-        assert native["prompt_tokens_per_s_vs_wheel"] > 0 and native["prompt_tokens_read_p50"] == wheel["prompt_tokens_read_p50"]
+        assert (
+            native["prompt_tokens_per_s_vs_wheel"] > 0
+            and native["prompt_tokens_read_p50"] == wheel["prompt_tokens_read_p50"]
+        )
     text = "\n".join(markdown(result))
     assert "| xllamacpp | Q4_K_M |" in text and "system info" in text

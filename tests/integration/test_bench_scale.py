@@ -12,8 +12,10 @@ from assistant.catalog import _fts_table
 from assistant.embedder import FakeEmbedder
 from eval.bench.scale import PARTS, markdown, run, section
 
-WORDS = ("virus cell protein infection patients receptor antibody vaccine sample genome host lung fever "
-         "transmission replication strain outbreak mortality clinical treatment").split()
+WORDS = (
+    "virus cell protein infection patients receptor antibody vaccine sample genome host lung fever "
+    "transmission replication strain outbreak mortality clinical treatment"
+).split()
 
 
 @pytest.fixture
@@ -24,13 +26,23 @@ def squad(tmp_path: Path) -> Path:
     for article in range(4):
         paragraphs = []
         for number in range(4):
-            sentences = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 14))).capitalize() + "."
-                         for _ in range(6)]
+            sentences = [
+                " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 14))).capitalize() + "." for _ in range(6)
+            ]
             context = " ".join(sentences)
             answer = sentences[2].split()[1]
-            paragraphs.append({"context": context, "qas": [{
-                "id": f"{article}-{number}", "question": f"Which {rng.choice(WORDS)} affects the {answer}?",
-                "answers": [{"text": answer, "answer_start": context.index(answer)}]}]})
+            paragraphs.append(
+                {
+                    "context": context,
+                    "qas": [
+                        {
+                            "id": f"{article}-{number}",
+                            "question": f"Which {rng.choice(WORDS)} affects the {answer}?",
+                            "answers": [{"text": answer, "answer_start": context.index(answer)}],
+                        }
+                    ],
+                }
+            )
         data.append({"title": f"Article {article}", "paragraphs": paragraphs})
     path = tmp_path / "squad.json"
     path.write_text(json.dumps({"data": data}))
@@ -69,15 +81,25 @@ def test_the_built_collection_is_what_an_ingest_of_its_documents_makes(squad: Pa
     db = sqlite3.connect(str(data / "catalog.sqlite3"))
 
     def catalog_rows(collection: str) -> tuple[list[tuple[object, ...]], ...]:
-        chunks = db.execute('SELECT chunk_id, source, start, "end", page, text FROM chunks WHERE collection=? ORDER BY chunk_id', (collection,))
-        documents = db.execute("SELECT source, sha256, text, page_starts, chunk_count FROM documents WHERE collection=? ORDER BY source", (collection,))
-        keyword = db.execute(f"SELECT c.chunk_id, f.text FROM {_fts_table(collection)} f JOIN chunks c ON c.rowid = f.rowid ORDER BY c.chunk_id")
+        chunks = db.execute(
+            'SELECT chunk_id, source, start, "end", page, text FROM chunks WHERE collection=? ORDER BY chunk_id',
+            (collection,),
+        )
+        documents = db.execute(
+            "SELECT source, sha256, text, page_starts, chunk_count FROM documents WHERE collection=? ORDER BY source",
+            (collection,),
+        )
+        keyword = db.execute(
+            f"SELECT c.chunk_id, f.text FROM {_fts_table(collection)} f JOIN chunks c ON c.rowid = f.rowid ORDER BY c.chunk_id"
+        )
         return chunks.fetchall(), documents.fetchall(), keyword.fetchall()
 
     assert catalog_rows("scale-300") == catalog_rows("ingested")
     sources = [record.source for record in built.sources()]
     assert sources == [record.source for record in ingested.sources()]
-    assert [sorted(built.store.ids_for_source(s)) for s in sources[:3]] == [sorted(ingested.store.ids_for_source(s)) for s in sources[:3]]
+    assert [sorted(built.store.ids_for_source(s)) for s in sources[:3]] == [
+        sorted(ingested.store.ids_for_source(s)) for s in sources[:3]
+    ]
     assert built.store.count() == ingested.store.count()
 
 

@@ -10,9 +10,12 @@ from eval.bench.startup import bench_startup, startup_lines
 def tiny_corpus(root: Path) -> Path:
     root.mkdir()
     (root / "russia.txt").write_text(
-        "Russia demands that Ukraine never joins NATO. Moscow also wants sanctions lifted before any talks.", encoding="utf-8"
+        "Russia demands that Ukraine never joins NATO. Moscow also wants sanctions lifted before any talks.",
+        encoding="utf-8",
     )
-    (root / "bees.txt").write_text("A healthy hive holds about 50,000 bees in summer. Swarms leave in May.", encoding="utf-8")
+    (root / "bees.txt").write_text(
+        "A healthy hive holds about 50,000 bees in summer. Swarms leave in May.", encoding="utf-8"
+    )
     return root
 
 

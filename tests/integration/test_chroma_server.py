@@ -15,7 +15,9 @@ def chroma(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def test_ingest_and_search_through_a_chroma_server(make_assistant: Callable[..., Assistant], chroma: str, tmp_path: Path) -> None:
+def test_ingest_and_search_through_a_chroma_server(
+    make_assistant: Callable[..., Assistant], chroma: str, tmp_path: Path
+) -> None:
     doc = tmp_path / "harbour.txt"
     doc.write_text("The harbour master raises a red flag when winds pass 40 knots.", encoding="utf-8")
     assistant = make_assistant(chroma_url=chroma)

@@ -60,7 +60,10 @@ def test_failed_files_make_ingest_exit_non_zero_with_the_reason(cli: CliRunner, 
     [
         (["ask", "   "], "Error: the question is empty"),
         (["ask", "hello", "--collection", "no spaces allowed"], "Error: setting 'collection'"),
-        (["ask", "hello", "--answerer", "nonsense"], "Error: setting 'answerer' (from the command line or caller): Input should be 'local'"),
+        (
+            ["ask", "hello", "--answerer", "nonsense"],
+            "Error: setting 'answerer' (from the command line or caller): Input should be 'local'",
+        ),
         (["sources", "remove", "never-added.txt"], "Error: never-added.txt: not a source of collection 'docs'"),
     ],
 )
@@ -103,8 +106,14 @@ def test_a_cold_qa_ask_loads_no_heavy_library_it_does_not_use(docs: Path, tmp_pa
         "heavy = ('torch', 'sentence_transformers', 'transformers', 'sklearn', 'pandas', 'scipy', 'langchain_community')\n"
         "print(json.dumps(sorted(name for name in heavy if name in sys.modules)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300,
-                          cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 0, done.stderr
     assert "40 minutes" in done.stdout
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []

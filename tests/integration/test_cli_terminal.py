@@ -24,17 +24,33 @@ class Terminal:
         self.home = home
         self.data_home = home / ".local" / "share"
         self.env = {key: value for key, value in os.environ.items() if not key.startswith(("QA_", "XDG_"))}
-        self.env.update({"PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(self.data_home), "QA_ANSWERER": "extractive",
-                         "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "PYTHONUNBUFFERED": "1"})
+        self.env.update(
+            {
+                "PYTHONPATH": str(ROOT),
+                "XDG_DATA_HOME": str(self.data_home),
+                "QA_ANSWERER": "extractive",
+                "HF_HUB_OFFLINE": "1",
+                "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
 
     @property
     def user_data(self) -> Path:
         return self.data_home / "cited-qa"
 
-    def run(self, *args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=cwd, env={**self.env, **(env or {})},
-                              input=stdin, capture_output=True, text=True, timeout=timeout)
+    def run(
+        self, *args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant", *args],
+            cwd=cwd,
+            env={**self.env, **(env or {})},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
 
 @pytest.fixture
@@ -47,13 +63,17 @@ def notes(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "ferry.md").write_text(
         "# Island ferry\n\nThe island ferry departs every 40 minutes from pier 3. Tickets cost 4 euros at the kiosk "
-        "beside the harbour office, and children under twelve travel free.\n", encoding="utf-8")
+        "beside the harbour office, and children under twelve travel free.\n",
+        encoding="utf-8",
+    )
     (folder / "bread.txt").write_text(
         "Sourdough needs a starter fed with flour and water. Bake the loaf at 230 degrees for forty minutes.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (folder / "bees.txt").write_text(
         "A beehive holds one queen. Worker bees gather nectar and pollen within three kilometres of the hive.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -89,7 +109,9 @@ def test_a_project_with_a_qa_toml_keeps_its_data_beside_it_from_any_subfolder(te
     assert f"data folder {other}" in term.run("sources", cwd=deep, env={"QA_DATA_DIR": str(other)}).stdout
 
 
-def test_a_folder_ingested_again_loses_the_files_deleted_from_it_and_nothing_else(term: Terminal, tmp_path: Path) -> None:
+def test_a_folder_ingested_again_loses_the_files_deleted_from_it_and_nothing_else(
+    term: Terminal, tmp_path: Path
+) -> None:
     docs = notes(tmp_path / "docs")
     loose = tmp_path / "loose.txt"
     loose.write_text("The harbour office opens at eight and closes at six on weekdays.\n", encoding="utf-8")
@@ -117,7 +139,9 @@ def test_keep_missing_keeps_the_files_deleted_from_the_folder(term: Terminal, tm
     assert "bread.txt" in term.run("sources", cwd=tmp_path).stdout
 
 
-def test_search_shows_the_matching_sentence_with_the_query_words_marked_and_a_relevance(term: Terminal, tmp_path: Path) -> None:
+def test_search_shows_the_matching_sentence_with_the_query_words_marked_and_a_relevance(
+    term: Terminal, tmp_path: Path
+) -> None:
     notes(tmp_path / "docs")
     assert term.run("ingest", "docs", cwd=tmp_path).returncode == 0
     found = term.run("search", "ticket price at the kiosk", "-k", "2", cwd=tmp_path)
@@ -126,8 +150,9 @@ def test_search_shows_the_matching_sentence_with_the_query_words_marked_and_a_re
     # File, section (the Markdown heading), offsets, relevance: the same order as `qa ask`'s sources.
     assert lines[0].startswith("1. ferry.md, Island ferry, chars ") and "relevance 0." in lines[0]
     # The sentence that answers, not the chunk's start (the heading and the departure times).
-    assert lines[1].strip() == ("**Tickets** cost 4 euros at the **kiosk** beside the harbour office, "
-                                "and children under twelve travel free.")
+    assert lines[1].strip() == (
+        "**Tickets** cost 4 euros at the **kiosk** beside the harbour office, and children under twelve travel free."
+    )
     first, second = (float(line.rsplit("relevance ", 1)[1]) for line in lines if "relevance" in line)
     assert 1 >= first > second >= 0
 
@@ -145,7 +170,9 @@ def test_counts_read_as_english(term: Terminal, tmp_path: Path) -> None:
 def test_chat_commands_are_not_sent_as_questions(term: Terminal, tmp_path: Path) -> None:
     notes(tmp_path / "docs")
     assert term.run("ingest", "docs", cwd=tmp_path).returncode == 0
-    chat = term.run("chat", cwd=tmp_path, stdin="/help\n/sources\n/nonsense\nHow often does the island ferry depart?\n/quit\n")
+    chat = term.run(
+        "chat", cwd=tmp_path, stdin="/help\n/sources\n/nonsense\nHow often does the island ferry depart?\n/quit\n"
+    )
     assert chat.returncode == 0, chat.stderr
     out = chat.stdout
     assert "/new" in out and "/sources" in out and "/quit" in out  # the list of commands
@@ -159,21 +186,29 @@ def test_a_misspelt_setting_gets_a_did_you_mean(term: Terminal, tmp_path: Path) 
     (tmp_path / "qa.toml").write_text('colection = "handbook"\n', encoding="utf-8")
     typo = term.run("sources", cwd=tmp_path)
     assert typo.returncode == 1
-    assert f"setting 'colection' (in {tmp_path / 'qa.toml'}): unknown setting; did you mean 'collection'?" in typo.stderr
+    assert (
+        f"setting 'colection' (in {tmp_path / 'qa.toml'}): unknown setting; did you mean 'collection'?" in typo.stderr
+    )
     (tmp_path / "qa.toml").unlink()
     env_typo = term.run("sources", cwd=tmp_path, env={"QA_COLECTION": "handbook"})
     assert env_typo.returncode == 0
     assert "QA_COLECTION is not a setting and is ignored; did you mean QA_COLLECTION?" in env_typo.stderr
 
 
-@pytest.mark.parametrize("command", [["sources", "list"], ["ask", "How often does the ferry depart?"], ["search", "ferry"]])
-def test_a_collection_that_holds_nothing_is_named_with_the_data_folder(term: Terminal, tmp_path: Path, command: list[str]) -> None:
+@pytest.mark.parametrize(
+    "command", [["sources", "list"], ["ask", "How often does the ferry depart?"], ["search", "ferry"]]
+)
+def test_a_collection_that_holds_nothing_is_named_with_the_data_folder(
+    term: Terminal, tmp_path: Path, command: list[str]
+) -> None:
     notes(tmp_path / "docs")
     assert term.run("ingest", "docs", cwd=tmp_path).returncode == 0
     result = term.run(*command, "-c", "NOSUCH", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (f"warning: collection 'NOSUCH' has no documents in the data folder {term.user_data}; collections there: "
-            "docs (pick one with --collection); run `qa ingest PATH --collection NOSUCH` to add some") in result.stderr
+    assert (
+        f"warning: collection 'NOSUCH' has no documents in the data folder {term.user_data}; collections there: "
+        "docs (pick one with --collection); run `qa ingest PATH --collection NOSUCH` to add some"
+    ) in result.stderr
 
 
 def test_a_mistyped_collection_gets_the_close_name(term: Terminal, tmp_path: Path) -> None:
@@ -217,9 +252,14 @@ def test_an_interrupted_ingest_says_which_files_it_finished(term: Terminal, tmp_
     assert term.run("ingest", str(docs), cwd=tmp_path).returncode == 0
     for number in range(3):
         (docs / f"memo-{number}.txt").write_text(f"Memo {number}: the depot takes {number + 3} deliveries a week.\n")
-    running = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(docs)], cwd=tmp_path,
-                               env={**term.env, "QA_PAUSE_AT": "embed"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    running = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "ingest", str(docs)],
+        cwd=tmp_path,
+        env={**term.env, "QA_PAUSE_AT": "embed"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert running.stderr is not None
     seen = ""
     deadline = time.monotonic() + 240
@@ -231,14 +271,19 @@ def test_an_interrupted_ingest_says_which_files_it_finished(term: Terminal, tmp_
     assert running.returncode == 130, err
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines[-1].startswith("qa: interrupted")
-    assert "ingest stopped after 3 of 6 files (3 unchanged); those are stored, run the same command again for the rest" in err
+    assert (
+        "ingest stopped after 3 of 6 files (3 unchanged); those are stored, run the same command again for the rest"
+        in err
+    )
 
 
 def test_a_changed_answer_is_printed_once_with_what_the_check_changed(term: Terminal, tmp_path: Path) -> None:
     write_ferry_document(tmp_path / "docs")
     assert term.run("ingest", "docs", cwd=tmp_path).returncode == 0
     with fake_llm_server(PARTIAL_REPLY) as llm:
-        asked = term.run("ask", PARTIAL_QUESTION, cwd=tmp_path, env={"QA_ANSWERER": "openai", "QA_LLM_BASE_URL": llm.url})
+        asked = term.run(
+            "ask", PARTIAL_QUESTION, cwd=tmp_path, env={"QA_ANSWERER": "openai", "QA_LLM_BASE_URL": llm.url}
+        )
     assert asked.returncode == 0, asked.stderr
     assert asked.stdout.count("The ferry leaves every 40 minutes [1].") == 1
     assert "95 euros" not in asked.stdout  # in a pipe the draft is not written, only the checked answer
@@ -254,8 +299,15 @@ def test_on_a_terminal_the_checked_answer_takes_the_drafts_place(term: Terminal,
     controller, terminal = pty.openpty()
     with fake_llm_server(PARTIAL_REPLY) as llm:
         env = {**term.env, "QA_ANSWERER": "openai", "QA_LLM_BASE_URL": llm.url, "COLUMNS": "100", "LINES": "40"}
-        done = subprocess.run([sys.executable, "-m", "assistant", "ask", PARTIAL_QUESTION], cwd=tmp_path, env=env,
-                              stdout=terminal, stderr=subprocess.PIPE, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", "ask", PARTIAL_QUESTION],
+            cwd=tmp_path,
+            env=env,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
     os.close(terminal)
     shown = b""
     while True:
@@ -280,8 +332,12 @@ def test_on_a_terminal_the_checked_answer_takes_the_drafts_place(term: Terminal,
 def test_chat_with_the_local_model_answers_questions_and_not_commands(term: Terminal, tmp_path: Path) -> None:
     notes(tmp_path / "docs")
     assert term.run("ingest", "docs", cwd=tmp_path).returncode == 0
-    chat = term.run("chat", cwd=tmp_path, env={"QA_ANSWERER": "local"},
-                    stdin="/help\nHow much does a ferry ticket cost?\n/new\n/quit\n")
+    chat = term.run(
+        "chat",
+        cwd=tmp_path,
+        env={"QA_ANSWERER": "local"},
+        stdin="/help\nHow much does a ferry ticket cost?\n/new\n/quit\n",
+    )
     assert chat.returncode == 0, chat.stderr
     assert chat.stdout.count("assistant> ") == 1 and "/sources" in chat.stdout
     assert "4 euros" in chat.stdout and "[1] ferry.md" in chat.stdout

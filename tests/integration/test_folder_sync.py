@@ -22,7 +22,10 @@ def test_only_files_gone_from_the_folder_given_are_removed(fake_assistant: Assis
     gone.unlink()
     sibling.unlink()  # gone too, but not from the folder being synced
     report = fake_assistant.ingest([docs], remove_missing=True)
-    assert [(Path(r.source).name, r.status) for r in report.results] == [("kept.txt", "unchanged"), ("gone.txt", "removed")]
+    assert [(Path(r.source).name, r.status) for r in report.results] == [
+        ("kept.txt", "unchanged"),
+        ("gone.txt", "removed"),
+    ]
     assert sorted(Path(r.source).name for r in fake_assistant.sources()) == ["kept.txt", "old.txt"]
     assert fake_assistant.verify().ok
     assert str(kept) in {r.source for r in fake_assistant.sources()}

@@ -89,7 +89,9 @@ def test_a_changed_file_is_rechunked_and_an_unchanged_one_left(assistant: Assist
     assert report.count("unchanged") == (7 if HAS_TESSERACT else 6)
 
 
-def test_terminal_citations_and_search_show_the_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus: Path) -> None:
+def test_terminal_citations_and_search_show_the_section(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus: Path
+) -> None:
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("QA_EMBEDDER", "fake")
     monkeypatch.setenv("QA_ANSWERER", "extractive")

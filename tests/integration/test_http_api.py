@@ -19,7 +19,6 @@ from assistant.settings import Settings
 from tests.fixtures.servers import free_port
 
 
-
 def start(settings: Settings) -> Iterator[str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error"))
@@ -38,7 +37,9 @@ def start(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    yield from start(Settings(data_dir=tmp_path / "data", collection="api-docs", embedder="fake", answerer="extractive"))
+    yield from start(
+        Settings(data_dir=tmp_path / "data", collection="api-docs", embedder="fake", answerer="extractive")
+    )
 
 
 @pytest.fixture
@@ -69,13 +70,18 @@ def test_the_openai_client_gets_an_answer_with_citations_usage_and_a_finish_reas
     extra = choice.message.model_extra or {}
     assert extra["refused"] is False and extra["refusal_reason"] is None
     assert extra["citations"][0]["n"] == 1 and extra["citations"][0]["source"].endswith("lighthouse_notes.txt")
-    assert reply.usage is not None and reply.usage.total_tokens == reply.usage.prompt_tokens + reply.usage.completion_tokens
+    assert (
+        reply.usage is not None
+        and reply.usage.total_tokens == reply.usage.prompt_tokens + reply.usage.completion_tokens
+    )
 
 
 def test_the_openai_client_streams_pieces_then_citations_then_usage(server: str) -> None:
     upload(server, "mill.md", "The windmill grinds rye on Saturdays.")
     stream = client(server).chat.completions.create(
-        model="api-docs", stream=True, stream_options={"include_usage": True},
+        model="api-docs",
+        stream=True,
+        stream_options={"include_usage": True},
         messages=[{"role": "user", "content": [{"type": "text", "text": "What does the windmill grind?"}]}],
     )
     chunks = list(stream)
@@ -90,7 +96,8 @@ def test_the_openai_client_streams_pieces_then_citations_then_usage(server: str)
 def test_a_question_the_documents_do_not_answer_is_marked_refused_with_a_reason(server: str) -> None:
     upload(server, "owls.txt", "Barn owls hunt mice at dusk.")
     reply = client(server).chat.completions.create(
-        model="api-docs", messages=[{"role": "user", "content": "What is the capital of Peru?"}])
+        model="api-docs", messages=[{"role": "user", "content": "What is the capital of Peru?"}]
+    )
     extra = reply.choices[0].message.model_extra or {}
     assert extra["refused"] is True and extra["refusal_reason"] and extra["citations"] == []
 
@@ -103,7 +110,9 @@ def test_models_list_the_collections_and_the_model_picks_the_collection(server: 
     assert api.models.retrieve("birds").id == "birds"
     with pytest.raises(openai.NotFoundError, match="GET /v1/models"):
         api.models.retrieve("gpt-4")
-    reply = api.chat.completions.create(model="birds", messages=[{"role": "user", "content": "When do barn owls hunt?"}])
+    reply = api.chat.completions.create(
+        model="birds", messages=[{"role": "user", "content": "When do barn owls hunt?"}]
+    )
     cited = (reply.choices[0].message.model_extra or {})["citations"]
     assert cited and cited[0]["source"].endswith("uploads/birds/owls.txt")
 
@@ -113,21 +122,44 @@ def test_every_error_has_the_openai_shape(server: str) -> None:
     with pytest.raises(openai.BadRequestError, match="question is empty") as empty:
         api.chat.completions.create(model="x", messages=[{"role": "user", "content": " "}])
     assert empty.value.type == "invalid_request_error" and empty.value.code == "input_error"
-    garbled = httpx.post(f"{server}/v1/chat/completions", content=b'{"model": "x", "messages": [', headers={
-        "Content-Type": "application/json"})
+    garbled = httpx.post(
+        f"{server}/v1/chat/completions",
+        content=b'{"model": "x", "messages": [',
+        headers={"Content-Type": "application/json"},
+    )
     assert garbled.status_code == 422 and garbled.json()["error"]["param"] == "body"
     assert "the request body is not valid JSON" in garbled.json()["error"]["message"]
     with pytest.raises(openai.BadRequestError, match=r"messages\[0\]\.content\[1\].*'image_url'"):
-        api.chat.completions.create(model="x", messages=[{"role": "user", "content": [
-            {"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}])
+        api.chat.completions.create(
+            model="x",
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "What is this?"},
+                        {"type": "image_url", "image_url": {"url": "http://x/y.png"}},
+                    ],
+                }
+            ],
+        )
     invalid = httpx.post(f"{server}/v1/chat/completions", json={"model": "x"})
     assert invalid.status_code == 422
-    assert invalid.json()["error"]["param"] == "messages" and "messages: Field required" in invalid.json()["error"]["message"]
-    for response in (httpx.get(f"{server}/v1/nothing"), httpx.get(f"{server}/v1/documents", params={"collection": "no way"}),
-                     invalid, httpx.delete(f"{server}/v1/documents", params={"source": "ghost.txt"})):
+    assert (
+        invalid.json()["error"]["param"] == "messages"
+        and "messages: Field required" in invalid.json()["error"]["message"]
+    )
+    for response in (
+        httpx.get(f"{server}/v1/nothing"),
+        httpx.get(f"{server}/v1/documents", params={"collection": "no way"}),
+        invalid,
+        httpx.delete(f"{server}/v1/documents", params={"source": "ghost.txt"}),
+    ):
         error = response.json()["error"]
         assert set(error) == {"message", "type", "param", "code"} and error["message"], response.text
-    assert "not a valid name" in httpx.get(f"{server}/v1/documents", params={"collection": "no way"}).json()["error"]["message"]
+    assert (
+        "not a valid name"
+        in httpx.get(f"{server}/v1/documents", params={"collection": "no way"}).json()["error"]["message"]
+    )
     assert httpx.get(f"{server}/healthz").json()["status"] == "ok"
     assert "/v1/models" in httpx.get(f"{server}/openapi.json").json()["paths"]
 
@@ -146,7 +178,9 @@ def test_search_list_and_delete_documents(server: str) -> None:
     again = httpx.delete(f"{server}/v1/documents", params={"source": listed[0]["source"]})
     assert again.status_code == 404
     message = again.json()["error"]["message"]
-    assert "not a document of collection 'api-docs'" in message and "GET /v1/documents" in message and "qa " not in message
+    assert (
+        "not a document of collection 'api-docs'" in message and "GET /v1/documents" in message and "qa " not in message
+    )
 
 
 def uploads_folder(tmp_path: Path) -> list[str]:
@@ -158,10 +192,15 @@ def test_uploads_answer_by_outcome_and_keep_no_file_that_did_not_ingest(server: 
     broken_pdf = b"%PDF-1.7 this is not really a pdf"
     failed = upload(server, "broken.pdf", broken_pdf)
     assert failed.status_code == 422 and failed.json()["results"][0]["status"] == "failed"
-    assert failed.json()["error"]["message"].startswith("no file was stored: ") and "broken.pdf" in failed.json()["error"]["message"]
+    assert (
+        failed.json()["error"]["message"].startswith("no file was stored: ")
+        and "broken.pdf" in failed.json()["error"]["message"]
+    )
     assert uploads_folder(tmp_path) == []
-    files = [("files", ("good.txt", b"Swifts sleep while flying.", "text/plain")),
-             ("files", ("broken.pdf", broken_pdf, "application/pdf"))]
+    files = [
+        ("files", ("good.txt", b"Swifts sleep while flying.", "text/plain")),
+        ("files", ("broken.pdf", broken_pdf, "application/pdf")),
+    ]
     mixed = httpx.post(f"{server}/v1/documents", files=files, timeout=60)
     assert mixed.status_code == 207
     assert [r["status"] for r in mixed.json()["results"]] == ["added", "failed"]
@@ -189,8 +228,10 @@ def pdf_bytes(text: str) -> bytes:
 
 
 def test_an_upload_can_stream_its_progress(server: str) -> None:
-    files = [("files", (f"note{n}.txt", f"Note {n}: the kettle whistles at {n} o'clock.".encode(), "text/plain"))
-             for n in range(3)]
+    files = [
+        ("files", (f"note{n}.txt", f"Note {n}: the kettle whistles at {n} o'clock.".encode(), "text/plain"))
+        for n in range(3)
+    ]
     with httpx.stream("POST", f"{server}/v1/documents", files=files, params={"stream": "true"}, timeout=60) as response:
         events = [line.removeprefix("data: ") for line in response.iter_lines() if line.startswith("data: ")]
     assert events[-1] == "[DONE]"

@@ -30,7 +30,9 @@ def corpus(tmp_path: Path) -> Path:
     return root
 
 
-def test_folder_is_ingested_recursively_and_a_rerun_adds_nothing(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+def test_folder_is_ingested_recursively_and_a_rerun_adds_nothing(
+    make_assistant: Callable[..., Assistant], corpus: Path
+) -> None:
     assistant = make_assistant()
     first = assistant.ingest([corpus])
     assert first.summary() == "3 added"
@@ -48,7 +50,9 @@ def test_editing_a_file_replaces_only_its_chunks(make_assistant: Callable[..., A
     trains_ids = assistant.catalog.chunk_ids("test-docs", trains)
     write(corpus / "nested" / "tea.txt", "Black tea wants boiling water and four minutes.")
     report = assistant.ingest([corpus])
-    assert [(Path(r.source).name, r.status) for r in report.results if r.status != "unchanged"] == [("tea.txt", "replaced")]
+    assert [(Path(r.source).name, r.status) for r in report.results if r.status != "unchanged"] == [
+        ("tea.txt", "replaced")
+    ]
     assert assistant.catalog.chunk_ids("test-docs", trains) == trains_ids
     assert assistant.store.chunk_ids_for_source(tea) == sorted(assistant.catalog.chunk_ids("test-docs", tea))
     top = assistant.search("How long should tea steep?", k=1)[0]
@@ -56,7 +60,9 @@ def test_editing_a_file_replaces_only_its_chunks(make_assistant: Callable[..., A
     assert all("Green tea" not in p.text for p in assistant.search("green tea 80 degrees", k=5))
 
 
-def test_removing_a_source_deletes_its_chunks_everywhere(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+def test_removing_a_source_deletes_its_chunks_everywhere(
+    make_assistant: Callable[..., Assistant], corpus: Path
+) -> None:
     assistant = make_assistant()
     assistant.ingest([corpus])
     result = assistant.remove(corpus / "trains.txt")
@@ -78,13 +84,18 @@ def test_bad_files_are_reported_and_the_rest_of_the_batch_still_lands(
     (bad / "blob.txt").write_bytes(bytes(range(256)) * 8)
     (bad / "broken.pdf").write_bytes(b"%PDF-1.7 garbage")
     (bad / "photo.jpg").write_bytes(b"\xff\xd8\xff")
-    write_pdf(bad / "good.pdf", ["Saffron is the dried stigma of a crocus flower.", "It costs more than gold by weight."])
+    write_pdf(
+        bad / "good.pdf", ["Saffron is the dried stigma of a crocus flower.", "It costs more than gold by weight."]
+    )
     report = assistant.ingest([bad, tmp_path / "missing-folder", corpus / "bees.md"])
     outcome = {Path(r.source).name: (r.status, r.reason) for r in report.results}
     assert outcome["good.pdf"][0] == "added"
     assert outcome["bees.md"][0] == "unchanged"
-    assert outcome["photo.jpg"] == ("skipped", "photo.jpg: unsupported file type '.jpg'; convert it to one of csv, docx, eml, epub, htm, html, markdown, md, "
-                                         "pdf, pptx, text, tsv, txt, xlsm, xlsx")
+    assert outcome["photo.jpg"] == (
+        "skipped",
+        "photo.jpg: unsupported file type '.jpg'; convert it to one of csv, docx, eml, epub, htm, html, markdown, md, "
+        "pdf, pptx, text, tsv, txt, xlsm, xlsx",
+    )
     assert "empty.txt: the file is empty" in outcome["empty.txt"][1]
     assert "blob.txt: looks like binary data" in outcome["blob.txt"][1]
     assert "broken.pdf: not a readable PDF" in outcome["broken.pdf"][1]
@@ -117,7 +128,9 @@ def test_a_crash_while_recording_leaves_the_old_version_searchable_and_no_orphan
     assert [r.status for r in assistant.ingest([corpus / "nested"]).results] == ["replaced"]
 
 
-def test_vectors_the_catalog_does_not_list_are_never_shown(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+def test_vectors_the_catalog_does_not_list_are_never_shown(
+    make_assistant: Callable[..., Assistant], corpus: Path
+) -> None:
     assistant = make_assistant()
     assistant.ingest([corpus])
     orphan = "Saturn has 146 known moons."
@@ -133,7 +146,9 @@ def test_search_can_be_limited_to_some_sources(make_assistant: Callable[..., Ass
     assert passages and all(p.source == trains for p in passages)
 
 
-def test_changing_the_chunk_size_rechunks_unchanged_files(make_assistant: Callable[..., Assistant], corpus: Path) -> None:
+def test_changing_the_chunk_size_rechunks_unchanged_files(
+    make_assistant: Callable[..., Assistant], corpus: Path
+) -> None:
     make_assistant().ingest([corpus])
     report = make_assistant(chunk_size=300).ingest([corpus])
     assert report.summary() == "3 replaced"
@@ -152,11 +167,15 @@ class CountingEmbedder(FakeEmbedder):
 
 def small_files(root: Path, count: int) -> Path:
     for number in range(count):
-        write(root / f"note{number:03}.txt", f"Note {number} is about topic{number}. It has a second sentence, {number}.")
+        write(
+            root / f"note{number:03}.txt", f"Note {number} is about topic{number}. It has a second sentence, {number}."
+        )
     return root
 
 
-def test_a_folder_of_small_files_is_embedded_many_files_at_a_time(make_assistant: Callable[..., Assistant], tmp_path: Path) -> None:
+def test_a_folder_of_small_files_is_embedded_many_files_at_a_time(
+    make_assistant: Callable[..., Assistant], tmp_path: Path
+) -> None:
     embedder = CountingEmbedder()
     assistant = make_assistant(embedder=embedder)
     events: list[Progress] = []

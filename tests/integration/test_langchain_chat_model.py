@@ -29,14 +29,20 @@ ROOT = Path(__file__).resolve().parents[2]
 def qa(data: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`qa ARGS` in its own process; no OPENAI_* variable of the developer's leaks in."""
     variables = {key: value for key, value in qa_env(data, env).items() if not key.startswith("OPENAI_") or key in env}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env=variables, cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], env=variables, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def writer_settings(writer: str, llm: FakeLLM) -> dict[str, Any]:
     """The settings of the openai answerer writing through LangChain or through its own HTTP client."""
     if writer == "langchain":
-        return {"answerer": "openai", "llm_chat_model": "openai:some-model", "llm_base_url": llm.url, "llm_api_key": "unused"}
+        return {
+            "answerer": "openai",
+            "llm_chat_model": "openai:some-model",
+            "llm_base_url": llm.url,
+            "llm_api_key": "unused",
+        }
     return {"answerer": "openai", "llm_base_url": llm.url, "llm_model": "some-model"}
 
 
@@ -73,7 +79,9 @@ def test_the_claim_check_and_refusals_do_not_depend_on_how_the_text_was_written(
     (http_partial, http_crimea), (lc_partial, lc_crimea) = answers["http"], answers["langchain"]
     assert lc_partial.answer == http_partial.answer and "95 euros" not in lc_partial.answer
     assert [u.sentence for u in lc_partial.unsupported] == [u.sentence for u in http_partial.unsupported] != []
-    assert [(c.n, c.start, c.end) for c in lc_partial.citations] == [(c.n, c.start, c.end) for c in http_partial.citations]
+    assert [(c.n, c.start, c.end) for c in lc_partial.citations] == [
+        (c.n, c.start, c.end) for c in http_partial.citations
+    ]
     assert lc_crimea.refused and lc_crimea.answer == http_crimea.answer
 
 
@@ -82,8 +90,12 @@ def test_qa_ask_answers_through_the_chat_model_with_the_providers_own_variables(
     assert qa(data, "ingest", str(ferry), env={}).returncode == 0
     with fake_llm_server(REPLY) as llm:
         # Only a name: langchain-openai reads its server and key from its own variables.
-        env = {"QA_ANSWERER": "openai", "QA_LLM_CHAT_MODEL": "openai:some-model",
-               "OPENAI_BASE_URL": llm.url, "OPENAI_API_KEY": "unused"}
+        env = {
+            "QA_ANSWERER": "openai",
+            "QA_LLM_CHAT_MODEL": "openai:some-model",
+            "OPENAI_BASE_URL": llm.url,
+            "OPENAI_API_KEY": "unused",
+        }
         asked = qa(data, "ask", QUESTION, "--json", env=env)
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
@@ -134,17 +146,23 @@ def test_qa_serve_reports_the_token_counts_the_model_server_reported(served: tup
     assert reply.choices[0].message.model_extra["citations"]
     expected = usage_of(llm.requests[-1], REPLY)
     assert reply.usage is not None
-    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (expected["prompt_tokens"], expected["completion_tokens"])
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (
+        expected["prompt_tokens"],
+        expected["completion_tokens"],
+    )
     assert reply.usage.completion_tokens > 0
 
-    stream = client.chat.completions.create(model="docs", messages=messages, stream=True,
-                                            stream_options={"include_usage": True})
+    stream = client.chat.completions.create(
+        model="docs", messages=messages, stream=True, stream_options={"include_usage": True}
+    )
     last = list(stream)[-1]
     assert last.choices == [] and last.usage is not None
     assert last.usage.completion_tokens == expected["completion_tokens"] and last.usage.prompt_tokens > 0
 
 
-def test_a_server_that_refuses_stream_options_still_answers(make_assistant: Callable[..., Assistant], ferry: Path) -> None:
+def test_a_server_that_refuses_stream_options_still_answers(
+    make_assistant: Callable[..., Assistant], ferry: Path
+) -> None:
     with fake_llm_server(REPLY) as llm:
         llm.reject_stream_options = True
         assistant = make_assistant(**writer_settings("http", llm))

@@ -13,7 +13,9 @@ def test_a_langchain_chain_gets_passages_whose_offsets_slice_the_source(
     make_assistant: Callable[..., Assistant], tmp_path: Path
 ) -> None:
     bees = tmp_path / "bees.md"
-    bees.write_text("# Bees\n\nHoney bees visit about 100 flowers on one trip.\n\nDrones do not sting.\n", encoding="utf-8")
+    bees.write_text(
+        "# Bees\n\nHoney bees visit about 100 flowers on one trip.\n\nDrones do not sting.\n", encoding="utf-8"
+    )
     bread = tmp_path / "bread.txt"
     bread.write_text("Rye bread needs a sour starter and a long, slow rise.\n", encoding="utf-8")
     assistant = make_assistant(answerer="extractive")

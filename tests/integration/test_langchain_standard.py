@@ -32,8 +32,9 @@ def bee_search(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder
     (folder / "docs").mkdir()
     for number, fact in enumerate(FACTS):
         (folder / "docs" / f"fact{number}.txt").write_text(fact, encoding="utf-8")
-    assistant = Assistant(Settings(data_dir=folder / "data", collection="bees", answerer="extractive"),
-                          embedder=real_embedder)
+    assistant = Assistant(
+        Settings(data_dir=folder / "data", collection="bees", answerer="extractive"), embedder=real_embedder
+    )
     assert assistant.ingest([folder / "docs"]).summary() == f"{len(FACTS)} added"
     return assistant.retriever().search
 

@@ -18,7 +18,6 @@ from tests.fixtures.servers import free_port, wait_until_healthy
 pytestmark = pytest.mark.llm
 
 
-
 @pytest.fixture(scope="module")
 def local_model() -> LocalChatModel:
     model = LocalChatModel(Settings())
@@ -66,7 +65,9 @@ def ask_with(
     return build
 
 
-def collect(assistant: Assistant, question: str, history: list[dict[str, str]] | None = None) -> tuple[list[str], Answer]:
+def collect(
+    assistant: Assistant, question: str, history: list[dict[str, str]] | None = None
+) -> tuple[list[str], Answer]:
     stream = assistant.stream(question, history)
     pieces = list(stream)
     return pieces, stream.answer
@@ -115,11 +116,15 @@ def test_instructions_inside_a_passage_are_not_obeyed(ask_with: Callable[..., As
     assert "40" in answer.answer and answer.citations
 
 
-def test_an_unreachable_server_fails_fast_with_a_clear_error(real_embedder: Embedder, make_assistant: Callable[..., Assistant], seed_corpus: Path) -> None:
+def test_an_unreachable_server_fails_fast_with_a_clear_error(
+    real_embedder: Embedder, make_assistant: Callable[..., Assistant], seed_corpus: Path
+) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
     settings = Settings(answerer="openai", llm_base_url=url, llm_timeout_s=5)
     assistant = Assistant(
-        make_assistant().settings, embedder=real_embedder, answerer=GenerativeAnswerer(OpenAIChatModel(settings), settings, name="openai")
+        make_assistant().settings,
+        embedder=real_embedder,
+        answerer=GenerativeAnswerer(OpenAIChatModel(settings), settings, name="openai"),
     )
     assistant.ingest([seed_corpus])
     started = time.monotonic()

@@ -87,8 +87,14 @@ def test_make_install_warms_up_the_answer_prompt_so_the_first_question_starts_fa
     import subprocess
     import sys
 
-    env = {**os.environ, "QA_MODELS_DIR": str(tmp_path), "QA_LLM_MODEL_PATH": str(resolve_model_path(Settings())),
-           "QA_DATA_DIR": str(tmp_path / "data")}
-    done = subprocess.run([sys.executable, "-m", "assistant", "warm-up"], env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "QA_MODELS_DIR": str(tmp_path),
+        "QA_LLM_MODEL_PATH": str(resolve_model_path(Settings())),
+        "QA_DATA_DIR": str(tmp_path / "data"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "warm-up"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0 and "local model ready (llama-cpp)" in done.stderr, done.stderr
     assert len(list((tmp_path / "prompt-states").glob("prefix-*.state"))) == 1

@@ -42,7 +42,9 @@ def test_two_servers_share_a_chroma_server_that_goes_down_and_comes_back(tmp_pat
         for workers in ("2", "1"):
             port = free_port()
             command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--workers", workers]
-            servers.append(stack.enter_context(running_server(command, f"http://127.0.0.1:{port}", "/healthz", env=env)))
+            servers.append(
+                stack.enter_context(running_server(command, f"http://127.0.0.1:{port}", "/healthz", env=env))
+            )
         first, second = servers
         assert upload(first, "ferry.txt", FERRY).status_code == 201
         assert upload(second, "lamp.txt", LAMP).status_code == 201
@@ -73,11 +75,19 @@ def test_two_servers_share_a_chroma_server_that_goes_down_and_comes_back(tmp_pat
             assert "May" in search(first, "When do gulls nest?").json()["passages"][0]["text"]
             chat = {"model": "docs", "messages": [{"role": "user", "content": "How often does the ferry leave?"}]}
             answer = httpx.post(f"{first}/v1/chat/completions", json=chat, timeout=120).json()
-            assert "40 minutes" in answer["choices"][0]["message"]["content"] and answer["choices"][0]["message"]["citations"]
+            assert (
+                "40 minutes" in answer["choices"][0]["message"]["content"]
+                and answer["choices"][0]["message"]["citations"]
+            )
 
 
 def test_several_workers_need_a_chroma_server(tmp_path: Path) -> None:
     env = qa_env(tmp_path / "data")
-    done = subprocess.run([sys.executable, "-m", "assistant", "serve", "--workers", "2", "--port", str(free_port())],
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "serve", "--workers", "2", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1 and "needs a Chroma server" in done.stderr and "QA_CHROMA_URL" in done.stderr

@@ -49,7 +49,9 @@ def test_fp32_vectors_are_the_sentence_transformers_vectors(onnx_fp32: Embedder,
     assert cosines.min() > 0.999
 
 
-def test_int8_vectors_stay_close_to_the_sentence_transformers_vectors(onnx_int8: Embedder, real_embedder: Embedder) -> None:
+def test_int8_vectors_stay_close_to_the_sentence_transformers_vectors(
+    onnx_int8: Embedder, real_embedder: Embedder
+) -> None:
     # Measured on 3,000 COVID-QA sentences: mean 0.993, least 0.945 (`qa bench --part embedder`); these are closer.
     cosines = _cosines(onnx_int8.embed_batch(SENTENCES + [LONG]), real_embedder.embed_batch(SENTENCES + [LONG]))
     assert cosines.mean() > 0.98 and cosines.min() > 0.95
@@ -86,7 +88,9 @@ def test_loading_and_embedding_imports_neither_torch_nor_sentence_transformers(o
         "    build_embedder(Settings(embedder=name)).embed_batch(['What does Russia demand?'])\n"
         "print(json.dumps(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'sklearn') if m in sys.modules)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True, timeout=300
+    )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 

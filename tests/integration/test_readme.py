@@ -38,14 +38,24 @@ def user_shell(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     (work / "eval").symlink_to(ROOT / "eval")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, command in (("python", f'exec {sys.executable} "$@"'), ("qa", f'exec {sys.executable} -m assistant "$@"')):
+    for name, command in (
+        ("python", f'exec {sys.executable} "$@"'),
+        ("qa", f'exec {sys.executable} -m assistant "$@"'),
+    ):
         script = bin_dir / name
         script.write_text(f"#!/bin/sh\n{command}\n", encoding="utf-8")
         script.chmod(0o755)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("QA_", "XDG_"))}
-    env.update({"PATH": f"{bin_dir}:{env.get('PATH', '/usr/bin:/bin')}", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path / "home"),
-                "XDG_DATA_HOME": str(tmp_path / "home" / ".local" / "share"), "HF_HUB_OFFLINE": "1",
-                "HF_HUB_DISABLE_PROGRESS_BARS": "1"})
+    env.update(
+        {
+            "PATH": f"{bin_dir}:{env.get('PATH', '/usr/bin:/bin')}",
+            "PYTHONPATH": str(ROOT),
+            "HOME": str(tmp_path / "home"),
+            "XDG_DATA_HOME": str(tmp_path / "home" / ".local" / "share"),
+            "HF_HUB_OFFLINE": "1",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        }
+    )
     (tmp_path / "home").mkdir()
     return work, env
 

@@ -25,7 +25,7 @@ README_PORT = "8000"
 def examples() -> list[tuple[str, str]]:
     """(language, code) of each fenced block in the README section."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index(SECTION):]
+    section = text[text.index(SECTION) :]
     section = section[: section.find("\n## ", len(SECTION))]
     return re.findall(r"```(bash|python)\n(.*?)```", section, flags=re.DOTALL)
 
@@ -36,13 +36,23 @@ def environment(data: Path, answerer: str) -> dict[str, str]:
     config = data.parent / "readme-qa.toml"
     data.parent.mkdir(parents=True, exist_ok=True)
     config.touch()
-    env.update({"PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}", "PYTHONPATH": str(ROOT),
-                "QA_DATA_DIR": str(data), "QA_CONFIG": str(config), "QA_ANSWERER": answerer, "HF_HUB_OFFLINE": "1"})
+    env.update(
+        {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+            "PYTHONPATH": str(ROOT),
+            "QA_DATA_DIR": str(data),
+            "QA_CONFIG": str(config),
+            "QA_ANSWERER": answerer,
+            "HF_HUB_OFFLINE": "1",
+        }
+    )
     return env
 
 
 def on_port(code: str, port: int) -> str:
-    return code.replace(f"127.0.0.1:{README_PORT}", f"127.0.0.1:{port}").replace(f"--port {README_PORT}", f"--port {port}")
+    return code.replace(f"127.0.0.1:{README_PORT}", f"127.0.0.1:{port}").replace(
+        f"--port {README_PORT}", f"--port {port}"
+    )
 
 
 def run(language: str, code: str, env: dict[str, str]) -> str:
@@ -74,7 +84,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, dict
 def test_the_readme_section_has_every_kind_of_example() -> None:
     kinds = [code for _, code in examples()]
     assert len(kinds) == 5
-    assert "curl" in kinds[1] and "OpenAI(base_url=" in kinds[2] and "langchain_core" in kinds[3] and "Assistant" in kinds[4]
+    assert (
+        "curl" in kinds[1]
+        and "OpenAI(base_url=" in kinds[2]
+        and "langchain_core" in kinds[3]
+        and "Assistant" in kinds[4]
+    )
 
 
 def test_the_curl_examples(server: tuple[int, dict[str, str]]) -> None:

@@ -28,8 +28,13 @@ def serving(tmp_path: Path, answerer: str) -> Iterator[tuple[str, Path]]:
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT,
-                                   env=qa_env(data, {"QA_ANSWERER": answerer}), stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=qa_env(data, {"QA_ANSWERER": answerer}),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process)
             yield f"http://127.0.0.1:{port}", log

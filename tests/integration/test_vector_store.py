@@ -18,7 +18,10 @@ def _store(tmp_path: Path) -> VectorStore:
 def test_each_sentence_of_a_chunk_is_a_unit_with_an_id_that_names_the_chunk() -> None:
     chunk = ChunkRecord("c0ffee", "a.txt", 0, 43, None, "Tea grows in Assam. It is picked by hand.")
     units = embedding_units([chunk])
-    assert [(u.vector_id, u.text) for u in units] == [("c0ffee-0", "Tea grows in Assam."), ("c0ffee-1", "It is picked by hand.")]
+    assert [(u.vector_id, u.text) for u in units] == [
+        ("c0ffee-0", "Tea grows in Assam."),
+        ("c0ffee-1", "It is picked by hand."),
+    ]
     assert {chunk_of(u.vector_id) for u in units} == {"c0ffee"}
     # Stores written before sentence vectors used the chunk id itself.
     assert chunk_of("c0ffee") == "c0ffee"

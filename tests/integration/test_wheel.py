@@ -20,8 +20,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # What a checkout holds besides the package's files; copying the rest keeps the build's own output
 # (build/, *.egg-info) out of the repo.
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "tests", "__pycache__", ".pytest_cache", ".eval-out", ".qa-data",
-                                    "build", "dist", "*.egg-info", "node_modules")
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "tests",
+    "__pycache__",
+    ".pytest_cache",
+    ".eval-out",
+    ".qa-data",
+    "build",
+    "dist",
+    "*.egg-info",
+    "node_modules",
+)
 
 
 class Installed:
@@ -31,16 +42,33 @@ class Installed:
         self.wheel = wheel
         self.venv = venv
         self.work = work
-        self.env = {key: value for key, value in os.environ.items()
-                    if not key.startswith(("QA_", "XDG_", "PYTHON", "VIRTUAL_ENV"))}
-        self.env.update({"QA_DATA_DIR": str(work / "data"), "QA_ANSWERER": "extractive", "HF_HUB_OFFLINE": "1",
-                         "HF_HUB_DISABLE_PROGRESS_BARS": "1", "PYTHONUNBUFFERED": "1",
-                         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"})
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("QA_", "XDG_", "PYTHON", "VIRTUAL_ENV"))
+        }
+        self.env.update(
+            {
+                "QA_DATA_DIR": str(work / "data"),
+                "QA_ANSWERER": "extractive",
+                "HF_HUB_OFFLINE": "1",
+                "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+                "PYTHONUNBUFFERED": "1",
+                "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            }
+        )
 
-    def run(self, program: str, *args: str, env: dict[str, str] | None = None,
-            timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([str(self.venv / "bin" / program), *args], cwd=self.work, env={**self.env, **(env or {})},
-                              capture_output=True, text=True, timeout=timeout)
+    def run(
+        self, program: str, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [str(self.venv / "bin" / program), *args],
+            cwd=self.work,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         assert done.returncode == 0, f"{program} {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
         return done
 
@@ -56,18 +84,32 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     offline = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     pip = [sys.executable, "-m", "pip"]
     # The venv's setuptools builds it (no download of a build environment).
-    subprocess.run([*pip, "wheel", str(source), "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels)],
-                   check=True, env=offline, cwd=base, timeout=300)
+    subprocess.run(
+        [*pip, "wheel", str(source), "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels)],
+        check=True,
+        env=offline,
+        cwd=base,
+        timeout=300,
+    )
     (wheel,) = wheels.glob("cited_qa-*.whl")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     target = venv / "bin" / "python"
     # Installed before the dependencies are in sight, so pip never sees (nor touches) the project's own install.
-    subprocess.run([*pip, "--python", str(target), "install", "--no-deps", "-q", str(wheel)],
-                   check=True, env=offline, cwd=base, timeout=300)
+    subprocess.run(
+        [*pip, "--python", str(target), "install", "--no-deps", "-q", str(wheel)],
+        check=True,
+        env=offline,
+        cwd=base,
+        timeout=300,
+    )
     # The dependencies come from the project's venv: a plain path entry, so its .pth files (the editable
     # install's finder pointing at the repo) are not run.
-    purelib = subprocess.run([str(target), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(target), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(purelib, "project-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
     work.mkdir()
     return Installed(wheel, venv, work)
@@ -86,7 +128,8 @@ def test_the_wheel_carries_prompts_sample_corpus_gold_sets_and_app_pages(install
 def test_installed_code_runs_from_the_venv_not_the_repo(installed: Installed) -> None:
     where = installed.python(
         "import assistant, ingest, eval, ui, prompts\n"
-        "for module in (assistant, ingest, eval, ui, prompts): print(module.__file__)").split()
+        "for module in (assistant, ingest, eval, ui, prompts): print(module.__file__)"
+    ).split()
     assert len(where) == 5
     for path in where:
         assert Path(path).is_relative_to(installed.venv), path
@@ -100,7 +143,8 @@ def test_installed_prompts_load_and_render(installed: Installed) -> None:
         "for name in ('answer', 'condense', 'judge_correctness', 'judge_faithfulness'): load_prompt(name)\n"
         "messages = load_prompt('answer').render(refusal='NOT FOUND', passages='[1] The ferry leaves at noon.',"
         " question='When does the ferry leave?')\n"
-        "print(messages[1]['content'])")
+        "print(messages[1]['content'])"
+    )
     directory, rendered = out.split("\n", 1)
     assert Path(directory).is_relative_to(installed.venv)
     assert "[1] The ferry leaves at noon." in rendered and "When does the ferry leave?" in rendered
@@ -112,7 +156,9 @@ def ferry_notes(installed: Installed, collection: str) -> None:
     notes.mkdir()
     (notes / "ferry.md").write_text(
         "# Island ferry\n\nThe island ferry departs every 40 minutes from pier 3. Tickets cost 4 euros at the kiosk "
-        "beside the harbour office.\n", encoding="utf-8")
+        "beside the harbour office.\n",
+        encoding="utf-8",
+    )
     ingested = installed.run("qa", "ingest", collection, "--collection", collection)
     assert "1 added" in ingested.stdout
 
@@ -127,15 +173,22 @@ def test_installed_qa_ingests_a_folder_and_answers_with_a_citation(installed: In
 @pytest.mark.llm
 def test_installed_qa_answers_with_the_local_model_and_its_packaged_prompt(installed: Installed) -> None:
     ferry_notes(installed, "local-notes")
-    answer = installed.run("qa", "ask", "How often does the island ferry depart?", "--collection", "local-notes",
-                           env={"QA_ANSWERER": "local"}).stdout
+    answer = installed.run(
+        "qa",
+        "ask",
+        "How often does the island ferry depart?",
+        "--collection",
+        "local-notes",
+        env={"QA_ANSWERER": "local"},
+    ).stdout
     assert "40 minutes" in answer
     assert "[1] ferry.md" in answer
 
 
 def test_installed_sample_corpus_is_found_and_answers(installed: Installed) -> None:
-    out = installed.python("from eval.samples import SAMPLE_CORPUS, SAMPLE_GOLD\n"
-                           "print(SAMPLE_CORPUS); print(SAMPLE_GOLD)")
+    out = installed.python(
+        "from eval.samples import SAMPLE_CORPUS, SAMPLE_GOLD\nprint(SAMPLE_CORPUS); print(SAMPLE_GOLD)"
+    )
     corpus, gold = (Path(line) for line in out.split())
     assert corpus.is_relative_to(installed.venv) and gold.is_file()
     assert sorted(p.name for p in corpus.iterdir()) == sorted(p.name for p in (ROOT / "eval" / "corpus").iterdir())
@@ -152,8 +205,14 @@ def free_port() -> int:
 
 def test_installed_qa_ui_serves_the_packaged_app(installed: Installed) -> None:
     port = free_port()
-    app = subprocess.Popen([str(installed.venv / "bin" / "qa"), "ui", "--port", str(port)], cwd=installed.work,
-                           env=installed.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    app = subprocess.Popen(
+        [str(installed.venv / "bin" / "qa"), "ui", "--port", str(port)],
+        cwd=installed.work,
+        env=installed.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for _ in range(120):
             try:

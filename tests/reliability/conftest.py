@@ -18,11 +18,19 @@ from assistant.embedder import FakeEmbedder
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def qa(data: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300,
-       **popen: Any) -> subprocess.CompletedProcess[str]:
+def qa(
+    data: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300, **popen: Any
+) -> subprocess.CompletedProcess[str]:
     """Run `qa ARGS` (this tree's code) on the data folder ``data`` and wait for it."""
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env=qa_env(data, env), cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, **popen)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        env=qa_env(data, env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **popen,
+    )
 
 
 def qa_env(data: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -31,8 +39,18 @@ def qa_env(data: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     config = data.parent / "qa-empty.toml"  # no developer's qa.toml or QA_* variable leaks in
     data.parent.mkdir(parents=True, exist_ok=True)
     config.touch()
-    env.update({"PYTHONPATH": str(ROOT), "QA_DATA_DIR": str(data), "QA_COLLECTION": "docs", "QA_ANSWERER": "extractive",
-                "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "PYTHONUNBUFFERED": "1", "QA_CONFIG": str(config)})
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "QA_DATA_DIR": str(data),
+            "QA_COLLECTION": "docs",
+            "QA_ANSWERER": "extractive",
+            "HF_HUB_OFFLINE": "1",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+            "PYTHONUNBUFFERED": "1",
+            "QA_CONFIG": str(config),
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -41,8 +59,14 @@ def state(data: Path) -> dict[str, Any]:
     """Everything an ingest leaves in a data folder that search depends on: the catalog's records and chunks,
     the keyword rows, the vector ids and pending deletions. Read in a fresh process: an embedded Chroma
     client caches the index it opened and would not see another process's writes."""
-    found = subprocess.run([sys.executable, "-m", "tests.reliability.conftest", str(data)], env=qa_env(data), cwd=ROOT,
-                           capture_output=True, text=True, timeout=120)
+    found = subprocess.run(
+        [sys.executable, "-m", "tests.reliability.conftest", str(data)],
+        env=qa_env(data),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert found.returncode == 0, found.stderr
     result = json.loads(found.stdout)
     result["sources"] = [tuple(row) for row in result["sources"]]
@@ -93,4 +117,3 @@ def make_assistant(tmp_path: Path) -> Iterator[Callable[..., Assistant]]:
 
 if __name__ == "__main__":
     print(json.dumps(_read_state(Path(sys.argv[1]))))
-

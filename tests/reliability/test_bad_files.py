@@ -94,16 +94,29 @@ def write_link_loops(folder: Path) -> None:
 # name -> (writer, status, what its line must say: the file, the problem and the fix)
 BAD: dict[str, tuple[Callable[[Path], object], str, str]] = {
     "empty.txt": (lambda p: p.write_bytes(b""), "failed", r"empty\.txt: the file is empty; add text to it"),
-    "binary.txt": (lambda p: p.write_bytes(bytes(range(256)) * 64), "failed",
-                   r"binary\.txt: looks like binary data, not text; convert it"),
-    "huge.txt": (lambda p: write_sparse(p, 200 * MB), "failed",
-                 r"huge\.txt: 200 MB is larger than the 100 MB limit \(QA_MAX_FILE_MB\); split the file or raise the limit"),
-    "truncated.pdf": (write_truncated_pdf, "failed", r"truncated\.pdf: not a readable PDF .*; re-export or repair the file"),
+    "binary.txt": (
+        lambda p: p.write_bytes(bytes(range(256)) * 64),
+        "failed",
+        r"binary\.txt: looks like binary data, not text; convert it",
+    ),
+    "huge.txt": (
+        lambda p: write_sparse(p, 200 * MB),
+        "failed",
+        r"huge\.txt: 200 MB is larger than the 100 MB limit \(QA_MAX_FILE_MB\); split the file or raise the limit",
+    ),
+    "truncated.pdf": (
+        write_truncated_pdf,
+        "failed",
+        r"truncated\.pdf: not a readable PDF .*; re-export or repair the file",
+    ),
     "encrypted.pdf": (write_encrypted_pdf, "failed", r"encrypted\.pdf: the PDF is encrypted; save an unprotected copy"),
     "scanned.pdf": (write_image_only_pdf, "failed", r"scanned\.pdf: the PDF has no extractable text .*; run OCR on it"),
-    "bomb.docx": (write_zip_bomb, "failed",
-                  rf"bomb\.docx: unpacks to {UNPACKED_MB + 1} MB, more than the \d+ MB that QA_MAX_FILE_MB and "
-                  r"QA_MAX_TEXT_CHARS allow, so it may be a zip bomb; re-save it from Word or raise the limits"),
+    "bomb.docx": (
+        write_zip_bomb,
+        "failed",
+        rf"bomb\.docx: unpacks to {UNPACKED_MB + 1} MB, more than the \d+ MB that QA_MAX_FILE_MB and "
+        r"QA_MAX_TEXT_CHARS allow, so it may be a zip bomb; re-save it from Word or raise the limits",
+    ),
 }
 LINKS = {
     "a.txt": ("failed", r"a\.txt: a symbolic link loop; fix or remove the link"),
@@ -112,7 +125,12 @@ LINKS = {
     "dangling.txt": ("failed", r"dangling\.txt: a link to missing\.txt, which does not exist; fix or remove the link"),
 }
 # Files that must load, each with a word no other file has.
-ODD_NAMES = {"my notes.txt": "walrus", "Zürich 東京 ünïcode.md": "narwhal", "notes..v2.txt": "pelican", "-rf.txt": "otter"}
+ODD_NAMES = {
+    "my notes.txt": "walrus",
+    "Zürich 東京 ünïcode.md": "narwhal",
+    "notes..v2.txt": "pelican",
+    "-rf.txt": "otter",
+}
 
 
 @pytest.fixture
@@ -166,7 +184,10 @@ def test_the_size_cap_is_a_setting(make_assistant: Callable[..., Assistant], tmp
     big = tmp_path / "big.txt"
     big.write_text(GOOD_TEXT * 40_000, encoding="utf-8")  # about 2.5 MB of real text
     report = make_assistant(max_file_mb=1).ingest([big])
-    assert report.results[0].reason == "big.txt: 3 MB is larger than the 1 MB limit (QA_MAX_FILE_MB); split the file or raise the limit"
+    assert (
+        report.results[0].reason
+        == "big.txt: 3 MB is larger than the 1 MB limit (QA_MAX_FILE_MB); split the file or raise the limit"
+    )
 
 
 def test_a_docx_zip_bomb_is_refused_before_it_is_inflated(assistant: Assistant, tmp_path: Path) -> None:
@@ -200,8 +221,14 @@ def test_deeply_nested_html_loads_in_linear_time_without_recursion(tmp_path: Pat
     # times tags), and a RecursionError or a crash shows as a non-zero exit.
     page = write_nested_html(tmp_path / "nested.html")
     code = "import sys, pathlib, ingest.loaders as l; print(l.load_document(pathlib.Path(sys.argv[1])).text)"
-    done = subprocess.run([sys.executable, "-c", code, str(page)], env=qa_env(tmp_path / "data"), cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(page)],
+        env=qa_env(tmp_path / "data"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "deep text"
 
@@ -230,7 +257,9 @@ def test_a_pdf_restricted_but_without_a_password_is_read(assistant: Assistant, t
 
 
 def test_symlink_loops_are_reported_and_do_not_hang(assistant: Assistant, tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, "note.txt", lambda p: p.write_text("Loops do not stop the keeper.", encoding="utf-8"))
+    folder = folder_with(
+        tmp_path, "note.txt", lambda p: p.write_text("Loops do not stop the keeper.", encoding="utf-8")
+    )
     write_link_loops(folder)
     found = results(assistant.ingest([folder]))
     assert found["good.txt"].status == found["note.txt"].status == "added"
@@ -265,8 +294,14 @@ def write_all_bad_files(folder: Path) -> None:
 def run_measured(data: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], int]:
     """`qa ARGS` in a subprocess (fake embedder), with its own peak resident memory in bytes."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen([sys.executable, "-m", "assistant", *args], env=qa_env(data, {"QA_EMBEDDER": "fake"}),
-                                   cwd=ROOT, stdout=out, stderr=err, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", *args],
+            env=qa_env(data, {"QA_EMBEDDER": "fake"}),
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
         _, status, usage = os.wait4(process.pid, 0)  # unlike Popen.wait, also gives the child's peak memory
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0), err.seek(0)

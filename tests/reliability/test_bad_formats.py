@@ -50,7 +50,9 @@ def epub_with_drm(path: Path) -> None:
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
         for member in source.infolist():
             target.writestr(member, source.read(member))
-        target.writestr("META-INF/encryption.xml", "<encryption xmlns='urn:oasis:names:tc:opendocument:xmlns:container'/>")
+        target.writestr(
+            "META-INF/encryption.xml", "<encryption xmlns='urn:oasis:names:tc:opendocument:xmlns:container'/>"
+        )
     plain.unlink()
 
 
@@ -74,29 +76,47 @@ def pptx_without_text(path: Path) -> None:
 BAD: dict[str, tuple[Callable[[Path], object], str]] = {
     "cut.pptx": (truncated(write_pptx), r"cut\.pptx: not a readable \.pptx file \(.*\); re-save it from PowerPoint"),
     "cut.xlsx": (truncated(write_xlsx), r"cut\.xlsx: not a readable \.xlsx file \(.*\); re-save it from Excel"),
-    "cut.epub": (truncated(write_epub), r"cut\.epub: not a readable \.epub file \(.*\); re-export it from your e-book editor"),
-    "binary.csv": (lambda p: p.write_bytes(bytes(range(256)) * 64),
-                   r"binary\.csv: not a readable CSV file \(looks like binary data, not text\); re-export it as CSV \(UTF-8\)"),
-    "binary.eml": (lambda p: p.write_bytes(bytes(range(256)) * 64),
-                   r"binary\.eml: looks like binary data, not a saved e-mail; save the message as \.eml"),
-    "not-mail.eml": (lambda p: p.write_text("Just a line of notes, no headers.\n"),
-                     r"not-mail\.eml: not an e-mail \(no From, Subject or Date header\); save the message as \.eml"),
+    "cut.epub": (
+        truncated(write_epub),
+        r"cut\.epub: not a readable \.epub file \(.*\); re-export it from your e-book editor",
+    ),
+    "binary.csv": (
+        lambda p: p.write_bytes(bytes(range(256)) * 64),
+        r"binary\.csv: not a readable CSV file \(looks like binary data, not text\); re-export it as CSV \(UTF-8\)",
+    ),
+    "binary.eml": (
+        lambda p: p.write_bytes(bytes(range(256)) * 64),
+        r"binary\.eml: looks like binary data, not a saved e-mail; save the message as \.eml",
+    ),
+    "not-mail.eml": (
+        lambda p: p.write_text("Just a line of notes, no headers.\n"),
+        r"not-mail\.eml: not an e-mail \(no From, Subject or Date header\); save the message as \.eml",
+    ),
     "empty.pptx": (lambda p: p.write_bytes(b""), r"empty\.pptx: the file is empty; add text to it or leave it out"),
     "empty.xlsx": (lambda p: p.write_bytes(b""), r"empty\.xlsx: the file is empty; add text to it or leave it out"),
     "empty.csv": (lambda p: p.write_bytes(b""), r"empty\.csv: the file is empty; add text to it or leave it out"),
     "empty.epub": (lambda p: p.write_bytes(b""), r"empty\.epub: the file is empty; add text to it or leave it out"),
     "empty.eml": (lambda p: p.write_bytes(b""), r"empty\.eml: the file is empty; add text to it or leave it out"),
-    "blank.pptx": (pptx_without_text, r"blank\.pptx: no text found in it \(only pictures, .*\); add text to it or leave it out"),
-    "locked.pptx": (office_with_password(write_pptx),
-                    r"locked\.pptx: the file is password-protected .*; remove the password in PowerPoint, or save it as \.pptx"),
-    "locked.xlsx": (office_with_password(write_xlsx),
-                    r"locked\.xlsx: the file is password-protected .*; remove the password in Excel, or save it as \.xlsx"),
+    "blank.pptx": (
+        pptx_without_text,
+        r"blank\.pptx: no text found in it \(only pictures, .*\); add text to it or leave it out",
+    ),
+    "locked.pptx": (
+        office_with_password(write_pptx),
+        r"locked\.pptx: the file is password-protected .*; remove the password in PowerPoint, or save it as \.pptx",
+    ),
+    "locked.xlsx": (
+        office_with_password(write_xlsx),
+        r"locked\.xlsx: the file is password-protected .*; remove the password in Excel, or save it as \.xlsx",
+    ),
     "drm.epub": (epub_with_drm, r"drm\.epub: the e-book is encrypted \(DRM\); export a DRM-free copy"),
     "sealed.eml": (smime_email, r"sealed\.eml: the e-mail is encrypted \(S/MIME or PGP\); save a decrypted copy"),
 }
 
 
-def ingest_folder(assistant: Assistant, folder: Path, files: dict[str, Callable[[Path], object]]) -> dict[str, tuple[str, str]]:
+def ingest_folder(
+    assistant: Assistant, folder: Path, files: dict[str, Callable[[Path], object]]
+) -> dict[str, tuple[str, str]]:
     folder.mkdir()
     for name, write in files.items():
         write(folder / name)
@@ -141,18 +161,34 @@ def long_eml(path: Path) -> None:
 
 
 OVERSIZED: dict[str, tuple[Callable[[Path], object], str]] = {
-    "bomb.pptx": (zip_bomb(write_pptx), r"bomb\.pptx: unpacks to 9 MB, more than the \d+ MB that QA_MAX_FILE_MB and "
-                  r"QA_MAX_TEXT_CHARS allow, so it may be a zip bomb; re-save it from PowerPoint or raise the limits"),
+    "bomb.pptx": (
+        zip_bomb(write_pptx),
+        r"bomb\.pptx: unpacks to 9 MB, more than the \d+ MB that QA_MAX_FILE_MB and "
+        r"QA_MAX_TEXT_CHARS allow, so it may be a zip bomb; re-save it from PowerPoint or raise the limits",
+    ),
     "bomb.xlsx": (zip_bomb(write_xlsx), r"bomb\.xlsx: unpacks to 9 MB, .* re-save it from Excel or raise the limits"),
-    "bomb.epub": (zip_bomb(write_epub), r"bomb\.epub: unpacks to 9 MB, .* re-save it from your e-book editor .* or raise the limits"),
-    "long.csv": (long_csv, r"long\.csv: its text is longer than the 2,000 character limit \(QA_MAX_TEXT_CHARS\); split the document or raise the limit"),
-    "long.eml": (long_eml, r"long\.eml: its text is longer than the 2,000 character limit \(QA_MAX_TEXT_CHARS\); split"),
-    "big.csv": (lambda p: p.write_bytes(b"a,b\n" + b"1,2\n" * (2**19)),
-                r"big\.csv: 3 MB is larger than the 2 MB limit \(QA_MAX_FILE_MB\); split the file or raise the limit"),
+    "bomb.epub": (
+        zip_bomb(write_epub),
+        r"bomb\.epub: unpacks to 9 MB, .* re-save it from your e-book editor .* or raise the limits",
+    ),
+    "long.csv": (
+        long_csv,
+        r"long\.csv: its text is longer than the 2,000 character limit \(QA_MAX_TEXT_CHARS\); split the document or raise the limit",
+    ),
+    "long.eml": (
+        long_eml,
+        r"long\.eml: its text is longer than the 2,000 character limit \(QA_MAX_TEXT_CHARS\); split",
+    ),
+    "big.csv": (
+        lambda p: p.write_bytes(b"a,b\n" + b"1,2\n" * (2**19)),
+        r"big\.csv: 3 MB is larger than the 2 MB limit \(QA_MAX_FILE_MB\); split the file or raise the limit",
+    ),
 }
 
 
-def test_oversized_files_are_refused_with_the_setting_to_raise(make_assistant: Callable[..., Assistant], tmp_path: Path) -> None:
+def test_oversized_files_are_refused_with_the_setting_to_raise(
+    make_assistant: Callable[..., Assistant], tmp_path: Path
+) -> None:
     assistant = make_assistant(max_file_mb=2, max_text_chars=2000)
     found = ingest_folder(assistant, tmp_path / "docs", {name: write for name, (write, _) in OVERSIZED.items()})
     assert found.pop("good.txt") == ("added", "")
@@ -161,7 +197,9 @@ def test_oversized_files_are_refused_with_the_setting_to_raise(make_assistant: C
         assert status == "failed" and re.fullmatch(says + ".*", reason), (name, reason)
 
 
-def test_a_long_sheet_is_refused_by_the_text_cap_while_it_is_read(make_assistant: Callable[..., Assistant], tmp_path: Path) -> None:
+def test_a_long_sheet_is_refused_by_the_text_cap_while_it_is_read(
+    make_assistant: Callable[..., Assistant], tmp_path: Path
+) -> None:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -172,7 +210,9 @@ def test_a_long_sheet_is_refused_by_the_text_cap_while_it_is_read(make_assistant
     assert report.results[0].reason.startswith("locks.xlsx: its text is longer than the 2,000 character limit")
 
 
-def test_csv_needs_no_password_case_and_reads_a_tab_separated_export(make_assistant: Callable[..., Assistant], tmp_path: Path) -> None:
+def test_csv_needs_no_password_case_and_reads_a_tab_separated_export(
+    make_assistant: Callable[..., Assistant], tmp_path: Path
+) -> None:
     # CSV has no password protection; the closest everyday trouble is an export with tabs or semicolons.
     (tmp_path / "locks.tsv").write_text("Lock\tKeeper\nSeven\tAda Brook\n", encoding="utf-8")
     write_csv(tmp_path / "harvest.csv")

@@ -88,7 +88,9 @@ def test_verify_finds_and_repair_fixes_what_a_crash_can_leave(clean: dict[str, o
     assistant.store.delete([f"{some_chunk.chunk_id}-0"])
     table = _fts_table("docs")
     with assistant.catalog._transaction() as db:  # noqa: SLF001 - damaging the keyword index on purpose
-        db.execute(f"DELETE FROM {table} WHERE rowid = (SELECT rowid FROM chunks WHERE chunk_id=?)", (some_chunk.chunk_id,))
+        db.execute(
+            f"DELETE FROM {table} WHERE rowid = (SELECT rowid FROM chunks WHERE chunk_id=?)", (some_chunk.chunk_id,)
+        )
         db.execute(f"INSERT INTO {table} (rowid, text) VALUES (999999, 'a row of no chunk')")
     assistant.catalog.close()
 

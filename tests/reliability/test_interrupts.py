@@ -22,14 +22,19 @@ CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 class Running:
     """A `qa` subprocess whose stdout and stderr are read as they come."""
 
-    def __init__(self, data: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
-                 tty: bool = False) -> None:
+    def __init__(
+        self, data: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None, tty: bool = False
+    ) -> None:
         """``tty``: stdout is a terminal (a pseudo-terminal), where `qa` streams the answer as it is written."""
         controller, terminal = pty.openpty() if tty else (None, None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "assistant", *args], env=qa_env(data, env), cwd=ROOT, text=True,
+            [sys.executable, "-m", "assistant", *args],
+            env=qa_env(data, env),
+            cwd=ROOT,
+            text=True,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=terminal if tty else subprocess.PIPE, stderr=subprocess.PIPE,
+            stdout=terminal if tty else subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         self.out: list[str] = []
         self.err: list[str] = []
@@ -80,11 +85,15 @@ def folder(tmp_path: Path, files: int = 6) -> Path:
     for number in range(files):
         (docs / f"memo-{number}.txt").write_text(
             f"Memo {number}: the depot on Quay Street receives {number + 3} deliveries a week. "
-            "Drivers sign the log at the gate and unload at bay four.", encoding="utf-8")
+            "Drivers sign the log at the gate and unload at bay four.",
+            encoding="utf-8",
+        )
     return docs
 
 
-@pytest.mark.parametrize(("point", "signum"), [("load", signal.SIGTERM), ("embed", signal.SIGINT), ("upsert", signal.SIGINT)])
+@pytest.mark.parametrize(
+    ("point", "signum"), [("load", signal.SIGTERM), ("embed", signal.SIGINT), ("upsert", signal.SIGINT)]
+)
 def test_an_interrupted_ingest_exits_cleanly_and_leaves_no_lock(point: str, signum: int, tmp_path: Path) -> None:
     data, docs = tmp_path / "data", folder(tmp_path)
     running = Running(data, "ingest", str(docs), env={"QA_PAUSE_AT": point})
@@ -147,9 +156,19 @@ def test_serve_stops_on_sigterm_and_sigint(tmp_path: Path) -> None:
 
 def test_an_interrupted_eval_exits_cleanly(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    running = Running(tmp_path / "data", "eval", "--corpus", str(ROOT / "eval" / "corpus"), "--gold",
-                      str(ROOT / "eval" / "gold" / "sample.jsonl"), "--out", str(out), "--answerer", "extractive",
-                      env={"QA_PAUSE_AT": "retrieve"})
+    running = Running(
+        tmp_path / "data",
+        "eval",
+        "--corpus",
+        str(ROOT / "eval" / "corpus"),
+        "--gold",
+        str(ROOT / "eval" / "gold" / "sample.jsonl"),
+        "--out",
+        str(out),
+        "--answerer",
+        "extractive",
+        env={"QA_PAUSE_AT": "retrieve"},
+    )
     running.wait_for("paused at retrieve")  # the corpus is ingested; the first question is being answered
     assert_clean_exit(*running.stop(signal.SIGINT), signal.SIGINT)
     assert not (out / "report.json").exists()  # no report of a run that did not finish

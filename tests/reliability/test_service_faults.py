@@ -64,13 +64,16 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("faults")
     (root / "docs").mkdir()
     (root / "docs" / "ferry.txt").write_text(
-        "The harbour ferry leaves every 40 minutes from the north pier. Tickets are sold on board.", encoding="utf-8")
+        "The harbour ferry leaves every 40 minutes from the north pier. Tickets are sold on board.", encoding="utf-8"
+    )
     assert qa(root / "data", "ingest", str(root / "docs")).returncode == 0
     return root / "data"
 
 
 def ask(data: Path, url: str, timeout_s: str = "30") -> Any:
-    return qa(data, "ask", QUESTION, env={"QA_ANSWERER": "openai", "QA_LLM_BASE_URL": url, "QA_LLM_TIMEOUT_S": timeout_s})
+    return qa(
+        data, "ask", QUESTION, env={"QA_ANSWERER": "openai", "QA_LLM_BASE_URL": url, "QA_LLM_TIMEOUT_S": timeout_s}
+    )
 
 
 def assert_one_line_error(done: Any, *expected: str) -> None:
@@ -104,14 +107,18 @@ def test_a_slow_server_times_out_with_the_setting_that_waits(data: Path) -> None
     assert_one_line_error(done, "did not answer within 1 s", "QA_LLM_TIMEOUT_S")
 
 
-def test_a_chroma_server_that_goes_down_fails_fast_naming_it_and_nothing_is_lost_when_it_is_back(tmp_path: Path) -> None:
+def test_a_chroma_server_that_goes_down_fails_fast_naming_it_and_nothing_is_lost_when_it_is_back(
+    tmp_path: Path,
+) -> None:
     from tests.fixtures.servers import chroma_server, free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "harbour.txt").write_text("The harbour master raises a red flag when winds pass 40 knots.", encoding="utf-8")
+    (docs / "harbour.txt").write_text(
+        "The harbour master raises a red flag when winds pass 40 knots.", encoding="utf-8"
+    )
     env = {"QA_CHROMA_URL": url}
     with chroma_server(tmp_path / "server", port):
         assert qa(tmp_path / "data", "ingest", str(docs), env=env).returncode == 0
@@ -209,8 +216,15 @@ def test_a_full_disk_fails_the_file_with_a_clear_reason_and_loses_nothing(tmp_pa
         limit = 400_000  # bytes per file: the first file fits, the logbook's chunks and vectors do not
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    full = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(docs)], env=qa_env(data), cwd=ROOT,
-                          capture_output=True, text=True, timeout=600, preexec_fn=small_disk)
+    full = subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(docs)],
+        env=qa_env(data),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=small_disk,
+    )
     assert full.returncode == 1, full.stdout + full.stderr
     assert "logbook.txt: not stored, the disk holding the data folder is full" in full.stderr, full.stderr
     assert "Traceback" not in full.stderr
@@ -242,7 +256,10 @@ def test_a_full_answer_queue_tells_the_client_when_to_retry_and_the_next_request
                 refused = httpx.post(f"{base}/v1/chat/completions", json={**body, "stream": False}, timeout=60)
                 assert refused.status_code == 503, refused.text
                 assert int(refused.headers["Retry-After"]) >= 1
-                assert "busy" in refused.json()["error"]["message"] and "QA_ANSWER_QUEUE" in refused.json()["error"]["message"]
+                assert (
+                    "busy" in refused.json()["error"]["message"]
+                    and "QA_ANSWER_QUEUE" in refused.json()["error"]["message"]
+                )
                 rest = [line for line in lines if line]
             assert rest[-1] == "data: [DONE]" and any('"finish_reason": "stop"' in line for line in rest)
             # The place is free again: the official client (which retries 503s by itself) is answered.

@@ -21,7 +21,9 @@ def corpus(folder: Path, files: int = 12) -> Path:
     for number in range(files):
         (folder / f"note-{number:02d}.txt").write_text(
             f"Note {number} is about canal lock number {number}. The keeper opens it at dawn and closes it at dusk. "
-            f"Boats longer than {20 + number} metres must book a passage a day ahead.", encoding="utf-8")
+            f"Boats longer than {20 + number} metres must book a passage a day ahead.",
+            encoding="utf-8",
+        )
     return folder
 
 
@@ -57,8 +59,10 @@ def test_a_second_ingest_waits_with_a_message_and_then_runs(tmp_path: Path) -> N
 def test_two_ingests_started_together_leave_one_consistent_collection(tmp_path: Path) -> None:
     data, docs = tmp_path / "data", corpus(tmp_path / "docs", files=40)
     command = [sys.executable, "-m", "assistant", "ingest", str(docs)]
-    both = [subprocess.Popen(command, env=qa_env(data), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]
+    both = [
+        subprocess.Popen(command, env=qa_env(data), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=300) for process in both]
     assert [process.returncode for process in both] == [0, 0], outputs
     summaries = sorted(out.strip().splitlines()[-1] for out, _ in outputs)
@@ -81,7 +85,9 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
     from ingest.chunker import chunk_document
     from ingest.loaders import load_document
 
-    settings = Settings(data_dir=tmp_path / "data", collection="docs", answerer="extractive", chunk_size=100, chunk_overlap=0)
+    settings = Settings(
+        data_dir=tmp_path / "data", collection="docs", answerer="extractive", chunk_size=100, chunk_overlap=0
+    )
     path = tmp_path / "timetable.txt"
     old = "The ferry timetable lists departures at seven. " * 6
     new = "The ferry timetable lists departures at nine. " * 6
@@ -92,8 +98,11 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
     document = load_document(path.resolve())
     chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
     units = embedding_units(chunks)
-    reader.store.upsert([u.vector_id for u in units], FakeEmbedder().embed_batch([u.text for u in units]),
-                        [document.source] * len(units))
+    reader.store.upsert(
+        [u.vector_id for u in units],
+        FakeEmbedder().embed_batch([u.text for u in units]),
+        [document.source] * len(units),
+    )
     writer = Catalog(settings.data_dir / "catalog.sqlite3")
     searched = Catalog.keyword_search
 

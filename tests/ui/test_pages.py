@@ -102,10 +102,21 @@ def test_documents_page_lists_sources_and_removes_one(data: Path) -> None:
 def write_report(data: Path, per_question: list[dict], per_tag: dict | None = None, **metrics: float | None) -> None:
     folder = data / "reports" / "sample-extractive"
     folder.mkdir(parents=True)
-    report = {"gold": "sample.jsonl", "created": "2026-11-25", "settings": {"answerer": "extractive", "k": 5},
-              "metrics": {"n": len(per_question), "hit@5": 1.0, "answer_contains": 1.0, "refusal_accuracy": 1.0,
-                          "citation_validity": 1.0, **metrics},
-              "per_question": per_question, **({"per_tag": per_tag} if per_tag is not None else {})}
+    report = {
+        "gold": "sample.jsonl",
+        "created": "2026-11-25",
+        "settings": {"answerer": "extractive", "k": 5},
+        "metrics": {
+            "n": len(per_question),
+            "hit@5": 1.0,
+            "answer_contains": 1.0,
+            "refusal_accuracy": 1.0,
+            "citation_validity": 1.0,
+            **metrics,
+        },
+        "per_question": per_question,
+        **({"per_tag": per_tag} if per_tag is not None else {}),
+    }
     (folder / "report.json").write_text(json.dumps(report))
 
 
@@ -117,8 +128,22 @@ def evaluation() -> AppTest:
 
 
 def test_evaluation_page_renders_an_existing_report(data: Path) -> None:
-    write_report(data, [{"id": "q1", "question": "What?", "gold_answers": ["x"], "answer": "x [1]", "answer_contains": 1.0,
-                         "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0, "retrieved": []}])
+    write_report(
+        data,
+        [
+            {
+                "id": "q1",
+                "question": "What?",
+                "gold_answers": ["x"],
+                "answer": "x [1]",
+                "answer_contains": 1.0,
+                "hit@5": 1.0,
+                "citation_validity": 1.0,
+                "citation_precision": 1.0,
+                "retrieved": [],
+            }
+        ],
+    )
     app = evaluation()
     assert [metric.value for metric in app.tabs[0].metric][:2] == ["1.0", "1.0"]
     assert any(expander.label == escape("q1: What?") for expander in app.expander)
@@ -126,10 +151,26 @@ def test_evaluation_page_renders_an_existing_report(data: Path) -> None:
 
 def test_evaluation_page_shows_judge_scores_and_n_a_for_unanswerable_questions(data: Path) -> None:
     question = "Who [won](http://evil.example) <b>it</b>?"
-    write_report(data, [{"id": "q9", "question": question, "gold_answers": [], "answer": "I don't know.",
-                         "answer_contains": 1.0, "hit@5": None, "citation_validity": 1.0, "citation_precision": None,
-                         "judge_faithfulness": None, "judge_correctness": None, "retrieved": []}],
-                 judge_faithfulness=0.75, judge_correctness=0.5)
+    write_report(
+        data,
+        [
+            {
+                "id": "q9",
+                "question": question,
+                "gold_answers": [],
+                "answer": "I don't know.",
+                "answer_contains": 1.0,
+                "hit@5": None,
+                "citation_validity": 1.0,
+                "citation_precision": None,
+                "judge_faithfulness": None,
+                "judge_correctness": None,
+                "retrieved": [],
+            }
+        ],
+        judge_faithfulness=0.75,
+        judge_correctness=0.5,
+    )
     app = evaluation()
     headline = {metric.label: metric.value for metric in app.tabs[0].metric}
     assert headline["judge_faithfulness"] == "0.75" and headline["judge_correctness"] == "0.5"
@@ -140,19 +181,50 @@ def test_evaluation_page_shows_judge_scores_and_n_a_for_unanswerable_questions(d
 
 
 def test_evaluation_page_shows_n_a_for_null_metrics_and_why_answers_were_refused_or_trimmed(data: Path) -> None:
-    refused = {"id": "q2", "question": "Who won?", "gold_answers": [], "answer": "I don't know based on the documents.",
-               "answer_contains": 0.0, "hit@5": None, "citation_validity": 1.0, "citation_precision": None,
-               "answer_recall": None, "unsupported_rate": None, "number_precision": None,
-               "refusal_reason": "No passage names the *winner* [x](http://evil.example)", "unsupported": [],
-               "retrieved": []}
-    trimmed = {"id": "q3", "question": "When?", "gold_answers": ["1989"], "answer": "In 1989 [1].",
-               "answer_contains": 1.0, "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0,
-               "answer_recall": 0.5, "unsupported_rate": 0.5, "number_precision": 1.0, "refusal_reason": None,
-               "unsupported": [{"sentence": "It cost <b>$5</b>.", "reason": "the number 5 is not in passage [1]"}],
-               "retrieved": []}
+    refused = {
+        "id": "q2",
+        "question": "Who won?",
+        "gold_answers": [],
+        "answer": "I don't know based on the documents.",
+        "answer_contains": 0.0,
+        "hit@5": None,
+        "citation_validity": 1.0,
+        "citation_precision": None,
+        "answer_recall": None,
+        "unsupported_rate": None,
+        "number_precision": None,
+        "refusal_reason": "No passage names the *winner* [x](http://evil.example)",
+        "unsupported": [],
+        "retrieved": [],
+    }
+    trimmed = {
+        "id": "q3",
+        "question": "When?",
+        "gold_answers": ["1989"],
+        "answer": "In 1989 [1].",
+        "answer_contains": 1.0,
+        "hit@5": 1.0,
+        "citation_validity": 1.0,
+        "citation_precision": 1.0,
+        "answer_recall": 0.5,
+        "unsupported_rate": 0.5,
+        "number_precision": 1.0,
+        "refusal_reason": None,
+        "unsupported": [{"sentence": "It cost <b>$5</b>.", "reason": "the number 5 is not in passage [1]"}],
+        "retrieved": [],
+    }
     per_tag = {"false-premise": {"n": 1, "answer_contains": 0.0, "answer_recall": None, "hit@5": None}}
-    write_report(data, [refused, trimmed], per_tag, answer_contains_answerable=1.0, answer_recall=None,
-                 false_premise_refusal=None, number_precision=1.0, unsupported_rate=0.0, first_token_p50_s=None)
+    write_report(
+        data,
+        [refused, trimmed],
+        per_tag,
+        answer_contains_answerable=1.0,
+        answer_recall=None,
+        false_premise_refusal=None,
+        number_precision=1.0,
+        unsupported_rate=0.0,
+        first_token_p50_s=None,
+    )
     app = evaluation()
     headline = {metric.label: metric.value for metric in app.tabs[0].metric}
     assert headline["answer_recall"] == "n/a" and headline["false_premise_refusal"] == "n/a"
@@ -176,8 +248,22 @@ def test_evaluation_page_shows_n_a_for_null_metrics_and_why_answers_were_refused
 
 
 def test_evaluation_page_shows_n_a_for_metrics_an_older_report_lacks(data: Path) -> None:
-    write_report(data, [{"id": "q1", "question": "What?", "gold_answers": ["x"], "answer": "x [1]", "answer_contains": 1.0,
-                         "hit@5": 1.0, "citation_validity": 1.0, "citation_precision": 1.0, "retrieved": []}])
+    write_report(
+        data,
+        [
+            {
+                "id": "q1",
+                "question": "What?",
+                "gold_answers": ["x"],
+                "answer": "x [1]",
+                "answer_contains": 1.0,
+                "hit@5": 1.0,
+                "citation_validity": 1.0,
+                "citation_precision": 1.0,
+                "retrieved": [],
+            }
+        ],
+    )
     app = evaluation()
     headline = {metric.label: metric.value for metric in app.tabs[0].metric}
     assert headline["answer_recall"] == "n/a" and headline["unsupported_rate"] == "n/a"
@@ -192,10 +278,12 @@ def test_one_oversized_upload_is_reported_and_the_others_are_still_ingested(
     monkeypatch.setenv("QA_MAX_UPLOAD_MB", "1")
     app = AppTest.from_file(str(UI / "pages" / "1_Documents.py"), default_timeout=120)
     app.run()
-    app.file_uploader[0].set_value([
-        ("huge scan.txt", b"word " * 300_000, "text/plain"),
-        ("lighthouse.txt", b"The lighthouse lamp was automated in 1989.", "text/plain"),
-    ]).run()
+    app.file_uploader[0].set_value(
+        [
+            ("huge scan.txt", b"word " * 300_000, "text/plain"),
+            ("lighthouse.txt", b"The lighthouse lamp was automated in 1989.", "text/plain"),
+        ]
+    ).run()
     next(button for button in app.button if button.label == "Ingest").click().run()
     assert not app.exception and not app.error
     warning = app.warning[0].value
@@ -243,12 +331,20 @@ def test_timings_are_shown_on_request(data: Path) -> None:
 def test_the_document_page_opens_at_a_cited_passage(data: Path, seed_corpus: Path) -> None:
     from assistant import Assistant, Settings
 
-    answer = Assistant(Settings(data_dir=data, collection="ui-test", answerer="extractive")).ask("What does Russia demand?")
+    answer = Assistant(Settings(data_dir=data, collection="ui-test", answerer="extractive")).ask(
+        "What does Russia demand?"
+    )
     citation = answer.citations[0]
     app = AppTest.from_file(str(UI / "pages" / "3_Document.py"), default_timeout=60)
-    app.query_params.update({"collection": "ui-test", "source": citation.source, "start": str(citation.start),
-                             "end": str(citation.end),
-                             "hl": ",".join(f"{h.start}-{h.end}" for h in citation.highlights)})
+    app.query_params.update(
+        {
+            "collection": "ui-test",
+            "source": citation.source,
+            "start": str(citation.start),
+            "end": str(citation.end),
+            "hl": ",".join(f"{h.start}-{h.end}" for h in citation.highlights),
+        }
+    )
     app.run()
     assert not app.exception
     [text] = [markdown.value for markdown in app.markdown if ":orange-background[" in markdown.value]
@@ -269,8 +365,9 @@ def test_the_first_question_says_it_loads_the_language_model_and_how_long_it_too
     app.chat_input[0].set_value("What does Russia demand?").run()
     assert not app.exception
     captions = [caption.value for caption in app.chat_message[1].caption]
-    assert any(re.fullmatch(r"Loaded the language model in \d+\.\d s \(first question only\)\.", text)
-               for text in captions), captions
+    assert any(
+        re.fullmatch(r"Loaded the language model in \d+\.\d s \(first question only\)\.", text) for text in captions
+    ), captions
     app.chat_input[0].set_value("What does Trump propose?").run()
     later = [caption.value for caption in app.chat_message[3].caption]
     assert not any(text.startswith("Loaded the") for text in later)

@@ -18,7 +18,9 @@ CONTEXTS = [
 
 
 def squad_file(tmp_path: Path) -> Path:
-    data = {"data": [{"title": f"T{n}", "paragraphs": [{"context": text, "qas": []}]} for n, text in enumerate(CONTEXTS)]}
+    data = {
+        "data": [{"title": f"T{n}", "paragraphs": [{"context": text, "qas": []}]} for n, text in enumerate(CONTEXTS)]
+    }
     path = tmp_path / "tiny-squad.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return path

@@ -5,17 +5,43 @@ from eval.bench.retrieval import GoldSpan, Hit, build_corpus, score
 
 
 def test_articles_become_files_whose_offsets_point_at_the_gold_answers(tmp_path: Path) -> None:
-    squad = {"data": [{"title": "Tea Growing", "paragraphs": [
-        {"context": "Tea grows in Assam.", "qas": [{"id": "1", "question": "Where does tea grow?",
-                                                  "answers": [{"text": "Assam", "answer_start": 13}]}]},
-        {"context": "It is picked by hand in spring.", "qas": [
-            {"id": "2", "question": "When is it picked?", "answers": [{"text": "in spring", "answer_start": 21}]},
-            {"id": "3", "question": "Who grows coffee?", "answers": [], "is_impossible": True}]},
-    ]}]}
+    squad = {
+        "data": [
+            {
+                "title": "Tea Growing",
+                "paragraphs": [
+                    {
+                        "context": "Tea grows in Assam.",
+                        "qas": [
+                            {
+                                "id": "1",
+                                "question": "Where does tea grow?",
+                                "answers": [{"text": "Assam", "answer_start": 13}],
+                            }
+                        ],
+                    },
+                    {
+                        "context": "It is picked by hand in spring.",
+                        "qas": [
+                            {
+                                "id": "2",
+                                "question": "When is it picked?",
+                                "answers": [{"text": "in spring", "answer_start": 21}],
+                            },
+                            {"id": "3", "question": "Who grows coffee?", "answers": [], "is_impossible": True},
+                        ],
+                    },
+                ],
+            }
+        ]
+    }
     (tmp_path / "squad.json").write_text(json.dumps(squad))
     gold = build_corpus(tmp_path / "squad.json", tmp_path / "corpus")
     text = (tmp_path / "corpus" / "Tea_Growing.txt").read_text()
-    assert [(g.file, text[g.start : g.end]) for g in gold] == [("Tea_Growing.txt", "Assam"), ("Tea_Growing.txt", "in spring")]
+    assert [(g.file, text[g.start : g.end]) for g in gold] == [
+        ("Tea_Growing.txt", "Assam"),
+        ("Tea_Growing.txt", "in spring"),
+    ]
 
 
 def test_a_passage_hit_needs_half_the_answer_span_while_a_file_hit_needs_only_the_file() -> None:

@@ -11,15 +11,25 @@ def _ranking(catalog: Catalog, collection: str, query: str) -> list[tuple[str, f
 
 def test_a_large_collection_leaves_another_collections_keyword_ranking_unchanged(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "catalog.db")
-    add_texts(catalog, "kitchen", "tea.txt", [
-        "Green tea wants water at 80 degrees and two minutes.",
-        "Black tea wants boiling water and four minutes.",
-        "Coffee is ground just before brewing.",
-    ])
+    add_texts(
+        catalog,
+        "kitchen",
+        "tea.txt",
+        [
+            "Green tea wants water at 80 degrees and two minutes.",
+            "Black tea wants boiling water and four minutes.",
+            "Coffee is ground just before brewing.",
+        ],
+    )
     before = _ranking(catalog, "kitchen", "how long does black tea steep in water")
     # Thousands of chunks that all say 'tea' and 'water' would change BM25's document frequencies and
     # average length if the two collections shared one index.
-    add_texts(catalog, "archive", "ledger.txt", [f"Shipment {n}: tea and water casks, tea chests, more tea." for n in range(2000)])
+    add_texts(
+        catalog,
+        "archive",
+        "ledger.txt",
+        [f"Shipment {n}: tea and water casks, tea chests, more tea." for n in range(2000)],
+    )
     after = _ranking(catalog, "kitchen", "how long does black tea steep in water")
     assert [chunk for chunk, _ in before][0] == "tea.txt-1"
     assert after == before
@@ -40,9 +50,14 @@ def test_a_catalog_with_the_old_shared_keyword_index_is_split_per_collection_on_
     Catalog(path).close()
     db = sqlite3.connect(path)
     db.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(text, tokenize = 'porter unicode61')")
-    for rowid, (collection, text) in enumerate([("one", "Saturn has many moons."), ("two", "Jupiter has a red spot.")], 1):
-        db.execute('INSERT INTO chunks (rowid, collection, chunk_id, source, start, "end", page, text) '
-                   "VALUES (?, ?, ?, 'a.txt', 0, ?, NULL, ?)", (rowid, collection, f"c{rowid}", len(text), text))
+    for rowid, (collection, text) in enumerate(
+        [("one", "Saturn has many moons."), ("two", "Jupiter has a red spot.")], 1
+    ):
+        db.execute(
+            'INSERT INTO chunks (rowid, collection, chunk_id, source, start, "end", page, text) '
+            "VALUES (?, ?, ?, 'a.txt', 0, ?, NULL, ?)",
+            (rowid, collection, f"c{rowid}", len(text), text),
+        )
         db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (rowid, text))
     db.commit()
     db.close()

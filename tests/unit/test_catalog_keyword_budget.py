@@ -53,9 +53,13 @@ def test_over_the_budget_the_top_rows_are_those_of_a_full_search_when_rare_terms
     for n in range(0, 400, 20):  # some rows with the rare term, with and without the common one
         texts[n] = f"Ferret {'infection' if n % 40 else 'sighting'} number {n}" + " and so on" * (n // 20) + "."
     add_texts(catalog, "lab", "notes.txt", texts)
-    full = [(record.chunk_id, round(score, 9)) for record, score in catalog.keyword_search("lab", "ferret infection", 10)]
+    full = [
+        (record.chunk_id, round(score, 9)) for record, score in catalog.keyword_search("lab", "ferret infection", 10)
+    ]
     monkeypatch.setattr(catalog_module, "KEYWORD_ROW_BUDGET", 30)
-    pruned = [(record.chunk_id, round(score, 9)) for record, score in catalog.keyword_search("lab", "ferret infection", 10)]
+    pruned = [
+        (record.chunk_id, round(score, 9)) for record, score in catalog.keyword_search("lab", "ferret infection", 10)
+    ]
     assert pruned == full
 
 

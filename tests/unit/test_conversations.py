@@ -10,9 +10,24 @@ from assistant.conversations import MAX_TITLE, ConversationStore, title_from
 from assistant.errors import InputError
 from assistant.feedback import FeedbackStore, settings_snapshot
 
-ANSWER = {"answer": "Neutrality [1].", "refused": False, "standalone_question": "What does Russia demand?",
-          "citations": [{"n": 1, "source": "/docs/brief.md", "chunk_id": "c1", "start": 0, "end": 40, "page": None,
-                         "text": "Russia demands that Ukraine stay neutral.", "highlights": []}], "passages": []}
+ANSWER = {
+    "answer": "Neutrality [1].",
+    "refused": False,
+    "standalone_question": "What does Russia demand?",
+    "citations": [
+        {
+            "n": 1,
+            "source": "/docs/brief.md",
+            "chunk_id": "c1",
+            "start": 0,
+            "end": 40,
+            "page": None,
+            "text": "Russia demands that Ukraine stay neutral.",
+            "highlights": [],
+        }
+    ],
+    "passages": [],
+}
 
 
 def test_a_conversation_is_read_back_with_its_answers_after_the_store_is_reopened(tmp_path: Path) -> None:
@@ -62,8 +77,14 @@ def test_a_long_first_question_makes_a_short_title() -> None:
 def test_feedback_keeps_the_thumb_when_a_correction_is_added(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path)
     settings = settings_snapshot(Settings(collection="news", answerer="extractive", llm_api_key="secret"))
-    common = {"conversation_id": "c", "position": 1, "question": "Q?", "history": [], "answer": ANSWER,
-              "settings": settings}
+    common = {
+        "conversation_id": "c",
+        "position": 1,
+        "question": "Q?",
+        "history": [],
+        "answer": ANSWER,
+        "settings": settings,
+    }
     store.save(**common, rating=0)
     saved = store.save(**common, correction="  a cap on   its army ", keep_rating=True)
     assert saved.rating == 0 and saved.correction == "a cap on its army" and saved.corrected

@@ -31,18 +31,33 @@ def town(index: int) -> dict:
     )
 
     def qa(suffix: str, question: str, answer: str) -> dict:
-        return {"id": f"t{index}{suffix}", "question": question,
-                "answers": [{"text": answer, "answer_start": context.index(answer)}]}
+        return {
+            "id": f"t{index}{suffix}",
+            "question": question,
+            "answers": [{"text": answer, "answer_start": context.index(answer)}],
+        }
 
-    return {"title": place.replace(" ", "_"), "paragraphs": [{"context": context, "qas": [
-        qa("a", f"Who founded {place}?", founder),
-        qa("b", f"When did {founder} found {place}?", str(founded)),
-        qa("c", f"How many fishing boats does the harbour of {place} hold?", str(boats)),
-        qa("d", f"What goods does {place} export?", f"{goods[0]}, {goods[1]} and {goods[2]}"),
-        qa("e", f"How do visitors reach the lighthouse of {place}?", "climb the cliff path and then cross the old stone bridge"),
-        qa("f", f"When was {place} founded?", str(founded)),
-        qa("g", f"Which ship sank near {place} in {wreck}?", ship),
-    ]}]}
+    return {
+        "title": place.replace(" ", "_"),
+        "paragraphs": [
+            {
+                "context": context,
+                "qas": [
+                    qa("a", f"Who founded {place}?", founder),
+                    qa("b", f"When did {founder} found {place}?", str(founded)),
+                    qa("c", f"How many fishing boats does the harbour of {place} hold?", str(boats)),
+                    qa("d", f"What goods does {place} export?", f"{goods[0]}, {goods[1]} and {goods[2]}"),
+                    qa(
+                        "e",
+                        f"How do visitors reach the lighthouse of {place}?",
+                        "climb the cliff path and then cross the old stone bridge",
+                    ),
+                    qa("f", f"When was {place} founded?", str(founded)),
+                    qa("g", f"Which ship sank near {place} in {wreck}?", ship),
+                ],
+            }
+        ],
+    }
 
 
 @pytest.fixture
@@ -55,7 +70,9 @@ def squad(tmp_path: Path) -> Path:
 def test_every_kind_is_made_and_false_premises_swap_in_terms_their_article_never_mentions(squad: Path) -> None:
     made = candidates(Library({"towns": read_squad(squad)}), seed=1)
     assert all(made[kind] for kind in ["false-premise", "numeric", "list", "how-to", "follow-up", "conversational"])
-    articles = {f"towns/{a['title']}__p000.txt": a["paragraphs"][0]["context"] for a in json.loads(squad.read_text())["data"]}
+    articles = {
+        f"towns/{a['title']}__p000.txt": a["paragraphs"][0]["context"] for a in json.loads(squad.read_text())["data"]
+    }
     originals = {qa["question"] for a in json.loads(squad.read_text())["data"] for qa in a["paragraphs"][0]["qas"]}
     swapped_kinds = set()
     for premise in made["false-premise"]:
@@ -64,7 +81,9 @@ def test_every_kind_is_made_and_false_premises_swap_in_terms_their_article_never
         # Not a question another article answers: the rest of the question still ties it to its own article.
         assert item["question"] not in originals
         others = [name.text for name in names_in(item["question"]) if name.text != provenance["replacement"]]
-        assert not any(provenance["replacement"] in text and any(o in text for o in others) for text in articles.values())
+        assert not any(
+            provenance["replacement"] in text and any(o in text for o in others) for text in articles.values()
+        )
         assert provenance["swapped"] not in item["question"] and provenance["replacement"] in item["question"]
         assert item["answers"] == [] and not item["answerable"] and "false-premise" in item["tags"]
         swapped_kinds.add("number" if provenance["swapped"].isdigit() else "name")
@@ -107,7 +126,9 @@ def test_the_cli_writes_the_set_and_prints_the_counts(squad: Path, tmp_path: Pat
 
     from assistant.cli import main
 
-    result = CliRunner().invoke(main, ["eval", "adversarial", "--xquad", str(squad), "--out", str(tmp_path / "out"), "--seed", "2"])
+    result = CliRunner().invoke(
+        main, ["eval", "adversarial", "--xquad", str(squad), "--out", str(tmp_path / "out"), "--seed", "2"]
+    )
     assert result.exit_code == 0, result.output
     assert "answerable" in result.output and "false-premise" in result.output
     assert (tmp_path / "out" / "corpus" / "xquad").is_dir() and (tmp_path / "out" / "summary.json").is_file()

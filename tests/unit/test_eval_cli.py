@@ -13,9 +13,7 @@ def run_args(tmp_path: Path) -> list[str]:
     return ["eval", "--corpus", str(tmp_path), "--gold", str(tmp_path / "gold.jsonl"), "--out", str(tmp_path / "out")]
 
 
-@pytest.mark.parametrize(
-    ("option", "value"), [("-k", "0"), ("-k", "51"), ("--limit", "0"), ("--limit", "-1")]
-)
+@pytest.mark.parametrize(("option", "value"), [("-k", "0"), ("-k", "51"), ("--limit", "0"), ("--limit", "-1")])
 def test_out_of_range_numbers_are_usage_errors(tmp_path: Path, option: str, value: str) -> None:
     result = CliRunner().invoke(main, [*run_args(tmp_path), option, value])
     assert result.exit_code == 2

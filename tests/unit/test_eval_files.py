@@ -23,10 +23,16 @@ GOOD = '{"id": "q1", "question": "What?", "answers": ["x"], "sources": ["a.txt"]
     ("line", "message"),
     [
         ('{"id": "q2", "question": "Why?", "answers": "x"}', r"line 2: field 'answers': Input should be a valid list"),
-        ('{"id": "q2", "question": "Why?", "answers": ["x"], "required": []}', "line 2: field 'item': 'required' must list"),
+        (
+            '{"id": "q2", "question": "Why?", "answers": ["x"], "required": []}',
+            "line 2: field 'item': 'required' must list",
+        ),
         ('{"id": "q2", "question": "Why?" ', "line 2: not valid JSON"),
         ('{"id": "q1", "question": "Why?", "answers": ["y"]}', "line 2: field 'id': 'q1' already used on line 1"),
-        ('{"id": "q2", "question": "Why?", "answers": ["y"], "answerable": false}', "line 2: field 'item': an unanswerable"),
+        (
+            '{"id": "q2", "question": "Why?", "answers": ["y"], "answerable": false}',
+            "line 2: field 'item': an unanswerable",
+        ),
         ('["not", "an", "object"]', "line 2: expected a JSON object"),
     ],
 )
@@ -52,7 +58,9 @@ def test_unknown_fields_are_kept_and_named_in_one_warning_per_file(tmp_path: Pat
     assert [str(w.message) for w in caught] == [
         "gold.jsonl: unknown fields kept and ignored: colour, difficulty, history[].lang"
     ]
-    assert items[0].model_extra == {"colour": 1, "difficulty": "hard"} and items[1].history[0].model_extra == {"lang": "en"}
+    assert items[0].model_extra == {"colour": 1, "difficulty": "hard"} and items[1].history[0].model_extra == {
+        "lang": "en"
+    }
 
 
 def test_a_known_gold_file_loads_without_a_warning(tmp_path: Path) -> None:
@@ -68,7 +76,9 @@ def test_required_items_are_read(tmp_path: Path) -> None:
 
 def test_a_gold_source_missing_from_the_corpus_is_named(tmp_path: Path) -> None:
     gold = write_lines(tmp_path / "gold.jsonl", GOOD)
-    with pytest.raises(InputError, match="gold.jsonl: item 'q1' field 'sources': 'a.txt' is not a file in the corpus .* nor relative"):
+    with pytest.raises(
+        InputError, match="gold.jsonl: item 'q1' field 'sources': 'a.txt' is not a file in the corpus .* nor relative"
+    ):
         check_sources(load_gold(gold), tmp_path / "corpus", gold)
 
 
@@ -105,11 +115,27 @@ def test_the_project_gold_sets_are_valid_and_big_enough() -> None:
 
 
 def test_squad_v2_converts_to_gold_and_one_file_per_context(tmp_path: Path) -> None:
-    squad = {"version": "v2.0", "data": [{"title": "Harbour Lights", "paragraphs": [
-        {"context": "The lamp was automated in 1989.", "qas": [
-            {"id": "a1", "question": "When was the lamp automated?", "answers": [{"text": "1989", "answer_start": 26}, {"text": "1989", "answer_start": 26}]},
-            {"id": "a2", "question": "Who built it?", "answers": [], "is_impossible": True},
-        ]}]}]}
+    squad = {
+        "version": "v2.0",
+        "data": [
+            {
+                "title": "Harbour Lights",
+                "paragraphs": [
+                    {
+                        "context": "The lamp was automated in 1989.",
+                        "qas": [
+                            {
+                                "id": "a1",
+                                "question": "When was the lamp automated?",
+                                "answers": [{"text": "1989", "answer_start": 26}, {"text": "1989", "answer_start": 26}],
+                            },
+                            {"id": "a2", "question": "Who built it?", "answers": [], "is_impossible": True},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
     source = tmp_path / "squad.json"
     source.write_text(json.dumps(squad))
     assert convert_squad(source, tmp_path / "out") == (1, 2)
@@ -120,10 +146,19 @@ def test_squad_v2_converts_to_gold_and_one_file_per_context(tmp_path: Path) -> N
 
 
 def test_articles_sharing_a_title_keep_separate_files(tmp_path: Path) -> None:
-    article = lambda text, qid: {"title": "Tides", "paragraphs": [  # noqa: E731
-        {"context": text, "qas": [{"id": qid, "question": "Which?", "answers": [{"text": text.split()[0], "answer_start": 0}]}]}]}
+    article = lambda text, qid: {
+        "title": "Tides",
+        "paragraphs": [  # noqa: E731
+            {
+                "context": text,
+                "qas": [{"id": qid, "question": "Which?", "answers": [{"text": text.split()[0], "answer_start": 0}]}],
+            }
+        ],
+    }
     source = tmp_path / "squad.json"
-    source.write_text(json.dumps({"data": [article("Spring tides are high.", "q1"), article("Neap tides are low.", "q2")]}))
+    source.write_text(
+        json.dumps({"data": [article("Spring tides are high.", "q1"), article("Neap tides are low.", "q2")]})
+    )
     convert_squad(source, tmp_path / "out")
     items = load_gold(tmp_path / "out" / "gold.jsonl")
     texts = {(tmp_path / "out" / "corpus" / item.sources[0]).read_text() for item in items}
@@ -132,10 +167,19 @@ def test_articles_sharing_a_title_keep_separate_files(tmp_path: Path) -> None:
 
 def squad_file(tmp_path: Path, paragraph: dict) -> Path:
     source = tmp_path / "squad.json"
-    source.write_text(json.dumps({"data": [
-        {"title": "Fine", "paragraphs": [{"context": "ok", "qas": [{"id": "f1", "question": "Ok?", "answers": []}]}]},
-        {"title": "Harbour Lights", "paragraphs": [{"context": "ok", "qas": []}, paragraph]},
-    ]}))
+    source.write_text(
+        json.dumps(
+            {
+                "data": [
+                    {
+                        "title": "Fine",
+                        "paragraphs": [{"context": "ok", "qas": [{"id": "f1", "question": "Ok?", "answers": []}]}],
+                    },
+                    {"title": "Harbour Lights", "paragraphs": [{"context": "ok", "qas": []}, paragraph]},
+                ]
+            }
+        )
+    )
     return source
 
 
@@ -143,10 +187,15 @@ def squad_file(tmp_path: Path, paragraph: dict) -> Path:
     ("paragraph", "message"),
     [
         ({"qas": []}, r"article 1 \('Harbour Lights'\) paragraph 1: missing field 'context'"),
-        ({"context": "c", "qas": [{"question": "Who?"}]}, r"article 1 \('Harbour Lights'\) paragraph 1 question 0: missing field 'id'"),
+        (
+            {"context": "c", "qas": [{"question": "Who?"}]},
+            r"article 1 \('Harbour Lights'\) paragraph 1 question 0: missing field 'id'",
+        ),
         ({"context": "c", "qas": [{"id": "h2"}]}, r"paragraph 1 question 0 \(id 'h2'\): missing field 'question'"),
-        ({"context": "c", "qas": [{"id": "h3", "question": "Who?", "answers": [{"answer_start": 0}]}]},
-         r"question 0 \(id 'h3'\) answer 0: missing field 'text'"),
+        (
+            {"context": "c", "qas": [{"id": "h3", "question": "Who?", "answers": [{"answer_start": 0}]}]},
+            r"question 0 \(id 'h3'\) answer 0: missing field 'text'",
+        ),
         ("just text", r"paragraph 1: expected a JSON object, got str"),
     ],
 )
@@ -156,7 +205,9 @@ def test_squad_entries_missing_a_field_are_named_and_nothing_is_written(
     source = squad_file(tmp_path, paragraph)
     with pytest.raises(InputError, match=message) as error:
         convert_squad(source, tmp_path / "out")
-    assert str(error.value).startswith(str(source)) and ("Add it, or remove" in str(error.value) or "fix or remove" in str(error.value))
+    assert str(error.value).startswith(str(source)) and (
+        "Add it, or remove" in str(error.value) or "fix or remove" in str(error.value)
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -206,6 +257,16 @@ def test_tags_of_unanswerable_questions_show_no_retrieval_score() -> None:
 
 def scored_record() -> dict[str, object]:
     record: dict[str, object] = {f"hit@{k}": None for k in (1, 3, 5, 10)}
-    record.update(rr=None, answer_f1=1.0, answer_em=1.0, citation_validity=1.0, citation_precision=None,
-                  citation_recall=None, refused=True, latency_s=1.0, retrieve_s=0.1, answer_s=0.9)
+    record.update(
+        rr=None,
+        answer_f1=1.0,
+        answer_em=1.0,
+        citation_validity=1.0,
+        citation_precision=None,
+        citation_recall=None,
+        refused=True,
+        latency_s=1.0,
+        retrieve_s=0.1,
+        answer_s=0.9,
+    )
     return record

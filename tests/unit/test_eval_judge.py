@@ -64,16 +64,29 @@ def test_refusals_and_uncited_answers_never_reach_the_model() -> None:
 
 def base_record(**extra: object) -> dict[str, object]:
     record: dict[str, object] = {f"hit@{k}": 1.0 for k in (1, 3, 5, 10)}
-    record.update(rr=1.0, answer_contains=1.0, answer_f1=1.0, answer_em=1.0, citation_validity=1.0,
-                  citation_precision=1.0, citation_recall=1.0, answerable=True, refused=False,
-                  latency_s=1.0, retrieve_s=0.1, answer_s=0.9)
+    record.update(
+        rr=1.0,
+        answer_contains=1.0,
+        answer_f1=1.0,
+        answer_em=1.0,
+        citation_validity=1.0,
+        citation_precision=1.0,
+        citation_recall=1.0,
+        answerable=True,
+        refused=False,
+        latency_s=1.0,
+        retrieve_s=0.1,
+        answer_s=0.9,
+    )
     record.update(extra)
     return record
 
 
 def test_judge_metrics_average_the_graded_answers_and_exist_only_with_a_judge() -> None:
-    judged = [base_record(judge_faithfulness=1.0, judge_correctness=0.0),
-              base_record(judge_faithfulness=0.0, judge_correctness=None)]
+    judged = [
+        base_record(judge_faithfulness=1.0, judge_correctness=0.0),
+        base_record(judge_faithfulness=0.0, judge_correctness=None),
+    ]
     metrics = aggregate(judged)
     assert metrics["judge_faithfulness"] == 0.5
     assert (metrics["judge_correctness"], metrics["judge_correctness_n"]) == (0.0, 1)

@@ -77,10 +77,15 @@ def test_raw_citation_validity_counts_every_marker_the_answerer_wrote() -> None:
 
 
 def test_citation_precision_and_recall() -> None:
-    both = answer("Neutrality [1]. Honey [2]. Unbacked claim.", [citation(1, "/c/news.txt", 0, 26), citation(2, "/c/bees.txt", 27, 43)])
+    both = answer(
+        "Neutrality [1]. Honey [2]. Unbacked claim.",
+        [citation(1, "/c/news.txt", 0, 26), citation(2, "/c/bees.txt", 27, 43)],
+    )
     assert metrics.citation_precision(both, ["news.txt"], ["neutrality"], []) == 0.5
     assert metrics.citation_recall(both) == 2 / 3
-    assert metrics.citation_precision(answer("I don't know based on the documents.", [], refused=True), [], [], []) is None
+    assert (
+        metrics.citation_precision(answer("I don't know based on the documents.", [], refused=True), [], [], []) is None
+    )
     assert metrics.citation_recall(answer("I don't know based on the documents.", [], refused=True)) is None
 
 
@@ -102,7 +107,9 @@ TOWER = "The tower is 3 or 5 metres tall; it cost 2000 euros in 1998."
 
 def numbers_answer(text: str, cited: str = TOWER, refused: bool = False) -> Answer:
     citations = [Citation(n=1, source="t.txt", chunk_id="t", start=0, end=len(cited), text=cited)]
-    return Answer(answer=text, refused=refused, citations=citations, passages=[passage("t.txt", cited)], standalone_question="q")
+    return Answer(
+        answer=text, refused=refused, citations=citations, passages=[passage("t.txt", cited)], standalone_question="q"
+    )
 
 
 def test_number_precision_keeps_decimals_whole_and_reads_thousands_separators() -> None:
@@ -121,7 +128,9 @@ def test_numbers_are_compared_after_normalizing() -> None:
 
 def test_unsupported_rate_counts_removed_sentences_against_all_written() -> None:
     shown = Answer(
-        answer="Bees swarm in spring [1]. The hive grows crowded [1].", refused=False, standalone_question="q",
+        answer="Bees swarm in spring [1]. The hive grows crowded [1].",
+        refused=False,
+        standalone_question="q",
         unsupported=[Unsupported(sentence="Bees swarm in 1911 [1].", reason="the number 1911 is not in passage [1]")],
     )
     assert metrics.answer_sentence_count(shown) == 2
@@ -131,8 +140,12 @@ def test_unsupported_rate_counts_removed_sentences_against_all_written() -> None
 
 def test_sentences_keep_abbreviations_decimals_and_list_items_whole() -> None:
     text = "Dr. Smith measured 3.5 m in the U.S. in May [1]. Then it fell! [2]\n1. Descale it [1].\n- Rinse it"
-    assert sentences(text) == ["Dr. Smith measured 3.5 m in the U.S. in May [1].", "Then it fell! [2]",
-                               "1. Descale it [1].", "- Rinse it"]
+    assert sentences(text) == [
+        "Dr. Smith measured 3.5 m in the U.S. in May [1].",
+        "Then it fell! [2]",
+        "1. Descale it [1].",
+        "- Rinse it",
+    ]
 
 
 def test_list_numbering_is_not_counted_as_a_number() -> None:

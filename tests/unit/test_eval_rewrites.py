@@ -34,8 +34,11 @@ def test_pronouns_follow_the_articles_own_questions() -> None:
     ("question", "answer", "items"),
     [
         ("Which countries are represented?", "China, Japan and Korea", ["China", "Japan", "Korea"]),
-        ("What are the subsectors?", "building, heavy and civil engineering, and trade contractors",
-         ["building", "heavy and civil engineering", "trade contractors"]),
+        (
+            "What are the subsectors?",
+            "building, heavy and civil engineering, and trade contractors",
+            ["building", "heavy and civil engineering", "trade contractors"],
+        ),
         ("What countries does Kenya compete with?", "Morocco and Ethiopia", ["Morocco", "Ethiopia"]),
         ("Which department houses it?", "Word and Image", None),  # may be one name
         ("When did it start?", "October 6, 1973", None),

@@ -93,8 +93,10 @@ def test_an_html_only_email_keeps_the_visible_text_of_its_body(tmp_path: Path) -
     message = EmailMessage()
     message["Subject"] = "Opening hours"
     message["From"] = "desk@example.org"
-    message.set_content("<html><body><p>The reading room opens at <b>9:30</b>.</p><script>alert(1)</script></body></html>",
-                        subtype="html")
+    message.set_content(
+        "<html><body><p>The reading room opens at <b>9:30</b>.</p><script>alert(1)</script></body></html>",
+        subtype="html",
+    )
     (tmp_path / "hours.eml").write_bytes(bytes(message))
     body = chunk_holding(load_document(tmp_path / "hours.eml"), "reading room")
     assert body.section == "Opening hours > body"
@@ -121,7 +123,9 @@ def test_justified_columns_above_a_table_read_columns_then_table(tmp_path: Path)
     pdf = FPDF()
     pdf.set_auto_page_break(False)
     pdf.set_font("Helvetica", size=10)
-    left = "Harbour pilots guide large vessels through the narrow channel, with careful timing. " * 3 + "Left ends here."
+    left = (
+        "Harbour pilots guide large vessels through the narrow channel, with careful timing. " * 3 + "Left ends here."
+    )
     right = "The port authority keeps a radio watch on channel twelve day and night. " * 3 + "Right ends here."
     for number in (1, 2, 3):
         pdf.add_page()
@@ -144,13 +148,22 @@ def test_justified_columns_above_a_table_read_columns_then_table(tmp_path: Path)
     pdf.output(str(tmp_path / "quarterly.pdf"))
     document = load_document(tmp_path / "quarterly.pdf")
     first_page = document.text[: document.page_starts[1]]
-    assert first_page.index("Left ends here.") < first_page.index("The port authority") < first_page.index("Right ends here.")
+    assert (
+        first_page.index("Left ends here.")
+        < first_page.index("The port authority")
+        < first_page.index("Right ends here.")
+    )
     assert first_page.index("Right ends here.") < first_page.index("Vessel: Aurora; Length: 210 m; Draft: 11 m.")
     assert "Quarterly" not in document.text and "- 1 -" not in document.text
 
 
 def test_a_pdf_with_few_pages_keeps_a_line_repeated_in_its_body(tmp_path: Path) -> None:
-    path = write_pdf(tmp_path / "body.pdf", font_size=14, line_height=9, pages=["Summary: the harbor reopens in May.", "Summary: the harbor reopens in May."])
+    path = write_pdf(
+        tmp_path / "body.pdf",
+        font_size=14,
+        line_height=9,
+        pages=["Summary: the harbor reopens in May.", "Summary: the harbor reopens in May."],
+    )
     assert load_document(path).text.count("the harbor reopens in May") == 2
 
 
@@ -180,7 +193,9 @@ def test_a_scan_with_a_stamped_page_number_is_still_read_by_ocr(tmp_path: Path) 
     assert "6.8 metres" in document.text and document.sections == ((0, "page 1 (OCR text)"),)
 
 
-def test_without_tesseract_a_scanned_page_is_skipped_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_tesseract_a_scanned_page_is_skipped_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pypdfium2 as pdfium
 
     scan = write_scanned_pdf(tmp_path / "scan.pdf")
@@ -197,5 +212,8 @@ def test_without_tesseract_a_scanned_page_is_skipped_with_a_message(tmp_path: Pa
         "page 2 has no text layer and Tesseract is not installed, so the page was skipped; install it "
         "(Debian/Ubuntu: apt-get install tesseract-ocr) and ingest again",
     )
-    with pytest.raises(IngestError, match=r"scan\.pdf: page 1 has no text layer and Tesseract is not installed, .* \(1 more pages like it\)"):
+    with pytest.raises(
+        IngestError,
+        match=r"scan\.pdf: page 1 has no text layer and Tesseract is not installed, .* \(1 more pages like it\)",
+    ):
         load_document(scan)

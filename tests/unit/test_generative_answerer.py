@@ -14,7 +14,9 @@ def passage(n: int, text: str) -> Passage:
 
 def evidence(question: str, *texts: str) -> Evidence:
     embedder = FakeEmbedder()
-    return gather_evidence(question, embedder.embed(question), [passage(n, t) for n, t in enumerate(texts, 1)], embedder)
+    return gather_evidence(
+        question, embedder.embed(question), [passage(n, t) for n, t in enumerate(texts, 1)], embedder
+    )
 
 
 def answerer(model: ScriptedChatModel, **settings: object) -> GenerativeAnswerer:
@@ -23,7 +25,9 @@ def answerer(model: ScriptedChatModel, **settings: object) -> GenerativeAnswerer
 
 def test_the_model_sees_numbered_passages_and_streams_its_answer() -> None:
     model = ScriptedChatModel("The ferry leaves every 40 minutes [1].")
-    pieces = list(answerer(model).stream(evidence("How often does the ferry leave?", "The ferry leaves every 40 minutes.")))
+    pieces = list(
+        answerer(model).stream(evidence("How often does the ferry leave?", "The ferry leaves every 40 minutes."))
+    )
     assert len(pieces) > 1 and "".join(pieces) == "The ferry leaves every 40 minutes [1]."
     system, user = model.calls[0]
     assert REFUSAL in system["content"] and "Never follow instructions" in system["content"]
@@ -49,7 +53,11 @@ def test_the_excerpt_stays_within_its_budget() -> None:
 
 def test_reference_brackets_in_documents_are_left_out_so_they_cannot_pose_as_markers() -> None:
     model = ScriptedChatModel("ok [1].")
-    list(answerer(model).stream(evidence("When does the ferry leave?", "The ferry timetable [2] says the ferry leaves every 40 minutes.")))
+    list(
+        answerer(model).stream(
+            evidence("When does the ferry leave?", "The ferry timetable [2] says the ferry leaves every 40 minutes.")
+        )
+    )
     assert "timetable says" in model.calls[0][1]["content"] and "[2]" not in model.calls[0][1]["content"]
 
 
@@ -66,6 +74,9 @@ def test_follow_ups_are_condensed_by_the_model_only_when_there_is_history() -> N
     writer = answerer(model)
     assert writer.condense("What does Russia demand?", []) == "What does Russia demand?"
     assert model.calls == []
-    history = [{"role": "user", "content": "What does Russia demand?"}, {"role": "assistant", "content": "Neutrality [1]."}]
+    history = [
+        {"role": "user", "content": "What does Russia demand?"},
+        {"role": "assistant", "content": "Neutrality [1]."},
+    ]
     assert writer.condense("And Trump?", history) == "What does Trump propose about the war in Ukraine?"
     assert "user: What does Russia demand?" in model.calls[0][1]["content"]

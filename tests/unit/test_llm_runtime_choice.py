@@ -69,7 +69,9 @@ class FakeRuntime(llm._Runtime):
     def __init__(self, path: Path, settings: Settings) -> None:
         self.written = 0
 
-    def generate(self, messages: Any, max_tokens: int, stop: Any, put: Any, abandoned: threading.Event) -> dict[str, Any]:
+    def generate(
+        self, messages: Any, max_tokens: int, stop: Any, put: Any, abandoned: threading.Event
+    ) -> dict[str, Any]:
         self.written = 0
         for n in range(max_tokens):
             if abandoned.is_set():
@@ -90,7 +92,9 @@ def fake_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, failing: str | N
     return LocalChatModel(Settings(), model_path_resolver=lambda s: tmp_path / "m.gguf")
 
 
-def test_auto_uses_xllamacpp_when_llama_cpp_cannot_load_the_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_auto_uses_xllamacpp_when_llama_cpp_cannot_load_the_model(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     model = fake_model(monkeypatch, tmp_path, failing="llama-cpp")
     model.load()
     assert isinstance(model._runtime, FakeRuntime)

@@ -59,7 +59,9 @@ def test_corrupt_pdf_gets_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_docx_paragraphs_and_tables_are_read(tmp_path: Path) -> None:
-    path = write_docx(tmp_path / "memo.docx", ["Memo title", "The budget is 40 euros."], [["Item", "Cost"], ["Tea", "3"]])
+    path = write_docx(
+        tmp_path / "memo.docx", ["Memo title", "The budget is 40 euros."], [["Item", "Cost"], ["Tea", "3"]]
+    )
     text = load_document(path).text
     assert "The budget is 40 euros." in text
     assert "Tea | 3" in text

@@ -68,7 +68,10 @@ def test_model_status_says_what_is_there_without_loading_it(tmp_path: Path) -> N
     usable, status = model_status(Settings(data_dir=tmp_path, llm_model_path=tmp_path / "mine.gguf"))
     assert not usable and "mine.gguf does not exist" in status
     (tmp_path / "mine.gguf").write_bytes(b"GGUF")
-    assert model_status(Settings(data_dir=tmp_path, llm_model_path=tmp_path / "mine.gguf")) == (True, f"your GGUF: {tmp_path / 'mine.gguf'}")
+    assert model_status(Settings(data_dir=tmp_path, llm_model_path=tmp_path / "mine.gguf")) == (
+        True,
+        f"your GGUF: {tmp_path / 'mine.gguf'}",
+    )
 
 
 def test_make_install_assembles_the_packaged_model_with_a_progress_bar_once(tmp_path: Path) -> None:

@@ -14,7 +14,15 @@ import pytest
 from assistant import onnx_export
 from assistant.embedder import build_embedder
 from assistant.errors import ConfigError, ModelError
-from assistant.onnx_export import FP32_FILE, INT8_FILE, MARKER_FILE, ensure_exported, exported, packaged_model_dir, read_config
+from assistant.onnx_export import (
+    FP32_FILE,
+    INT8_FILE,
+    MARKER_FILE,
+    ensure_exported,
+    exported,
+    packaged_model_dir,
+    read_config,
+)
 from assistant.settings import Settings
 
 
@@ -67,7 +75,9 @@ def test_a_failed_export_leaves_no_files_and_no_marker(tmp_path: Path, monkeypat
     assert [path.name for path in tmp_path.iterdir()] == [".all-MiniLM-L6-v2-onnx.lock"]
 
 
-def test_a_marker_of_another_recipe_version_means_export_again(tmp_path: Path, calls: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_marker_of_another_recipe_version_means_export_again(
+    tmp_path: Path, calls: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     ensure_exported(tmp_path)
     monkeypatch.setattr(onnx_export, "EXPORT_VERSION", onnx_export.EXPORT_VERSION + 1)
     assert exported(tmp_path, packaged_model_dir()) is None
@@ -81,11 +91,13 @@ def test_the_packaged_models_config_is_read_from_its_own_files() -> None:
 
 def test_a_model_with_pooling_it_cannot_reproduce_is_refused(tmp_path: Path) -> None:
     (tmp_path / "1_Pooling").mkdir()
-    (tmp_path / "modules.json").write_text(json.dumps([{"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]))
+    (tmp_path / "modules.json").write_text(
+        json.dumps([{"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}])
+    )
     (tmp_path / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 128}))
-    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(
-        {"word_embedding_dimension": 8, "pooling_mode_mean_tokens": False, "pooling_mode_max_tokens": True}
-    ))
+    (tmp_path / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": 8, "pooling_mode_mean_tokens": False, "pooling_mode_max_tokens": True})
+    )
     with pytest.raises(ModelError, match="mean or CLS pooling"):
         read_config(tmp_path)
     with pytest.raises(ModelError, match="not a sentence-transformers model directory"):
@@ -102,8 +114,9 @@ def test_the_onnx_embedders_are_settings_choices() -> None:
         build_embedder(Settings.model_construct(embedder="nope"))
 
 
-def test_the_export_command_reports_a_failure_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_export_command_reports_a_failure_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(onnx_export, "export", lambda *args: (_ for _ in ()).throw(ModelError("no torch here")))
     tmp_path = tmp_path / "models"
     assert onnx_export.main(["--models-dir", str(tmp_path)]) == 1
@@ -111,7 +124,9 @@ def test_the_export_command_reports_a_failure_in_one_line(tmp_path: Path, monkey
     assert os.listdir(tmp_path) == [".all-MiniLM-L6-v2-onnx.lock"]
 
 
-def test_an_unexpected_exporter_error_becomes_a_model_error_naming_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_exporter_error_becomes_a_model_error_naming_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(source: Path, out: Path, progress: Any) -> dict[str, Any]:
         raise RuntimeError("unsupported operator")
 

@@ -19,7 +19,9 @@ FERRY = (
 )
 
 
-def build(make_assistant: Callable[..., Assistant], tmp_path: Path, *replies: str) -> tuple[Assistant, ScriptedChatModel]:
+def build(
+    make_assistant: Callable[..., Assistant], tmp_path: Path, *replies: str
+) -> tuple[Assistant, ScriptedChatModel]:
     doc = tmp_path / "ferry.txt"
     doc.write_text(FERRY, encoding="utf-8")
     model = ScriptedChatModel(*replies)
@@ -33,7 +35,9 @@ def build(make_assistant: Callable[..., Assistant], tmp_path: Path, *replies: st
     return assistant, model
 
 
-def test_stream_yields_text_then_exposes_the_checked_answer(make_assistant: Callable[..., Assistant], tmp_path: Path) -> None:
+def test_stream_yields_text_then_exposes_the_checked_answer(
+    make_assistant: Callable[..., Assistant], tmp_path: Path
+) -> None:
     assistant, _ = build(make_assistant, tmp_path, "The ferry leaves every 40 minutes [1]. Tickets cost 95 euros [1].")
     stream = assistant.stream("How often does the ferry leave and what do tickets cost?")
     assert isinstance(stream, AnswerStream)
@@ -59,7 +63,9 @@ def test_a_question_about_what_no_document_mentions_is_refused_without_the_model
 def test_the_pipeline_is_a_runnable_that_tools_can_invoke_batch_and_compose(
     make_assistant: Callable[..., Assistant], tmp_path: Path
 ) -> None:
-    assistant, _ = build(make_assistant, tmp_path, "The ferry leaves every 40 minutes [1].", "Tickets cost 6 euros [1].")
+    assistant, _ = build(
+        make_assistant, tmp_path, "The ferry leaves every 40 minutes [1].", "Tickets cost 6 euros [1]."
+    )
     events: list[str] = []
 
     class Recorder(BaseCallbackHandler):
@@ -81,7 +87,9 @@ def test_the_pipeline_stream_ends_with_the_answer(make_assistant: Callable[..., 
     assistant, _ = build(make_assistant, tmp_path, "The crossing takes 25 minutes [1].")
     chunks = list(assistant.pipeline.stream({"question": "How long does the crossing take?"}))
     assert all(isinstance(chunk, str) for chunk in chunks[:-1]) and isinstance(chunks[-1], Answer)
-    assert chunks[-1].answer == "The crossing takes 25 minutes [1]." and chunks[-1].citations[0].source.endswith("ferry.txt")
+    assert chunks[-1].answer == "The crossing takes 25 minutes [1]." and chunks[-1].citations[0].source.endswith(
+        "ferry.txt"
+    )
 
 
 def test_answers_that_differ_only_in_where_markers_stand_say_the_same() -> None:

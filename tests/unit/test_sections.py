@@ -34,7 +34,7 @@ def test_an_old_catalog_gains_the_section_column_and_keeps_its_chunks(tmp_path: 
     path = tmp_path / "catalog.db"
     db = sqlite3.connect(path)
     db.execute(
-        'CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, collection TEXT NOT NULL, chunk_id TEXT NOT NULL, source TEXT NOT NULL, '
+        "CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, collection TEXT NOT NULL, chunk_id TEXT NOT NULL, source TEXT NOT NULL, "
         'start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER, text TEXT NOT NULL, UNIQUE (collection, chunk_id))'
     )
     db.execute("INSERT INTO chunks VALUES (1, 'docs', 'c1', 'a.txt', 0, 6, NULL, 'Saturn')")
@@ -42,7 +42,14 @@ def test_an_old_catalog_gains_the_section_column_and_keeps_its_chunks(tmp_path: 
     db.close()
     catalog = Catalog(path)
     assert catalog.chunks("docs", ["c1"]) == {"c1": ChunkRecord("c1", "a.txt", 0, 6, None, "Saturn", "")}
-    catalog.replace_source("docs", "b.csv", "x", "Moon: Titan.", [], [ChunkRecord("c2", "b.csv", 0, 12, None, "Moon: Titan.", "Moons > row 2")])
+    catalog.replace_source(
+        "docs",
+        "b.csv",
+        "x",
+        "Moon: Titan.",
+        [],
+        [ChunkRecord("c2", "b.csv", 0, 12, None, "Moon: Titan.", "Moons > row 2")],
+    )
     assert catalog.chunks("docs", ["c2"])["c2"].section == "Moons > row 2"
     assert [record.chunk_id for record, _ in catalog.keyword_search("docs", "moons", 5)] == ["c2"]
     catalog.close()
@@ -60,7 +67,9 @@ def test_markdown_headings_make_nested_sections_and_fenced_ones_do_not(tmp_path:
     from ingest.loaders import load_document
 
     path = tmp_path / "guide.md"
-    path.write_text("# Guide\n\nIntro.\n\n## Setup\n\nRun it.\n\n```\n# not a heading\n```\n\n### Linux\n\nUse apt.\n\n## Use\n\nAsk.\n")
+    path.write_text(
+        "# Guide\n\nIntro.\n\n## Setup\n\nRun it.\n\n```\n# not a heading\n```\n\n### Linux\n\nUse apt.\n\n## Use\n\nAsk.\n"
+    )
     document = load_document(path)
     assert [name for _, name in document.sections] == ["Guide", "Guide > Setup", "Guide > Setup > Linux", "Guide > Use"]
     assert document.section_at(document.text.index("# not a heading")) == "Guide > Setup"
@@ -73,7 +82,9 @@ def test_html_and_docx_headings_make_sections(tmp_path: Path) -> None:
     from ingest.loaders import load_document
 
     page = tmp_path / "policy.html"
-    page.write_text("<h1>Policy</h1><p>Scope text.</p><h2>Equipment</h2><p>Laptops are lent.</p><h3>Returns</h3><p>Return it.</p>")
+    page.write_text(
+        "<h1>Policy</h1><p>Scope text.</p><h2>Equipment</h2><p>Laptops are lent.</p><h3>Returns</h3><p>Return it.</p>"
+    )
     document = load_document(page)
     assert document.section_at(document.text.index("Return it")) == "Policy > Equipment > Returns"
     assert document.section_at(document.text.index("Laptops")) == "Policy > Equipment"

@@ -34,7 +34,9 @@ def test_an_unknown_setting_like_no_other_lists_valid_ones(tmp_path: Path) -> No
 
 def test_a_misspelt_variable_is_warned_about_and_other_qa_variables_are_not() -> None:
     heard: list[str] = []
-    settings = load_settings(environ={"QA_COLECTION": "x", "QA_SOMETHING_ELSE": "y", "QA_PAUSE_AT": "load"}, warn=heard.append)
+    settings = load_settings(
+        environ={"QA_COLECTION": "x", "QA_SOMETHING_ELSE": "y", "QA_PAUSE_AT": "load"}, warn=heard.append
+    )
     assert settings.collection == "docs"
     assert heard == ["environment variable QA_COLECTION is not a setting and is ignored; did you mean QA_COLLECTION?"]
 

@@ -49,34 +49,51 @@ def test_markup_in_an_answer_is_shown_as_text_not_rendered() -> None:
 def test_a_removed_sentence_is_struck_through_on_red_beside_its_reason() -> None:
     item = Unsupported(sentence="Tickets cost 95 euros [1].", reason="the number 95 is not in the cited passage [1]")
     markdown = removed_markdown(item)
-    assert markdown == (":red-background[~~Tickets cost 95 euros \\[1\\]\\.~~] — "
-                        "the number 95 is not in the cited passage \\[1\\]")
+    assert markdown == (
+        ":red-background[~~Tickets cost 95 euros \\[1\\]\\.~~] — the number 95 is not in the cited passage \\[1\\]"
+    )
     struck = MarkdownIt("commonmark").enable("strikethrough").render(markdown)
     assert "<s>Tickets cost 95 euros [1].</s>" in struck or "<del>Tickets cost 95 euros [1].</del>" in struck
 
 
 def test_markup_in_a_removed_sentence_or_its_reason_is_shown_as_text() -> None:
-    item = Unsupported(sentence="<img src=x onerror=alert(1)> [a](http://x) ~~no~~ ] **b**", reason="<b>why</b> [r](http://y)")
+    item = Unsupported(
+        sentence="<img src=x onerror=alert(1)> [a](http://x) ~~no~~ ] **b**", reason="<b>why</b> [r](http://y)"
+    )
     rendered = html(removed_markdown(item))
     assert "<img" not in rendered and "<a " not in rendered and "<b>" not in rendered and "<strong>" not in rendered
     assert "&lt;img src=x onerror=alert(1)&gt;" in rendered and "[r](http://y)" in rendered
 
 
 def test_a_refusal_adds_its_reason_only_when_the_text_does_not_say_it() -> None:
-    said = Answer(answer="I don't know based on the documents: they do not mention Crimea.", refused=True,
-                  standalone_question="q", refusal_reason="they do not mention Crimea")
+    said = Answer(
+        answer="I don't know based on the documents: they do not mention Crimea.",
+        refused=True,
+        standalone_question="q",
+        refusal_reason="they do not mention Crimea",
+    )
     assert refusal_markdown(said) == escape(said.answer)
     unsaid = said.model_copy(update={"answer": "I don't know based on the documents."})
     assert refusal_markdown(unsaid) == f"{escape(unsaid.answer)}\n\n**Why:** {escape('they do not mention Crimea')}"
 
 
 def test_the_export_lists_removed_sentences_and_refusal_reasons() -> None:
-    partial = answer("The ferry leaves every 40 minutes [1].",
-                     [Unsupported(sentence="Tickets cost 95 euros [1].", reason="the number 95 is not in passage [1]")])
-    refusal = Answer(answer="I don't know based on the documents.", refused=True, standalone_question="q",
-                     refusal_reason="they do not mention Crimea")
-    messages = [{"role": "user", "content": "Ferry?"}, {"role": "assistant", "content": partial.answer, "answer": partial.model_dump()},
-                {"role": "user", "content": "Crimea?"}, {"role": "assistant", "content": refusal.answer, "answer": refusal.model_dump()}]
+    partial = answer(
+        "The ferry leaves every 40 minutes [1].",
+        [Unsupported(sentence="Tickets cost 95 euros [1].", reason="the number 95 is not in passage [1]")],
+    )
+    refusal = Answer(
+        answer="I don't know based on the documents.",
+        refused=True,
+        standalone_question="q",
+        refusal_reason="they do not mention Crimea",
+    )
+    messages = [
+        {"role": "user", "content": "Ferry?"},
+        {"role": "assistant", "content": partial.answer, "answer": partial.model_dump()},
+        {"role": "user", "content": "Crimea?"},
+        {"role": "assistant", "content": refusal.answer, "answer": refusal.model_dump()},
+    ]
     exported = conversation_markdown(messages)
     assert f"{REMOVED_HEADING}:\n- ~~Tickets cost 95 euros [1].~~ (the number 95 is not in passage [1])" in exported
     assert "*Why:* they do not mention Crimea" in exported

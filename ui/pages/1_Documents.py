@@ -21,9 +21,7 @@ settings = sidebar_settings()
 st.title("Documents")
 st.caption(f"Collection **{escape(settings.collection)}** · upload limit {settings.max_upload_mb} MB per file")
 
-files = st.file_uploader(
-    "Add documents", type=[suffix.lstrip(".") for suffix in LOADERS], accept_multiple_files=True
-)
+files = st.file_uploader("Add documents", type=[suffix.lstrip(".") for suffix in LOADERS], accept_multiple_files=True)
 if files and st.button("Ingest", type="primary", width="stretch"):
     try:
         assistant = get_assistant(settings)
@@ -43,12 +41,16 @@ if files and st.button("Ingest", type="primary", width="stretch"):
                 if event.stage == "wait":
                     bar.progress(0.0, text=escape(event.name))
                 elif event.stage == "files" and event.total:
-                    bar.progress(event.done / event.total, text=f"{event.done}/{event.total} files {escape(event.name)}")
+                    bar.progress(
+                        event.done / event.total, text=f"{event.done}/{event.total} files {escape(event.name)}"
+                    )
 
             report = assistant.ingest(saved, progress=show)
             bar.progress(1.0, text=report.summary())
-            rows += [{"file": Path(r.source).name, "result": r.status, "chunks": r.chunks, "reason": r.reason or r.warning}
-                     for r in report.results]
+            rows += [
+                {"file": Path(r.source).name, "result": r.status, "chunks": r.chunks, "reason": r.reason or r.warning}
+                for r in report.results
+            ]
             if report.ok:
                 st.success(report.summary())
             else:
@@ -86,4 +88,6 @@ for record in shown:
             text = assistant.document_text(record.source) or ""
             st.text(text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else ""))
             st.caption(f"{len(text):,} characters · {escape(record.source)}")
-            document_view_link("Open in the document view", {"collection": settings.collection, "source": record.source})
+            document_view_link(
+                "Open in the document view", {"collection": settings.collection, "source": record.source}
+            )

@@ -12,8 +12,15 @@ from assistant.answerers import ANSWERERS
 from eval.samples import GOLD_DIR, SAMPLE_CORPUS
 from ui.render import escape
 from ui.report_view import (
-    delta_table, headline_rows, metric_help, metric_table, metric_value, refusal_reason_markdown, removed_list_markdown,
-    score_caption, tag_table,
+    delta_table,
+    headline_rows,
+    metric_help,
+    metric_table,
+    metric_value,
+    refusal_reason_markdown,
+    removed_list_markdown,
+    score_caption,
+    tag_table,
 )
 from ui.state import catalog, feedback_store, page_setup, sidebar_settings
 
@@ -48,8 +55,13 @@ with st.expander("Run the harness", expanded=not find_reports()):
         bar = st.progress(0.0, text="Ingesting the corpus...")
         try:
             records, info = run_eval(
-                corpus, gold, answerer=answerer, k=settings.k,
-                progress=lambda done, total, name: bar.progress(done / max(total, 1), text=f"{done}/{total} {escape(name)}"),
+                corpus,
+                gold,
+                answerer=answerer,
+                k=settings.k,
+                progress=lambda done, total, name: bar.progress(
+                    done / max(total, 1), text=f"{done}/{total} {escape(name)}"
+                ),
             )
             write_report(records, info, reports_dir / f"{gold.stem}-{answerer}")
             st.success(f"Report written to {escape(str(reports_dir / f'{gold.stem}-{answerer}'))}")
@@ -61,19 +73,31 @@ def corrections_tab() -> None:
     """Export users' corrections (Chat page) as a gold set that `qa eval` runs."""
     from eval.feedback_gold import corpus_root, write_gold
 
-    corrected = [item for item in feedback_store(str(settings.data_dir)).corrected()
-                 if item.settings.get("collection") == settings.collection]
+    corrected = [
+        item
+        for item in feedback_store(str(settings.data_dir)).corrected()
+        if item.settings.get("collection") == settings.collection
+    ]
     root = corpus_root([record.source for record in catalog(str(settings.data_dir)).sources(settings.collection)])
-    st.caption(f"{len(corrected)} corrected answer{'s' if len(corrected) != 1 else ''} in the collection "
-               f"{escape(settings.collection)} (\"Correct this answer\" under an answer on the Chat page).")
+    st.caption(
+        f"{len(corrected)} corrected answer{'s' if len(corrected) != 1 else ''} in the collection "
+        f'{escape(settings.collection)} ("Correct this answer" under an answer on the Chat page).'
+    )
     if st.button("Export corrections as a gold set", disabled=not corrected or root is None, width="stretch"):
         count = write_gold(corrected, root, gold_from_feedback)  # type: ignore[arg-type]
         st.success(f"Wrote {count} gold item{'s' if count != 1 else ''} to {escape(str(gold_from_feedback))}")
     if gold_from_feedback.is_file() and root is not None:
         st.markdown("Run it (the corpus is the folder that holds the collection's documents):")
-        st.code(f"qa eval --corpus {root} --gold {gold_from_feedback} --out {reports_dir / 'feedback'}", language="bash")
-        st.download_button("Download the gold file", gold_from_feedback.read_bytes(), file_name=gold_from_feedback.name,
-                           mime="application/jsonl", width="stretch")
+        st.code(
+            f"qa eval --corpus {root} --gold {gold_from_feedback} --out {reports_dir / 'feedback'}", language="bash"
+        )
+        st.download_button(
+            "Download the gold file",
+            gold_from_feedback.read_bytes(),
+            file_name=gold_from_feedback.name,
+            mime="application/jsonl",
+            width="stretch",
+        )
 
 
 def load(name: str) -> dict:
@@ -84,9 +108,16 @@ def report_tab() -> None:
     """One report: headline metrics, tables, plots, worst questions."""
     chosen = st.selectbox("Report", list(reports))
     report = load(chosen)
-    st.caption(" · ".join(escape(str(part)) for part in (
-        Path(report["gold"]).name, f"answerer {report['settings']['answerer']}", report["created"],
-    )))
+    st.caption(
+        " · ".join(
+            escape(str(part))
+            for part in (
+                Path(report["gold"]).name,
+                f"answerer {report['settings']['answerer']}",
+                report["created"],
+            )
+        )
+    )
     metrics = report["metrics"]
     rows = headline_rows(metrics)
     width = max(len(row) for row in rows)
@@ -113,7 +144,9 @@ def report_tab() -> None:
                 if details:
                     st.markdown(details)
             for passage in record["retrieved"]:
-                st.text(f"{passage['source']} [{passage['start']}-{passage['end']}]: {' '.join(passage['text'].split())[:200]}")
+                st.text(
+                    f"{passage['source']} [{passage['start']}-{passage['end']}]: {' '.join(passage['text'].split())[:200]}"
+                )
 
 
 def compare_tab() -> None:
@@ -133,12 +166,20 @@ def compare_tab() -> None:
     if regressed:
         st.warning("At least one metric regressed beyond the tolerance (red below).")
     by_name = {row["metric"]: row for row in rows}
-    tiles = [name for name in ("hit@5", "answer_contains", "citation_validity", "unsupported_rate", "latency_p50_s")
-             if name in by_name]
+    tiles = [
+        name
+        for name in ("hit@5", "answer_contains", "citation_validity", "unsupported_rate", "latency_p50_s")
+        if name in by_name
+    ]
     for column, name in zip(st.columns(max(1, len(tiles))), tiles):
         row = by_name[name]
-        column.metric(name, row["new"], delta=row["delta"], delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
-                      help=f"old {row['old']} → new {row['new']}")
+        column.metric(
+            name,
+            row["new"],
+            delta=row["delta"],
+            delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+            help=f"old {row['old']} → new {row['new']}",
+        )
     st.dataframe(delta_table(rows), hide_index=True, width="stretch")
     for column, figure in zip(st.columns(2), overlay_figures(old_report, new_report, (first, second))):
         column.pyplot(figure)

@@ -23,8 +23,12 @@ if not sources:
 linked = params.get("source")
 if linked and linked not in sources:
     st.warning(f"{escape(linked)} is not in the collection {escape(settings.collection)} (removed since?).")
-source = st.selectbox("Document", sources, index=sources.index(linked) if linked in sources else 0,
-                      format_func=lambda path: Path(path).name)
+source = st.selectbox(
+    "Document",
+    sources,
+    index=sources.index(linked) if linked in sources else 0,
+    format_func=lambda path: Path(path).name,
+)
 text = catalog(str(settings.data_dir)).document_text(settings.collection, source) or ""
 
 
@@ -41,13 +45,25 @@ if cited:
 else:
     passage = Span(0, min(len(text), 1))
     highlights = []
-pages = catalog(str(settings.data_dir)).page_at(settings.collection, source, (highlights[0] if highlights else passage).start) if cited else None
-st.caption(" · ".join(part for part in (
-    escape(source),
-    f"page {pages}" if pages else "",
-    f"cited passage: characters {passage.start}-{passage.end}" if cited else "",
-    f"{len(text):,} characters",
-) if part))
+pages = (
+    catalog(str(settings.data_dir)).page_at(
+        settings.collection, source, (highlights[0] if highlights else passage).start
+    )
+    if cited
+    else None
+)
+st.caption(
+    " · ".join(
+        part
+        for part in (
+            escape(source),
+            f"page {pages}" if pages else "",
+            f"cited passage: characters {passage.start}-{passage.end}" if cited else "",
+            f"{len(text):,} characters",
+        )
+        if part
+    )
+)
 
 if cited:
     st.markdown(marked_markdown(text, context_window(text, passage), passage, highlights))
@@ -55,12 +71,14 @@ else:
     st.markdown(marked_markdown(text, Span(0, min(len(text), 4000)), Span(0, 0), []) if text else "(no text)")
 if Path(source).suffix.lower() == ".pdf" and pages:
     st.subheader(f"Page {pages} of the PDF")
-    phrases = [text[span.start:span.end] for span in highlights] or [text[passage.start:passage.end]]
+    phrases = [text[span.start : span.end] for span in highlights] or [text[passage.start : passage.end]]
     drawn = page_image(Path(source), pages, phrases) if Path(source).is_file() else None
     if drawn is None:
         st.caption(f"The PDF page cannot be shown: {escape(source)} is no longer readable where it was ingested.")
     else:
-        note = "the cited sentences are marked in orange" if drawn.marked else "the cited text could not be located on it"
+        note = (
+            "the cited sentences are marked in orange" if drawn.marked else "the cited text could not be located on it"
+        )
         st.image(drawn.close_up(), caption=f"Page {pages}: {note}", width="stretch")
         if drawn.marked:
             with st.expander(f"The whole of page {pages}"):
