@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from assistant.catalog import Catalog, ChunkRecord, SourceRecord
+from assistant.catalog import Catalog, SourceRecord
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError, IngestError
 from assistant.evidence import evidence_pieces, looks_like_instruction
@@ -24,8 +24,9 @@ from assistant.locking import writer_lock
 from assistant.settings import Settings
 from assistant.store import EmbeddingUnit, VectorStore, chunk_of, embedding_units
 from assistant.text import sentence_spans
+from assistant.types import ChunkRecord
 from ingest.chunker import CHUNKER_VERSION, chunk_document
-from ingest.loaders import LoadedDocument, Limits, is_supported, load_document, read_limited, supported_suffixes
+from ingest.loaders import Limits, LoadedDocument, is_supported, load_document, read_limited, supported_suffixes
 
 Status = Literal["added", "replaced", "unchanged", "skipped", "failed", "removed"]
 # Files loaded and chunked ahead of the embedder; bounds the memory the look-ahead holds.

@@ -2,11 +2,10 @@
 citation cards, never run, never turned into links or images."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
 from tests.fixtures.streamlit_app import app_environment, ask, running_app
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +25,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (docs / IMAGE_NAME).write_text("The tide tables list high water at 06:12 on Mondays.", encoding="utf-8")
     (docs / "pier.html").write_text(TITLED_PAGE, encoding="utf-8")
     data = tmp_path_factory.mktemp("hostile-data")
-    report = Assistant(Settings(data_dir=data, collection="names", answerer="extractive")).ingest([docs])
+    report = build_assistant(Settings(data_dir=data, collection="names", answerer="extractive")).ingest([docs])
     assert report.summary() == "3 added"
     env = app_environment({"QA_DATA_DIR": str(data), "QA_COLLECTION": "names", "QA_ANSWERER": "extractive"})
     with running_app(env) as url:

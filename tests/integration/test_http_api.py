@@ -13,8 +13,8 @@ import openai
 import pytest
 import uvicorn
 
-from assistant.api import create_app
-from assistant.uploads import safe_filename
+from assistant.app.api import create_app
+from assistant.app.uploads import safe_filename
 from assistant.settings import Settings
 from tests.fixtures.servers import free_port
 

@@ -78,7 +78,7 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
     """The worst moment for a reader: the new version's vectors are stored (an ingest writes them first), the
     reader's keyword search has run, and the writer commits the new version before the reader fetches the
     chunks its vector search found."""
-    from assistant import Assistant, Settings
+    from assistant import Settings, build_assistant
     from assistant.catalog import Catalog
     from assistant.embedder import FakeEmbedder
     from assistant.store import embedding_units
@@ -92,7 +92,7 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
     old = "The ferry timetable lists departures at seven. " * 6
     new = "The ferry timetable lists departures at nine. " * 6
     path.write_text(old, encoding="utf-8")
-    reader = Assistant(settings, embedder=FakeEmbedder())
+    reader = build_assistant(settings, embedder=FakeEmbedder())
     reader.ingest([path])
     path.write_text(new, encoding="utf-8")
     document = load_document(path.resolve())
