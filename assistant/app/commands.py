@@ -93,7 +93,7 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--collection and --verbose, accepted by every command."""
     command = verbose_option(command)
     return click.option(
-        "--collection", "-c", envvar="QA_COLLECTION", default=None, help="Collection to use (default: docs)."
+        "--collection", "-c", default=None, help="Collection to use (default: QA_COLLECTION, else docs)."
     )(command)
 
 
@@ -211,7 +211,7 @@ def _print_sources(answer: Answer) -> None:
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Answer as JSON.")
-@click.option("--answerer", "-a", envvar="QA_ANSWERER", default=None, help="extractive, local or openai.")
+@click.option("--answerer", "-a", default=None, help="extractive, local or openai (default: QA_ANSWERER).")
 @click.option("-k", type=click.IntRange(1, 50), default=None, help="Passages to show the answerer (1-50).")
 @common_options
 def ask(question: str, as_json: bool, answerer: str | None, k: int | None, collection: str | None) -> None:
@@ -266,7 +266,7 @@ CHAT_HELP = """Commands (anything else is a question; follow-ups use the convers
 
 
 @main.command()
-@click.option("--answerer", "-a", envvar="QA_ANSWERER", default=None, help="extractive, local or openai.")
+@click.option("--answerer", "-a", default=None, help="extractive, local or openai (default: QA_ANSWERER).")
 @common_options
 def chat(answerer: str | None, collection: str | None) -> None:
     """A conversation in the terminal; follow-up questions use what was said (/help lists the commands)."""
