@@ -130,6 +130,11 @@ def open_data_file(data_dir: Path, name: str, schema: str, what: str) -> sqlite3
     return db
 
 
+def catalog_file(data_dir: Path) -> Path:
+    """Where the catalog of a data folder lives."""
+    return data_dir / "catalog.sqlite3"
+
+
 class Catalog:
     """SQLite file with the documents, their chunks and an FTS5 (BM25) index over chunk text."""
 

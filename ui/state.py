@@ -9,7 +9,7 @@ import streamlit as st
 
 from assistant import Assistant, AssistantError, Settings, build_assistant, load_settings
 from assistant.answerers import ANSWERERS, Answerer, build_answerer
-from assistant.catalog import Catalog, closest_collection
+from assistant.catalog import Catalog, catalog_file, closest_collection
 from assistant.conversations import ConversationStore
 from assistant.embedder import Embedder, build_embedder
 from assistant.feedback import FeedbackStore
@@ -68,7 +68,7 @@ def page_setup(title: str, icon: str) -> None:
 @st.cache_resource(show_spinner=False)
 def catalog(data_dir: str) -> Catalog:
     """The catalog of a data directory, shared by the sessions of this process."""
-    return Catalog(Path(data_dir) / "catalog.sqlite3")
+    return Catalog(catalog_file(Path(data_dir)))
 
 
 @st.cache_resource(show_spinner=False)

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from assistant.answerers import Answerer, build_answerer
-from assistant.catalog import Catalog
+from assistant.catalog import Catalog, catalog_file
 from assistant.embedder import Embedder, build_embedder
 from assistant.retrieval import HybridSearch
 from assistant.settings import Settings
@@ -49,7 +49,7 @@ class Parts:
     @cached_property
     def catalog(self) -> Catalog:
         """Ingest records and keyword index of the data folder."""
-        return Catalog(self.settings.data_dir / "catalog.sqlite3")
+        return Catalog(catalog_file(self.settings.data_dir))
 
     @cached_property
     def store(self) -> VectorStore:

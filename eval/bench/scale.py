@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from assistant import Settings, build_assistant
+from assistant.catalog import catalog_file
 from assistant.embedder import Embedder
 from assistant.retrieval import weighted_fusion
 from assistant.store import embedding_units
@@ -417,7 +418,7 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
     from eval.bench.retrieval import bm25_tokens
 
     assistant = build_assistant(settings, embedder=embedder)
-    with sqlite3.connect(str(settings.data_dir / "catalog.sqlite3")) as db:
+    with sqlite3.connect(str(catalog_file(settings.data_dir))) as db:
         rows = db.execute(
             "SELECT chunk_id, text FROM chunks WHERE collection=? ORDER BY rowid", (settings.collection,)
         ).fetchall()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings, build_assistant
-from assistant.catalog import fts_table
+from assistant.catalog import catalog_file, fts_table
 from assistant.embedder import FakeEmbedder
 from eval.bench.scale import PARTS, markdown, run, section
 
@@ -82,7 +82,7 @@ def test_the_built_collection_is_what_an_ingest_of_its_documents_makes(squad: Pa
     built = build_assistant(
         Settings(data_dir=data, collection="scale-300", answerer="extractive"), embedder=FakeEmbedder()
     )
-    db = sqlite3.connect(str(data / "catalog.sqlite3"))
+    db = sqlite3.connect(str(catalog_file(data)))
 
     def catalog_rows(collection: str) -> tuple[list[tuple[object, ...]], ...]:
         chunks = db.execute(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.catalog import fts_table
+from assistant.catalog import catalog_file, fts_table
 from assistant.faults import POINTS
 from tests.reliability.conftest import qa, state
 
@@ -93,7 +93,7 @@ def test_verify_finds_and_repair_fixes_what_a_crash_can_leave(clean: dict[str, o
     assistant.catalog.close()
     table = fts_table("docs")
     # Damaging the keyword index on purpose, from outside as another program could: it is a SQLite file.
-    with closing(sqlite3.connect(data / "catalog.sqlite3")) as db, db:
+    with closing(sqlite3.connect(catalog_file(data))) as db, db:
         db.execute(
             f"DELETE FROM {table} WHERE rowid = (SELECT rowid FROM chunks WHERE chunk_id=?)", (some_chunk.chunk_id,)
         )
