@@ -46,7 +46,7 @@ class Embedder(ABC):
             recent: OrderedDict[str, list[float]] = self.__dict__.setdefault("_recent", OrderedDict())
             missing = list(dict.fromkeys(text for text in texts if text not in recent))
             if missing:
-                recent.update(zip(missing, self.embed_batch(missing)))
+                recent.update(zip(missing, self.embed_batch(missing), strict=True))
             vectors = []
             for text in texts:
                 recent.move_to_end(text)

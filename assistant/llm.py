@@ -107,7 +107,7 @@ class LocalChatModel(ChatModel):
                     timings = runtime.generate(messages, max_tokens, stop, pieces.put, abandoned)
                 if timings:
                     self.last_timings = timings
-            except Exception as exc:  # surfaced to the caller below
+            except Exception as exc:  # noqa: BLE001 - surfaced to the caller below
                 pieces.put(("error", exc))
             finally:
                 pieces.put(("done", None))
@@ -414,8 +414,7 @@ class OpenAIChatModel(ChatModel):
                     payload = line.removeprefix("data:").strip()
                     if payload == "[DONE]":
                         return
-                    for text in self._texts(payload):
-                        yield text
+                    yield from self._texts(payload)
                 if not events:
                     kind = response.headers.get("content-type", "no content type")
                     raise ModelError(

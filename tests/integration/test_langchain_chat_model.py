@@ -30,7 +30,13 @@ def qa(data: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProce
     """`qa ARGS` in its own process; no OPENAI_* variable of the developer's leaks in."""
     variables = {key: value for key, value in qa_env(data, env).items() if not key.startswith("OPENAI_") or key in env}
     return subprocess.run(
-        [sys.executable, "-m", "assistant", *args], env=variables, cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "assistant", *args],
+        env=variables,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

@@ -232,7 +232,7 @@ def test_evaluation_page_shows_n_a_for_null_metrics_and_why_answers_were_refused
     # A real zero stays a zero; only 'nothing to score' is n/a.
     assert headline["unsupported_rate"] == "0.0" and headline["number_precision"] == "1.0"
     assert headline["answer_contains_answerable"] == "1.0"
-    table = dict(zip(app.dataframe[0].value["metric"], app.dataframe[0].value["value"]))
+    table = dict(zip(app.dataframe[0].value["metric"], app.dataframe[0].value["value"], strict=True))
     assert table["answer_recall"] == "n/a" and table["unsupported_rate"] == "0.0"
     [tag] = app.dataframe[1].value.to_dict("records")
     assert tag == {"tag": "false-premise", "n": "1", "answer_contains": "0.0", "answer_recall": "n/a", "hit@5": "n/a"}

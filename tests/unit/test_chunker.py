@@ -44,7 +44,7 @@ def test_chunk_ids_are_stable_and_depend_on_place_and_text() -> None:
 
 
 def test_chunks_prefer_paragraph_breaks_and_overlap_by_whole_sentences() -> None:
-    paragraphs = ["Sentence number %d of paragraph %d is here." % (s, p) for p in range(4) for s in range(5)]
+    paragraphs = [f"Sentence number {s} of paragraph {p} is here." for p in range(4) for s in range(5)]
     text = "\n\n".join(" ".join(paragraphs[p * 5 : p * 5 + 5]) for p in range(4))
     chunks = chunk_document(LoadedDocument("d.txt", text), size=500, overlap=60)
     assert all(chunk.text.endswith(".") for chunk in chunks)
