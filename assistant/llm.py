@@ -10,7 +10,7 @@ import queue
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,9 @@ class LocalChatModel(ChatModel):
                     raise
                 logger.warning("%s; trying %s", exc, names[-1])
 
-    def stream(self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
+    def stream(
+        self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None
+    ) -> Generator[str, None, None]:
         """Run generation in a worker thread and hand each token over as soon as it arrives."""
         messages = inert(messages)
         self.load()
@@ -321,7 +323,7 @@ class _LlamaCppRuntime(_Runtime):
             return 0
         llama = self._llama
         system_tokens = self._system_tokens(messages[0]["content"])
-        length = min(Llama.longest_token_prefix(system_tokens, tokens), len(tokens) - 1)
+        length: int = min(Llama.longest_token_prefix(system_tokens, tokens), len(tokens) - 1)
         if length < MIN_PREFIX_TOKENS or in_memory >= length:
             return 0
         prefix = tokens[:length]

@@ -48,7 +48,7 @@ def ensure_assembled(
     name: str = MODEL_FILE_NAME,
     size: int = MODEL_SIZE,
     sha256: str = MODEL_SHA256,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Path:
     """Concatenate ``parts`` into ``target_dir/name`` once, check size and SHA-256, and reuse it afterwards.
 

@@ -183,7 +183,7 @@ def export(source: Path, out: Path, progress: Callable[[str], None]) -> dict[str
         ) from exc
     started = time.perf_counter()
     progress(f"exporting the embedding model {source} to ONNX (once; `{EXPORT_COMMAND}`)")
-    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     model = AutoModel.from_pretrained(str(source), attn_implementation="eager").eval()
     wrapper = _hidden_states(model, torch).eval()  # a new module trains by default: no dropout, here or after export
     names = ["input_ids", "attention_mask", *(["token_type_ids"] if wrapper.takes_token_types else [])]
@@ -251,7 +251,7 @@ def _hidden_states(model: Any, torch: Any) -> Any:
         and getattr(model.config, "type_vocab_size", 0) > 0
     )
 
-    class HiddenStates(torch.nn.Module):
+    class HiddenStates(torch.nn.Module):  # type: ignore[misc]  # torch is passed in: imported only to export
         takes_token_types = takes
 
         def __init__(self) -> None:

@@ -8,7 +8,7 @@ import hashlib
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -287,7 +287,7 @@ class Indexer:
         report.results[len(problems) :] = sorted(report.results[len(problems) :], key=lambda r: position[r.source])
         return report
 
-    def _read_ahead(self, files: list[Path]) -> Iterator[_Prepared | FileResult]:
+    def _read_ahead(self, files: list[Path]) -> Generator[_Prepared | FileResult, None, None]:
         """Each file prepared (or its result, when there is nothing to embed), in order, from a thread."""
         ready: queue.Queue[_Prepared | FileResult | None] = queue.Queue(maxsize=READ_AHEAD_FILES)
         stop = threading.Event()

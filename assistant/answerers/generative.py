@@ -83,7 +83,7 @@ class GenerativeAnswerer(Answerer):
             return question
         transcript = "\n".join(f"{turn.get('role', 'user')}: {_turn_text(turn)}" for turn in turns)
         messages = load_prompt("condense").render(history=transcript, question=question)
-        rewritten = self._model.complete(messages, max_tokens=48, stop=["\n"]).strip().strip('"').strip()
+        rewritten: str = self._model.complete(messages, max_tokens=48, stop=["\n"]).strip().strip('"').strip()
         rewritten = rewritten.removeprefix("Rewritten question:").strip()
         if not 3 <= len(rewritten) <= 300:
             rewritten = question

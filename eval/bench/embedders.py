@@ -54,7 +54,7 @@ def sentences(squad_file: Path, count: int) -> list[str]:
 
 def backends(settings: Settings) -> dict[str, Embedder]:
     """The torch baseline at two batch sizes and every ONNX candidate, loaded in this process."""
-    models = {
+    models: dict[str, Embedder] = {
         BASELINE: SentenceTransformerEmbedder(settings.embedding_model),
         LIMIT: SentenceTransformerEmbedder(settings.embedding_model, batch_size=256),
     }

@@ -113,7 +113,7 @@ def naive_ingest(folder: Path, data: Path, embedder: Embedder) -> int:
         end = start + step
         collection.add(
             ids=[str(i) for i in range(start, min(end, len(texts)))],
-            embeddings=vectors[start:end],
+            embeddings=vectors[start:end],  # type: ignore[arg-type]  # chroma's list type is invariant
             documents=texts[start:end],
         )
     return len(texts)

@@ -156,10 +156,13 @@ class NaiveLangChain:
             progress(f"naive recipe: embedding chunks {start}/{len(self._pieces)}")
             texts = [text for _, text in self._pieces[start : start + batch]]
             ids = [str(i) for i in range(start, start + len(texts))]
-            self._collection.add(ids=ids, embeddings=embedder.embed_batch(texts), documents=texts)
+            # Any: chroma's list types are invariant, so a list[list[float]] is refused by the checker.
+            vectors: Any = embedder.embed_batch(texts)
+            self._collection.add(ids=ids, embeddings=vectors, documents=texts)
 
     def search(self, question: str, k: int) -> list[Hit]:
-        found = self._collection.query(query_embeddings=[self._embedder.embed(question)], n_results=20, include=[])
+        query: Any = [self._embedder.embed(question)]
+        found = self._collection.query(query_embeddings=query, n_results=20, include=[])
         dense = [int(i) for i in found["ids"][0]]
         scores: dict[int, float] = {}
         for ranking in (dense, _bm25_top(self._index, question, 20)):

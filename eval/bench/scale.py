@@ -26,7 +26,7 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,7 +191,7 @@ def _prepare(number: int) -> _Prepared:
     return _Prepared(document, chunks, fingerprint, [u.vector_id for u in units], [u.text for u in units])
 
 
-def _prepared_documents(workers: int, initargs: tuple[Any, ...]) -> Iterator[_Prepared]:
+def _prepared_documents(workers: int, initargs: tuple[Any, ...]) -> Generator[_Prepared, None, None]:
     """Documents 0, 1, 2, ... prepared in order, by ``workers`` helper processes (0: in this process)."""
     if not workers:
         _start_worker(*initargs)

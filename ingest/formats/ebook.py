@@ -17,7 +17,8 @@ _HEADINGS = ("h1", "h2", "h3", "h4")
 
 def _blocks(html: bytes) -> list[tuple[str | None, str]]:
     """(heading, None) and (None, paragraph) items of one chapter's XHTML, in reading order."""
-    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4 import BeautifulSoup
+    from bs4.element import NavigableString, Tag
 
     soup = BeautifulSoup(html, "html.parser")
     body = soup.body or soup

@@ -2,6 +2,7 @@
 citation cards, never run, never turned into links or images."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,12 @@ def assert_nothing_ran(page: object, dialogs: list[str]) -> None:
 
 def test_markup_in_names_and_titles_is_shown_as_text(page: object, app_url: str) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)  # type: ignore[attr-defined]
     page.goto(f"{app_url}/Documents")  # type: ignore[attr-defined]
     page.get_by_text("javascript:window.__pwned=4", exact=False).first.wait_for()  # type: ignore[attr-defined]
     page.get_by_text("onerror", exact=False).first.wait_for()  # type: ignore[attr-defined]

@@ -149,6 +149,7 @@ def test_qa_serve_reports_the_token_counts_the_model_server_reported(served: tup
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="none", max_retries=0, timeout=120)
     messages: Any = [{"role": "user", "content": QUESTION}]
     reply = client.chat.completions.create(model="docs", messages=messages)
+    assert reply.choices[0].message.model_extra is not None
     assert reply.choices[0].message.model_extra["citations"]
     expected = usage_of(llm.requests[-1], REPLY)
     assert reply.usage is not None

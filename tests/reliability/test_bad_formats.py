@@ -208,8 +208,10 @@ def test_a_long_sheet_is_refused_by_the_text_cap_while_it_is_read(
     from openpyxl import Workbook
 
     book = Workbook()
+    sheet = book.active
+    assert sheet is not None
     for n in range(500):
-        book.active.append((f"Lock {n}", f"Keeper number {n}"))
+        sheet.append((f"Lock {n}", f"Keeper number {n}"))
     book.save(str(tmp_path / "locks.xlsx"))
     report = make_assistant(max_text_chars=2000).ingest([tmp_path / "locks.xlsx"])
     assert report.results[0].reason.startswith("locks.xlsx: its text is longer than the 2,000 character limit")

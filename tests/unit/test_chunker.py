@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 from ingest.chunker import chunk_document
 from ingest.loaders import LoadedDocument
 
-sentence = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120).map(
+sentence = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=120).map(
     lambda body: body.replace("\x00", "") + "."
 )
 separator = st.sampled_from([" ", "  ", "\n", "\n\n", "\r\n\r\n", "\t", " \n \n"])

@@ -208,7 +208,7 @@ def squad_file(tmp_path: Path, paragraph: dict) -> Path:
     ],
 )
 def test_squad_entries_missing_a_field_are_named_and_nothing_is_written(
-    tmp_path: Path, paragraph: object, message: str
+    tmp_path: Path, paragraph: Any, message: str
 ) -> None:
     source = squad_file(tmp_path, paragraph)
     with pytest.raises(InputError, match=message) as error:
@@ -251,7 +251,7 @@ def test_a_gate_on_a_metric_the_report_lacks_fails_and_says_so() -> None:
 
 
 def test_tags_of_unanswerable_questions_show_no_retrieval_score() -> None:
-    records = [
+    records: list[dict[str, Any]] = [
         {"tags": ["unanswerable"], "answer_contains": 1.0, "hit@5": None},
         {"tags": ["single"], "answer_contains": 0.0, "hit@5": 1.0},
     ]
