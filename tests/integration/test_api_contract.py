@@ -13,8 +13,8 @@ from schemathesis.checks import not_a_server_error
 
 from assistant.api import create_app
 from assistant.embedder import FakeEmbedder
-from assistant.settings import Settings
 from assistant.service import Assistant
+from assistant.settings import Settings
 
 EXAMPLES = 20  # per operation: valid and invalid requests, bodies and parameters
 

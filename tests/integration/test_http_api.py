@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 
 from assistant.api import create_app
-from assistant.uploads import safe_filename
 from assistant.settings import Settings
+from assistant.uploads import safe_filename
 from tests.fixtures.servers import free_port
 
 

@@ -14,8 +14,12 @@ from assistant.faults import POINTS
 from tests.reliability.conftest import qa, state
 
 VERSION_1 = {
-    "ferries.txt": "The harbour ferry leaves at seven. It carries bicycles on the lower deck. Tickets are sold on board.",
-    "orchard.md": "# Orchard\n\nThe orchard grows eleven kinds of apple. Picking starts in September and lasts six weeks.",
+    "ferries.txt": (
+        "The harbour ferry leaves at seven. It carries bicycles on the lower deck. Tickets are sold on board."
+    ),
+    "orchard.md": (
+        "# Orchard\n\nThe orchard grows eleven kinds of apple. Picking starts in September and lasts six weeks."
+    ),
     "bridge.txt": "The old bridge was built in 1887. Its stone arches were repaired after the flood of 1953.",
 }
 # The changed corpus: one file edited, one new; the third unchanged.
@@ -87,7 +91,7 @@ def test_verify_finds_and_repair_fixes_what_a_crash_can_leave(clean: dict[str, o
     assistant.store.upsert(["0123456789abcdef-0"], FakeEmbedder().embed_batch(["stray"]), [some_chunk.source])
     assistant.store.delete([f"{some_chunk.chunk_id}-0"])
     table = _fts_table("docs")
-    with assistant.catalog._transaction() as db:  # noqa: SLF001 - damaging the keyword index on purpose
+    with assistant.catalog._transaction() as db:
         db.execute(
             f"DELETE FROM {table} WHERE rowid = (SELECT rowid FROM chunks WHERE chunk_id=?)", (some_chunk.chunk_id,)
         )

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from assistant import ConfigError, ModelError, Settings
-from assistant import llama_build, llm
+from assistant import ConfigError, ModelError, Settings, llama_build, llm
 from assistant.llm import LocalChatModel, runtime_order
 from assistant.settings import load_settings
 

@@ -111,7 +111,7 @@ def test_custom_models_get_their_own_export_folder(tmp_path: Path) -> None:
 def test_the_onnx_embedders_are_settings_choices() -> None:
     assert Settings(embedder="onnx").embedder == "onnx" and Settings(embedder="onnx-int8").embedder == "onnx-int8"
     with pytest.raises(ConfigError, match="onnx"):
-        build_embedder(Settings.model_construct(embedder="nope"))
+        build_embedder(Settings.model_construct(embedder="nope"))  # type: ignore[arg-type]  # invalid on purpose
 
 
 def test_the_export_command_reports_a_failure_in_one_line(
