@@ -1,4 +1,5 @@
 # Two commands matter: `make demo` runs the product, `make test` checks it. Both install first.
+# `make lint` checks style and types (ruff, mypy).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 PORT ?= 8501
 
-.PHONY: install demo test e2e eval bench bench-retrieval
+.PHONY: install demo test lint e2e eval bench bench-retrieval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,13 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q -ra tests
+
+# Lint and format check (ruff), then types (mypy: --strict on assistant/ and ingest/, see pyproject.toml).
+# Needs only the installed packages, not the models `install` prepares.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 e2e: install
 	$(BIN)/python -m pytest -q -ra -m e2e tests/e2e

@@ -1,8 +1,13 @@
 """Cited-answer document assistant: ``from assistant import Assistant``."""
 
+from typing import TYPE_CHECKING
+
 from assistant.errors import AssistantError, ConfigError, IngestError, InputError, ModelError, StoreError
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Citation, Highlight, Passage, Timings
+
+if TYPE_CHECKING:
+    from assistant.app.service import Assistant, build_assistant
 
 
 def __getattr__(name: str) -> object:

@@ -184,7 +184,10 @@ class Catalog:
             for (collection,) in db.execute("SELECT DISTINCT collection FROM chunks").fetchall():
                 table = self._ensure_fts(db, collection)
                 db.execute(
-                    f"INSERT INTO {table} (rowid, text) SELECT rowid, {_KEYWORD_TEXT_SQL} FROM chunks WHERE collection=?",
+                    (
+                        f"INSERT INTO {table} (rowid, text) SELECT rowid, {_KEYWORD_TEXT_SQL} FROM chunks WHERE "
+                        "collection=?"
+                    ),
                     (collection,),
                 )
             db.execute(f"DROP TABLE {_SHARED_FTS}")
@@ -279,7 +282,10 @@ class Catalog:
             )
             for chunk in chunks:
                 cursor = db.execute(
-                    'INSERT INTO chunks (collection, chunk_id, source, start, "end", page, text, section) VALUES (?,?,?,?,?,?,?,?)',
+                    (
+                        'INSERT INTO chunks (collection, chunk_id, source, start, "end", page, text, section) '
+                        "VALUES (?,?,?,?,?,?,?,?)"
+                    ),
                     (collection, chunk.chunk_id, source, chunk.start, chunk.end, chunk.page, chunk.text, chunk.section),
                 )
                 db.execute(
@@ -400,7 +406,8 @@ class Catalog:
 
         When the query's terms match more than KEYWORD_ROW_BUDGET rows, they are split into rare and common
         ones (see _split_by_rows) and three smaller searches replace the one over every row: rows with a
-        rare and a common term (scored by BM25 over all the terms, a common one by its stem alone), rows by the rare terms alone (the exact
+        rare and a common term (scored by BM25 over all the terms, a common one by its stem alone), rows by
+        the rare terms alone (the exact
         score of a row without a common term, a lower bound for the others) and rows with every common term
         (exact for rows without a rare term). Each row keeps its best score. A row whose score is a lower
         bound and that is missing from the first list scored below that list's n rows, so it cannot push

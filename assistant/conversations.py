@@ -5,6 +5,7 @@ Each message keeps the full Answer JSON it was shown with, so a reopened chat sh
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
 import time
@@ -93,7 +94,7 @@ class ConversationStore:
         )
         return Conversation(*rows[0]) if rows else None
 
-    def messages(self, conversation_id: str) -> list[dict[str, Any]]:
+    def messages(self, conversation_id: str) -> builtins.list[dict[str, Any]]:  # `list` is a method here
         """The messages in order: ``{"role", "content"}``, plus ``"answer"`` (Answer JSON) for answers."""
         rows = self._run(
             "SELECT role, content, answer FROM messages WHERE conversation_id=? ORDER BY position", (conversation_id,)

@@ -46,7 +46,7 @@ class Embedder(ABC):
             recent: OrderedDict[str, list[float]] = self.__dict__.setdefault("_recent", OrderedDict())
             missing = list(dict.fromkeys(text for text in texts if text not in recent))
             if missing:
-                recent.update(zip(missing, self.embed_batch(missing)))
+                recent.update(zip(missing, self.embed_batch(missing), strict=True))
             vectors = []
             for text in texts:
                 recent.move_to_end(text)
@@ -82,7 +82,12 @@ class SentenceTransformerEmbedder(Embedder):
                 f"embedding model at {model_path!r} could not be loaded ({exc}); "
                 "set QA_EMBEDDING_MODEL to a sentence-transformers model directory"
             ) from exc
-        self.dimension = int(self._model.get_embedding_dimension())
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelError(
+                f"embedding model at {model_path!r} does not say its dimension; use a sentence-transformers model"
+            )
+        self.dimension = int(dimension)
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         """Normalized embeddings, so cosine similarity is a dot product."""
@@ -152,7 +157,8 @@ class OnnxEmbedder(Embedder):
             else:
                 pooled = hidden[:, 0]
             vectors[rows] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-        return vectors.tolist()
+        result: list[list[float]] = vectors.tolist()
+        return result
 
 
 def _cores() -> int:

@@ -175,7 +175,7 @@ class Evidence:
 
     def list_around(self, sentence: ScoredSentence) -> list[ScoredSentence]:
         """The list items after ``sentence`` in its passage, in order (and those before it when it is one)."""
-        items = []
+        items: list[ScoredSentence] = []
         current = sentence
         while sentence.is_list_item and (before := self.beside(current, -1)) is not None and before.is_list_item:
             items.insert(0, before)
@@ -227,7 +227,8 @@ def gather_evidence(
     if not spans:
         return Evidence(question, list(passages), [])
     vectors = embedder.embed_recent([item[4] for item in spans])
-    scored, instructions = [], []
+    scored: list[ScoredSentence] = []
+    instructions: list[ScoredSentence] = []
     for (number, position, start, end, text), vector in zip(spans, vectors, strict=True):
         similarity = sum(a * b for a, b in zip(query_vector, vector, strict=True))
         shared = overlap(question_terms, content_terms(text))

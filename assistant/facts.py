@@ -127,8 +127,7 @@ def spelled_numbers(text: str) -> set[str]:
 
 def _normal_word(token: str) -> str:
     word = token.lower().replace("’", "'").replace(".", "")
-    if word.endswith("'s"):
-        word = word[:-2]
+    word = word.removesuffix("'s")
     return _MONTHS.get(word, word)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
@@ -133,10 +133,10 @@ class ChatCitedQA(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        full: AIMessageChunk | None = None
+        full: BaseMessageChunk | None = None
         for chunk in self._stream(messages, stop, run_manager, **kwargs):
-            full = chunk.message if full is None else full + chunk.message  # type: ignore[operator]
-        assert full is not None
+            full = chunk.message if full is None else full + chunk.message
+        assert isinstance(full, AIMessageChunk)  # _stream yields AI chunks, and their sum is one
         message = AIMessage(
             content=full.content, usage_metadata=full.usage_metadata, response_metadata=full.response_metadata
         )

@@ -10,7 +10,7 @@ import queue
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -108,7 +108,9 @@ class LocalChatModel(ChatModel):
         with self._lock:
             pass
 
-    def stream(self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
+    def stream(
+        self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None
+    ) -> Generator[str, None, None]:
         """Run generation in a worker thread and hand each token over as soon as it arrives."""
         messages = inert(messages)
         self.load()
@@ -124,7 +126,7 @@ class LocalChatModel(ChatModel):
                     timings = runtime.generate(messages, max_tokens, stop, pieces.put, abandoned)
                     if timings:
                         self.last_timings = timings
-            except Exception as exc:  # surfaced to the caller below
+            except Exception as exc:  # noqa: BLE001 - surfaced to the caller below
                 pieces.put(("error", exc))
             finally:
                 pieces.put(("done", None))
@@ -339,7 +341,7 @@ class _LlamaCppRuntime(Runtime):
             return 0
         llama = self._llama
         system_tokens = self._system_tokens(messages[0]["content"])
-        length = min(Llama.longest_token_prefix(system_tokens, tokens), len(tokens) - 1)
+        length: int = min(Llama.longest_token_prefix(system_tokens, tokens), len(tokens) - 1)
         if length < MIN_PREFIX_TOKENS or in_memory >= length:
             return 0
         prefix = tokens[:length]
@@ -433,8 +435,7 @@ class OpenAIChatModel(ChatModel):
                     payload = line.removeprefix("data:").strip()
                     if payload == "[DONE]":
                         return
-                    for text in self._texts(payload):
-                        yield text
+                    yield from self._texts(payload)
                 if not events:
                     kind = response.headers.get("content-type", "no content type")
                     raise ModelError(

@@ -31,8 +31,8 @@ def build_langchain_model(settings: Settings) -> Any:
             f"{SETTING}={spec!r} is not 'provider:model'; write it like openai:gpt-4o-mini or ollama:llama3.2"
         )
     try:
-        from langchain.chat_models import init_chat_model
         from langchain.chat_models import base as chat_model_base
+        from langchain.chat_models import init_chat_model
     except ImportError as exc:
         raise ConfigError(f"{SETTING} needs the langchain package ({exc}); run `pip install langchain`") from exc
     known = sorted(getattr(chat_model_base, "_BUILTIN_PROVIDERS", {}))

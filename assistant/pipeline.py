@@ -66,7 +66,8 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
 
     def stream(self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
         """Yield text pieces as they are written, then the checked Answer."""
-        yield from self._transform_stream_with_config(iter([input]), self._transform, config, **kwargs)
+        # The output type langchain reads names the final Answer only; the text pieces before it are the stream.
+        yield from self._transform_stream_with_config(iter([input]), self._transform, config, **kwargs)  # type: ignore[arg-type]
 
     def _transform(self, inputs: Iterator[dict[str, Any]], config: RunnableConfig) -> Iterator[str | Answer]:
         for item in inputs:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -44,7 +44,7 @@ class PromptTemplate(BaseModel):
         ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str, directory: Path = PROMPTS_DIR) -> PromptTemplate:
     """Read ``<name>.system.txt`` and ``<name>.user.txt`` from the prompts directory."""
     parts = {}

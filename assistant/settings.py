@@ -214,7 +214,7 @@ def load_settings(
         for name in ("data_dir", "models_dir", "llm_model_path"):
             if isinstance(values.get(name), str):
                 values[name] = path.parent.resolve() / Path(values[name]).expanduser()
-        origin.update({name: f"in {path}" for name in values})
+        origin.update(dict.fromkeys(values, f"in {path}"))
         values.setdefault("data_dir", path.parent.resolve() / PROJECT_DATA_DIR)
     for name, field in Settings.model_fields.items():
         raw = env.get(f"QA_{name.upper()}")
@@ -228,7 +228,7 @@ def load_settings(
         (warn or _warn)(message)
     given = {key: value for key, value in (overrides or {}).items() if value is not None}
     values.update(given)
-    origin.update({name: "from the command line or caller" for name in given})
+    origin.update(dict.fromkeys(given, "from the command line or caller"))
     try:
         return Settings(**values)
     except ValidationError as exc:

@@ -58,7 +58,7 @@ def _embedding_function(embedder: Callable[[], Embedder]) -> Any:
         def __init__(self) -> None:
             pass
 
-        def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 - Chroma's parameter name
+        def __call__(self, input: Documents) -> Embeddings:
             import numpy as np
 
             return [np.asarray(vector, dtype=np.float32) for vector in embedder().embed_batch(list(input))]
@@ -71,7 +71,7 @@ def _embedding_function(embedder: Callable[[], Embedder]) -> Any:
             return {}
 
         @staticmethod
-        def build_from_config(config: dict[str, Any]) -> "_Adapter":
+        def build_from_config(config: dict[str, Any]) -> _Adapter:
             return _Adapter()
 
     return _Adapter()
@@ -143,7 +143,7 @@ class VectorStore:
     def _max_batch(self) -> int:
         try:
             return max(1, int(self._client.get_max_batch_size()))
-        except Exception:  # a client without the call (older servers): a size every version accepts
+        except Exception:  # noqa: BLE001 - a client without the call (older servers): a size every version accepts
             return 1000
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -174,7 +174,7 @@ class VectorStore:
         ids = result["ids"][0] if result["ids"] else []
         distances = result["distances"][0] if result["distances"] else []
         best: dict[str, float] = {}
-        for vector_id, distance in zip(ids, distances):
+        for vector_id, distance in zip(ids, distances, strict=True):
             best.setdefault(chunk_of(vector_id), 1.0 - float(distance))
         return DenseHits(best, 1.0 - float(distances[-1]) if distances else 0.0)
 

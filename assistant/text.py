@@ -80,7 +80,7 @@ def _append_piece(text: str, start: int, end: int, offset: int, spans: list[tupl
 def words(text: str) -> list[str]:
     """Lower-cased word tokens."""
     tokens = (match.group(0).lower().replace("’", "'") for match in _WORD.finditer(text))
-    return [token[:-2] if token.endswith("'s") else token for token in tokens]
+    return [token.removesuffix("'s") for token in tokens]
 
 
 def stem(word: str) -> str:

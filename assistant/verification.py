@@ -37,7 +37,8 @@ _CONVERSATIONAL = frozenset(
     for word in """hi hello hey thanks thank please wonder wondering curious could would tell know like new here
     quick question help explain mind sorry bother reading read learn learning understand anyone someone
     trying figure actually just really appreciate kindly maybe possibly briefly exactly need want find
-    information info details detail looking look wanted ask asking idea clarify explain im ive id i'm i've i'd""".split()
+    information info details detail looking look wanted ask asking idea clarify explain im ive id i'm i've
+    i'd""".split()
 )
 # "1." or "- " opening a list item: numbering, not a number the passage must hold.
 _ENUMERATOR = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+")
@@ -60,7 +61,10 @@ _QUANTITY = re.compile(
 _EXPECTED: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
     (
         re.compile(
-            r"\bhow much\b.*\b(?:cost|price|pay|charge|fee|fare|spend)|\bwhat (?:is|are|was) the (?:price|cost|fee|fare)",
+            (
+                r"\bhow much\b.*\b(?:cost|price|pay|charge|fee|fare|spend)|\bwhat (?:is|are|was) the "
+                r"(?:price|cost|fee|fare)"
+            ),
             re.IGNORECASE,
         ),
         "a price",
@@ -102,7 +106,10 @@ def _join(items: Sequence[str]) -> str:
 
 
 def _phrases(question: str, missing: Sequence[str]) -> list[str]:
-    """Missing words as the question writes them, neighbours joined: ['1998', 'World Cup'] not ['Cup', '1998', 'World']."""
+    """Missing words as the question writes them, neighbours joined.
+
+    ['1998', 'World Cup'], not ['Cup', '1998', 'World'].
+    """
     wanted = {word.lower() for word in missing}
     phrases: list[str] = []
     run: list[str] = []
@@ -165,7 +172,7 @@ def _naming_documents(
     "Super Bowl 50" may be named only in the title of the page that answers. Names that each occur
     in some document but never in the same one make a question the documents don't answer either.
     """
-    sources = set(passage.source for passage in evidence.passages)
+    sources = {passage.source for passage in evidence.passages}
     asked = facts(evidence.question, spelled=False, cased=not _uncased(evidence.question))
     asked = Facts(asked.numbers, {key: word for key, word in asked.names.items() if stem(key) not in _CONVERSATIONAL})
     if not asked.numbers and not asked.names:
@@ -408,7 +415,8 @@ _LEADING_MARKERS = re.compile(r"\s*" + MARKER_RUN.pattern)
 def _sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans of an answer, each keeping the markers that follow its final period."""
     spans: list[tuple[int, int]] = []
-    for start, end in sentence_spans(text):
+    for first, end in sentence_spans(text):
+        start = first
         lead = _LEADING_MARKERS.match(text, start, end)
         if lead and spans:
             spans[-1] = (spans[-1][0], lead.end())

@@ -156,11 +156,11 @@ def candidates(library: Library, seed: int) -> dict[str, list[Made]]:
     for asked in library.asked():
         siblings = by_article[(asked.dataset, asked.article)]
         for rule in (
-            lambda a: swapper.variant(a),
+            swapper.variant,
             numeric,
             how_to,
             listing,
-            lambda a: follow_up(library, a, siblings, seed),
+            lambda a, siblings=siblings: follow_up(library, a, siblings, seed),
             lambda a: polite(a, seed),
         ):
             result = rule(asked)
@@ -194,7 +194,7 @@ def select(made: dict[str, list[Made]], seed: int, max_per_kind: int | None = No
     used: set[tuple[str, str]] = set()
     answerable: dict[str, list[Made]] = {}
     for kind in ANSWERABLE_KINDS:
-        chosen = []
+        chosen: list[Made] = []
         for candidate in _shuffled_by_dataset(made[kind], seed, kind):
             key = (candidate.provenance["dataset"], candidate.origin)
             if len(chosen) < cap and key not in used:
@@ -203,8 +203,8 @@ def select(made: dict[str, list[Made]], seed: int, max_per_kind: int | None = No
         answerable[kind] = chosen
     size = min(len(premises), sum(len(items) for items in answerable.values()))
     answers = list(_round_robin([answerable[kind] for kind in ANSWERABLE_KINDS]))[:size]
-    ordered = []
-    for pair in zip(answers, premises[:size]):
+    ordered: list[Made] = []
+    for pair in zip(answers, premises[:size], strict=True):
         ordered.extend(pair)
     return ordered
 

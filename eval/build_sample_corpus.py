@@ -34,17 +34,27 @@ BIDEN_REPORT_PAGES = [
 
 TIMELINE_PARAGRAPHS = [
     "Timeline: Ukraine's road towards NATO",
-    "Ukraine has wanted to join NATO for many years, and its leaders describe membership as vital "
-    "for national security as tensions with Russia grow.",
-    "2022: the conflict with Russia escalated sharply. Many observers link the escalation in part to "
-    "Ukraine's turn towards the West.",
-    "Autumn: Ukrainian President Volodymyr Zelensky met U.S. President-elect Donald Trump in Paris. "
-    "American support for Ukraine and the NATO bid were at the centre of the talks.",
-    "The coming weeks: Kyiv is talking to both the outgoing and the incoming U.S. administrations. "
-    "Decisions taken in Washington now could shape relations between the United States and Ukraine "
-    "and the stability of Eastern Europe for years.",
-    "Open question: whether a new administration will keep supplying military aid while pressing for "
-    "a negotiated end to the war.",
+    (
+        "Ukraine has wanted to join NATO for many years, and its leaders describe membership as vital "
+        "for national security as tensions with Russia grow."
+    ),
+    (
+        "2022: the conflict with Russia escalated sharply. Many observers link the escalation in part to "
+        "Ukraine's turn towards the West."
+    ),
+    (
+        "Autumn: Ukrainian President Volodymyr Zelensky met U.S. President-elect Donald Trump in Paris. "
+        "American support for Ukraine and the NATO bid were at the centre of the talks."
+    ),
+    (
+        "The coming weeks: Kyiv is talking to both the outgoing and the incoming U.S. administrations. "
+        "Decisions taken in Washington now could shape relations between the United States and Ukraine "
+        "and the stability of Eastern Europe for years."
+    ),
+    (
+        "Open question: whether a new administration will keep supplying military aid while pressing for "
+        "a negotiated end to the war."
+    ),
 ]
 
 
@@ -55,7 +65,7 @@ def write_pdf(path: Path, pages: list[str]) -> None:
     from fpdf import FPDF
 
     pdf = FPDF()
-    pdf.set_creation_date(datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+    pdf.set_creation_date(datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
     pdf.set_title("Washington's cautious line on Ukraine and NATO")
     pdf.set_font("Helvetica", size=11)
     for text in pages:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def parse_floor(spec: str) -> tuple[str, float]:
         raise InputError(f"--fail-under {spec!r}: the value must be a number, e.g. {name}=0.9") from None
 
 
-def failed_floors(metrics: dict[str, float], floors: list[tuple[str, float]]) -> list[str]:
+def failed_floors(metrics: Mapping[str, float | None], floors: list[tuple[str, float]]) -> list[str]:
     """Human-readable lines for each bound the metrics miss: scores are floors, latencies (*_s) and
     unsupported_rate ceilings.
 

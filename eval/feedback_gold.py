@@ -43,7 +43,7 @@ def gold_item(feedback: Feedback, root: Path) -> GoldItem:
         answerable=not feedback.unanswerable,
         sources=sources,
         evidence=evidence,
-        history=feedback.history,  # type: ignore[arg-type]
+        history=feedback.history,
         tags=tags,
     )
 

@@ -116,7 +116,8 @@ def check_sources(items: list[GoldItem], corpus: Path, gold: Path | None = None)
             if beside is None or not beside.is_file():
                 folder = f" nor relative to the gold file's folder {gold.parent}" if gold is not None else ""
                 raise InputError(
-                    f"{where}: item {item.id!r} field 'sources': {source!r} is not a file in the corpus {corpus}{folder}; "
+                    f"{where}: item {item.id!r} field 'sources': {source!r} is not a file in the corpus "
+                    f"{corpus}{folder}; "
                     "fix the path or add the file"
                 )
             if not beside.is_relative_to(root):

@@ -117,7 +117,7 @@ def reciprocal_rank(rank: int | None) -> float:
 
 def refusal_scores(should_refuse: Sequence[bool], refused: Sequence[bool]) -> dict[str, float]:
     """Accuracy, and precision/recall with 'should refuse' as the positive class."""
-    pairs = list(zip(should_refuse, refused))
+    pairs = list(zip(should_refuse, refused, strict=True))
     if not pairs:
         return {"refusal_accuracy": 0.0, "refusal_precision": 0.0, "refusal_recall": 0.0}
     true_positive = sum(gold and made for gold, made in pairs)

@@ -56,7 +56,7 @@ def overlay_figures(old: dict[str, Any], new: dict[str, Any], labels: tuple[str,
     colours = ("#8c8c8c", "#dd8452")
     ks = [1, 3, 5, 10]
     hit_figure, axis = plt.subplots(figsize=(5, 3.2))
-    for report, label, colour in zip((old, new), labels, colours):
+    for report, label, colour in zip((old, new), labels, colours, strict=True):
         points = [(k, report["metrics"].get(f"hit@{k}")) for k in ks]
         points = [(k, value) for k, value in points if value is not None]
         axis.plot([k for k, _ in points], [value for _, value in points], marker="o", label=label, color=colour)
@@ -69,7 +69,7 @@ def overlay_figures(old: dict[str, Any], new: dict[str, Any], labels: tuple[str,
     latencies = [[r.get("latency_s") or 0.0 for r in report.get("per_question", [])] for report in (old, new)]
     top = max([value for values in latencies for value in values] or [1.0])
     bins = [top * step / 15 for step in range(16)] if top > 0 else 15
-    for values, label, colour in zip(latencies, labels, colours):
+    for values, label, colour in zip(latencies, labels, colours, strict=True):
         axis.hist(values, bins=bins, alpha=0.55, label=label, color=colour)
     axis.set(xlabel="seconds per question", ylabel="questions", title="Latency")
     axis.legend()

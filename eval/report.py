@@ -108,7 +108,8 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
     premises = [r for r in records if FALSE_PREMISE in r.get("tags", ())]
     premise_scores = metrics.refusal_scores([not r["answerable"] for r in premises], [r["refused"] for r in premises])
     result["false_premise_refusal"] = round(premise_scores["refusal_accuracy"], 4) if premises else None
-    # Pooled over all drafted sentences (a withdrawn draft's too): removed / (removed + kept); numbers found in cited passages / numbers.
+    # Pooled over all drafted sentences (a withdrawn draft's too): removed / (removed + kept); numbers found
+    # in cited passages / numbers.
     shown = [r for r in records if r.get("unsupported_n") is not None]
     removed = sum(r["unsupported_n"] for r in shown)
     result["unsupported_rate"] = _ratio(removed, removed + sum(r["sentences_n"] for r in shown))
@@ -170,8 +171,10 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Evaluation report: {Path(report['gold']).name}",
         "",
-        f"Corpus `{report['corpus']}`, answerer `{report['settings']['answerer']}`, k={report['settings']['k']}, "
-        f"{report['created']}.",
+        (
+            f"Corpus `{report['corpus']}`, answerer `{report['settings']['answerer']}`, k={report['settings']['k']}, "
+            f"{report['created']}."
+        ),
         "",
     ]
     lines += [f"> {warning}" for warning in report.get("gold_warnings", [])]
@@ -189,8 +192,10 @@ def markdown(report: dict[str, Any]) -> str:
             "",
             f"- gold: {record['gold_answers'] or '(unanswerable)'}",
             f"- answer: {record['answer']}",
-            f"- contains answer {record['answer_contains']}, hit@5 {record['hit@5']}, "
-            f"citation precision {record['citation_precision']}",
+            (
+                f"- contains answer {record['answer_contains']}, hit@5 {record['hit@5']}, "
+                f"citation precision {record['citation_precision']}"
+            ),
         ]
         if record.get("refusal_reason"):
             lines.append(f"- refusal reason: {record['refusal_reason']}")
@@ -211,7 +216,7 @@ def write_report(records: Sequence[dict[str, Any]], info: dict[str, Any], out: P
     from eval.plots import write_plots
 
     report = {
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         **info,
         "versions": versions(),
         "metrics": aggregate(records),

@@ -64,12 +64,18 @@ def list_items(question: str, answer: str) -> list[str] | None:
 
 TEMPLATES = [
     "Hi, I'm new to this and was reading up on {topic}. Could you tell me {question}",
-    "Hello! Sorry to bother you, I'm putting together some notes about {topic} and I got a bit stuck. "
-    "I was wondering, {question} Thanks so much in advance!",
-    "Good morning. I hope this isn't a silly question, but I've been trying to understand {topic} a little "
-    "better and can't quite work it out: {question} Any help would be really appreciated.",
-    "Hey there, quick question if you have a moment, since I was looking into {topic} earlier today. "
-    "{question} Thank you, I really appreciate it!",
+    (
+        "Hello! Sorry to bother you, I'm putting together some notes about {topic} and I got a bit stuck. "
+        "I was wondering, {question} Thanks so much in advance!"
+    ),
+    (
+        "Good morning. I hope this isn't a silly question, but I've been trying to understand {topic} a little "
+        "better and can't quite work it out: {question} Any help would be really appreciated."
+    ),
+    (
+        "Hey there, quick question if you have a moment, since I was looking into {topic} earlier today. "
+        "{question} Thank you, I really appreciate it!"
+    ),
 ]
 
 

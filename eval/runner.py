@@ -19,7 +19,7 @@ from eval.gold import GoldItem, GoldWarning, check_sources, load_gold
 from eval.judge import Judge
 from ingest.indexer import ProgressCallback
 
-ProgressFn = Callable[[int, int, str], None]
+ProgressFn = Callable[[int, int, str], object]
 RETRIEVAL_DEPTH = 10
 
 

@@ -83,7 +83,8 @@ class Limits:
         """Refuse a document whose extracted text has ``chars`` characters, over the text cap."""
         if chars > self.max_text_chars:
             raise IngestError(
-                f"{path.name}: its text is longer than the {self.max_text_chars:,} character limit (QA_MAX_TEXT_CHARS); "
+                f"{path.name}: its text is longer than the {self.max_text_chars:,} character limit "
+                "(QA_MAX_TEXT_CHARS); "
                 "split the document or raise the limit"
             )
 
@@ -112,8 +113,10 @@ def check_unpacked_size(path: Path, data: bytes, limits: Limits, resave: str) ->
         unpacked = sum(member.file_size for member in archive.infolist())
     if unpacked > limits.max_unpacked_bytes:
         raise IngestError(
-            f"{path.name}: unpacks to {megabytes(unpacked)} MB, more than the {megabytes(limits.max_unpacked_bytes)} MB "
-            f"that QA_MAX_FILE_MB and QA_MAX_TEXT_CHARS allow, so it may be a zip bomb; re-save it from {resave} or raise "
+            f"{path.name}: unpacks to {megabytes(unpacked)} MB, more than the "
+            f"{megabytes(limits.max_unpacked_bytes)} MB "
+            "that QA_MAX_FILE_MB and QA_MAX_TEXT_CHARS allow, so it may be a zip bomb; re-save it from "
+            f"{resave} or raise "
             "the limits"
         )
 
@@ -154,7 +157,7 @@ class SectionedText:
     def document(self) -> LoadedDocument:
         text = "\n\n".join(self._parts)
         # A section or page announced but given no block would start past the text; drop those.
-        sections = tuple(dict((start, name) for start, name in self.sections if start < len(text)).items())
+        sections = tuple({start: name for start, name in self.sections if start < len(text)}.items())
         pages = tuple(start for start in self.page_starts if start <= len(text))
         return LoadedDocument(str(self._path), text, pages, sections)
 
@@ -170,8 +173,8 @@ def heading_sections(text: str, headings: list[tuple[int, str]]) -> tuple[tuple[
     sections: list[tuple[int, str]] = []
     open_headings: list[tuple[int, str]] = []
     position = 0
-    for level, heading in headings:
-        heading = " ".join(heading.split())
+    for level, raw in headings:
+        heading = " ".join(raw.split())
         match = re.search(rf"(?m)^[ \t]*{re.escape(heading)}[ \t]*$", text[position:]) if heading else None
         if match is None:
             continue

@@ -8,7 +8,7 @@ import hashlib
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -152,15 +152,18 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]
             )
     unique = list(dict.fromkeys(files))
     supported = [path for path in unique if is_supported(path)]
-    for path in unique:
-        if not is_supported(path):
-            problems.append(
-                FileResult(
-                    str(path),
-                    "skipped",
-                    reason=f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; convert it to one of {', '.join(supported_suffixes())}",
-                )
-            )
+    problems += [
+        FileResult(
+            str(path),
+            "skipped",
+            reason=(
+                f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; convert it to one of "
+                f"{', '.join(supported_suffixes())}"
+            ),
+        )
+        for path in unique
+        if not is_supported(path)
+    ]
     return supported, problems
 
 
@@ -169,10 +172,8 @@ _NO_ROOM = ("disk i/o error", "database or disk is full", "no space left", "file
 
 
 def _no_room(exc: BaseException) -> bool:
-    return (
-        isinstance(exc, OSError)
-        and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-        or any(words in str(exc).lower() for words in _NO_ROOM)
+    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)) or any(
+        words in str(exc).lower() for words in _NO_ROOM
     )
 
 
@@ -184,7 +185,8 @@ def _failure(path: Path, exc: Exception) -> FileResult:
             str(path),
             "failed",
             reason=(
-                f"{path.name}: not stored, the disk holding the data folder is full or refuses writes ({exc}); free some "
+                f"{path.name}: not stored, the disk holding the data folder is full or refuses writes ({exc}); "
+                "free some "
                 "space and ingest again (what was stored before is intact)"
             ),
         )
@@ -263,9 +265,8 @@ class Indexer:
         pending: list[_Prepared] = []
         full: Exception | None = None  # the disk refused a write: nothing more is sent to the store
         try:
-            for item in self._read_ahead(files):
-                if isinstance(item, _Prepared) and full is not None:
-                    item = _failure(item.path, full)
+            for read in self._read_ahead(files):
+                item = _failure(read.path, full) if isinstance(read, _Prepared) and full is not None else read
                 if isinstance(item, FileResult):
                     report.results.append(item)
                     tick.file(item)
@@ -287,7 +288,7 @@ class Indexer:
         report.results[len(problems) :] = sorted(report.results[len(problems) :], key=lambda r: position[r.source])
         return report
 
-    def _read_ahead(self, files: list[Path]) -> Iterator[_Prepared | FileResult]:
+    def _read_ahead(self, files: list[Path]) -> Generator[_Prepared | FileResult, None, None]:
         """Each file prepared (or its result, when there is nothing to embed), in order, from a thread."""
         ready: queue.Queue[_Prepared | FileResult | None] = queue.Queue(maxsize=READ_AHEAD_FILES)
         stop = threading.Event()
@@ -330,8 +331,9 @@ class Indexer:
             return FileResult(source, "failed", reason=f"{path}: cannot be read ({exc.strerror}); check permissions")
         checkpoint("load")
         # Chunking settings and version are part of the fingerprint: changing them re-chunks the file.
-        digest = "{}:{}:{}:{}".format(
-            hashlib.sha256(data).hexdigest(), CHUNKER_VERSION, self._settings.chunk_size, self._settings.chunk_overlap
+        digest = (
+            f"{hashlib.sha256(data).hexdigest()}:{CHUNKER_VERSION}:"
+            f"{self._settings.chunk_size}:{self._settings.chunk_overlap}"
         )
         previous = self._catalog.source(self._settings.collection, source)
         if previous is not None and previous.sha256 == digest:
@@ -339,7 +341,7 @@ class Indexer:
         try:
             document = load_document(path, data, limits)
             chunks = chunk_document(document, self._settings.chunk_size, self._settings.chunk_overlap)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any fault in one file fails that file, not the ingest
             return _failure(path, exc)
         return _Prepared(path, digest, previous, document, chunks, embedding_units(chunks))
 
@@ -349,7 +351,7 @@ class Indexer:
         # Sentences repeated in the overlap of two chunks (or in two files) are embedded once.
         texts = list(dict.fromkeys(unit.text for prepared in batch for unit in prepared.units))
         try:
-            vectors = dict(zip(texts, self._embed(texts, batch[0].path.name, tick)))
+            vectors = dict(zip(texts, self._embed(texts, batch[0].path.name, tick), strict=True))
             units = [unit for prepared in batch for unit in prepared.units]
             checkpoint("embed")
             # Noted first as pending deletion unless their chunks get listed: whatever stops this ingest
@@ -361,7 +363,7 @@ class Indexer:
                 [vectors[unit.text] for unit in units],
                 [prepared.source for prepared in batch for _ in prepared.units],
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the batch's files fail; the ingest goes on
             for prepared in batch:
                 report.results.append(_failure(prepared.path, exc))
                 tick.file(report.results[-1])
@@ -391,7 +393,7 @@ class Indexer:
             checkpoint("delete-old")
             self._store.delete(sorted(old_ids))
             self._catalog.clear_pending(self._settings.collection, sorted(old_ids))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - this file fails; the ingest goes on
             return _failure(prepared.path, exc)
         return FileResult(
             source,

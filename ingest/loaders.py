@@ -13,8 +13,8 @@ from typing import Any
 from assistant.errors import IngestError
 from ingest.document import (
     DEFAULT_LIMITS,
-    LoadedDocument,
     Limits,
+    LoadedDocument,
     check_unpacked_size,
     heading_sections,
     markdown_sections,
@@ -27,7 +27,7 @@ from ingest.formats.office import load_pptx, load_xlsx
 from ingest.formats.pdf import read_pdf
 from ingest.formats.tables import load_csv
 
-__all__ = ["DEFAULT_LIMITS", "LOADERS", "LoadedDocument", "Limits", "is_supported", "load_document", "read_limited"]
+__all__ = ["DEFAULT_LIMITS", "LOADERS", "Limits", "LoadedDocument", "is_supported", "load_document", "read_limited"]
 
 
 # Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
@@ -166,10 +166,8 @@ def load_docx(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Loade
             f"{path.name}: not a readable .docx file ({exc}); re-save it from Word or LibreOffice"
         ) from exc
     blocks = [paragraph.text.strip() for paragraph in document.paragraphs]
-    headings = [(_docx_level(paragraph), block) for paragraph, block in zip(document.paragraphs, blocks)]
-    for table in document.tables:
-        for row in table.rows:
-            blocks.append(" | ".join(cell.text.strip() for cell in row.cells))
+    headings = [(_docx_level(paragraph), block) for paragraph, block in zip(document.paragraphs, blocks, strict=True)]
+    blocks += [" | ".join(cell.text.strip() for cell in row.cells) for table in document.tables for row in table.rows]
     text = "\n\n".join(block for block in blocks if block)
     limits.check_text(path, len(text))
     sections = heading_sections(text, [(level, block) for level, block in headings if level and block])
@@ -235,6 +233,7 @@ def load_document(path: Path, data: bytes | None = None, limits: Limits = DEFAUL
         raise IngestError(f"{path.name}: nested too deeply to read; re-export it or save it as plain text") from exc
     if not document.text.strip():
         raise IngestError(
-            f"{path.name}: no text found in it (only pictures, or empty slides, sheets or chapters?); add text to it or leave it out"
+            f"{path.name}: no text found in it (only pictures, or empty slides, sheets or chapters?); add text "
+            "to it or leave it out"
         )
     return document

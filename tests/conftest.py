@@ -13,8 +13,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from assistant import Assistant, Settings, build_assistant  # noqa: E402
-from assistant.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder  # noqa: E402
+from assistant import Assistant, Settings, build_assistant
+from assistant.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "eval" / "corpus"

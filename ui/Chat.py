@@ -135,26 +135,28 @@ def show_feedback(
             on_change=_save_rating,
             args=(conversation_id, position, question, history, answer, key),
         )
-    with row.popover("Correct this answer", icon=":material/edit:"):
-        with st.form(f"correct-{conversation_id}-{position}", border=False):
-            text = st.text_input("The right answer is ...", value=(saved.correction or "") if saved else "")
-            unanswerable = st.checkbox("The documents do not answer this", value=bool(saved and saved.unanswerable))
-            if st.form_submit_button("Save correction", type="primary"):
-                if not text.strip() and not unanswerable:
-                    st.error("Type the right answer, or tick that the documents do not answer this.")
-                else:
-                    feedback.save(
-                        conversation_id=conversation_id,
-                        position=position,
-                        question=question,
-                        history=history,
-                        answer=answer,
-                        settings=settings_snapshot(settings),
-                        correction=text,
-                        unanswerable=unanswerable,
-                        keep_rating=True,
-                    )
-                    st.success("Saved: it is exported with the corrections on the Evaluation page.")
+    with (
+        row.popover("Correct this answer", icon=":material/edit:"),
+        st.form(f"correct-{conversation_id}-{position}", border=False),
+    ):
+        text = st.text_input("The right answer is ...", value=(saved.correction or "") if saved else "")
+        unanswerable = st.checkbox("The documents do not answer this", value=bool(saved and saved.unanswerable))
+        if st.form_submit_button("Save correction", type="primary"):
+            if not text.strip() and not unanswerable:
+                st.error("Type the right answer, or tick that the documents do not answer this.")
+            else:
+                feedback.save(
+                    conversation_id=conversation_id,
+                    position=position,
+                    question=question,
+                    history=history,
+                    answer=answer,
+                    settings=settings_snapshot(settings),
+                    correction=text,
+                    unanswerable=unanswerable,
+                    keep_rating=True,
+                )
+                st.success("Saved: it is exported with the corrections on the Evaluation page.")
     saved = feedback.get(conversation_id, position)  # read again: the form may have just saved
     if saved and saved.corrected:
         said = "the documents do not answer this" if saved.unanswerable else f"the right answer is {saved.correction}"

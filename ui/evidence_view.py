@@ -6,6 +6,7 @@ Document text is data: every piece that reaches markdown goes through ``ui.rende
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,7 @@ def marked_markdown(text: str, window: Span, passage: Span, highlights: list[Spa
         cuts |= {span.start, span.end}
     points = sorted(cut for cut in cuts if window.start <= cut <= window.end)
     pieces = []
-    for start, end in zip(points, points[1:]):
+    for start, end in itertools.pairwise(points):
         colour = next((c for span, c in marks if span.start <= start and end <= span.end), None)
         if colour is None and passage.start <= start and end <= passage.end:
             colour = "gray"

@@ -29,7 +29,7 @@ MAX_K = 50
 
 @st.cache_resource(show_spinner="Loading the embedding model (first time only)...")
 def _embedder(kind: str, model: str | None) -> Embedder:
-    return build_embedder(Settings(embedder=kind, embedding_model=model))  # type: ignore[arg-type]
+    return build_embedder(Settings(embedder=kind, embedding_model=model))
 
 
 @st.cache_resource(show_spinner="Loading the answerer (first question only)...")

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
 from assistant.evidence import Evidence
-from assistant.verification import REFUSAL
+from assistant.verification import REFUSAL as REFUSAL  # re-exported: answerers refuse with it
 
 
 class Answerer(ABC):
@@ -23,7 +23,7 @@ class Answerer(ABC):
     def stream(self, evidence: Evidence) -> Iterator[str]:
         """Yield the answer text piece by piece; yield exactly ``REFUSAL`` when the passages don't answer."""
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> None:  # noqa: B027 - optional hook: most answerers load nothing
         """Load whatever the answerer needs before the first question (nothing by default)."""
 
     def condense(self, question: str, history: Sequence[dict[str, str]]) -> str:

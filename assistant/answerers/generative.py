@@ -9,10 +9,10 @@ from typing import Any
 from assistant.answerers.base import REFUSAL, Answerer, fallback_condense
 from assistant.evidence import Evidence, ScoredSentence, without_references
 from assistant.markers import attach_marker, strip_markers
-from assistant.text import content_terms, overlap, sentence_spans
-from assistant.verification import is_refusal
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
+from assistant.text import content_terms, overlap, sentence_spans
+from assistant.verification import is_refusal
 
 HISTORY_TURNS = 4
 MAX_TURN_CHARS = 300
@@ -83,7 +83,7 @@ class GenerativeAnswerer(Answerer):
             return question
         transcript = "\n".join(f"{turn.get('role', 'user')}: {_turn_text(turn)}" for turn in turns)
         messages = load_prompt("condense").render(history=transcript, question=question)
-        rewritten = self._model.complete(messages, max_tokens=48, stop=["\n"]).strip().strip('"').strip()
+        rewritten: str = self._model.complete(messages, max_tokens=48, stop=["\n"]).strip().strip('"').strip()
         rewritten = rewritten.removeprefix("Rewritten question:").strip()
         if not 3 <= len(rewritten) <= 300:
             rewritten = question
@@ -107,7 +107,10 @@ def _same_words(left: str, right: str) -> bool:
 
 
 _DEPENDENT = re.compile(
-    r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|then|the same)\b|^\s*(?:and|what about|how about|why|when|where)\b",
+    (
+        r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|then|the "
+        r"same)\b|^\s*(?:and|what about|how about|why|when|where)\b"
+    ),
     re.IGNORECASE,
 )
 

@@ -18,7 +18,7 @@ from assistant.errors import AssistantError
 _FIRST_GUESS_S = 10.0
 
 
-class Busy(AssistantError):
+class Busy(AssistantError):  # noqa: N818 - read as `admission.Busy` at its call sites
     """Every place in the answer queue is taken; ``retry_after_s`` is when one is likely free."""
 
     def __init__(self, message: str, retry_after_s: int) -> None:

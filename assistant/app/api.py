@@ -122,7 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unexpected error")
+        logger.error("unexpected error", exc_info=exc)
         return _error(500, f"internal error ({type(exc).__name__}); the server log has the details")
 
     @app.get("/healthz")

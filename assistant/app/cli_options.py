@@ -51,7 +51,8 @@ class PathsCommand(click.Command):
                 arg for arg in given if arg.startswith("-") and arg != "--" and ("." in arg or Path(arg).exists())
             ]
             if dashed:
-                exc.message = exc.message.rstrip(".") + (
+                # click declares `message` Final; amending it in place keeps click's own report of the error.
+                exc.message = exc.message.rstrip(".") + (  # type: ignore[misc]
                     f". To name a file that starts with a dash, write ./{dashed[0]} "
                     f"or put -- before it: qa {ctx.info_name} -- {dashed[0]}"
                 )

@@ -55,7 +55,7 @@ def check_changes(draft: str, final: str) -> list[str]:
     notes = []
     drafted, checked = markers_in(draft), markers_in(final)
     if strip_markers(draft).split() == strip_markers(final).split() and len(drafted) == len(checked):
-        moved = sorted({(old, new) for old, new in zip(drafted, checked) if old != new})
+        moved = sorted({(old, new) for old, new in zip(drafted, checked, strict=True) if old != new})
         if moved:
             notes.append("markers moved to the passage that says it: " + ", ".join(f"[{a}] -> [{b}]" for a, b in moved))
     elif drafted != checked or strip_markers(draft).split() != strip_markers(final).split():

@@ -9,6 +9,7 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -56,10 +57,8 @@ def _interrupted() -> None:
     terminated = signal.SIGTERM in _SIGNALS_SEEN
     code = 143 if terminated else 130
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     os.write(2, f"\nqa: {'terminated' if terminated else 'interrupted'}; nothing half-written was kept\n".encode())
     os._exit(code)
 
@@ -81,7 +80,7 @@ class _Group(HelpGroup):
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception as exc:  # a bug or an environment problem we did not foresee: still one line
+        except Exception as exc:  # noqa: BLE001 - a bug or an environment problem we did not foresee: still one line
             verbose = ctx.meta.get("qa.verbose")
             if verbose:
                 traceback.print_exc()
@@ -139,7 +138,8 @@ def main() -> None:
 def ingest(paths: Sequence[str], keep_missing: bool, collection: str | None) -> None:
     """Add files or folders to a collection, keeping it in sync with the folders.
 
-    Reads txt, md, html, pdf (scanned pages by OCR), docx, pptx, xlsx, csv, epub and eml. Unchanged files are skipped and changed files replace their old chunks. Files that were ingested from
+    Reads txt, md, html, pdf (scanned pages by OCR), docx, pptx, xlsx, csv, epub and eml. Unchanged files
+    are skipped and changed files replace their old chunks. Files that were ingested from
     a folder given here and are gone from it are removed from the collection (--keep-missing keeps them);
     other sources are never touched.
 
@@ -325,7 +325,7 @@ def search(query: str, k: int, sources: Sequence[str], as_json: bool, collection
     empty = warn_if_no_documents(assistant)
     resolved = [str(Path(source).expanduser().resolve()) for source in sources]
     known = {record.source for record in assistant.sources()} if resolved else set()
-    for source, path in zip(sources, resolved):
+    for source, path in zip(sources, resolved, strict=True):
         if path not in known:
             raise click.ClickException(
                 f"{source}: not a source of collection {assistant.settings.collection!r}; see `qa sources list`"

@@ -1,4 +1,7 @@
-"""Speed, memory and retrieval-quality benchmarks; each figure is reported next to a baseline measured in the same run."""
+"""Speed, memory and retrieval-quality benchmarks.
+
+Each figure is reported next to a baseline measured in the same run.
+"""
 
 from pathlib import Path
 
@@ -16,7 +19,9 @@ PART_NAMES = ("answers", "quality", "latency", "ingest", "startup", "scaleout", 
     multiple=True,
     type=click.Choice(PART_NAMES),
     help="Run only these parts (repeatable): answers (local model latency), quality (retrieval against "
-    "BM25 and the naive LangChain recipe), latency (search at 10,000 chunks), ingest (throughput against the encode limit and the naive recipe), startup (cold start and memory of `qa ask`, `qa serve`, the app), scaleout (one `qa serve` worker against two on one Chroma server), scale (search at 10,000 and "
+    "BM25 and the naive LangChain recipe), latency (search at 10,000 chunks), ingest (throughput against the "
+    "encode limit and the naive recipe), startup (cold start and memory of `qa ask`, `qa serve`, the app), "
+    "scaleout (one `qa serve` worker against two on one Chroma server), scale (search at 10,000 and "
     "100,000 chunks against BM25 rebuilt per query), embedder (ONNX Runtime against sentence-transformers: "
     "texts/s, agreement, memory), prefill (prompt and generated tokens/s and first-token time of the "
     "llama.cpp built for this CPU against the xllamacpp wheel). Default: all.",

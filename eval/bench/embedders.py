@@ -54,7 +54,7 @@ def sentences(squad_file: Path, count: int) -> list[str]:
 
 def backends(settings: Settings) -> dict[str, Embedder]:
     """The torch baseline at two batch sizes and every ONNX candidate, loaded in this process."""
-    models = {
+    models: dict[str, Embedder] = {
         BASELINE: SentenceTransformerEmbedder(settings.embedding_model),
         LIMIT: SentenceTransformerEmbedder(settings.embedding_model, batch_size=256),
     }
@@ -139,12 +139,17 @@ def run(
 def markdown(result: dict[str, Any]) -> list[str]:
     """The table of the part, one row per backend."""
     lines = [
-        f"{result['texts']} COVID-QA sentences (mean {result['mean_chars']} characters), best of {result['rounds']} "
-        "interleaved rounds in one process; cosine against the torch vectors (batch 32). Fresh process: load the "
-        f"backend and embed {result['process_texts']} texts, peak RSS (VmHWM).",
+        (
+            f"{result['texts']} COVID-QA sentences (mean {result['mean_chars']} characters), best of "
+            f"{result['rounds']} "
+            "interleaved rounds in one process; cosine against the torch vectors (batch 32). Fresh process: load the "
+            f"backend and embed {result['process_texts']} texts, peak RSS (VmHWM)."
+        ),
         "",
-        "| backend | texts/s | vs torch batch 32 | vs torch batch 256 (encode limit) | cosine mean / min "
-        "| fresh process: peak RSS (MB) | load (s) | torch imported |",
+        (
+            "| backend | texts/s | vs torch batch 32 | vs torch batch 256 (encode limit) | cosine mean / min "
+            "| fresh process: peak RSS (MB) | load (s) | torch imported |"
+        ),
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, row in result["throughput"].items():

@@ -98,7 +98,7 @@ def variants(models_dir: Path | None = None, quants: tuple[str, ...] = ("Q4_0",)
         for quant in quants:
             try:
                 path = requantised_model(settings, quant)
-            except Exception as exc:  # a variant that cannot be made is reported, not fatal
+            except Exception as exc:  # noqa: BLE001 - a variant that cannot be made is reported, not fatal
                 notes.append(f"{quant} skipped: {exc}")
                 continue
             found += [
@@ -179,7 +179,7 @@ def serve(runtime: str, model: Path | None, threads: int, max_tokens: int, chars
         )  # caches the system prefix, pages the model in
         out.write(json.dumps({"load_s": round(load_s, 2), "system_info": system_info(runtime)}) + "\n")
         out.flush()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the parent process reports whatever stopped the child
         out.write(json.dumps({"error": str(exc)}) + "\n")
         out.flush()
         return
@@ -295,20 +295,30 @@ def run(
 def markdown(result: dict[str, Any]) -> list[str]:
     """The Markdown section of the report."""
     lines = [
-        f"Each of {result['runs']} runs per variant reads the answer prompt with {result['evidence_chars']} characters of "
-        f"evidence (system prefix cached) and writes up to {result['max_tokens']} tokens, {result['threads']} threads; "
-        f"variants interleaved in one run (load average {result['load_average_start']:.1f} at the start, "
-        f"{result['load_average_end']:.1f} at the end). Ratios against the xllamacpp wheel with the packaged Q4_K_M.",
+        (
+            f"Each of {result['runs']} runs per variant reads the answer prompt with "
+            f"{result['evidence_chars']} characters of "
+            f"evidence (system prefix cached) and writes up to {result['max_tokens']} tokens, "
+            f"{result['threads']} threads; "
+            f"variants interleaved in one run (load average {result['load_average_start']:.1f} at the start, "
+            f"{result['load_average_end']:.1f} at the end). Ratios against the xllamacpp wheel with the "
+            "packaged Q4_K_M."
+        ),
         "",
-        "| runtime | model | prompt tok/s | vs wheel | generated tok/s | vs wheel | first token p50 (s) | vs wheel | prompt tokens read |",
+        (
+            "| runtime | model | prompt tok/s | vs wheel | generated tok/s | vs wheel | first token p50 (s) | vs "
+            "wheel | prompt tokens read |"
+        ),
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for entry in result["variants"].values():
-        lines.append(
-            f"| {entry['runtime']} | {entry['quant']} | {entry['prompt_tokens_per_s_p50']} | {entry.get('prompt_tokens_per_s_vs_wheel', '')} "
-            f"| {entry['generated_tokens_per_s_p50']} | {entry.get('generated_tokens_per_s_vs_wheel', '')} "
-            f"| {entry['first_token_p50_s']} | {entry.get('first_token_s_vs_wheel', '')} | {entry['prompt_tokens_read_p50']} |"
-        )
+    lines += [
+        f"| {entry['runtime']} | {entry['quant']} | {entry['prompt_tokens_per_s_p50']} | "
+        f"{entry.get('prompt_tokens_per_s_vs_wheel', '')} "
+        f"| {entry['generated_tokens_per_s_p50']} | {entry.get('generated_tokens_per_s_vs_wheel', '')} "
+        f"| {entry['first_token_p50_s']} | {entry.get('first_token_s_vs_wheel', '')} | "
+        f"{entry['prompt_tokens_read_p50']} |"
+        for entry in result["variants"].values()
+    ]
     lines += ["", "Targets: prompt tok/s >= 1.5x the wheel's; first token p50 <= 3 s on an idle machine.", ""]
     lines += [f"- `{label}` system info: `{entry['system_info']}`" for label, entry in result["variants"].items()]
     lines += [f"- {note}" for note in result["notes"]]

@@ -61,7 +61,7 @@ def build_corpus(squad_file: Path, folder: Path) -> list[GoldSpan]:
             name += "_"
         used.add(name)
         file = f"{name}.txt"
-        for offset, paragraph in zip(article.paragraph_starts, article.paragraphs):
+        for offset, paragraph in zip(article.paragraph_starts, article.paragraphs, strict=True):
             for question in paragraph.questions:
                 if question.impossible or not question.answers or question.starts[0] < 0:
                     continue
@@ -75,7 +75,7 @@ def score(rankings: Sequence[Sequence[Hit]], gold: Sequence[GoldSpan]) -> dict[s
     """hit@k and MRR (over the top max(KS)), by file and by passage."""
     result: dict[str, float] = {}
     for level in ("file", "passage"):
-        ranks = [_first_hit(ranking[: max(KS)], item, level) for ranking, item in zip(rankings, gold)]
+        ranks = [_first_hit(ranking[: max(KS)], item, level) for ranking, item in zip(rankings, gold, strict=True)]
         for k in KS:
             result[f"{level}_hit@{k}"] = round(sum(r is not None and r <= k for r in ranks) / len(ranks), 3)
         result[f"{level}_mrr"] = round(sum(1 / r for r in ranks if r) / len(ranks), 3)
@@ -156,10 +156,13 @@ class NaiveLangChain:
             progress(f"naive recipe: embedding chunks {start}/{len(self._pieces)}")
             texts = [text for _, text in self._pieces[start : start + batch]]
             ids = [str(i) for i in range(start, start + len(texts))]
-            self._collection.add(ids=ids, embeddings=embedder.embed_batch(texts), documents=texts)
+            # Any: chroma's list types are invariant, so a list[list[float]] is refused by the checker.
+            vectors: Any = embedder.embed_batch(texts)
+            self._collection.add(ids=ids, embeddings=vectors, documents=texts)
 
     def search(self, question: str, k: int) -> list[Hit]:
-        found = self._collection.query(query_embeddings=[self._embedder.embed(question)], n_results=20, include=[])
+        query: Any = [self._embedder.embed(question)]
+        found = self._collection.query(query_embeddings=query, n_results=20, include=[])
         dense = [int(i) for i in found["ids"][0]]
         scores: dict[int, float] = {}
         for ranking in (dense, _bm25_top(self._index, question, 20)):
@@ -291,7 +294,10 @@ def search_latency(
 def markdown(results: dict[str, dict[str, Any]]) -> list[str]:
     """The side-by-side table: hit@1/5/10 and MRR by passage, hit@5 by file, for every set and system."""
     lines = [
-        "| set (questions) | system | passage hit@1 | hit@5 | hit@10 | MRR | file hit@5 | mean chunk (chars) | search p95 (ms) |",
+        (
+            "| set (questions) | system | passage hit@1 | hit@5 | hit@10 | MRR | file hit@5 | mean chunk (chars) | "
+            "search p95 (ms) |"
+        ),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     labels = {
@@ -305,13 +311,15 @@ def markdown(results: dict[str, dict[str, Any]]) -> list[str]:
             s = result[system]
             lines.append(
                 f"| {name} ({result['questions']}) | {label} | {s['passage_hit@1']:.3f} | {s['passage_hit@5']:.3f} | "
-                f"{s['passage_hit@10']:.3f} | {s['passage_mrr']:.3f} | {s['file_hit@5']:.3f} | {s['mean_chunk_chars']:.0f} | {s['search_p95_ms']} |"
+                f"{s['passage_hit@10']:.3f} | {s['passage_mrr']:.3f} | {s['file_hit@5']:.3f} | "
+                f"{s['mean_chunk_chars']:.0f} | {s['search_p95_ms']} |"
             )
         for baseline in ("plain_bm25", "naive_langchain"):
             d = result[f"ours_minus_{baseline}"]
             lines.append(
                 f"| {name} | difference to {labels[baseline].split(' (')[0]} | {d['passage_hit@1']:+.3f} | "
-                f"{d['passage_hit@5']:+.3f} | {d['passage_hit@10']:+.3f} | {d['passage_mrr']:+.3f} | {d['file_hit@5']:+.3f} | | |"
+                f"{d['passage_hit@5']:+.3f} | {d['passage_hit@10']:+.3f} | {d['passage_mrr']:+.3f} | "
+                f"{d['file_hit@5']:+.3f} | | |"
             )
     return lines
 

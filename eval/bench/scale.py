@@ -26,7 +26,7 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,7 +116,7 @@ def build_pool(
     texts_file, vectors_file = cache_dir / f"pool-{embedder_key}.json", cache_dir / f"pool-{embedder_key}.npy"
     known: dict[str, np.ndarray] = {}
     if texts_file.is_file() and vectors_file.is_file():
-        known = dict(zip(json.loads(texts_file.read_text()), np.load(vectors_file)))
+        known = dict(zip(json.loads(texts_file.read_text()), np.load(vectors_file), strict=True))
     missing = [sentence for sentence in sentences if sentence not in known]
     embed_s = None
     if missing:
@@ -128,7 +128,7 @@ def build_pool(
         with tqdm(total=len(missing), desc="pool sentences", unit="sent", file=sys.stderr) as bar:
             for start in range(0, len(missing), step):
                 batch = missing[start : start + step]
-                known.update(zip(batch, np.asarray(embedder.embed_batch(batch), dtype=np.float32)))
+                known.update(zip(batch, np.asarray(embedder.embed_batch(batch), dtype=np.float32), strict=True))
                 bar.update(len(batch))
         embed_s = round(time.perf_counter() - started, 1)
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -192,7 +192,7 @@ def _prepare(number: int) -> _Prepared:
     return _Prepared(document, chunks, fingerprint, [u.vector_id for u in units], [u.text for u in units])
 
 
-def _prepared_documents(workers: int, initargs: tuple[Any, ...]) -> Iterator[_Prepared]:
+def _prepared_documents(workers: int, initargs: tuple[Any, ...]) -> Generator[_Prepared, None, None]:
     """Documents 0, 1, 2, ... prepared in order, by ``workers`` helper processes (0: in this process)."""
     if not workers:
         _start_worker(*initargs)
@@ -263,7 +263,7 @@ def build_collection(
     def flush() -> None:
         nonlocal embedded
         if missing:
-            for position, vector in zip(missing, embedder.embed_batch(list(missing.values()))):
+            for position, vector in zip(missing, embedder.embed_batch(list(missing.values())), strict=True):
                 vectors[position] = np.asarray(vector, dtype=np.float32)
             embedded += len(missing)
             missing.clear()
@@ -504,12 +504,17 @@ def run(
 def markdown(result: dict[str, Any], set_name: str = "COVID-QA") -> list[str]:
     """The report section: one row per size, then where the time goes."""
     lines = [
-        f"Collections built from {result['pool_sentences']} {set_name} sentences embedded once, recombined into "
-        f"documents (precomputed sentence vectors with small noise); {result['questions']} {set_name} questions; "
-        "`Assistant.search`, query embedding included. Baseline: the same hybrid search with a rank_bm25 index "
-        "rebuilt over every chunk for each query.",
+        (
+            f"Collections built from {result['pool_sentences']} {set_name} sentences embedded once, recombined into "
+            f"documents (precomputed sentence vectors with small noise); {result['questions']} {set_name} questions; "
+            "`Assistant.search`, query embedding included. Baseline: the same hybrid search with a rank_bm25 index "
+            "rebuilt over every chunk for each query."
+        ),
         "",
-        "| chunks | sentence vectors | p50 (ms) | p95 (ms) | baseline p50 (ms, queries) | baseline / ours (p50) | p95 <= 50 ms |",
+        (
+            "| chunks | sentence vectors | p50 (ms) | p95 (ms) | baseline p50 (ms, queries) | baseline / ours "
+            "(p50) | p95 <= 50 ms |"
+        ),
         "|---|---|---|---|---|---|---|",
     ]
     for c in result["collections"]:

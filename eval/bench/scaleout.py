@@ -82,8 +82,11 @@ def scaleout_lines(result: dict[str, Any]) -> list[str]:
     """The scale-out section of the report."""
     r = result
     return [
-        f"{r['searches']} `/v1/search` calls from {r['clients']} concurrent clients against one Chroma server "
-        f"(`chroma run`) on this {r['cores']}-core machine: one `qa serve` worker {r['one_worker_per_s']} searches/s "
-        f"(mean of before and after), two workers {r['two_workers_per_s']}/s, ratio {r['ratio']}.",
+        (
+            f"{r['searches']} `/v1/search` calls from {r['clients']} concurrent clients against one Chroma server "
+            f"(`chroma run`) on this {r['cores']}-core machine: one `qa serve` worker {r['one_worker_per_s']} "
+            "searches/s "
+            f"(mean of before and after), two workers {r['two_workers_per_s']}/s, ratio {r['ratio']}."
+        ),
         "",
     ]

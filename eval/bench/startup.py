@@ -121,7 +121,7 @@ def bench_startup(corpus: Path, work: Path, progress: Callable[[str], None], loc
     progress("startup: qa ask, extractive, cold")
     seconds, peak, _ = run_cli(["ask", QUESTION, "--answerer", "extractive"], env)
     result["ask_extractive_s"], result["ask_extractive_rss_gb"] = round(seconds, 2), round(peak, 2)
-    seconds, _, out = run_cli(["ask", OFF_TOPIC, "--answerer", "extractive"], env)
+    seconds, _, _ = run_cli(["ask", OFF_TOPIC, "--answerer", "extractive"], env)
     result["refusal_cold_s"] = round(seconds, 2)
     result["refusal_after_load_s"] = round(_refusal_after_load(work / "data"), 3)
     if local:

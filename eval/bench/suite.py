@@ -72,7 +72,7 @@ def time_answers(assistant: Assistant, model: LocalChatModel) -> dict[str, float
     for question in QUESTIONS:
         started = time.perf_counter()
         first = None
-        for piece in assistant.stream(question):
+        for _piece in assistant.stream(question):
             if first is None:
                 first = time.perf_counter() - started
         total.append(time.perf_counter() - started)
@@ -210,9 +210,13 @@ def main(
                     [
                         "## Search latency",
                         "",
-                        f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors; copies of {sets[-1][0]}'s "
-                        f"articles), {latency['queries']} queries of {sets[-1][0]}: p50 {latency['p50_ms']} ms, p95 "
-                        f"{latency['p95_ms']} ms (target p95 <= 50 ms at 10,000 chunks), query embedding included.",
+                        (
+                            f"- {latency['chunks']} chunks ({latency['vectors']} sentence vectors; copies of "
+                            f"{sets[-1][0]}'s "
+                            f"articles), {latency['queries']} queries of {sets[-1][0]}: p50 "
+                            f"{latency['p50_ms']} ms, p95 "
+                            f"{latency['p95_ms']} ms (target p95 <= 50 ms at 10,000 chunks), query embedding included."
+                        ),
                         "",
                     ],
                 )
@@ -273,12 +277,16 @@ def answer_lines(answers: dict[str, Any]) -> list[str]:
         "|---|---|---|---|",
         f"| ours | {ours['ttft_p50_s']} | {ours['total_p50_s']} | {ours['prompt_tokens_p50']} |",
         f"| whole-chunk baseline | {base['ttft_p50_s']} | {base['total_p50_s']} | {base['prompt_tokens_p50']} |",
-        f"| ratio | {ours['ttft_p50_s'] / max(base['ttft_p50_s'], 0.01):.2f} | "
-        f"{ours['total_p50_s'] / max(base['total_p50_s'], 0.01):.2f} | |",
+        (
+            f"| ratio | {ours['ttft_p50_s'] / max(base['ttft_p50_s'], 0.01):.2f} | "
+            f"{ours['total_p50_s'] / max(base['total_p50_s'], 0.01):.2f} | |"
+        ),
         "",
-        f"Targets: first token <= 5 s, whole answer <= 15 s, memory <= 2.5 GB. "
-        f"Model load {answers['model_load_s']} s. Peak memory of the answering process "
-        f"{answers['max_rss_gb']} GB, of which {answers['memory_without_model_gb']} GB before the model "
-        "loads (embedding model, torch, Chroma).",
+        (
+            f"Targets: first token <= 5 s, whole answer <= 15 s, memory <= 2.5 GB. "
+            f"Model load {answers['model_load_s']} s. Peak memory of the answering process "
+            f"{answers['max_rss_gb']} GB, of which {answers['memory_without_model_gb']} GB before the model "
+            "loads (embedding model, torch, Chroma)."
+        ),
         "",
     ]

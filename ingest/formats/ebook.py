@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from assistant.errors import IngestError
-from ingest.document import LoadedDocument, Limits, SectionedText, check_unpacked_size
+from ingest.document import Limits, LoadedDocument, SectionedText, check_unpacked_size
 from ingest.formats.markup import visible
 
 _HEADINGS = ("h1", "h2", "h3", "h4")
@@ -17,7 +17,8 @@ _HEADINGS = ("h1", "h2", "h3", "h4")
 
 def _blocks(html: bytes) -> list[tuple[str | None, str]]:
     """(heading, None) and (None, paragraph) items of one chapter's XHTML, in reading order."""
-    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4 import BeautifulSoup
+    from bs4.element import NavigableString, Tag
 
     soup = BeautifulSoup(html, "html.parser")
     body = soup.body or soup
@@ -25,8 +26,8 @@ def _blocks(html: bytes) -> list[tuple[str | None, str]]:
     strings: list[str] = []
 
     def flush() -> None:
-        for block in re.split(r"\n\s*\n", "".join(strings)):
-            block = "\n".join(" ".join(line.split()) for line in block.split("\n") if line.strip())
+        for raw in re.split(r"\n\s*\n", "".join(strings)):
+            block = "\n".join(" ".join(line.split()) for line in raw.split("\n") if line.strip())
             if block:
                 items.append((None, block))
         strings.clear()
@@ -61,7 +62,8 @@ def load_epub(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
         ) from exc
     if encrypted:
         raise IngestError(
-            f"{path.name}: the e-book is encrypted (DRM); export a DRM-free copy from where you bought it and ingest that"
+            f"{path.name}: the e-book is encrypted (DRM); export a DRM-free copy from where you bought it and "
+            "ingest that"
         )
     try:
         book = epub.read_epub(io.BytesIO(data), {"ignore_ncx": True})

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from assistant.errors import IngestError
-from ingest.document import LoadedDocument, Limits, SectionedText
+from ingest.document import Limits, LoadedDocument, SectionedText
 
 _SHOWN_HEADERS = ("Subject", "From", "To", "Cc", "Date")
 
@@ -23,7 +23,8 @@ def load_eml(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
     message = email.message_from_bytes(data, policy=email.policy.default)
     if not isinstance(message, EmailMessage) or not any(message.get(name) for name in ("From", "Subject", "Date")):
         raise IngestError(
-            f"{path.name}: not an e-mail (no From, Subject or Date header); save the message as .eml from your mail program"
+            f"{path.name}: not an e-mail (no From, Subject or Date header); save the message as .eml from your "
+            "mail program"
         )
     if message.get_content_type() in ("application/pkcs7-mime", "multipart/encrypted"):
         raise IngestError(

@@ -16,7 +16,7 @@ def visible(soup: Any) -> Iterator[Any]:
     """The visible tags and text strings of a parsed page in document order, with a blank line before and
     after each block tag. An explicit stack rather than recursion or tree edits (inserting the blank lines
     into the tree costs time proportional to its depth), so 100,000 nested tags take linear time."""
-    from bs4 import CData, NavigableString, Tag
+    from bs4.element import CData, NavigableString, Tag
 
     stack: list[Any] = [soup]
     while stack:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import IngestError
-from ingest.document import LoadedDocument, Limits, SectionedText, check_unpacked_size
+from ingest.document import Limits, LoadedDocument, SectionedText, check_unpacked_size
 
 # Office writes a password-protected file as an OLE compound file (the encrypted zip inside), not a zip.
 _COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -2,7 +2,8 @@
 
 pypdfium2 gives each run of text with its box. From those boxes: lines are rebuilt top to bottom; a page
 whose text sits in two side-by-side columns is read column by column (text spanning both columns, such as
-a title, stays in place); a simple table keeps its header line ('cell | cell') and each row becomes one line of 'header: value' pairs; lines repeated at the top
+a title, stays in place); a simple table keeps its header line ('cell | cell') and each row becomes one
+line of 'header: value' pairs; lines repeated at the top
 or bottom of most pages (running headers, footers) and page numbers there are dropped; words hyphenated
 across a line break are joined. A page with no text layer but an image is rendered and read by Tesseract,
 and marked '(OCR text)' in its section, so citations say so.
@@ -11,6 +12,7 @@ and marked '(OCR text)' in its section, so citations say so.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import shutil
 import statistics
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import IngestError
-from ingest.document import LoadedDocument, Limits, SectionedText
+from ingest.document import Limits, LoadedDocument, SectionedText
 
 OCR_DPI = 300
 OCR_TIMEOUT_S = 180
@@ -30,7 +32,9 @@ OCR_MAX_PIXELS = 5000
 SCANNED_MAX_CHARS = 20
 # pdfium marks a hyphen it recognised at a line break with one of these.
 _SOFT_HYPHENS = ("\x02", "\ufffe", "\u00ad")
-_PAGE_NUMBER = re.compile(r"^(?:page|p\.|pg\.?)?\s*(?:\d+|[ivxlc]+)(?:\s*(?:of|/)\s*\d+)?$|^[-–]\s*\d+\s*[-–]$", re.I)
+_PAGE_NUMBER = re.compile(
+    r"^(?:page|p\.|pg\.?)?\s*(?:\d+|[ivxlc]+)(?:\s*(?:of|/)\s*\d+)?$|^[-–]\s*\d+\s*[-–]$", re.IGNORECASE
+)
 # A line in the top or bottom tenth of a page may be a running header or footer.
 _MARGIN = 0.1
 
@@ -147,10 +151,7 @@ def _reading_order(segments: list[_Segment], width: float) -> list[_Line]:
     groups: dict[tuple[int, int], list[_Segment]] = {}
     for segment in inside:
         band = sum(other.middle > segment.middle for other in spanning)
-        if segment.left < gutter < segment.right:
-            key = (band, 2)
-        else:
-            key = (band, 0 if segment.right <= gutter else 1)
+        key = (band, 2) if segment.left < gutter < segment.right else (band, 0 if segment.right <= gutter else 1)
         groups.setdefault(key, []).append(segment)
     return _lines(above) + [line for key in sorted(groups) for line in _lines(groups[key])] + _lines(below)
 
@@ -196,9 +197,9 @@ def _joined(lines: list[str], gaps: list[bool]) -> str:
     for index, line in enumerate(lines):
         if index:
             previous = out
-            if previous.endswith(_SOFT_HYPHENS):
-                out = previous[:-1]
-            elif re.search(r"[a-z]-$", previous) and re.match(r"[a-z]", line) and not gaps[index]:
+            if previous.endswith(_SOFT_HYPHENS) or (
+                re.search(r"[a-z]-$", previous) and re.match(r"[a-z]", line) and not gaps[index]
+            ):
                 out = previous[:-1]
             else:
                 out += "\n\n" if gaps[index] else "\n"
@@ -220,7 +221,9 @@ def _tables_as_rows(texts: list[str]) -> list[str]:
         if end - index >= 2:
             header = texts[index].split(" | ")
             for row in range(index + 1, end):
-                pairs = "; ".join(f"{name}: {value}" for name, value in zip(header, texts[row].split(" | ")) if value)
+                pairs = "; ".join(
+                    f"{name}: {value}" for name, value in zip(header, texts[row].split(" | "), strict=False) if value
+                )
                 out[row] = pairs if pairs.endswith((".", "!", "?")) else pairs + "."
         index = end
     return out
@@ -230,14 +233,16 @@ def _page_text(lines: list[_Line]) -> str:
     heights = [line.height for line in lines if line.height > 0]
     typical = statistics.median(heights) if heights else 10.0
     steps = [
-        previous.top - line.top for previous, line in zip(lines, lines[1:]) if previous.top - line.top > 0.5 * typical
+        previous.top - line.top
+        for previous, line in itertools.pairwise(lines)
+        if previous.top - line.top > 0.5 * typical
     ]
     pitch = statistics.median(steps) if steps else 1.5 * typical  # the usual distance from one line to the next
     texts = _tables_as_rows([line.text() for line in lines])
     gaps = [False] + [
         # A paragraph break: more space than between the lines of a paragraph, or a jump up (the next column).
         (previous.top - line.top > 1.4 * pitch) or (line.top > previous.top + typical)
-        for previous, line in zip(lines, lines[1:])
+        for previous, line in itertools.pairwise(lines)
     ]
     return _joined(texts, gaps)
 
@@ -256,12 +261,19 @@ def _ocr(page: Any, number: int, path: Path) -> tuple[str, str]:
     image.save(png, "PNG")
     try:
         done = subprocess.run(
-            [tesseract, "stdin", "stdout"], input=png.getvalue(), capture_output=True, timeout=OCR_TIMEOUT_S
+            [tesseract, "stdin", "stdout"],
+            input=png.getvalue(),
+            capture_output=True,
+            timeout=OCR_TIMEOUT_S,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return (
             "",
-            f"OCR of page {number} took over {OCR_TIMEOUT_S} s and was skipped; split the PDF or OCR it with another tool",
+            (
+                f"OCR of page {number} took over {OCR_TIMEOUT_S} s and was skipped; split the PDF or OCR it with "
+                "another tool"
+            ),
         )
     if done.returncode != 0:
         reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
@@ -332,6 +344,7 @@ def read_pdf(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
             more = f" ({len(notes) - 1} more pages like it)" if len(notes) > 1 else ""
             raise IngestError(f"{path.name}: {notes[0]}{more}")
         raise IngestError(
-            f"{path.name}: the PDF has no extractable text (no text layer, and OCR found none); run OCR on it with another tool or check the scan"
+            f"{path.name}: the PDF has no extractable text (no text layer, and OCR found none); run OCR on it "
+            "with another tool or check the scan"
         )
     return LoadedDocument(loaded.source, loaded.text, loaded.page_starts, loaded.sections, tuple(notes))

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from assistant.errors import IngestError
-from ingest.document import LoadedDocument, Limits, SectionedText
+from ingest.document import Limits, LoadedDocument, SectionedText
 from ingest.formats.office import add_rows, cell_text
 
 

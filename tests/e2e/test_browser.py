@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,7 +66,12 @@ def test_markup_in_a_document_never_runs(page: object, app_url: str, tmp_path: P
         encoding="utf-8",
     )
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)  # type: ignore[attr-defined]
     page.goto(f"{app_url}/Documents")  # type: ignore[attr-defined]
     page.locator('input[type="file"]').set_input_files(str(doc))  # type: ignore[attr-defined]
     page.get_by_role("button", name="Ingest").click()  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 citation cards, never run, never turned into links or images."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,8 @@ pytestmark = pytest.mark.e2e
 LINK_NAME = "[click me](javascript:window.__pwned=4) ferry.md"
 IMAGE_NAME = '<img src=x onerror="window.__pwned=3"> tides.txt'
 TITLED_PAGE = (
-    "<html><head><title><script>window.__pwned=5</script>Pier **notice** [go](javascript:window.__pwned=6)</title></head>"
+    "<html><head><title><script>window.__pwned=5</script>Pier **notice** "
+    "[go](javascript:window.__pwned=6)</title></head>"
     "<body><p>The pier closes at dusk in winter.</p></body></html>"
 )
 
@@ -40,7 +42,12 @@ def assert_nothing_ran(page: object, dialogs: list[str]) -> None:
 
 def test_markup_in_names_and_titles_is_shown_as_text(page: object, app_url: str) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)  # type: ignore[attr-defined]
     page.goto(f"{app_url}/Documents")  # type: ignore[attr-defined]
     page.get_by_text("javascript:window.__pwned=4", exact=False).first.wait_for()  # type: ignore[attr-defined]
     page.get_by_text("onerror", exact=False).first.wait_for()  # type: ignore[attr-defined]

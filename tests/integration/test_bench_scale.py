@@ -94,7 +94,8 @@ def test_the_built_collection_is_what_an_ingest_of_its_documents_makes(squad: Pa
             (collection,),
         )
         keyword = db.execute(
-            f"SELECT c.chunk_id, f.text FROM {fts_table(collection)} f JOIN chunks c ON c.rowid = f.rowid ORDER BY c.chunk_id"
+            f"SELECT c.chunk_id, f.text FROM {fts_table(collection)} f JOIN chunks c ON c.rowid = f.rowid "
+            "ORDER BY c.chunk_id"
         )
         return chunks.fetchall(), documents.fetchall(), keyword.fetchall()
 

@@ -127,7 +127,8 @@ def test_a_cold_qa_ask_loads_no_heavy_library_it_does_not_use(docs: Path, tmp_pa
         "main(standalone_mode=False)\n"
         "sys.argv = ['qa', 'ask', 'How often does the island ferry depart?']\n"
         "main(standalone_mode=False)\n"
-        "heavy = ('torch', 'sentence_transformers', 'transformers', 'sklearn', 'pandas', 'scipy', 'langchain_community')\n"
+        "heavy = ('torch', 'sentence_transformers', 'transformers', 'sklearn', 'pandas', 'scipy', "
+        "'langchain_community')\n"
         "print(json.dumps(sorted(name for name in heavy if name in sys.modules)))\n"
     )
     done = subprocess.run(
@@ -137,6 +138,7 @@ def test_a_cold_qa_ask_loads_no_heavy_library_it_does_not_use(docs: Path, tmp_pa
         text=True,
         timeout=300,
         cwd=Path(__file__).resolve().parents[2],
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "40 minutes" in done.stdout

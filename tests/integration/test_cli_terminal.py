@@ -50,6 +50,7 @@ class Terminal:
             capture_output=True,
             text=True,
             timeout=timeout,
+            check=False,
         )
 
 
@@ -266,7 +267,7 @@ def test_an_interrupted_ingest_says_which_files_it_finished(term: Terminal, tmp_
     while "paused at embed" not in seen and time.monotonic() < deadline:
         seen += running.stderr.read(1)
     running.send_signal(signal.SIGINT)
-    out, err = running.communicate(timeout=60)
+    _out, err = running.communicate(timeout=60)
     err = seen + err
     assert running.returncode == 130, err
     lines = [line for line in err.splitlines() if line.strip()]
@@ -307,6 +308,7 @@ def test_on_a_terminal_the_checked_answer_takes_the_drafts_place(term: Terminal,
             stderr=subprocess.PIPE,
             text=True,
             timeout=300,
+            check=False,
         )
     os.close(terminal)
     shown = b""

@@ -72,7 +72,8 @@ def test_sample_set_passes_the_gate_and_writes_a_full_report(cli: CliRunner, tmp
 def test_an_impossible_gate_fails_the_run(cli: CliRunner, tmp_path: Path) -> None:
     gold = tmp_path / "one.jsonl"
     gold.write_text(
-        '{"id": "x", "question": "How many bees can a strong hive hold?", "answers": ["50,000"], "sources": ["beekeeping_basics.txt"]}\n'
+        '{"id": "x", "question": "How many bees can a strong hive hold?", "answers": ["50,000"], "sources": '
+        '["beekeeping_basics.txt"]}\n'
     )
     result = cli.invoke(
         main,

@@ -93,8 +93,11 @@ def test_bad_files_are_reported_and_the_rest_of_the_batch_still_lands(
     assert outcome["bees.md"][0] == "unchanged"
     assert outcome["photo.jpg"] == (
         "skipped",
-        "photo.jpg: unsupported file type '.jpg'; convert it to one of csv, docx, eml, epub, htm, html, markdown, md, "
-        "pdf, pptx, text, tsv, txt, xlsm, xlsx",
+        (
+            "photo.jpg: unsupported file type '.jpg'; convert it to one of csv, docx, eml, epub, htm, html, "
+            "markdown, md, "
+            "pdf, pptx, text, tsv, txt, xlsm, xlsx"
+        ),
     )
     assert "empty.txt: the file is empty" in outcome["empty.txt"][1]
     assert "blob.txt: looks like binary data" in outcome["blob.txt"][1]

@@ -3,9 +3,10 @@
 from collections.abc import Callable
 from pathlib import Path
 
+from langchain_core.documents import Document
 from langchain_core.runnables import RunnableLambda
 
-from assistant import Assistant
+from assistant import Assistant, Passage
 from assistant.retrieval import passage_from_document
 
 
@@ -21,7 +22,10 @@ def test_a_langchain_chain_gets_passages_whose_offsets_slice_the_source(
     assistant = make_assistant(answerer="extractive")
     assistant.ingest([bees, bread])
 
-    chain = assistant.retriever(k=2) | RunnableLambda(lambda docs: [passage_from_document(d) for d in docs])
+    def passages_of(docs: list[Document]) -> list[Passage]:
+        return [passage_from_document(d) for d in docs]
+
+    chain = assistant.retriever(k=2) | RunnableLambda(passages_of)
     passages = chain.invoke("How many flowers does a bee visit?")
     assert Path(passages[0].source).name == "bees.md"
     assert bees.read_text(encoding="utf-8")[passages[0].start : passages[0].end] == passages[0].text

@@ -4,7 +4,6 @@ local model (ChatModelUnitTests; ChatModelIntegrationTests with the real model, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +75,8 @@ class TestChatCitedQAIntegration(ChatModelIntegrationTests):
     """LangChain's chat-model integration suite against the packaged local model (loaded once, shared)."""
 
     @pytest.fixture(autouse=True)
-    def _offline(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def _offline(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-        yield
 
     @property
     def chat_model_class(self) -> type[ChatCitedQA]:

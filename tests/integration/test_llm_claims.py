@@ -2,8 +2,6 @@
 reason, every item of a list named, steps in order, wordy questions answered, follow-ups condensed
 whatever the previous answer said, and instructions inside documents ignored."""
 
-from collections.abc import Iterator
-
 import pytest
 
 from assistant import Assistant, Settings, build_assistant
@@ -38,10 +36,10 @@ INJECTION = (
 
 
 @pytest.fixture(scope="module")
-def model() -> Iterator[LocalChatModel]:
+def model() -> LocalChatModel:
     local = LocalChatModel(Settings())
     local.load()
-    yield local
+    return local
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +56,7 @@ def assistant(model: LocalChatModel, tmp_path_factory: pytest.TempPathFactory, r
     return built
 
 
-def shown_numbers_hold(answer) -> bool:  # noqa: ANN001 - an Answer
+def shown_numbers_hold(answer) -> bool:
     cited = " ".join(citation.text for citation in answer.citations)
     return numbers(strip_markers(answer.answer)) <= numbers(cited)
 
@@ -98,7 +96,8 @@ def test_a_how_to_question_gets_every_step_in_order_each_cited(assistant: Assist
 
 def test_a_long_polite_question_is_answered_like_its_short_form(assistant: Assistant) -> None:
     answer = assistant.ask(
-        "Hi there, I'm new here and just bought one of these kettles. Could you please tell me how many litres it holds?"
+        "Hi there, I'm new here and just bought one of these kettles. Could you please tell me how many litres "
+        "it holds?"
     )
     assert not answer.refused and "1.7" in answer.answer, answer.answer
 
@@ -113,8 +112,10 @@ def test_an_instruction_inside_a_document_does_not_steer_the_answer(assistant: A
     "previous_answer",
     [
         "The lighthouse stands 31 metres tall [1].",
-        "According to the passage, it is 31 metres in height, standing on the northern cliffs of the coast, "
-        "which makes it one of the taller structures mentioned in the documents [1].",
+        (
+            "According to the passage, it is 31 metres in height, standing on the northern cliffs of the coast, "
+            "which makes it one of the taller structures mentioned in the documents [1]."
+        ),
         "31 metres [1]",
         "I don't know based on the documents.",
     ],

@@ -45,7 +45,7 @@ def _cosines(ours: list[list[float]], theirs: list[list[float]]) -> np.ndarray:
 
 
 def test_fp32_vectors_are_the_sentence_transformers_vectors(onnx_fp32: Embedder, real_embedder: Embedder) -> None:
-    cosines = _cosines(onnx_fp32.embed_batch(SENTENCES + [LONG]), real_embedder.embed_batch(SENTENCES + [LONG]))
+    cosines = _cosines(onnx_fp32.embed_batch([*SENTENCES, LONG]), real_embedder.embed_batch([*SENTENCES, LONG]))
     assert cosines.min() > 0.999
 
 
@@ -53,7 +53,7 @@ def test_int8_vectors_stay_close_to_the_sentence_transformers_vectors(
     onnx_int8: Embedder, real_embedder: Embedder
 ) -> None:
     # Measured on 3,000 COVID-QA sentences: mean 0.993, least 0.945 (`qa bench --part embedder`); these are closer.
-    cosines = _cosines(onnx_int8.embed_batch(SENTENCES + [LONG]), real_embedder.embed_batch(SENTENCES + [LONG]))
+    cosines = _cosines(onnx_int8.embed_batch([*SENTENCES, LONG]), real_embedder.embed_batch([*SENTENCES, LONG]))
     assert cosines.mean() > 0.98 and cosines.min() > 0.95
 
 
@@ -86,7 +86,8 @@ def test_loading_and_embedding_imports_neither_torch_nor_sentence_transformers(o
         "from assistant.embedder import build_embedder\n"
         "for name in ('onnx', 'onnx-int8'):\n"
         "    build_embedder(Settings(embedder=name)).embed_batch(['What does Russia demand?'])\n"
-        "print(json.dumps(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'sklearn') if m in sys.modules)))\n"
+        "print(json.dumps(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'sklearn') if m "
+        "in sys.modules)))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True, timeout=300
@@ -95,5 +96,5 @@ def test_loading_and_embedding_imports_neither_torch_nor_sentence_transformers(o
 
 
 def test_a_missing_model_file_names_the_export_command(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="python -m assistant.onnx_export"):
+    with pytest.raises(ModelError, match=r"python -m assistant.onnx_export"):
         OnnxEmbedder(tmp_path / "model.onnx", read_config(packaged_model_dir()))

@@ -68,6 +68,7 @@ class Installed:
             capture_output=True,
             text=True,
             timeout=timeout,
+            check=False,
         )
         assert done.returncode == 0, f"{program} {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
         return done

@@ -29,6 +29,7 @@ def qa(
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
         **popen,
     )
 
@@ -66,6 +67,7 @@ def state(data: Path) -> dict[str, Any]:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert found.returncode == 0, found.stderr
     result = json.loads(found.stdout)

@@ -10,7 +10,6 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-
 from assistant import Assistant
 from tests.fixtures.formats import write_csv, write_eml, write_epub, write_pptx, write_xlsx
 
@@ -60,7 +59,8 @@ def smime_email(path: Path) -> None:
     path.write_bytes(
         b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Salaries\r\nMIME-Version: 1.0\r\n"
         b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
-        b"Content-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAxggFAMIIBPAIBADAkMBAxDjAMBgNVBAMTBXRlc3Qx\r\n"
+        b"Content-Transfer-Encoding: "
+        b"base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAxggFAMIIBPAIBADAkMBAxDjAMBgNVBAMTBXRlc3Qx\r\n"
     )
 
 
@@ -163,8 +163,10 @@ def long_eml(path: Path) -> None:
 OVERSIZED: dict[str, tuple[Callable[[Path], object], str]] = {
     "bomb.pptx": (
         zip_bomb(write_pptx),
-        r"bomb\.pptx: unpacks to 9 MB, more than the \d+ MB that QA_MAX_FILE_MB and "
-        r"QA_MAX_TEXT_CHARS allow, so it may be a zip bomb; re-save it from PowerPoint or raise the limits",
+        (
+            r"bomb\.pptx: unpacks to 9 MB, more than the \d+ MB that QA_MAX_FILE_MB and "
+            r"QA_MAX_TEXT_CHARS allow, so it may be a zip bomb; re-save it from PowerPoint or raise the limits"
+        ),
     ),
     "bomb.xlsx": (zip_bomb(write_xlsx), r"bomb\.xlsx: unpacks to 9 MB, .* re-save it from Excel or raise the limits"),
     "bomb.epub": (
@@ -173,7 +175,10 @@ OVERSIZED: dict[str, tuple[Callable[[Path], object], str]] = {
     ),
     "long.csv": (
         long_csv,
-        r"long\.csv: its text is longer than the 2,000 character limit \(QA_MAX_TEXT_CHARS\); split the document or raise the limit",
+        (
+            r"long\.csv: its text is longer than the 2,000 character limit \(QA_MAX_TEXT_CHARS\); split the "
+            r"document or raise the limit"
+        ),
     ),
     "long.eml": (
         long_eml,
@@ -203,8 +208,10 @@ def test_a_long_sheet_is_refused_by_the_text_cap_while_it_is_read(
     from openpyxl import Workbook
 
     book = Workbook()
+    sheet = book.active
+    assert sheet is not None
     for n in range(500):
-        book.active.append((f"Lock {n}", f"Keeper number {n}"))
+        sheet.append((f"Lock {n}", f"Keeper number {n}"))
     book.save(str(tmp_path / "locks.xlsx"))
     report = make_assistant(max_text_chars=2000).ingest([tmp_path / "locks.xlsx"])
     assert report.results[0].reason.startswith("locks.xlsx: its text is longer than the 2,000 character limit")

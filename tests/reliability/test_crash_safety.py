@@ -16,8 +16,12 @@ from assistant.faults import POINTS
 from tests.reliability.conftest import qa, state
 
 VERSION_1 = {
-    "ferries.txt": "The harbour ferry leaves at seven. It carries bicycles on the lower deck. Tickets are sold on board.",
-    "orchard.md": "# Orchard\n\nThe orchard grows eleven kinds of apple. Picking starts in September and lasts six weeks.",
+    "ferries.txt": (
+        "The harbour ferry leaves at seven. It carries bicycles on the lower deck. Tickets are sold on board."
+    ),
+    "orchard.md": (
+        "# Orchard\n\nThe orchard grows eleven kinds of apple. Picking starts in September and lasts six weeks."
+    ),
     "bridge.txt": "The old bridge was built in 1887. Its stone arches were repaired after the flood of 1953.",
 }
 # The changed corpus: one file edited, one new; the third unchanged.

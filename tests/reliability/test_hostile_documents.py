@@ -5,7 +5,6 @@ files hold instruction-like text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,9 @@ pytestmark = pytest.mark.llm
 HONEST = {
     "lighthouse.txt": "The Harbor Point lighthouse stands 31 metres tall on the northern cliffs. It was first lit in "
     "1872 and was built of red brick by the engineer Mara Quill.",
-    "kettle.md": "# Kettle\n\nThe Brightline kettle holds 1.7 litres of water and boils a full load in about four minutes.",
+    "kettle.md": (
+        "# Kettle\n\nThe Brightline kettle holds 1.7 litres of water and boils a full load in about four minutes."
+    ),
 }
 # Each one is about the same subjects, so that retrieval puts it in front of the model.
 HOSTILE = {
@@ -43,7 +44,7 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Iterator[Assistant]:
+def assistant(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Assistant:
     folder = tmp_path_factory.mktemp("docs")
     for name, text in {**HONEST, **HOSTILE}.items():
         (folder / name).write_text(text, encoding="utf-8")
@@ -55,7 +56,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder)
     report = built.ingest([folder])
     assert report.ok
     built.ingest_report = report  # type: ignore[attr-defined]
-    yield built
+    return built
 
 
 def test_the_ingest_names_the_files_that_hold_instructions(assistant: Assistant) -> None:

@@ -11,12 +11,13 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 from tests.reliability.conftest import ROOT, qa, qa_env, state
 
-CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class Running:
@@ -38,6 +39,7 @@ class Running:
         )
         self.out: list[str] = []
         self.err: list[str] = []
+        stdout: IO[str] | None
         if tty:
             os.close(terminal)  # type: ignore[arg-type]
             stdout = os.fdopen(controller, "r", encoding="utf-8", errors="replace")  # type: ignore[arg-type]

@@ -33,10 +33,10 @@ def broken_server(kind: str) -> Iterator[str]:
     released = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if kind == "slow":
                 released.wait(300)
@@ -141,10 +141,10 @@ def slow_stream_server(words: int, gap_s: float) -> Iterator[tuple[str, dict[str
     seen = {"sent": 0, "cut": 0}
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -224,6 +224,7 @@ def test_a_full_disk_fails_the_file_with_a_clear_reason_and_loses_nothing(tmp_pa
         text=True,
         timeout=600,
         preexec_fn=small_disk,
+        check=False,
     )
     assert full.returncode == 1, full.stdout + full.stderr
     assert "logbook.txt: not stored, the disk holding the data folder is full" in full.stderr, full.stderr

@@ -3,6 +3,7 @@
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -104,7 +105,7 @@ def test_documents_page_lists_sources_and_removes_one(data: Path) -> None:
 def write_report(data: Path, per_question: list[dict], per_tag: dict | None = None, **metrics: float | None) -> None:
     folder = data / "reports" / "sample-extractive"
     folder.mkdir(parents=True)
-    report = {
+    report: dict[str, Any] = {
         "gold": "sample.jsonl",
         "created": "2026-11-25",
         "settings": {"answerer": "extractive", "k": 5},
@@ -183,7 +184,7 @@ def test_evaluation_page_shows_judge_scores_and_n_a_for_unanswerable_questions(d
 
 
 def test_evaluation_page_shows_n_a_for_null_metrics_and_why_answers_were_refused_or_trimmed(data: Path) -> None:
-    refused = {
+    refused: dict[str, Any] = {
         "id": "q2",
         "question": "Who won?",
         "gold_answers": [],
@@ -234,7 +235,7 @@ def test_evaluation_page_shows_n_a_for_null_metrics_and_why_answers_were_refused
     # A real zero stays a zero; only 'nothing to score' is n/a.
     assert headline["unsupported_rate"] == "0.0" and headline["number_precision"] == "1.0"
     assert headline["answer_contains_answerable"] == "1.0"
-    table = dict(zip(app.dataframe[0].value["metric"], app.dataframe[0].value["value"]))
+    table = dict(zip(app.dataframe[0].value["metric"], app.dataframe[0].value["value"], strict=True))
     assert table["answer_recall"] == "n/a" and table["unsupported_rate"] == "0.0"
     [tag] = app.dataframe[1].value.to_dict("records")
     assert tag == {"tag": "false-premise", "n": "1", "answer_contains": "0.0", "answer_recall": "n/a", "hit@5": "n/a"}

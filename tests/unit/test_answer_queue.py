@@ -27,7 +27,12 @@ def test_admitted_answers_take_turns_and_one_given_up_while_waiting_passes_its_t
     writing, waiting, later = answers.admit(), answers.admit(), answers.admit()
     writing.wait_turn()
     turns: list[str] = []
-    waiter = threading.Thread(target=lambda: (waiting.wait_turn(), turns.append("waiting")))
+
+    def wait_then_note() -> None:
+        waiting.wait_turn()
+        turns.append("waiting")
+
+    waiter = threading.Thread(target=wait_then_note)
     waiter.start()
     waiting.release()  # its client went away before its turn came
     writing.release()

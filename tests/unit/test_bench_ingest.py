@@ -8,12 +8,18 @@ from assistant.text import sentence_spans
 from eval.bench.ingest import bench_ingest, ingest_lines, news_folder
 
 CONTEXTS = [
-    "The harbour of Tallinn freezes in hard winters. Icebreakers keep a channel open for the ferries to Helsinki. "
-    "Most cargo arrives in containers from Rotterdam.",
-    "Beekeepers in Slovenia keep the Carniolan bee. It is calm and winters well in small colonies. "
-    "Painted hive fronts were common in the nineteenth century.",
-    "The observatory on the hill was built in 1913. Its telescope has a lens of sixty centimetres. "
-    "Students still use it on clear autumn nights.",
+    (
+        "The harbour of Tallinn freezes in hard winters. Icebreakers keep a channel open for the ferries to Helsinki. "
+        "Most cargo arrives in containers from Rotterdam."
+    ),
+    (
+        "Beekeepers in Slovenia keep the Carniolan bee. It is calm and winters well in small colonies. "
+        "Painted hive fronts were common in the nineteenth century."
+    ),
+    (
+        "The observatory on the hill was built in 1913. Its telescope has a lens of sixty centimetres. "
+        "Students still use it on clear autumn nights."
+    ),
 ]
 
 

@@ -31,7 +31,7 @@ def test_a_large_collection_leaves_another_collections_keyword_ranking_unchanged
         [f"Shipment {n}: tea and water casks, tea chests, more tea." for n in range(2000)],
     )
     after = _ranking(catalog, "kitchen", "how long does black tea steep in water")
-    assert [chunk for chunk, _ in before][0] == "tea.txt-1"
+    assert next(chunk for chunk, _ in before) == "tea.txt-1"
     assert after == before
     assert all(chunk.startswith("ledger") for chunk, _ in _ranking(catalog, "archive", "tea chests"))
 

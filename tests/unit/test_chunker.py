@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 from ingest.chunker import chunk_document
 from ingest.loaders import LoadedDocument
 
-sentence = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120).map(
+sentence = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=120).map(
     lambda body: body.replace("\x00", "") + "."
 )
 separator = st.sampled_from([" ", "  ", "\n", "\n\n", "\r\n\r\n", "\t", " \n \n"])
@@ -44,7 +44,7 @@ def test_chunk_ids_are_stable_and_depend_on_place_and_text() -> None:
 
 
 def test_chunks_prefer_paragraph_breaks_and_overlap_by_whole_sentences() -> None:
-    paragraphs = ["Sentence number %d of paragraph %d is here." % (s, p) for p in range(4) for s in range(5)]
+    paragraphs = [f"Sentence number {s} of paragraph {p} is here." for p in range(4) for s in range(5)]
     text = "\n\n".join(" ".join(paragraphs[p * 5 : p * 5 + 5]) for p in range(4))
     chunks = chunk_document(LoadedDocument("d.txt", text), size=500, overlap=60)
     assert all(chunk.text.endswith(".") for chunk in chunks)

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_a_long_first_question_makes_a_short_title() -> None:
 def test_feedback_keeps_the_thumb_when_a_correction_is_added(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path)
     settings = settings_snapshot(Settings(collection="news", answerer="extractive", llm_api_key="secret"))
-    common = {
+    common: dict[str, Any] = {
         "conversation_id": "c",
         "position": 1,
         "question": "Q?",

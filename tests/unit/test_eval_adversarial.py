@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from assistant import InputError
-from eval.adversarial import Library, build, candidates
+from eval.adversarial import build, candidates
 from eval.gold import check_sources, load_gold
 from eval.names import names_in
+from eval.questions import Library
 from eval.squad import read_squad
 
 TOWNS = [

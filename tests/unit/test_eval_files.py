@@ -1,6 +1,7 @@
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_bad_gold_lines_are_named_by_file_line_and_field(tmp_path: Path, line: s
 
 
 def test_an_empty_gold_set_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="gold.jsonl: the gold set is empty"):
+    with pytest.raises(InputError, match=r"gold.jsonl: the gold set is empty"):
         load_gold(write_lines(tmp_path / "gold.jsonl", ""))
 
 
@@ -70,14 +71,17 @@ def test_a_known_gold_file_loads_without_a_warning(tmp_path: Path) -> None:
 
 
 def test_required_items_are_read(tmp_path: Path) -> None:
-    line = '{"id": "q1", "question": "What does Russia demand?", "answers": ["neutrality"], "required": ["neutrality", "demilitarization"]}'
+    line = (
+        '{"id": "q1", "question": "What does Russia demand?", "answers": ["neutrality"], "required": '
+        '["neutrality", "demilitarization"]}'
+    )
     assert load_gold(write_lines(tmp_path / "gold.jsonl", line))[0].required == ["neutrality", "demilitarization"]
 
 
 def test_a_gold_source_missing_from_the_corpus_is_named(tmp_path: Path) -> None:
     gold = write_lines(tmp_path / "gold.jsonl", GOOD)
     with pytest.raises(
-        InputError, match="gold.jsonl: item 'q1' field 'sources': 'a.txt' is not a file in the corpus .* nor relative"
+        InputError, match=r"gold.jsonl: item 'q1' field 'sources': 'a.txt' is not a file in the corpus .* nor relative"
     ):
         check_sources(load_gold(gold), tmp_path / "corpus", gold)
 
@@ -100,7 +104,7 @@ def test_a_gold_relative_source_outside_the_corpus_is_refused(tmp_path: Path) ->
     (tmp_path / "corpus").mkdir()
     (tmp_path / "a.txt").write_text("x")
     gold = write_lines(tmp_path / "gold.jsonl", GOOD)
-    with pytest.raises(InputError, match="item 'q1' field 'sources': 'a.txt' is the file .* outside the corpus"):
+    with pytest.raises(InputError, match=r"item 'q1' field 'sources': 'a.txt' is the file .* outside the corpus"):
         check_sources(load_gold(gold), tmp_path / "corpus", gold)
 
 
@@ -146,15 +150,19 @@ def test_squad_v2_converts_to_gold_and_one_file_per_context(tmp_path: Path) -> N
 
 
 def test_articles_sharing_a_title_keep_separate_files(tmp_path: Path) -> None:
-    article = lambda text, qid: {
-        "title": "Tides",
-        "paragraphs": [  # noqa: E731
-            {
-                "context": text,
-                "qas": [{"id": qid, "question": "Which?", "answers": [{"text": text.split()[0], "answer_start": 0}]}],
-            }
-        ],
-    }
+    def article(text: str, qid: str) -> dict[str, Any]:
+        return {
+            "title": "Tides",
+            "paragraphs": [
+                {
+                    "context": text,
+                    "qas": [
+                        {"id": qid, "question": "Which?", "answers": [{"text": text.split()[0], "answer_start": 0}]}
+                    ],
+                }
+            ],
+        }
+
     source = tmp_path / "squad.json"
     source.write_text(
         json.dumps({"data": [article("Spring tides are high.", "q1"), article("Neap tides are low.", "q2")]})
@@ -200,7 +208,7 @@ def squad_file(tmp_path: Path, paragraph: dict) -> Path:
     ],
 )
 def test_squad_entries_missing_a_field_are_named_and_nothing_is_written(
-    tmp_path: Path, paragraph: object, message: str
+    tmp_path: Path, paragraph: Any, message: str
 ) -> None:
     source = squad_file(tmp_path, paragraph)
     with pytest.raises(InputError, match=message) as error:
@@ -234,14 +242,16 @@ def test_fail_under_specs_are_parsed_and_checked() -> None:
 def test_a_gate_on_a_metric_the_report_lacks_fails_and_says_so() -> None:
     problems = failed_floors({"hit@5": 1.0}, [("judge_faithfulness", 0.5), ("hit@5", 0.9)])
     assert problems == [
-        "judge_faithfulness is absent from the report, so the gate judge_faithfulness=0.5 cannot be checked "
-        "(judge metrics need --judge local or --judge openai)"
+        (
+            "judge_faithfulness is absent from the report, so the gate judge_faithfulness=0.5 cannot be checked "
+            "(judge metrics need --judge local or --judge openai)"
+        )
     ]
     assert failed_floors({"hit@5": 1.0}, [("judge_faithfulness", 0.0)]) != []
 
 
 def test_tags_of_unanswerable_questions_show_no_retrieval_score() -> None:
-    records = [
+    records: list[dict[str, Any]] = [
         {"tags": ["unanswerable"], "answer_contains": 1.0, "hit@5": None},
         {"tags": ["single"], "answer_contains": 0.0, "hit@5": 1.0},
     ]

@@ -28,7 +28,7 @@ from tests.fixtures.formats import (
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed")
 
 
-def chunk_holding(document: LoadedDocument, words: str):  # noqa: ANN201 - a ChunkRecord
+def chunk_holding(document: LoadedDocument, words: str):
     chunks = chunk_document(document)
     for chunk in chunks:
         assert document.text[chunk.start : chunk.end] == chunk.text
@@ -38,7 +38,7 @@ def chunk_holding(document: LoadedDocument, words: str):  # noqa: ANN201 - a Chu
 
 
 @pytest.mark.parametrize("fact", [fact for fact in FACTS if not fact.file.endswith("scan.pdf")], ids=lambda f: f.file)
-def test_each_fact_is_in_a_chunk_with_its_page_and_section(tmp_path: Path, fact) -> None:  # noqa: ANN001
+def test_each_fact_is_in_a_chunk_with_its_page_and_section(tmp_path: Path, fact) -> None:
     document = load_document(WRITERS[fact.file](tmp_path / fact.file))
     chunk = chunk_holding(document, fact.answer)
     assert chunk.page == fact.page
@@ -209,8 +209,10 @@ def test_without_tesseract_a_scanned_page_is_skipped_with_a_message(
     document = load_document(mixed)
     assert "Petrel" in document.text and "6.8" not in document.text
     assert document.notes == (
-        "page 2 has no text layer and Tesseract is not installed, so the page was skipped; install it "
-        "(Debian/Ubuntu: apt-get install tesseract-ocr) and ingest again",
+        (
+            "page 2 has no text layer and Tesseract is not installed, so the page was skipped; install it "
+            "(Debian/Ubuntu: apt-get install tesseract-ocr) and ingest again"
+        ),
     )
     with pytest.raises(
         IngestError,

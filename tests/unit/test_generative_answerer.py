@@ -20,7 +20,7 @@ def evidence(question: str, *texts: str) -> Evidence:
 
 
 def answerer(model: ScriptedChatModel, **settings: object) -> GenerativeAnswerer:
-    return GenerativeAnswerer(model, Settings(**settings), name="local")  # type: ignore[arg-type]
+    return GenerativeAnswerer(model, Settings(**settings), name="local")
 
 
 def test_the_model_sees_numbered_passages_and_streams_its_answer() -> None:

@@ -22,14 +22,14 @@ def test_text_in_another_encoding_is_detected(tmp_path: Path) -> None:
 def test_binary_data_named_txt_is_refused_with_the_file_name(tmp_path: Path) -> None:
     path = tmp_path / "image.txt"
     path.write_bytes(bytes(range(256)) * 4)
-    with pytest.raises(IngestError, match="image.txt: looks like binary data"):
+    with pytest.raises(IngestError, match=r"image.txt: looks like binary data"):
         load_document(path)
 
 
 def test_empty_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "empty.md"
     path.write_text("  \n\n ")
-    with pytest.raises(IngestError, match="empty.md: the file is empty"):
+    with pytest.raises(IngestError, match=r"empty.md: the file is empty"):
         load_document(path)
 
 
@@ -54,7 +54,7 @@ def test_pdf_pages_are_numbered(tmp_path: Path) -> None:
 def test_corrupt_pdf_gets_a_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "broken.pdf"
     path.write_bytes(b"%PDF-1.4\n this is not really a pdf")
-    with pytest.raises(IngestError, match="broken.pdf: not a readable PDF"):
+    with pytest.raises(IngestError, match=r"broken.pdf: not a readable PDF"):
         load_document(path)
 
 
@@ -70,7 +70,7 @@ def test_docx_paragraphs_and_tables_are_read(tmp_path: Path) -> None:
 def test_corrupt_docx_gets_a_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "memo.docx"
     path.write_bytes(b"PK\x03\x04 not a zip at all")
-    with pytest.raises(IngestError, match="memo.docx: not a readable .docx"):
+    with pytest.raises(IngestError, match=r"memo.docx: not a readable .docx"):
         load_document(path)
 
 

@@ -79,7 +79,14 @@ def test_the_pipeline_is_a_runnable_that_tools_can_invoke_batch_and_compose(
     answers = assistant.pipeline.batch(questions, config={"callbacks": [Recorder()], "max_concurrency": 1})
     assert [a.answer for a in answers] == ["The ferry leaves every 40 minutes [1].", "Tickets cost 6 euros [1]."]
     assert events.count("start") >= 2 and events.count("end") >= 2
-    chain = RunnableLambda(lambda q: {"question": q}) | assistant.pipeline | RunnableLambda(lambda a: a.refused)
+
+    def asked(question: str) -> dict[str, Any]:
+        return {"question": question}
+
+    def refused(answer: Answer) -> bool:
+        return answer.refused
+
+    chain = RunnableLambda(asked) | assistant.pipeline | RunnableLambda(refused)
     assert chain.invoke("Who won the 1998 World Cup?") is True
 
 

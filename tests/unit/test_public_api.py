@@ -16,7 +16,9 @@ MODULES = sorted(
 @pytest.mark.parametrize("module", MODULES)
 def test_every_module_imports_on_its_own_in_a_fresh_interpreter(module: str) -> None:
     """Tools that embed the assistant import single modules; none may depend on an import done elsewhere first."""
-    result = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr[-800:]
 
 

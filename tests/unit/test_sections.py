@@ -34,8 +34,10 @@ def test_an_old_catalog_gains_the_section_column_and_keeps_its_chunks(tmp_path: 
     path = tmp_path / "catalog.db"
     db = sqlite3.connect(path)
     db.execute(
-        "CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, collection TEXT NOT NULL, chunk_id TEXT NOT NULL, source TEXT NOT NULL, "
-        'start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER, text TEXT NOT NULL, UNIQUE (collection, chunk_id))'
+        "CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, collection TEXT NOT NULL, chunk_id TEXT NOT NULL, "
+        "source TEXT NOT NULL, "
+        'start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER, text TEXT NOT NULL, UNIQUE (collection, '
+        "chunk_id))"
     )
     db.execute("INSERT INTO chunks VALUES (1, 'docs', 'c1', 'a.txt', 0, 6, NULL, 'Saturn')")
     db.commit()
@@ -68,7 +70,8 @@ def test_markdown_headings_make_nested_sections_and_fenced_ones_do_not(tmp_path:
 
     path = tmp_path / "guide.md"
     path.write_text(
-        "# Guide\n\nIntro.\n\n## Setup\n\nRun it.\n\n```\n# not a heading\n```\n\n### Linux\n\nUse apt.\n\n## Use\n\nAsk.\n"
+        "# Guide\n\nIntro.\n\n## Setup\n\nRun it.\n\n```\n# not a heading\n```\n\n### Linux\n\nUse apt.\n\n## "
+        "Use\n\nAsk.\n"
     )
     document = load_document(path)
     assert [name for _, name in document.sections] == ["Guide", "Guide > Setup", "Guide > Setup > Linux", "Guide > Use"]

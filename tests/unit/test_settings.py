@@ -21,14 +21,14 @@ def test_invalid_collection_name_says_what_is_allowed_and_where_it_came_from() -
 def test_a_misspelt_setting_in_the_file_gets_a_did_you_mean(tmp_path: Path) -> None:
     config = tmp_path / "qa.toml"
     config.write_text("colection = 'x'\n")
-    with pytest.raises(ConfigError, match="'colection'.*unknown setting; did you mean 'collection'\\?"):
+    with pytest.raises(ConfigError, match=r"'colection'.*unknown setting; did you mean 'collection'\?"):
         load_settings(config_file=config, environ={})
 
 
 def test_an_unknown_setting_like_no_other_lists_valid_ones(tmp_path: Path) -> None:
     config = tmp_path / "qa.toml"
     config.write_text("flavour = 'x'\n")
-    with pytest.raises(ConfigError, match="'flavour'.*unknown setting; valid ones are: data_dir"):
+    with pytest.raises(ConfigError, match=r"'flavour'.*unknown setting; valid ones are: data_dir"):
         load_settings(config_file=config, environ={})
 
 
@@ -66,24 +66,24 @@ def test_a_bad_value_in_the_file_names_the_file_not_an_unset_variable(tmp_path: 
 
 
 def test_a_missing_settings_file_named_by_qa_config_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="missing.toml: the settings file named by QA_CONFIG does not exist"):
+    with pytest.raises(ConfigError, match=r"missing.toml: the settings file named by QA_CONFIG does not exist"):
         load_settings(environ={"QA_CONFIG": str(tmp_path / "missing.toml")})
 
 
 def test_broken_toml_names_the_file(tmp_path: Path) -> None:
     config = tmp_path / "qa.toml"
     config.write_text("k = = 3")
-    with pytest.raises(ConfigError, match="qa.toml: not valid TOML"):
+    with pytest.raises(ConfigError, match=r"qa.toml: not valid TOML"):
         load_settings(config_file=config, environ={})
 
 
 def test_bad_number_in_environment_names_the_variable() -> None:
-    with pytest.raises(ConfigError, match="'k'.*QA_K"):
+    with pytest.raises(ConfigError, match=r"'k'.*QA_K"):
         load_settings(environ={"QA_K": "many"})
 
 
 def test_unknown_answerer_lists_the_available_ones(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="'answerer'.*QA_ANSWERER.*'local', 'openai' or 'extractive'"):
+    with pytest.raises(ConfigError, match=r"'answerer'.*QA_ANSWERER.*'local', 'openai' or 'extractive'"):
         load_settings(environ={"QA_ANSWERER": "gpt-9"})
 
 

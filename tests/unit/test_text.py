@@ -48,7 +48,7 @@ def test_recent_embeddings_are_reused_and_match_fresh_ones() -> None:
             super().__init__()
             self.seen: list[str] = []
 
-        def embed_batch(self, texts):  # type: ignore[no-untyped-def]
+        def embed_batch(self, texts):
             self.seen += list(texts)
             return super().embed_batch(texts)
 

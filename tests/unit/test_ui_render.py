@@ -1,5 +1,7 @@
 """What the chat page renders: answers and card titles as markdown that document text cannot hijack."""
 
+from typing import Any
+
 from markdown_it import MarkdownIt
 
 from assistant.types import Answer, Citation, Unsupported
@@ -88,7 +90,7 @@ def test_the_export_lists_removed_sentences_and_refusal_reasons() -> None:
         standalone_question="q",
         refusal_reason="they do not mention Crimea",
     )
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"role": "user", "content": "Ferry?"},
         {"role": "assistant", "content": partial.answer, "answer": partial.model_dump()},
         {"role": "user", "content": "Crimea?"},

@@ -123,14 +123,14 @@ def report_tab() -> None:
     width = max(len(row) for row in rows)
     for row in rows:
         # A metric the set cannot score (None) reads n/a, never 0; the tooltip says why.
-        for column, name in zip(st.columns(width), row):
+        for column, name in zip(st.columns(width), row, strict=False):
             column.metric(name, metric_value(metrics.get(name)), help=metric_help(name, metrics.get(name)))
     st.dataframe(metric_table(metrics), hide_index=True)
     if report.get("per_tag"):
         st.caption("By tag")
         st.dataframe(tag_table(report["per_tag"]), hide_index=True)
     plots = sorted(reports[chosen].parent.glob("*.png"))
-    for column, plot in zip(st.columns(max(1, len(plots))), plots):
+    for column, plot in zip(st.columns(max(1, len(plots))), plots, strict=False):
         column.image(str(plot), caption=escape(plot.stem))
 
     st.subheader("Worst questions")
@@ -145,7 +145,8 @@ def report_tab() -> None:
                     st.markdown(details)
             for passage in record["retrieved"]:
                 st.text(
-                    f"{passage['source']} [{passage['start']}-{passage['end']}]: {' '.join(passage['text'].split())[:200]}"
+                    f"{passage['source']} [{passage['start']}-{passage['end']}]: "
+                    f"{' '.join(passage['text'].split())[:200]}"
                 )
 
 
@@ -171,7 +172,7 @@ def compare_tab() -> None:
         for name in ("hit@5", "answer_contains", "citation_validity", "unsupported_rate", "latency_p50_s")
         if name in by_name
     ]
-    for column, name in zip(st.columns(max(1, len(tiles))), tiles):
+    for column, name in zip(st.columns(max(1, len(tiles))), tiles, strict=False):
         row = by_name[name]
         column.metric(
             name,
@@ -181,7 +182,7 @@ def compare_tab() -> None:
             help=f"old {row['old']} → new {row['new']}",
         )
     st.dataframe(delta_table(rows), hide_index=True, width="stretch")
-    for column, figure in zip(st.columns(2), overlay_figures(old_report, new_report, (first, second))):
+    for column, figure in zip(st.columns(2), overlay_figures(old_report, new_report, (first, second)), strict=False):
         column.pyplot(figure)
     worse, better = question_changes(old_report, new_report)
     for title, changes in ((f"Got worse ({len(worse)})", worse), (f"Got better ({len(better)})", better)):

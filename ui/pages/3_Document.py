@@ -39,8 +39,8 @@ def _offset(name: str) -> int | None:
 
 start, end = _offset("start"), _offset("end")
 cited = source == linked and start is not None and end is not None and start < end <= len(text)
-if cited:
-    passage = Span(start, end)  # type: ignore[arg-type]
+if cited and start is not None and end is not None:
+    passage = Span(start, end)
     highlights = [span for span in parse_spans(params.get("hl")) if start <= span.start and span.end <= end]
 else:
     passage = Span(0, min(len(text), 1))
