@@ -7,15 +7,17 @@ from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Citation, Highlight, Passage, Timings
 
 if TYPE_CHECKING:
-    from assistant.service import Assistant
+    from assistant.app.service import Assistant, build_assistant
 
 
 def __getattr__(name: str) -> object:
-    # Imported on first use: the service pulls in ingest/, whose modules import assistant/ themselves.
-    if name == "Assistant":
-        from assistant.service import Assistant
+    # Lazy on purpose: Python runs this file before any assistant.* module, so an eager import of the service
+    # (the orchestration layer) would make every core import load ingest/, Chroma and LangChain, and ingest/,
+    # which imports the core, would meet itself half-initialised.
+    if name in ("Assistant", "build_assistant"):
+        from assistant.app import service
 
-        return Assistant
+        return getattr(service, name)
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")
 
 
@@ -33,5 +35,6 @@ __all__ = [
     "Settings",
     "StoreError",
     "Timings",
+    "build_assistant",
     "load_settings",
 ]

@@ -21,6 +21,7 @@ from pathlib import Path
 from assistant.errors import StoreError
 from assistant.faults import checkpoint
 from assistant.text import STOPWORDS, words
+from assistant.types import ChunkRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -61,7 +62,7 @@ _SHARED_FTS = "chunks_fts"
 # a rare term are ranked (see Catalog.keyword_search). Smaller collections are searched as before.
 KEYWORD_ROW_BUDGET = 5_000
 _ROW_COUNT_CACHE = 20_000
-# The keyword text of a chunk row, in SQL (ChunkRecord.keyword_text; the function is registered per connection).
+# The keyword text of a chunk row, in SQL (the function is registered per connection).
 _KEYWORD_TEXT_SQL = "keyword_text(section, text)"
 
 
@@ -77,7 +78,7 @@ def keyword_text(section: str, text: str) -> str:
 _CHUNK_COLUMNS = 'chunk_id, source, start, "end", page, text, section'
 
 
-def _fts_table(collection: str) -> str:
+def fts_table(collection: str) -> str:
     """The keyword index of one collection. Each collection has its own, so that another collection's
     documents change neither its BM25 statistics (document counts, average length) nor the cost of a query."""
     return "fts_" + hashlib.sha256(collection.encode()).hexdigest()[:24]
@@ -85,26 +86,6 @@ def _fts_table(collection: str) -> str:
 
 def _has_table(db: sqlite3.Connection, name: str) -> bool:
     return bool(db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (name,)).fetchall())
-
-
-@dataclass(frozen=True)
-class ChunkRecord:
-    """A piece of a document as stored: ``document_text[start:end] == text``."""
-
-    chunk_id: str
-    source: str
-    start: int
-    end: int
-    page: int | None
-    text: str
-    # Where the chunk sits: 'Book > Chapter 2', 'Sales > row 14', 'Deck > Slide 3: Budget'; '' when the
-    # format has no sections. Shown on citations and indexed for keyword search with the text.
-    section: str = ""
-
-    @property
-    def keyword_text(self) -> str:
-        """What the keyword index holds for the chunk (see ``keyword_text``)."""
-        return keyword_text(self.section, self.text)
 
 
 @dataclass(frozen=True)
@@ -147,6 +128,11 @@ def open_data_file(data_dir: Path, name: str, schema: str, what: str) -> sqlite3
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: the {what} file is unreadable ({exc}); move it away to start afresh") from exc
     return db
+
+
+def catalog_file(data_dir: Path) -> Path:
+    """Where the catalog of a data folder lives."""
+    return data_dir / "catalog.sqlite3"
 
 
 class Catalog:
@@ -208,7 +194,7 @@ class Catalog:
 
     @staticmethod
     def _ensure_fts(db: sqlite3.Connection, collection: str) -> str:
-        table = _fts_table(collection)
+        table = fts_table(collection)
         db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(text, tokenize = 'porter unicode61')")
         return table
 
@@ -302,7 +288,10 @@ class Catalog:
                     ),
                     (collection, chunk.chunk_id, source, chunk.start, chunk.end, chunk.page, chunk.text, chunk.section),
                 )
-                db.execute(f"INSERT INTO {table} (rowid, text) VALUES (?, ?)", (cursor.lastrowid, chunk.keyword_text))
+                db.execute(
+                    f"INSERT INTO {table} (rowid, text) VALUES (?, ?)",
+                    (cursor.lastrowid, keyword_text(chunk.section, chunk.text)),
+                )
             checkpoint("commit")
 
     def remove_source(self, collection: str, source: str, stale_vectors: Sequence[str] = ()) -> list[str]:
@@ -359,7 +348,7 @@ class Catalog:
 
     def keyword_gaps(self, collection: str) -> tuple[int, int]:
         """(keyword rows without a chunk, chunks without a keyword row) of a collection."""
-        table = _fts_table(collection)
+        table = fts_table(collection)
         with self._lock:
             if not _has_table(self._db, table):
                 return 0, int(
@@ -430,7 +419,7 @@ class Catalog:
             return []
         # Prefix queries let 'russia' find 'russian' through the porter-stemmed index.
         phrases = ['"' + term.replace('"', "") + '"' + ("*" if len(term) >= 5 else "") for term in terms]
-        table = _fts_table(collection)
+        table = fts_table(collection)
         with self._lock:
             if not _has_table(self._db, table):
                 return []

@@ -12,9 +12,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from assistant.errors import ConfigError, ModelError
+from assistant.errors import ModelError
 from assistant.onnx_export import FP32_FILE, INT8_FILE, ModelConfig, ensure_exported, packaged_model_dir, read_config
-from assistant.settings import Settings
+from assistant.settings import EmbedderName, Settings
 from assistant.text import content_terms
 
 # Not a random number: the dimensionality of the default all-MiniLM-L6-v2 model.
@@ -195,7 +195,7 @@ class FakeEmbedder(Embedder):
         return vectors
 
 
-EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
+EMBEDDERS: dict[EmbedderName, Callable[[Settings], Embedder]] = {
     "sentence-transformers": lambda settings: SentenceTransformerEmbedder(settings.embedding_model),
     "onnx": lambda settings: onnx_embedder(settings, FP32_FILE),
     "onnx-int8": lambda settings: onnx_embedder(settings, INT8_FILE),
@@ -205,7 +205,4 @@ EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
 
 def build_embedder(settings: Settings) -> Embedder:
     """The embedder named by ``settings.embedder``."""
-    factory = EMBEDDERS.get(settings.embedder)
-    if factory is None:
-        raise ConfigError(f"unknown embedder {settings.embedder!r}; choose one of: {', '.join(EMBEDDERS)}")
-    return factory(settings)
+    return EMBEDDERS[settings.embedder](settings)

@@ -10,12 +10,12 @@ import queue
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from assistant.errors import ConfigError, ModelError
-from assistant.settings import Settings
+from assistant.settings import ChatBackend, RuntimeName, Settings
 from assistant.text import without_control_tokens
 
 Messages = list[dict[str, str]]
@@ -60,11 +60,21 @@ class LocalChatModel(ChatModel):
     the first: llama-cpp when it is installed for this CPU and loads the model, else xllamacpp.
     """
 
-    def __init__(self, settings: Settings, model_path_resolver: Callable[[Settings], Any] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        model_path_resolver: Callable[[Settings], Any] | None = None,
+        *,
+        runtimes: Mapping[str, RuntimeFactory] | None = None,
+    ) -> None:
+        """``runtimes``: the runtimes to try, in order (name -> factory); by default those ``llm_runtime`` names."""
         self._settings = settings
         self._resolver = model_path_resolver
-        self._runtime: _Runtime | None = None
+        self._runtimes = runtimes
+        self._runtime: Runtime | None = None
         self.last_timings: dict[str, Any] = {}
+        # Seconds to wait for the first and each next piece of a reply (QA_LLM_TIMEOUT_S); may be changed.
+        self.timeout_s: float = settings.llm_timeout_s
         # llama.cpp runs one request at a time per context; callers queue here instead of inside C++.
         self._lock = threading.Lock()
 
@@ -81,15 +91,22 @@ class LocalChatModel(ChatModel):
 
         path = (self._resolver or resolve_model_path)(self._settings)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        names = runtime_order(self._settings.llm_runtime)
+        factories = self._runtimes or {name: RUNTIMES[name] for name in runtime_order(self._settings.llm_runtime)}
+        names = list(factories)
         for name in names:
             try:
-                self._runtime = RUNTIMES[name](path, self._settings)
+                self._runtime = factories[name](path, self._settings)
                 return
             except ModelError as exc:
                 if name == names[-1]:
                     raise
                 logger.warning("%s; trying %s", exc, names[-1])
+
+    def wait_idle(self) -> None:
+        """Return once no reply is being generated (a closed stream stops at its next token), with
+        ``last_timings`` those of the last reply."""
+        with self._lock:
+            pass
 
     def stream(
         self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None
@@ -107,15 +124,15 @@ class LocalChatModel(ChatModel):
             try:
                 with self._lock:
                     timings = runtime.generate(messages, max_tokens, stop, pieces.put, abandoned)
-                if timings:
-                    self.last_timings = timings
+                    if timings:
+                        self.last_timings = timings
             except Exception as exc:  # noqa: BLE001 - surfaced to the caller below
                 pieces.put(("error", exc))
             finally:
                 pieces.put(("done", None))
 
         threading.Thread(target=run, daemon=True, name="local-llm").start()
-        timeout = self._settings.llm_timeout_s
+        timeout = self.timeout_s
         try:
             while True:
                 try:
@@ -135,12 +152,13 @@ class LocalChatModel(ChatModel):
 
 
 Put = Callable[[tuple[str, Any]], None]
+RuntimeFactory = Callable[[Path, Settings], "Runtime"]
 # Flash attention reads prompts ~1.5x faster on this CPU (eval/bench/prefill.py); the llama.cpp server
 # (xllamacpp) turns it on by itself. Saved prompt states depend on it, so they are named by it too.
 FLASH_ATTN = True
 
 
-class _Runtime(ABC):
+class Runtime(ABC):
     """One loaded model: writes a reply, putting ("text", piece) or ("error", why) as it goes."""
 
     name: str
@@ -157,7 +175,7 @@ class _Runtime(ABC):
         """
 
 
-class _XllamacppRuntime(_Runtime):
+class _XllamacppRuntime(Runtime):
     """xllamacpp's in-process llama.cpp server (a generic AVX2 build from PyPI)."""
 
     name = "xllamacpp"
@@ -204,13 +222,13 @@ class _XllamacppRuntime(_Runtime):
         return timings
 
 
-class _LlamaCppRuntime(_Runtime):
+class _LlamaCppRuntime(Runtime):
     """llama-cpp-python, built for this CPU by `make install`; one context whose prompt prefix is reused."""
 
     name = "llama-cpp"
 
     def __init__(self, path: Path, settings: Settings) -> None:
-        problem = _llama_cpp_problem()
+        problem = llama_cpp_problem()
         if problem:
             raise ModelError(f"the llama-cpp runtime is not usable: {problem}; set QA_LLM_RUNTIME=xllamacpp")
         from llama_cpp import Llama
@@ -335,13 +353,13 @@ class _LlamaCppRuntime(_Runtime):
         return 0
 
 
-RUNTIMES: dict[str, Callable[[Path, Settings], _Runtime]] = {
+RUNTIMES: dict[RuntimeName, RuntimeFactory] = {
     "llama-cpp": _LlamaCppRuntime,
     "xllamacpp": _XllamacppRuntime,
 }
 
 
-def _llama_cpp_problem() -> str | None:
+def llama_cpp_problem() -> str | None:
     """Why llama-cpp-python cannot run here (not installed, built for another CPU), or None when it can."""
     from assistant.llama_build import built_for_other_cpu
 
@@ -358,16 +376,17 @@ def _llama_cpp_problem() -> str | None:
     return None
 
 
-def runtime_order(setting: str) -> list[str]:
-    """The runtimes to try, in order, for the ``llm_runtime`` setting (auto: llama-cpp first when usable)."""
+def runtime_order(
+    setting: Literal["auto"] | RuntimeName, llama_cpp_check: Callable[[], str | None] = llama_cpp_problem
+) -> list[RuntimeName]:
+    """The runtimes to try, in order, for the ``llm_runtime`` setting (auto: llama-cpp first when usable, as
+    ``llama_cpp_check`` finds)."""
     if setting == "auto":
-        problem = _llama_cpp_problem()
+        problem = llama_cpp_check()
         if problem:
             logger.info("local model runs on xllamacpp: %s", problem)
             return ["xllamacpp"]
         return ["llama-cpp", "xllamacpp"]
-    if setting not in RUNTIMES:
-        raise ConfigError(f"unknown llm_runtime {setting!r}; choose auto, {' or '.join(RUNTIMES)}")
     return [setting]
 
 
@@ -465,15 +484,12 @@ def _openai_chat_model(settings: Settings) -> ChatModel:
     return OpenAIChatModel(settings)
 
 
-CHAT_MODELS: dict[str, Callable[[Settings], ChatModel]] = {
+CHAT_MODELS: dict[ChatBackend, Callable[[Settings], ChatModel]] = {
     "local": LocalChatModel,
     "openai": _openai_chat_model,
 }
 
 
 def build_chat_model(settings: Settings) -> ChatModel:
-    """The chat model for ``settings.answerer``."""
-    factory = CHAT_MODELS.get(settings.answerer)
-    if factory is None:
-        raise ConfigError(f"no chat model for answerer {settings.answerer!r}; choose one of: {', '.join(CHAT_MODELS)}")
-    return factory(settings)
+    """The chat model for ``settings.answerer`` (one of the chat backends: local or openai)."""
+    return CHAT_MODELS[cast(ChatBackend, settings.answerer)](settings)

@@ -56,9 +56,9 @@ def requantised_model(settings: Settings, quant: str) -> Path:
     target = requantised_path(settings, quant)
     if target.is_file() and _verified(target, quant):
         return target
-    from assistant.llm import _llama_cpp_problem
+    from assistant.llm import llama_cpp_problem
 
-    problem = _llama_cpp_problem()
+    problem = llama_cpp_problem()
     if problem:
         raise ModelError(f"requantising needs llama-cpp-python: {problem}")
     import logging

@@ -15,12 +15,12 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.catalog import Catalog, ChunkRecord
+from assistant.catalog import Catalog
 from assistant.embedder import Embedder
 from assistant.faults import checkpoint
 from assistant.settings import Settings
 from assistant.store import VectorStore
-from assistant.types import Passage
+from assistant.types import ChunkRecord, Passage
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:

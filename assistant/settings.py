@@ -23,6 +23,15 @@ PROJECT_DATA_DIR = ".qa-data"
 OTHER_VARIABLES = frozenset({"QA_CONFIG", "QA_CRASH_AT", "QA_PAUSE_AT", "QA_PAUSE_S", "QA_BENCH_SCALE_DIR"})
 
 
+# The backends each swappable part can be built with: listed here once. The settings accept exactly these names;
+# the factories (embedder.EMBEDDERS, answerers.ANSWERERS, llm.CHAT_MODELS, llm.RUNTIMES) are keyed by them.
+EmbedderName = Literal["sentence-transformers", "onnx", "onnx-int8", "fake"]
+ChatBackend = Literal["local", "openai"]
+AnswererName = Literal[ChatBackend, "extractive"]
+FusionName = Literal["weighted", "rrf"]
+RuntimeName = Literal["llama-cpp", "xllamacpp"]
+
+
 def user_data_dir() -> Path:
     """The per-user data folder (e.g. ~/.local/share/cited-qa on Linux), so that `qa` run from any directory
     finds the same collections."""
@@ -48,7 +57,7 @@ class Settings(BaseModel):
     chroma_url: str | None = Field(
         None, description="URL of a Chroma server (chroma run ...); unset means the embedded store."
     )
-    embedder: Literal["sentence-transformers", "onnx", "onnx-int8", "fake"] = Field(
+    embedder: EmbedderName = Field(
         "onnx-int8",
         description="Embedding backend: onnx-int8 (default) and onnx are the embedding model exported to ONNX at "
         "`make install` and run by onnxruntime without torch (int8: weights quantised, ~2x faster than onnx, same "
@@ -72,7 +81,7 @@ class Settings(BaseModel):
     chunk_overlap: int = Field(200, ge=0, description="Characters of context repeated between chunks.")
     k: int = Field(5, ge=1, le=50, description="Passages shown to the answerer.")
     candidates: int = Field(50, ge=1, le=200, description="Candidates taken from each retriever before fusion.")
-    fusion: Literal["weighted", "rrf"] = Field(
+    fusion: FusionName = Field(
         "weighted",
         description="How dense and keyword candidates combine: weighted (dense similarity and BM25 relative to the "
         "query's best, mixed by dense_weight) or rrf (reciprocal rank fusion, rank only).",
@@ -93,7 +102,7 @@ class Settings(BaseModel):
         "generative answerers this share is enough, and a question of one or two content words needs one; "
         "polite wrapping such as 'could you tell me' is not counted).",
     )
-    answerer: Literal["local", "openai", "extractive"] = Field(
+    answerer: AnswererName = Field(
         "local", description="Answer writer: local (packaged model), openai (any server) or extractive."
     )
     llm_model_path: Path | None = Field(
@@ -119,7 +128,7 @@ class Settings(BaseModel):
     )
     llm_max_tokens: int = Field(220, ge=16, description="Longest answer the language model may write (tokens).")
     llm_threads: int = Field(2, ge=1, description="CPU threads for the local model.")
-    llm_runtime: Literal["auto", "llama-cpp", "xllamacpp"] = Field(
+    llm_runtime: Literal["auto", RuntimeName] = Field(
         "auto",
         description="What runs the local model: llama-cpp (llama-cpp-python built for this CPU by `make install`; "
         "reads prompts faster), xllamacpp (the generic wheel) or auto (llama-cpp when installed for this CPU, "

@@ -8,12 +8,13 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlparse
 
-from assistant.catalog import ChunkRecord, ensure_data_dir
+from assistant.catalog import ensure_data_dir
 from assistant.embedder import Embedder
 from assistant.errors import StoreError
 from assistant.faults import checkpoint
 from assistant.settings import Settings
 from assistant.text import sentence_spans
+from assistant.types import ChunkRecord
 
 
 @dataclass(frozen=True)

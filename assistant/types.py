@@ -1,8 +1,26 @@
-"""Typed results that cross into the CLI, the HTTP service, the UI and the evaluation harness."""
+"""Core types: the stored chunk, and the typed results that cross into the CLI, the HTTP service, the UI and the
+evaluation harness."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, Field
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A piece of a document as the chunker cuts it and the catalog stores it: ``document_text[start:end] == text``."""
+
+    chunk_id: str
+    source: str
+    start: int
+    end: int
+    page: int | None
+    text: str
+    # Where the chunk sits: 'Book > Chapter 2', 'Sales > row 14', 'Deck > Slide 3: Budget'; '' when the
+    # format has no sections. Shown on citations and indexed for keyword search with the text.
+    section: str = ""
 
 
 class Span(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from assistant.cli_options import HelpGroup, verbose_option
+from assistant.app.cli_options import HelpGroup, verbose_option
 
 
 @click.group("eval", cls=HelpGroup, invoke_without_command=True)
@@ -61,7 +61,7 @@ def eval_command(
         raise click.UsageError("give --corpus, --gold and --out (or a subcommand: convert, adversarial, compare)")
     from tqdm import tqdm
 
-    from assistant.cli import ingest_bar
+    from assistant.app.commands import ingest_bar
     from assistant.settings import load_settings
     from eval.compare import failed_floors, parse_floor
     from eval.report import write_report

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from assistant.app.service import Assistant, build_assistant
 from assistant.errors import IngestError, InputError
 from assistant.markers import strip_markers
-from assistant.service import Assistant
 from assistant.settings import load_settings
 from assistant.types import Answer
 from eval import metrics
@@ -156,7 +156,7 @@ def run_eval(
             raise InputError(f"limit {limit}: give a number of questions of at least 1 (or no limit)")
         items = items[:limit]
     if assistant is None:
-        assistant = Assistant(
+        assistant = build_assistant(
             load_settings({"collection": collection or eval_collection_name(corpus), "answerer": answerer, "k": k})
         )
     corpus_files = {str(path.resolve()) for path in corpus.rglob("*") if path.is_file()}

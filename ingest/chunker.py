@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from assistant.catalog import ChunkRecord as Chunk
 from assistant.text import sentence_spans
+from assistant.types import ChunkRecord as Chunk
 from ingest.loaders import LoadedDocument
 
 # Bump when chunk boundaries change, so that existing collections are re-chunked on the next ingest.

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from assistant.catalog import Catalog, ChunkRecord, SourceRecord
+from assistant.catalog import Catalog, SourceRecord
 from assistant.embedder import Embedder
 from assistant.errors import AssistantError, IngestError
 from assistant.evidence import evidence_pieces, looks_like_instruction
@@ -24,6 +24,7 @@ from assistant.locking import writer_lock
 from assistant.settings import Settings
 from assistant.store import EmbeddingUnit, VectorStore, chunk_of, embedding_units
 from assistant.text import sentence_spans
+from assistant.types import ChunkRecord
 from ingest.chunker import CHUNKER_VERSION, chunk_document
 from ingest.loaders import Limits, LoadedDocument, is_supported, load_document, read_limited, supported_suffixes
 

@@ -13,7 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 from assistant.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def make_assistant(tmp_path: Path, real_embedder: Embedder) -> Callable[..., Ass
     def build(embedder: Embedder | None = None, **overrides: Any) -> Assistant:
         values: dict[str, Any] = {"data_dir": tmp_path / "data", "collection": "test-docs", "answerer": "extractive"}
         values.update(overrides)
-        return Assistant(Settings(**values), embedder=embedder or real_embedder)
+        return build_assistant(Settings(**values), embedder=embedder or real_embedder)
 
     return build
 

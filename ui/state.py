@@ -7,9 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant import Assistant, AssistantError, Settings, load_settings
+from assistant import Assistant, AssistantError, Settings, build_assistant, load_settings
 from assistant.answerers import ANSWERERS, Answerer, build_answerer
-from assistant.catalog import Catalog, closest_collection
+from assistant.catalog import Catalog, catalog_file, closest_collection
 from assistant.conversations import ConversationStore
 from assistant.embedder import Embedder, build_embedder
 from assistant.feedback import FeedbackStore
@@ -48,7 +48,7 @@ def answerer_key(settings: Settings) -> str:
 @st.cache_resource(show_spinner=False)
 def _assistant(settings_json: str) -> Assistant:
     settings = Settings.model_validate_json(settings_json)
-    return Assistant(
+    return build_assistant(
         settings,
         embedder=_embedder(settings.embedder, settings.embedding_model),
         answerer=_answerer(answerer_key(settings)),
@@ -68,7 +68,7 @@ def page_setup(title: str, icon: str) -> None:
 @st.cache_resource(show_spinner=False)
 def catalog(data_dir: str) -> Catalog:
     """The catalog of a data directory, shared by the sessions of this process."""
-    return Catalog(Path(data_dir) / "catalog.sqlite3")
+    return Catalog(catalog_file(Path(data_dir)))
 
 
 @st.cache_resource(show_spinner=False)
@@ -196,7 +196,7 @@ def model_banner(settings: Settings) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _load_seconds() -> dict[str, float]:
+def load_seconds() -> dict[str, float]:
     """Seconds each answerer of this process took to load (keyed by answerer settings)."""
     return {}
 
@@ -205,7 +205,7 @@ def load_answerer(settings: Settings) -> float | None:
     """Load the answerer for these settings under a visible status; the seconds it took, or None when it
     was already loaded."""
     key = answerer_key(settings)
-    seconds = _load_seconds()
+    seconds = load_seconds()
     if key in seconds:
         return None
     what = "the embedding model" if settings.answerer == "extractive" else "the language model"

@@ -8,8 +8,7 @@ from assistant.answerers.base import REFUSAL, Answerer
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import Embedder
-from assistant.errors import ConfigError
-from assistant.settings import Settings
+from assistant.settings import AnswererName, Settings
 
 
 def _generative(settings: Settings, embedder: Embedder) -> Answerer:
@@ -18,7 +17,7 @@ def _generative(settings: Settings, embedder: Embedder) -> Answerer:
     return GenerativeAnswerer(build_chat_model(settings), settings, name=settings.answerer)
 
 
-ANSWERERS: dict[str, Callable[[Settings, Embedder], Answerer]] = {
+ANSWERERS: dict[AnswererName, Callable[[Settings, Embedder], Answerer]] = {
     "local": _generative,
     "openai": _generative,
     "extractive": lambda settings, embedder: ExtractiveAnswerer(),
@@ -27,12 +26,7 @@ ANSWERERS: dict[str, Callable[[Settings, Embedder], Answerer]] = {
 
 def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
     """The answerer named by ``settings.answerer``."""
-    factory = ANSWERERS.get(settings.answerer)
-    if factory is None:
-        raise ConfigError(
-            f"unknown answerer {settings.answerer!r} (QA_ANSWERER); choose one of: {', '.join(ANSWERERS)}"
-        )
-    return factory(settings, embedder)
+    return ANSWERERS[settings.answerer](settings, embedder)
 
 
 __all__ = ["ANSWERERS", "REFUSAL", "Answerer", "build_answerer"]

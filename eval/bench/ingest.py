@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
 from assistant.embedder import Embedder
 from assistant.text import sentence_spans
 from eval.squad import read_squad
@@ -138,7 +138,7 @@ def bench_ingest(
     settings = Settings(data_dir=work / "ours", collection="bench-ingest", answerer="extractive")
     embedder.embed_batch(["warm up the model"])
     naive_embedder.embed_batch(["warm up the model"])
-    assistant = Assistant(settings, embedder=embedder)
+    assistant = build_assistant(settings, embedder=embedder)
     progress(f"ingest: the project ingests {len(files)} files ({chars / 1e6:.1f} M characters)")
     report, ours_s = _timed(lambda: assistant.ingest([folder]))
     if not report.ok:

@@ -81,12 +81,12 @@ def prompt_for(run: int, lines: list[str]) -> list[dict[str, str]]:
 
 def variants(models_dir: Path | None = None, quants: tuple[str, ...] = ("Q4_0",)) -> tuple[list[Variant], list[str]]:
     """The variants this machine can run, and one note per variant it cannot."""
-    from assistant.llm import _llama_cpp_problem
+    from assistant.llm import llama_cpp_problem
     from assistant.settings import Settings
 
     found = [Variant("xllamacpp", "Q4_K_M", None)]
     notes: list[str] = []
-    problem = _llama_cpp_problem()
+    problem = llama_cpp_problem()
     if problem:
         notes.append(f"llama-cpp skipped: {problem}")
     else:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 from assistant.embedder import Embedder
 from eval.metrics import percentile
 from eval.squad import read_squad, slug
@@ -94,7 +94,7 @@ def _first_hit(ranking: Sequence[Hit], item: GoldSpan, level: str) -> int | None
     return None
 
 
-def _tokens(text: str) -> list[str]:
+def bm25_tokens(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
@@ -116,7 +116,7 @@ def _mean_length(pieces: Sequence[tuple[Hit, str]]) -> float:
 
 
 def _bm25_top(index: Any, question: str, n: int) -> list[int]:
-    scores = index.get_scores(_tokens(question))
+    scores = index.get_scores(bm25_tokens(question))
     return sorted(range(len(scores)), key=lambda i: -scores[i])[:n]
 
 
@@ -127,7 +127,7 @@ class PlainBM25:
         from rank_bm25 import BM25Okapi
 
         self._pieces = _split(folder, 1000, 0)
-        self._index = BM25Okapi([_tokens(text) for _, text in self._pieces])
+        self._index = BM25Okapi([bm25_tokens(text) for _, text in self._pieces])
         self.mean_chunk_chars = _mean_length(self._pieces)
 
     def search(self, question: str, k: int) -> list[Hit]:
@@ -146,7 +146,7 @@ class NaiveLangChain:
         self._pieces = _split(folder, 1000, 200)
         self.mean_chunk_chars = _mean_length(self._pieces)
         self._embedder = embedder
-        self._index = BM25Okapi([_tokens(text) for _, text in self._pieces])
+        self._index = BM25Okapi([bm25_tokens(text) for _, text in self._pieces])
         client = chromadb.PersistentClient(path=str(data), settings=ChromaSettings(anonymized_telemetry=False))
         self._collection = client.get_or_create_collection(
             "naive", embedding_function=None, metadata={"hnsw:space": "cosine"}
@@ -209,13 +209,15 @@ def run_set(
     if limit:  # spread over all articles, not the first few
         gold = gold[:: max(1, len(gold) // limit)][:limit]
     settings = Settings(data_dir=work / "data", collection=f"bench-{name}", answerer="extractive")
-    ours = Assistant(settings, embedder=embedder)
+    ours = build_assistant(settings, embedder=embedder)
     progress(f"{name}: ingesting {len(list(corpus.glob('*.txt')))} files into the project")
     ours.ingest([corpus])
     chunk_chars = _mean_chunk_chars(corpus, settings)
     systems: dict[str, Retriever] = {
         "ours": Ours(ours, chunk_chars),
-        "ours_rrf": Ours(Assistant(settings.model_copy(update={"fusion": "rrf"}), embedder=embedder), chunk_chars),
+        "ours_rrf": Ours(
+            build_assistant(settings.model_copy(update={"fusion": "rrf"}), embedder=embedder), chunk_chars
+        ),
         "plain_bm25": PlainBM25(corpus),
         "naive_langchain": NaiveLangChain(corpus, embedder, work / f"{name}-naive", progress),
     }
@@ -254,7 +256,7 @@ def search_latency(
     the same work as distinct texts would (index sizes are what count), not retrieval quality."""
     corpus = work / "scale-source"
     gold = build_corpus(squad_file, corpus)
-    assistant = Assistant(
+    assistant = build_assistant(
         Settings(data_dir=work / "data", collection="bench-scale", answerer="extractive"), embedder=embedder
     )
     files = sorted(corpus.glob("*.txt"))

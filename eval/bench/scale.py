@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
+from assistant.catalog import catalog_file
 from assistant.embedder import Embedder
 from assistant.retrieval import weighted_fusion
 from assistant.store import embedding_units
@@ -293,7 +294,7 @@ def build_collection(
     initargs = (pool.sentences, pool.articles, corpus, settings.chunk_size, settings.chunk_overlap)
     prepared = _prepared_documents(workers, initargs)
     first = next(prepared)
-    assistant = Assistant(settings, embedder=embedder)
+    assistant = build_assistant(settings, embedder=embedder)
     catalog, store = assistant.catalog, assistant.store
     with tqdm(total=size, desc=f"{size} chunks", unit="chunk", file=sys.stderr) as bar:
         for item in itertools.chain([first], prepared):
@@ -387,7 +388,7 @@ def time_search(
     """p50/p95 of ``Assistant.search`` (query embedding included), and where the time goes: query embedding,
     the Chroma query, the FTS5 query, fetching the dense candidates' chunk rows, and the rest (fusion)."""
     spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
-    assistant = Assistant(settings, embedder=_TimedEmbedder(embedder, spent))
+    assistant = build_assistant(settings, embedder=_TimedEmbedder(embedder, spent))
     _time_calls(assistant.store, "query", "chroma", spent)
     _time_calls(assistant.catalog, "keyword_search", "fts", spent)
     _time_calls(assistant.catalog, "chunks", "fetch", spent)
@@ -414,10 +415,10 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
     chunk texts are read once, untimed; the query embedding, Chroma query and fusion are as in ours."""
     from rank_bm25 import BM25Okapi
 
-    from eval.bench.retrieval import _tokens
+    from eval.bench.retrieval import bm25_tokens
 
-    assistant = Assistant(settings, embedder=embedder)
-    with sqlite3.connect(str(settings.data_dir / "catalog.sqlite3")) as db:
+    assistant = build_assistant(settings, embedder=embedder)
+    with sqlite3.connect(str(catalog_file(settings.data_dir))) as db:
         rows = db.execute(
             "SELECT chunk_id, text FROM chunks WHERE collection=? ORDER BY rowid", (settings.collection,)
         ).fetchall()
@@ -432,8 +433,8 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
         started = time.perf_counter()
         hits = assistant.store.query(embedder.embed(question), 10 * n)
         rebuild_started = time.perf_counter()
-        index = BM25Okapi([_tokens(text) for text in texts])
-        scores = index.get_scores(_tokens(question))
+        index = BM25Okapi([bm25_tokens(text) for text in texts])
+        scores = index.get_scores(bm25_tokens(question))
         top = [int(i) for i in np.argsort(-scores, kind="stable")[:n] if scores[i] > 0]
         rebuilds.append(time.perf_counter() - rebuild_started)
         keyword = {chunk_ids[i]: float(scores[i]) for i in top}

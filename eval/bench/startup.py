@@ -144,9 +144,9 @@ def bench_startup(corpus: Path, work: Path, progress: Callable[[str], None], loc
 def _refusal_after_load(data: Path) -> float:
     """Seconds for an off-topic question once the parts are loaded: retrieval finds nothing close, so
     no language model is loaded or asked."""
-    from assistant import Assistant, Settings
+    from assistant import Settings, build_assistant
 
-    assistant = Assistant(Settings(data_dir=data, collection="bench-startup", answerer="local"))
+    assistant = build_assistant(Settings(data_dir=data, collection="bench-startup", answerer="local"))
     assistant.search("warm up")
     started = time.perf_counter()
     answer = assistant.ask(OFF_TOPIC)

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 from assistant.answerers.base import REFUSAL
 from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import build_embedder
@@ -100,7 +100,7 @@ def bench_answers(data: Path) -> dict[str, Any]:
     model = LocalChatModel(settings)
     results: dict[str, Any] = {}
     for name, kind in (("ours", GenerativeAnswerer), ("baseline_whole_chunks", WholeChunkAnswerer)):
-        assistant = Assistant(settings, answerer=kind(model, settings, name="local"))
+        assistant = build_assistant(settings, answerer=kind(model, settings, name="local"))
         assistant.ingest([SEED])
         if "memory_without_model_gb" not in results:
             results["memory_without_model_gb"] = peak_memory_gb()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
 from tests.fixtures.streamlit_app import app_environment, ask, running_app
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not seed.is_dir():
         pytest.skip(f"seed corpus not found at {seed}")
     data = tmp_path_factory.mktemp("e2e-data")
-    Assistant(Settings(data_dir=data, collection="e2e", answerer="extractive")).ingest([seed])
+    build_assistant(Settings(data_dir=data, collection="e2e", answerer="extractive")).ingest([seed])
     env = app_environment({"QA_DATA_DIR": str(data), "QA_COLLECTION": "e2e", "QA_ANSWERER": "extractive"})
     with running_app(env) as url:
         yield url

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
 from tests.fixtures.fake_llm_server import FakeLLM, fake_llm_server
 from tests.fixtures.ferry import CRIMEA_QUESTION, PARTIAL_QUESTION, PARTIAL_REPLY, write_ferry_document
 from tests.fixtures.streamlit_app import app_environment, ask, running_app
@@ -32,7 +32,7 @@ def ferry_app(browser: object, scripted_llm: FakeLLM, tmp_path_factory: pytest.T
     """The app over the ferry document, answering with the openai answerer against the scripted server."""
     root = tmp_path_factory.mktemp("claim-check")
     data = root / "data"
-    Assistant(Settings(data_dir=data, collection="ferry", answerer="extractive")).ingest(
+    build_assistant(Settings(data_dir=data, collection="ferry", answerer="extractive")).ingest(
         [write_ferry_document(root / "docs")]
     )
     env = app_environment(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
 from assistant.feedback import FeedbackStore
 from tests.fixtures.streamlit_app import app_environment, ask, running_app
 
@@ -60,7 +60,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     shutil.copytree(ROOT / "eval" / "corpus", docs)
     write_ferry_pdf(docs / "ferry_timetable.pdf")
     data = base / "data"
-    Assistant(Settings(data_dir=data, collection=COLLECTION, answerer="extractive")).ingest([docs])
+    build_assistant(Settings(data_dir=data, collection=COLLECTION, answerer="extractive")).ingest([docs])
     env = app_environment(
         {"QA_DATA_DIR": str(data), "QA_COLLECTION": COLLECTION, "QA_ANSWERER": "extractive", "HF_HUB_OFFLINE": "1"}
     )

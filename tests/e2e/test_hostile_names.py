@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
 from tests.fixtures.streamlit_app import app_environment, ask, running_app
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (docs / IMAGE_NAME).write_text("The tide tables list high water at 06:12 on Mondays.", encoding="utf-8")
     (docs / "pier.html").write_text(TITLED_PAGE, encoding="utf-8")
     data = tmp_path_factory.mktemp("hostile-data")
-    report = Assistant(Settings(data_dir=data, collection="names", answerer="extractive")).ingest([docs])
+    report = build_assistant(Settings(data_dir=data, collection="names", answerer="extractive")).ingest([docs])
     assert report.summary() == "3 added"
     env = app_environment({"QA_DATA_DIR": str(data), "QA_COLLECTION": "names", "QA_ANSWERER": "extractive"})
     with running_app(env) as url:

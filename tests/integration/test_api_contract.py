@@ -11,9 +11,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from assistant.api import create_app
+from assistant.app.api import create_app
+from assistant.app.service import build_assistant
 from assistant.embedder import FakeEmbedder
-from assistant.service import Assistant
 from assistant.settings import Settings
 
 EXAMPLES = 20  # per operation: valid and invalid requests, bodies and parameters
@@ -22,7 +22,7 @@ EXAMPLES = 20  # per operation: valid and invalid requests, bodies and parameter
 @pytest.fixture
 def api_schema(tmp_path: Path) -> Any:
     data = tmp_path / "data"
-    seeded = Assistant(
+    seeded = build_assistant(
         Settings(data_dir=data, collection="docs", answerer="extractive", embedder="fake"), embedder=FakeEmbedder()
     )
     (tmp_path / "ferry.txt").write_text(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.llm import _llama_cpp_problem
+from assistant.llm import llama_cpp_problem
 from eval.bench.prefill import BASELINE, evidence_lines, markdown, prompt_for, run
 
 
@@ -22,7 +22,7 @@ def test_the_prefill_benchmark_runs_on_a_tiny_size() -> None:
     assert wheel["prompt_tokens_per_s_p50"] > 0 and wheel["first_token_p50_s"] > 0
     assert wheel["prompt_tokens_cached_p50"] > 0, "the system prefix is read once, in the warm-up"
     assert "AVX2 = 1" in wheel["system_info"]
-    if _llama_cpp_problem() is None:
+    if llama_cpp_problem() is None:
         native = result["variants"]["llama-cpp Q4_K_M"]
         assert (
             native["prompt_tokens_per_s_vs_wheel"] > 0

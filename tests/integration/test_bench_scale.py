@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
-from assistant.catalog import _fts_table
+from assistant import Settings, build_assistant
+from assistant.catalog import catalog_file, fts_table
 from assistant.embedder import FakeEmbedder
 from eval.bench.scale import PARTS, markdown, run, section
 
@@ -75,10 +75,14 @@ def test_the_built_collection_is_what_an_ingest_of_its_documents_makes(squad: Pa
     cache = tmp_path / "cache"
     run(squad, cache, FakeEmbedder(), lambda message: None, sizes=(300,), queries=2, baseline_queries=1)
     data = cache / "chunks-300" / "data"
-    ingested = Assistant(Settings(data_dir=data, collection="ingested", answerer="extractive"), embedder=FakeEmbedder())
+    ingested = build_assistant(
+        Settings(data_dir=data, collection="ingested", answerer="extractive"), embedder=FakeEmbedder()
+    )
     assert ingested.ingest([cache / "chunks-300" / "corpus"]).ok
-    built = Assistant(Settings(data_dir=data, collection="scale-300", answerer="extractive"), embedder=FakeEmbedder())
-    db = sqlite3.connect(str(data / "catalog.sqlite3"))
+    built = build_assistant(
+        Settings(data_dir=data, collection="scale-300", answerer="extractive"), embedder=FakeEmbedder()
+    )
+    db = sqlite3.connect(str(catalog_file(data)))
 
     def catalog_rows(collection: str) -> tuple[list[tuple[object, ...]], ...]:
         chunks = db.execute(
@@ -90,7 +94,7 @@ def test_the_built_collection_is_what_an_ingest_of_its_documents_makes(squad: Pa
             (collection,),
         )
         keyword = db.execute(
-            f"SELECT c.chunk_id, f.text FROM {_fts_table(collection)} f JOIN chunks c ON c.rowid = f.rowid "
+            f"SELECT c.chunk_id, f.text FROM {fts_table(collection)} f JOIN chunks c ON c.rowid = f.rowid "
             "ORDER BY c.chunk_id"
         )
         return chunks.fetchall(), documents.fetchall(), keyword.fetchall()

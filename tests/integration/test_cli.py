@@ -56,6 +56,30 @@ def test_failed_files_make_ingest_exit_non_zero_with_the_reason(cli: CliRunner, 
 
 
 @pytest.mark.parametrize(
+    ("variable", "value", "args", "message"),
+    [
+        ("QA_ANSWERER", "foo", ["ask", "hello"], "Error: setting 'answerer' (from environment variable QA_ANSWERER):"),
+        ("QA_COLLECTION", "a", ["sources"], "Error: setting 'collection' (from environment variable QA_COLLECTION):"),
+    ],
+)
+def test_a_bad_variable_is_blamed_on_the_variable(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, args: list[str], message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = cli.invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith(message)
+
+
+def test_the_collection_variable_still_picks_the_collection_and_the_flag_wins(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, docs: Path
+) -> None:
+    monkeypatch.setenv("QA_COLLECTION", "mine")
+    assert "-> collection 'mine'" in cli.invoke(main, ["ingest", str(docs)]).output
+    assert "-> collection 'theirs'" in cli.invoke(main, ["ingest", str(docs), "--collection", "theirs"]).output
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["ask", "   "], "Error: the question is empty"),

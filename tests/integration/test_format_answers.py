@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import Embedder
 from assistant.llm import LocalChatModel
@@ -25,7 +25,9 @@ def assistant(real_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory)
     corpus = write_corpus(tmp_path_factory.mktemp("formats") / "docs")
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), collection="formats", answerer="local")
     model = LocalChatModel(settings)
-    built = Assistant(settings, embedder=real_embedder, answerer=GenerativeAnswerer(model, settings, name="local"))
+    built = build_assistant(
+        settings, embedder=real_embedder, answerer=GenerativeAnswerer(model, settings, name="local")
+    )
     built.ingest([corpus])
     yield built
     built.catalog.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 from assistant.cli import main
 from assistant.embedder import Embedder
 from assistant.types import Span
@@ -28,7 +28,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def assistant(corpus: Path, real_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), collection="formats", answerer="extractive")
-    built = Assistant(settings, embedder=real_embedder)
+    built = build_assistant(settings, embedder=real_embedder)
     built.report = built.ingest([corpus])  # type: ignore[attr-defined]
     yield built
     built.catalog.close()

@@ -13,9 +13,9 @@ import openai
 import pytest
 import uvicorn
 
-from assistant.api import create_app
+from assistant.app.api import create_app
+from assistant.app.uploads import safe_filename
 from assistant.settings import Settings
-from assistant.uploads import safe_filename
 from tests.fixtures.servers import free_port
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import openai
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 from tests.fixtures.fake_llm_server import FakeLLM, fake_llm_server, usage_of
 from tests.fixtures.ferry import CRIMEA_QUESTION, PARTIAL_QUESTION, PARTIAL_REPLY, write_ferry_document
 from tests.integration.test_http_api import start
@@ -139,7 +139,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path, ferry: Path) -> Itera
     """`qa serve` (in this process, on loopback) over the ferry document, writing through the fake server."""
     with fake_llm_server(REPLY) as llm:
         settings = Settings(data_dir=tmp_path / "data", **writer_settings(request.param, llm))
-        Assistant(settings).ingest([ferry])
+        build_assistant(settings).ingest([ferry])
         for url in start(settings):
             yield url, llm
 
@@ -181,7 +181,7 @@ def test_a_server_that_refuses_stream_options_still_answers(
 
 
 def test_health_names_the_chat_model_when_no_server_url_is_set(make_assistant: Callable[..., Assistant]) -> None:
-    from assistant.health import health_report
+    from assistant.app.health import health_report
 
     assistant = make_assistant(answerer="openai", llm_chat_model="openai:some-model", llm_api_key="unused")
     check = health_report(assistant)["checks"]["language_model"]

@@ -11,7 +11,7 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests, RetrieversIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
 from assistant.embedder import Embedder
 from assistant.langchain_chat import ChatCitedQA
 from assistant.retrieval import PassageRetriever
@@ -31,7 +31,7 @@ def bee_search(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder
     (folder / "docs").mkdir()
     for number, fact in enumerate(FACTS):
         (folder / "docs" / f"fact{number}.txt").write_text(fact, encoding="utf-8")
-    assistant = Assistant(
+    assistant = build_assistant(
         Settings(data_dir=folder / "data", collection="bees", answerer="extractive"), embedder=real_embedder
     )
     assert assistant.ingest([folder / "docs"]).summary() == f"{len(FACTS)} added"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Answer, Assistant, ModelError, Settings
+from assistant import Answer, Assistant, ModelError, Settings, build_assistant
 from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import Embedder
 from assistant.llm import ChatModel, LocalChatModel, OpenAIChatModel
@@ -58,7 +58,7 @@ def ask_with(
             chat = OpenAIChatModel(settings.model_copy(update={"llm_base_url": base_url, "llm_timeout_s": 120}))
         settings = make_assistant(answerer=request.param).settings
         writer = GenerativeAnswerer(chat, settings, name=request.param)
-        assistant = Assistant(settings, embedder=real_embedder, answerer=writer)
+        assistant = build_assistant(settings, embedder=real_embedder, answerer=writer)
         assistant.ingest(paths or [seed_corpus])
         return assistant
 
@@ -121,7 +121,7 @@ def test_an_unreachable_server_fails_fast_with_a_clear_error(
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
     settings = Settings(answerer="openai", llm_base_url=url, llm_timeout_s=5)
-    assistant = Assistant(
+    assistant = build_assistant(
         make_assistant().settings,
         embedder=real_embedder,
         answerer=GenerativeAnswerer(OpenAIChatModel(settings), settings, name="openai"),
@@ -152,13 +152,13 @@ def test_the_local_judge_tells_right_from_wrong(local_model: LocalChatModel) -> 
 
 def test_a_local_model_that_writes_nothing_in_time_fails_clearly_and_recovers(local_model: LocalChatModel) -> None:
     messages = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
-    patient = local_model._settings
-    local_model._settings = patient.model_copy(update={"llm_timeout_s": 0.001})
+    patient = local_model.timeout_s
+    local_model.timeout_s = 0.001
     try:
         with pytest.raises(ModelError, match="QA_LLM_TIMEOUT_S"):
             list(local_model.stream(messages, max_tokens=400))
     finally:
-        local_model._settings = patient
+        local_model.timeout_s = patient
     started = time.monotonic()
     # The abandoned generation stops at its next token instead of holding the model for 400 tokens.
     assert local_model.complete([{"role": "user", "content": "Say OK."}], max_tokens=3).strip()

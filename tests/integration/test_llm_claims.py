@@ -4,7 +4,7 @@ whatever the previous answer said, and instructions inside documents ignored."""
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import Embedder
 from assistant.facts import numbers
@@ -49,7 +49,9 @@ def assistant(model: LocalChatModel, tmp_path_factory: pytest.TempPathFactory, r
     (folder / "kettle.md").write_text(KETTLE, encoding="utf-8")
     (folder / "notice.txt").write_text(INJECTION, encoding="utf-8")
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), collection="claims", answerer="local")
-    built = Assistant(settings, embedder=real_embedder, answerer=GenerativeAnswerer(model, settings, name="local"))
+    built = build_assistant(
+        settings, embedder=real_embedder, answerer=GenerativeAnswerer(model, settings, name="local")
+    )
     built.ingest([folder, SAMPLE_CORPUS])
     return built
 

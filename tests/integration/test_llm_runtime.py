@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from assistant import Settings
-from assistant.llm import LocalChatModel, _llama_cpp_problem
+from assistant.llm import LocalChatModel, llama_cpp_problem
 from assistant.model_files import resolve_model_path
 
 pytestmark = pytest.mark.llm
@@ -16,7 +16,7 @@ COUNT = [{"role": "user", "content": "Count from 1 to 30, one number per line, n
 
 @pytest.fixture(scope="module")
 def model() -> LocalChatModel:
-    problem = _llama_cpp_problem()
+    problem = llama_cpp_problem()
     if problem:
         pytest.skip(f"the llama-cpp runtime is not usable here: {problem}")
     local = LocalChatModel(Settings(llm_runtime="llama-cpp"))
@@ -45,8 +45,7 @@ def test_a_closed_stream_stops_generation_at_the_next_token(model: LocalChatMode
     stream = model.stream(COUNT, max_tokens=200)
     next(stream)
     stream.close()
-    with model._lock:  # waits for the worker to let go of the model
-        pass
+    model.wait_idle()  # the worker has let go of the model
     assert model.last_timings["predicted_n"] < 10
 
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.catalog import ChunkRecord
 from assistant.embedder import FakeEmbedder
 from assistant.settings import Settings
 from assistant.store import VectorStore, chunk_of, connect, embedding_units
+from assistant.types import ChunkRecord
 
 
 def _store(tmp_path: Path) -> VectorStore:
@@ -53,18 +53,18 @@ def test_a_book_with_more_sentences_than_one_chroma_call_takes_is_stored_whole(t
 
 
 def test_checking_and_removing_never_load_the_embedding_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import assistant.service
-    from assistant import Assistant
+    import assistant.app.compose
+    from assistant import build_assistant
 
     doc = tmp_path / "harbour.txt"
     doc.write_text("The harbour master raises a red flag when winds pass 40 knots.", encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", collection="lazy", answerer="extractive")
-    Assistant(settings, embedder=FakeEmbedder()).ingest([doc])
+    build_assistant(settings, embedder=FakeEmbedder()).ingest([doc])
 
     def no_model(settings: Settings) -> FakeEmbedder:
         raise AssertionError("the embedding model was loaded")
 
-    monkeypatch.setattr(assistant.service, "build_embedder", no_model)
-    fresh = Assistant(settings)
+    monkeypatch.setattr(assistant.app.compose, "build_embedder", no_model)
+    fresh = build_assistant(settings)
     assert fresh.verify().ok
     assert fresh.remove(doc).status == "removed"

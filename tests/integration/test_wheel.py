@@ -186,6 +186,14 @@ def test_installed_qa_answers_with_the_local_model_and_its_packaged_prompt(insta
     assert "[1] ferry.md" in answer
 
 
+def test_installed_qa_has_the_evaluation_commands(installed: Installed) -> None:
+    # The `qa` entry point adds eval's commands to the orchestration's; the wheel must carry both.
+    listed = installed.run("qa", "--help").stdout
+    assert "eval " in listed and "bench " in listed
+    assert "--gold" in installed.run("qa", "eval", "--help").stdout
+    assert "Usage: qa bench" in installed.run("qa", "bench", "--help").stdout
+
+
 def test_installed_sample_corpus_is_found_and_answers(installed: Installed) -> None:
     out = installed.python(
         "from eval.samples import SAMPLE_CORPUS, SAMPLE_GOLD\nprint(SAMPLE_CORPUS); print(SAMPLE_GOLD)"

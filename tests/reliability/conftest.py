@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 from assistant.embedder import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,10 +77,12 @@ def state(data: Path) -> dict[str, Any]:
 
 
 def _read_state(data: Path) -> dict[str, Any]:
-    from assistant import Assistant, Settings
+    from assistant import Settings, build_assistant
     from assistant.embedder import FakeEmbedder
 
-    assistant = Assistant(Settings(data_dir=data, collection="docs", answerer="extractive"), embedder=FakeEmbedder())
+    assistant = build_assistant(
+        Settings(data_dir=data, collection="docs", answerer="extractive"), embedder=FakeEmbedder()
+    )
     try:
         found = assistant.verify()
         catalog = assistant.catalog
@@ -109,7 +111,7 @@ def make_assistant(tmp_path: Path) -> Iterator[Callable[..., Assistant]]:
 
     def make(**caps: int) -> Assistant:
         settings = Settings(data_dir=tmp_path / "data", collection="docs", answerer="extractive", **caps)
-        built.append(Assistant(settings, embedder=FakeEmbedder()))
+        built.append(build_assistant(settings, embedder=FakeEmbedder()))
         return built[-1]
 
     yield make

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import shutil
 import signal
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from assistant.catalog import _fts_table
+from assistant.catalog import catalog_file, fts_table
 from assistant.faults import POINTS
 from tests.reliability.conftest import qa, state
 
@@ -82,21 +84,24 @@ def test_a_killed_ingest_converges_to_a_clean_one(point: str, clean: dict[str, o
 def test_verify_finds_and_repair_fixes_what_a_crash_can_leave(clean: dict[str, object], tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(clean["data"], data)  # type: ignore[arg-type]
-    from assistant import Assistant, Settings
+    from assistant import Settings, build_assistant
     from assistant.embedder import FakeEmbedder
 
-    assistant = Assistant(Settings(data_dir=data, collection="docs", answerer="extractive"), embedder=FakeEmbedder())
+    assistant = build_assistant(
+        Settings(data_dir=data, collection="docs", answerer="extractive"), embedder=FakeEmbedder()
+    )
     some_chunk = assistant.catalog.collection_chunks("docs")[0]
     # An orphan vector, a missing vector and a keyword row without a chunk.
     assistant.store.upsert(["0123456789abcdef-0"], FakeEmbedder().embed_batch(["stray"]), [some_chunk.source])
     assistant.store.delete([f"{some_chunk.chunk_id}-0"])
-    table = _fts_table("docs")
-    with assistant.catalog._transaction() as db:
+    assistant.catalog.close()
+    table = fts_table("docs")
+    # Damaging the keyword index on purpose, from outside as another program could: it is a SQLite file.
+    with closing(sqlite3.connect(catalog_file(data))) as db, db:
         db.execute(
             f"DELETE FROM {table} WHERE rowid = (SELECT rowid FROM chunks WHERE chunk_id=?)", (some_chunk.chunk_id,)
         )
         db.execute(f"INSERT INTO {table} (rowid, text) VALUES (999999, 'a row of no chunk')")
-    assistant.catalog.close()
 
     found = qa(data, "sources", "verify")
     assert found.returncode == 1

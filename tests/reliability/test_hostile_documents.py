@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 from assistant.answerers.base import REFUSAL
 from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import Embedder
@@ -50,7 +50,9 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder)
         (folder / name).write_text(text, encoding="utf-8")
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), collection="hostile", answerer="local")
     model = LocalChatModel(settings)
-    built = Assistant(settings, embedder=real_embedder, answerer=GenerativeAnswerer(model, settings, name="local"))
+    built = build_assistant(
+        settings, embedder=real_embedder, answerer=GenerativeAnswerer(model, settings, name="local")
+    )
     report = built.ingest([folder])
     assert report.ok
     built.ingest_report = report  # type: ignore[attr-defined]

@@ -78,8 +78,8 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
     """The worst moment for a reader: the new version's vectors are stored (an ingest writes them first), the
     reader's keyword search has run, and the writer commits the new version before the reader fetches the
     chunks its vector search found."""
-    from assistant import Assistant, Settings
-    from assistant.catalog import Catalog
+    from assistant import Settings, build_assistant
+    from assistant.catalog import Catalog, catalog_file
     from assistant.embedder import FakeEmbedder
     from assistant.store import embedding_units
     from ingest.chunker import chunk_document
@@ -92,7 +92,7 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
     old = "The ferry timetable lists departures at seven. " * 6
     new = "The ferry timetable lists departures at nine. " * 6
     path.write_text(old, encoding="utf-8")
-    reader = Assistant(settings, embedder=FakeEmbedder())
+    reader = build_assistant(settings, embedder=FakeEmbedder())
     reader.ingest([path])
     path.write_text(new, encoding="utf-8")
     document = load_document(path.resolve())
@@ -103,7 +103,7 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
         FakeEmbedder().embed_batch([u.text for u in units]),
         [document.source] * len(units),
     )
-    writer = Catalog(settings.data_dir / "catalog.sqlite3")
+    writer = Catalog(catalog_file(settings.data_dir))
     searched = Catalog.keyword_search
 
     def then_the_writer_commits(self: Catalog, *args: object, **kwargs: object) -> object:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
 from tests.fixtures.fake_llm_server import FakeLLM, fake_llm_server
 from tests.fixtures.ferry import CRIMEA_QUESTION, PARTIAL_QUESTION, PARTIAL_REPLY, write_ferry_document
 from ui.render import REMOVED_HEADING, escape
@@ -24,7 +24,7 @@ def ferry_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"
     monkeypatch.setenv("QA_DATA_DIR", str(data))
     monkeypatch.setenv("QA_COLLECTION", "ferry")
-    Assistant(Settings(data_dir=data, collection="ferry", answerer="extractive")).ingest(
+    build_assistant(Settings(data_dir=data, collection="ferry", answerer="extractive")).ingest(
         [write_ferry_document(tmp_path / "docs")]
     )
     return data

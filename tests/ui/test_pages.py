@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant import Assistant, Settings
+from assistant import Settings, build_assistant
 from ui.render import escape
 
 UI = Path(__file__).resolve().parents[2] / "ui"
@@ -19,7 +19,9 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed_corpus: Path) -> 
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("QA_COLLECTION", "ui-test")
     monkeypatch.setenv("QA_ANSWERER", "extractive")
-    Assistant(Settings(data_dir=tmp_path / "data", collection="ui-test", answerer="extractive")).ingest([seed_corpus])
+    build_assistant(Settings(data_dir=tmp_path / "data", collection="ui-test", answerer="extractive")).ingest(
+        [seed_corpus]
+    )
     return tmp_path / "data"
 
 
@@ -330,9 +332,9 @@ def test_timings_are_shown_on_request(data: Path) -> None:
 
 
 def test_the_document_page_opens_at_a_cited_passage(data: Path, seed_corpus: Path) -> None:
-    from assistant import Assistant, Settings
+    from assistant import Settings, build_assistant
 
-    answer = Assistant(Settings(data_dir=data, collection="ui-test", answerer="extractive")).ask(
+    answer = build_assistant(Settings(data_dir=data, collection="ui-test", answerer="extractive")).ask(
         "What does Russia demand?"
     )
     citation = answer.citations[0]
@@ -357,9 +359,9 @@ def test_the_document_page_opens_at_a_cited_passage(data: Path, seed_corpus: Pat
 def test_the_first_question_says_it_loads_the_language_model_and_how_long_it_took(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui.state import _load_seconds
+    from ui.state import load_seconds
 
-    _load_seconds.clear()  # as in a freshly started app
+    load_seconds.clear()  # as in a freshly started app
     monkeypatch.setenv("QA_ANSWERER", "local")
     app = AppTest.from_file(str(UI / "Chat.py"), default_timeout=600)
     app.run()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, InputError, Settings
+from assistant import Assistant, InputError, Settings, build_assistant
 from assistant.answerers.base import Answerer
 from assistant.embedder import FakeEmbedder
 from assistant.evidence import Evidence
@@ -86,7 +86,7 @@ class WrongNumbers(Answerer):
 
 def test_raw_citation_validity_sees_markers_validation_removed(settings: Settings, corpus: Path, gold: Path) -> None:
     settings = settings.model_copy(update={"collection": eval_collection_name(corpus)})
-    assistant = Assistant(settings, embedder=FakeEmbedder(), answerer=WrongNumbers())
+    assistant = build_assistant(settings, embedder=FakeEmbedder(), answerer=WrongNumbers())
     records, _ = run_eval(corpus, gold, assistant=assistant)
     assert "[9]" not in records[0]["answer"]
     assert records[0]["citation_validity"] == 1.0

@@ -23,16 +23,15 @@ def test_auto_falls_back_to_xllamacpp_when_llama_cpp_does_not_import(no_llama_cp
     assert runtime_order("auto") == ["xllamacpp"]
 
 
-def test_auto_prefers_llama_cpp_and_keeps_xllamacpp_behind_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(llm, "_llama_cpp_problem", lambda: None)
-    assert runtime_order("auto") == ["llama-cpp", "xllamacpp"]
+def test_auto_prefers_llama_cpp_and_keeps_xllamacpp_behind_it() -> None:
+    assert runtime_order("auto", llama_cpp_check=lambda: None) == ["llama-cpp", "xllamacpp"]
 
 
 def test_a_named_runtime_is_the_only_one_tried() -> None:
     assert runtime_order("xllamacpp") == ["xllamacpp"]
     assert runtime_order("llama-cpp") == ["llama-cpp"]
     with pytest.raises(ConfigError, match="llm_runtime"):
-        runtime_order("vllm")
+        load_settings({"llm_runtime": "vllm"}, environ={})
 
 
 def test_the_setting_comes_from_the_environment_and_is_checked() -> None:
@@ -51,7 +50,7 @@ def test_asking_for_llama_cpp_without_it_is_a_clear_error(no_llama_cpp: None, tm
 def test_a_build_for_another_cpu_is_not_imported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(llama_build, "installed_build", lambda: {"cpu_key": "x86_64-elsewhere", "cpu": "Other CPU"})
     monkeypatch.setitem(sys.modules, "llama_cpp", object())  # importing it would succeed
-    assert "another CPU (Other CPU)" in (llm._llama_cpp_problem() or "")
+    assert "another CPU (Other CPU)" in (llm.llama_cpp_problem() or "")
     assert runtime_order("auto") == ["xllamacpp"]
 
 
@@ -60,7 +59,7 @@ def test_the_cpu_key_names_this_machine_and_the_version() -> None:
     assert llama_build.VERSION in llama_build.wheel_cache().name
 
 
-class FakeRuntime(llm._Runtime):
+class FakeRuntime(llm.Runtime):
     """Writes numbered tokens until done, a stop string or abandoned; records how far it got."""
 
     name = "fake"
@@ -81,31 +80,33 @@ class FakeRuntime(llm._Runtime):
         return {"prompt_n": 3, "cache_n": 0, "predicted_n": self.written}
 
 
-def fake_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, failing: str | None = None) -> LocalChatModel:
-    def broken(path: Path, settings: Settings) -> llm._Runtime:
+def fake_model(tmp_path: Path, failing: str | None = None) -> tuple[LocalChatModel, list[FakeRuntime]]:
+    """A model whose runtimes are fakes, tried in auto's order (llama-cpp, then xllamacpp); and the fakes it loads."""
+    loaded: list[FakeRuntime] = []
+
+    def fake(path: Path, settings: Settings) -> llm.Runtime:
+        loaded.append(FakeRuntime(path, settings))
+        return loaded[-1]
+
+    def broken(path: Path, settings: Settings) -> llm.Runtime:
         raise ModelError("cannot load")
 
-    monkeypatch.setattr(llm, "_llama_cpp_problem", lambda: None)
-    monkeypatch.setitem(llm.RUNTIMES, "llama-cpp", broken if failing == "llama-cpp" else FakeRuntime)
-    monkeypatch.setitem(llm.RUNTIMES, "xllamacpp", FakeRuntime)
-    return LocalChatModel(Settings(), model_path_resolver=lambda s: tmp_path / "m.gguf")
+    runtimes = {"llama-cpp": broken if failing == "llama-cpp" else fake, "xllamacpp": fake}
+    return LocalChatModel(Settings(), model_path_resolver=lambda s: tmp_path / "m.gguf", runtimes=runtimes), loaded
 
 
-def test_auto_uses_xllamacpp_when_llama_cpp_cannot_load_the_model(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    model = fake_model(monkeypatch, tmp_path, failing="llama-cpp")
+def test_auto_uses_xllamacpp_when_llama_cpp_cannot_load_the_model(tmp_path: Path) -> None:
+    model, loaded = fake_model(tmp_path, failing="llama-cpp")
     model.load()
-    assert isinstance(model._runtime, FakeRuntime)
+    assert model.runtime == "fake" and len(loaded) == 1
 
 
-def test_a_closed_stream_stops_generation_at_the_next_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    model = fake_model(monkeypatch, tmp_path)
+def test_a_closed_stream_stops_generation_at_the_next_token(tmp_path: Path) -> None:
+    model, loaded = fake_model(tmp_path)
     stream = model.stream([{"role": "user", "content": "count"}], max_tokens=400)
     assert next(stream) == "0 "
     stream.close()
-    with model._lock:  # the worker has let go of the model
-        pass
-    assert model._runtime.written < 50  # type: ignore[union-attr]
+    model.wait_idle()  # the worker has let go of the model
+    assert loaded[0].written < 50
     assert model.complete([{"role": "user", "content": "count"}], max_tokens=3) == "0 1 2 "
     assert model.last_timings == {"prompt_n": 3, "cache_n": 0, "predicted_n": 3}

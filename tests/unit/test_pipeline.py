@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import RunnableLambda
 
-from assistant import Answer, Assistant, Settings
+from assistant import Answer, Assistant, Settings, build_assistant
 from assistant.answerers.generative import GenerativeAnswerer
 from assistant.embedder import FakeEmbedder
 from assistant.pipeline import AnswerStream
@@ -26,7 +26,7 @@ def build(
     doc.write_text(FERRY, encoding="utf-8")
     model = ScriptedChatModel(*replies)
     assistant = make_assistant(embedder=FakeEmbedder())
-    assistant = Assistant(
+    assistant = build_assistant(
         assistant.settings,
         embedder=FakeEmbedder(),
         answerer=GenerativeAnswerer(model, Settings(min_relevance=0.1), name="local"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from assistant.catalog import Catalog, ChunkRecord
-from assistant.types import Citation
+from assistant.catalog import Catalog
+from assistant.types import ChunkRecord, Citation
 from ingest.chunker import chunk_document
 from ingest.document import LoadedDocument
 from ui.render import card_title

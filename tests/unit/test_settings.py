@@ -93,3 +93,20 @@ def test_from_settings_reads_environment_under_overrides(monkeypatch: pytest.Mon
     assistant = Assistant.from_settings(collection="docs", answerer="extractive")
     assert assistant.settings.collection == "docs"
     assert assistant.settings.data_dir == tmp_path
+
+
+def test_each_backend_name_the_settings_accept_has_exactly_one_factory() -> None:
+    from typing import get_args
+
+    from assistant.answerers import ANSWERERS
+    from assistant.embedder import EMBEDDERS
+    from assistant.llm import CHAT_MODELS, RUNTIMES
+    from assistant.settings import AnswererName, ChatBackend, EmbedderName, RuntimeName
+
+    def names(alias: object) -> set[str]:  # a Literal may hold another Literal (AnswererName holds ChatBackend)
+        return {name for arg in get_args(alias) for name in (names(arg) if get_args(arg) else {arg})}
+
+    assert set(EMBEDDERS) == names(EmbedderName)
+    assert set(ANSWERERS) == names(AnswererName)
+    assert set(CHAT_MODELS) == names(ChatBackend)
+    assert set(RUNTIMES) == names(RuntimeName)

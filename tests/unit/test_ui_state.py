@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import assistant.service
+import assistant.app.compose
 import ui.state
 from assistant import Settings
 from assistant.answerers.extractive import ExtractiveAnswerer
@@ -21,7 +21,7 @@ def built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Settings]]:
         calls.append(settings)
         return ExtractiveAnswerer()
 
-    monkeypatch.setattr(assistant.service, "build_answerer", build)
+    monkeypatch.setattr(assistant.app.compose, "build_answerer", build)
     monkeypatch.setattr(ui.state, "build_answerer", build, raising=False)
     caches = [getattr(ui.state, name) for name in ("_assistant", "_answerer") if hasattr(ui.state, name)]
     for cache in caches:

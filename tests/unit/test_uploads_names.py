@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings
+from assistant.app.uploads import safe_filename, save_upload
 from assistant.errors import InputError
-from assistant.uploads import safe_filename, save_upload
 
 
 @pytest.fixture

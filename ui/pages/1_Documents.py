@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant import AssistantError
-from assistant.uploads import save_upload
+from assistant.app.uploads import save_upload
 from ingest.indexer import Progress
 from ingest.loaders import LOADERS
 from ui.render import escape

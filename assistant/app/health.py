@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from assistant.app.service import Assistant
 from assistant.errors import AssistantError
-from assistant.service import Assistant
 
 _LLM_PROBE_TIMEOUT_S = 3.0
 

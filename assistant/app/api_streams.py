@@ -13,13 +13,13 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from assistant.admission import Ticket
-from assistant.api_openai import answer_fields, chunk, error_body, status_of, usage
+from assistant.app.admission import Ticket
+from assistant.app.api_openai import answer_fields, chunk, error_body, status_of, usage
+from assistant.app.service import Assistant
+from assistant.app.upload_ingest import ingest_uploads
 from assistant.errors import AssistantError
 from assistant.markers import same_claims
 from assistant.pipeline import AnswerStream
-from assistant.service import Assistant
-from assistant.upload_ingest import ingest_uploads
 from ingest.indexer import Progress
 
 logger = logging.getLogger(__name__)

@@ -7,84 +7,69 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant.answerers import Answerer, build_answerer
+from assistant.answerers import Answerer
+from assistant.app.compose import Parts, build_parts
 from assistant.catalog import Catalog, SourceRecord
-from assistant.embedder import Embedder, build_embedder
+from assistant.embedder import Embedder
 from assistant.pipeline import AnswerPipeline, AnswerStream, check_question
-from assistant.retrieval import HybridSearch, PassageRetriever
+from assistant.retrieval import PassageRetriever
 from assistant.settings import Settings, load_settings
-from assistant.store import VectorStore, connect
+from assistant.store import VectorStore
 from assistant.types import Answer, Passage
 from ingest.consistency import Consistency
 from ingest.consistency import check as check_collection
 from ingest.consistency import repair as repair_collection
-from ingest.indexer import FileResult, Indexer, IngestReport, ProgressCallback
+from ingest.indexer import FileResult, IngestReport, ProgressCallback
 
 
 class Assistant:
-    """Question answering over one collection; heavy parts are built on first use."""
+    """Question answering over one collection, on parts built by the composition root (assistant/app/compose.py)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        embedder: Embedder | None = None,
-        answerer: Answerer | None = None,
-        store_client: Any | None = None,
-    ) -> None:
-        self.settings = settings
-        self._embedder = embedder
-        self._answerer = answerer
-        self._store_client = store_client
+    def __init__(self, parts: Parts) -> None:
+        self.parts = parts
+        self.settings = parts.settings
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> Assistant:
         """Settings from qa.toml and QA_* variables, with ``overrides`` (settings fields) on top."""
-        return cls(load_settings(overrides))
+        return cls(build_parts(load_settings(overrides)))
 
-    @cached_property
+    @property
     def embedder(self) -> Embedder:
         """The embedding model (loaded once)."""
-        return self._embedder or build_embedder(self.settings)
+        return self.parts.embedder
 
-    @cached_property
+    @property
     def answerer(self) -> Answerer:
         """The answer writer chosen by the settings."""
-        return self._answerer or build_answerer(self.settings, self.embedder)
+        return self.parts.answerer
 
-    @cached_property
+    @property
     def catalog(self) -> Catalog:
         """Ingest records and keyword index."""
-        return Catalog(self.settings.data_dir / "catalog.sqlite3")
+        return self.parts.catalog
 
-    @cached_property
+    @property
     def store(self) -> VectorStore:
         """The Chroma collection."""
-        client = self._store_client or connect(self.settings)
-        return VectorStore(client, self.settings.collection, lambda: self.embedder, server=self.settings.chroma_url)
-
-    @cached_property
-    def _search(self) -> HybridSearch:
-        return HybridSearch(self.settings, self.catalog, self.store, self.embedder)
-
-    @cached_property
-    def _indexer(self) -> Indexer:
-        return Indexer(self.settings, self.catalog, lambda: self.store, lambda: self.embedder)
+        return self.parts.store
 
     def retriever(self, k: int | None = None, sources: Sequence[str] | None = None) -> PassageRetriever:
         """A LangChain retriever over this collection (optionally limited to some source files)."""
-        return PassageRetriever(search=self._search, k=k or self.settings.k, sources=list(sources) if sources else None)
+        return PassageRetriever(
+            search=self.parts.search, k=k or self.settings.k, sources=list(sources) if sources else None
+        )
 
     def ingest(
         self, paths: Iterable[str | Path], progress: ProgressCallback | None = None, *, remove_missing: bool = False
     ) -> IngestReport:
         """Add or update files and directories; unchanged files are skipped. ``remove_missing`` also removes the
         collection's files that are gone from the folders given."""
-        return self._indexer.ingest(paths, progress, remove_missing=remove_missing)
+        return self.parts.indexer.ingest(paths, progress, remove_missing=remove_missing)
 
     def remove(self, path: str | Path) -> FileResult:
         """Remove one file's chunks from the collection."""
-        return self._indexer.remove(path)
+        return self.parts.indexer.remove(path)
 
     def verify(self, repair: bool = False) -> Consistency:
         """Check that the vector store and keyword index hold exactly what the catalog lists; ``repair``
@@ -103,7 +88,7 @@ class Assistant:
 
     def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
         """The passages that best match ``query``, best first."""
-        return self._search.search(check_question(query), k, sources)
+        return self.parts.search.search(check_question(query), k, sources)
 
     @cached_property
     def pipeline(self) -> AnswerPipeline:
@@ -125,3 +110,15 @@ class Assistant:
         """The answer as it is written: iterate for text pieces, then read ``.answer`` for the checked Answer."""
         question = check_question(question)  # a bad question fails here, not on the first iteration
         return AnswerStream(self.pipeline.stream({"question": question, "history": list(history or [])}))
+
+
+def build_assistant(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    answerer: Answerer | None = None,
+    store_client: Any | None = None,
+) -> Assistant:
+    """An Assistant for ``settings`` (as they are: no files or environment read), with any parts given used as
+    they are instead of built."""
+    return Assistant(build_parts(settings, embedder=embedder, answerer=answerer, store_client=store_client))

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.admission import Busy
+from assistant.app.admission import Busy
 from assistant.errors import AssistantError, ConfigError, IngestError, InputError, ModelError, StoreError
 from assistant.types import Answer
 

@@ -22,15 +22,15 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from assistant.admission import AnswerQueue, Busy
-from assistant.api_openai import ChatRequest, completion, error_body, message_text, model_card, status_of
-from assistant.api_streams import answer_events, token_counter, upload_events
+from assistant.app.admission import AnswerQueue, Busy
+from assistant.app.api_openai import ChatRequest, completion, error_body, message_text, model_card, status_of
+from assistant.app.api_streams import answer_events, token_counter, upload_events
+from assistant.app.health import health_report
+from assistant.app.service import Assistant, build_assistant
+from assistant.app.upload_ingest import ingest_uploads
+from assistant.app.uploads import forget_upload, upload_folder
 from assistant.errors import AssistantError, InputError
-from assistant.health import health_report
-from assistant.service import Assistant
 from assistant.settings import Settings, load_settings
-from assistant.upload_ingest import ingest_uploads
-from assistant.uploads import forget_upload, upload_folder
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
                     raise InputError(f"collection {name!r} is not a valid name") from exc
                 first = next(iter(assistants.values()), None)
                 # Every collection shares one embedding model and one answerer: loading them is the slow part.
-                assistants[name] = Assistant(
+                assistants[name] = build_assistant(
                     chosen,
                     embedder=first.embedder if first else None,
                     answerer=first.answerer if first else None,

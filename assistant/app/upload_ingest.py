@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.api_openai import error_body
+from assistant.app.api_openai import error_body
+from assistant.app.service import Assistant
+from assistant.app.uploads import SavedUpload, safe_filename, stage_upload
 from assistant.errors import InputError
-from assistant.service import Assistant
-from assistant.uploads import SavedUpload, safe_filename, stage_upload
 from ingest.indexer import FileResult, IngestReport, ProgressCallback
 
 STORED = ("added", "replaced", "unchanged")
