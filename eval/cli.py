@@ -65,10 +65,13 @@ def eval_command(
     from assistant.settings import load_settings
     from eval.compare import failed_floors, parse_floor
     from eval.report import write_report
-    from eval.runner import run_eval
+    from eval.runner import eval_settings, run_eval
 
     parsed = [parse_floor(spec) for spec in floors]
-    ingesting, show_ingest = ingest_bar(load_settings({}).embed_batch_size)
+    from assistant.app.service import build_assistant
+
+    settings = eval_settings(load_settings({}), corpus, collection=collection, answerer=answerer, k=k)
+    ingesting, show_ingest = ingest_bar(settings.embed_batch_size)
     bar: Any = None
 
     def progress(done: int, total: int, name: str) -> None:
@@ -83,9 +86,7 @@ def eval_command(
         records, info = run_eval(
             corpus,
             gold,
-            answerer=answerer,
-            k=k,
-            collection=collection,
+            build_assistant(settings),
             progress=progress,
             limit=limit,
             judge=judge,

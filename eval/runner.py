@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.app.service import Assistant, build_assistant
+from assistant.app.service import Assistant
 from assistant.errors import IngestError, InputError
 from assistant.markers import strip_markers
-from assistant.settings import load_settings
+from assistant.settings import Settings
 from assistant.types import Answer
 from eval import metrics
 from eval.gold import GoldItem, GoldWarning, check_sources, load_gold
@@ -130,20 +130,32 @@ def _ask(assistant: Assistant, question: str, history: list[dict[str, str]]) -> 
     return stream.text, stream.answer
 
 
+def eval_settings(
+    settings: Settings,
+    corpus: Path,
+    *,
+    collection: str | None = None,
+    answerer: str | None = None,
+    k: int | None = None,
+) -> Settings:
+    """``settings`` for evaluating ``corpus``: its own collection unless one is named, and the given answerer and k."""
+    update: dict[str, Any] = {"collection": collection or eval_collection_name(corpus)}
+    update.update({name: value for name, value in (("answerer", answerer), ("k", k)) if value is not None})
+    return Settings.model_validate({**settings.model_dump(), **update})
+
+
 def run_eval(
     corpus: Path,
     gold: Path,
+    assistant: Assistant,
     *,
-    answerer: str | None = None,
-    k: int | None = None,
-    collection: str | None = None,
     progress: ProgressFn | None = None,
-    assistant: Assistant | None = None,
     limit: int | None = None,
     judge: str | None = None,
     ingest_progress: ProgressCallback | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Ingest ``corpus`` (reused when unchanged), ask every gold question; returns records and run info.
+    """Ingest ``corpus`` into ``assistant``'s collection (reused when unchanged), ask every gold question;
+    returns records and run info. Build the assistant with ``eval_settings`` for the usual collection.
 
     ``progress`` ticks per question; ``ingest_progress`` receives the ingest's own ticks."""
     with warnings.catch_warnings(record=True) as caught:
@@ -155,10 +167,6 @@ def run_eval(
         if limit < 1:
             raise InputError(f"limit {limit}: give a number of questions of at least 1 (or no limit)")
         items = items[:limit]
-    if assistant is None:
-        assistant = build_assistant(
-            load_settings({"collection": collection or eval_collection_name(corpus), "answerer": answerer, "k": k})
-        )
     corpus_files = {str(path.resolve()) for path in corpus.rglob("*") if path.is_file()}
     foreign = [record.source for record in assistant.sources() if record.source not in corpus_files]
     owned = assistant.settings.collection == eval_collection_name(corpus)

@@ -130,6 +130,21 @@ def evaluation() -> AppTest:
     return app
 
 
+def test_the_evaluation_page_runs_the_harness_into_its_own_collection(data: Path) -> None:
+    app = AppTest.from_file(str(UI / "pages" / "2_Evaluation.py"), default_timeout=300)
+    app.run()
+    gold = app.selectbox[0].value
+    assert gold is not None and gold.name == "sample.jsonl"
+    next(button for button in app.button if button.label == "Run evaluation").click().run()
+    assert not app.exception and not app.error
+    assert "Report written to" in app.success[0].value
+    report = json.loads((data / "reports" / "sample-extractive" / "report.json").read_text())
+    # The harness used the sample corpus's own collection in the app's data folder, not the chat's collection.
+    assert report["settings"]["collection"] not in ("ui-test", "docs")
+    assert Path(report["settings"]["data_dir"]) == data
+    assert report["metrics"]["hit@5"] >= 0.9
+
+
 def test_evaluation_page_renders_an_existing_report(data: Path) -> None:
     write_report(
         data,

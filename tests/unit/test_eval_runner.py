@@ -10,7 +10,7 @@ from assistant.answerers.base import Answerer
 from assistant.embedder import FakeEmbedder
 from assistant.evidence import Evidence
 from eval.report import aggregate
-from eval.runner import eval_collection_name, run_eval
+from eval.runner import eval_collection_name, eval_settings, run_eval
 
 QUESTION = '{"id": "q1", "question": "When do bees swarm?", "answers": ["spring"], "sources": ["bees.txt"]}\n'
 
@@ -30,11 +30,9 @@ def gold(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """run_eval builds its own Assistant from QA_* settings: point it at the test's data dir."""
-    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("QA_EMBEDDER", "fake")
+def harness(settings: Settings, corpus: Path, collection: str | None = None) -> Assistant:
+    """The assistant `qa eval` builds for ``corpus`` (its own collection unless one is named)."""
+    return build_assistant(eval_settings(settings, corpus, collection=collection), embedder=FakeEmbedder())
 
 
 def user_collection(make_assistant: Callable[..., Assistant], tmp_path: Path, name: str) -> Assistant:
@@ -46,32 +44,32 @@ def user_collection(make_assistant: Callable[..., Assistant], tmp_path: Path, na
 
 
 def test_eval_refuses_a_user_collection_holding_other_documents_and_keeps_them(
-    env: None, make_assistant: Callable[..., Assistant], tmp_path: Path, corpus: Path, gold: Path
+    settings: Settings, make_assistant: Callable[..., Assistant], tmp_path: Path, corpus: Path, gold: Path
 ) -> None:
     mine = user_collection(make_assistant, tmp_path, "mydocs")
     with pytest.raises(InputError) as error:
-        run_eval(corpus, gold, answerer="extractive", collection="mydocs")
+        run_eval(corpus, gold, harness(settings, corpus, "mydocs"))
     message = str(error.value)
     assert "'mydocs'" in message and "holds 1 source(s)" in message and "Omit --collection" in message
     assert [Path(record.source).name for record in mine.sources()] == ["my-notes.txt"]
 
 
-def test_eval_accepts_a_new_user_collection(env: None, tmp_path: Path, corpus: Path, gold: Path) -> None:
-    records, info = run_eval(corpus, gold, answerer="extractive", collection="fresh-one")
+def test_eval_accepts_a_new_user_collection(settings: Settings, corpus: Path, gold: Path) -> None:
+    records, info = run_eval(corpus, gold, harness(settings, corpus, "fresh-one"))
     assert len(records) == 1 and info["settings"]["collection"] == "fresh-one"
 
 
 def test_eval_prunes_its_own_collection_of_files_gone_from_the_corpus(
-    env: None, make_assistant: Callable[..., Assistant], tmp_path: Path, corpus: Path, gold: Path
+    settings: Settings, make_assistant: Callable[..., Assistant], tmp_path: Path, corpus: Path, gold: Path
 ) -> None:
     own = user_collection(make_assistant, tmp_path, eval_collection_name(corpus))
-    run_eval(corpus, gold, answerer="extractive")
+    run_eval(corpus, gold, harness(settings, corpus))
     assert [Path(record.source).name for record in own.sources()] == ["bees.txt"]
 
 
-def test_eval_rejects_a_limit_below_one(env: None, corpus: Path, gold: Path) -> None:
+def test_eval_rejects_a_limit_below_one(settings: Settings, corpus: Path, gold: Path) -> None:
     with pytest.raises(InputError, match="limit 0"):
-        run_eval(corpus, gold, answerer="extractive", limit=0)
+        run_eval(corpus, gold, harness(settings, corpus), limit=0)
 
 
 class WrongNumbers(Answerer):
@@ -87,7 +85,7 @@ class WrongNumbers(Answerer):
 def test_raw_citation_validity_sees_markers_validation_removed(settings: Settings, corpus: Path, gold: Path) -> None:
     settings = settings.model_copy(update={"collection": eval_collection_name(corpus)})
     assistant = build_assistant(settings, embedder=FakeEmbedder(), answerer=WrongNumbers())
-    records, _ = run_eval(corpus, gold, assistant=assistant)
+    records, _ = run_eval(corpus, gold, assistant)
     assert "[9]" not in records[0]["answer"]
     assert records[0]["citation_validity"] == 1.0
     assert records[0]["raw_citation_validity"] == 0.5

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant import AssistantError
+from assistant import AssistantError, build_assistant
 from assistant.answerers import ANSWERERS
 from eval.samples import GOLD_DIR, SAMPLE_CORPUS
 from ui.render import escape
@@ -50,15 +50,14 @@ with st.expander("Run the harness", expanded=not find_reports()):
     answerer = st.selectbox("Answerer ", list(ANSWERERS), index=list(ANSWERERS).index("extractive"))
     if st.button("Run evaluation", type="primary") and gold:
         from eval.report import write_report
-        from eval.runner import run_eval
+        from eval.runner import eval_settings, run_eval
 
         bar = st.progress(0.0, text="Ingesting the corpus...")
         try:
             records, info = run_eval(
                 corpus,
                 gold,
-                answerer=answerer,
-                k=settings.k,
+                build_assistant(eval_settings(settings, corpus, answerer=answerer)),
                 progress=lambda done, total, name: bar.progress(
                     done / max(total, 1), text=f"{done}/{total} {escape(name)}"
                 ),
