@@ -103,10 +103,15 @@ def show_answer(answer: Answer, collection: str) -> None:
         st.caption(f"Timings: {timings_caption(answer)}")
 
 
-def _save_rating(
-    conversation_id: str, position: int, question: str, history: list[dict[str, str]], answer: dict[str, Any], key: str
+def _store_feedback(
+    conversation_id: str,
+    position: int,
+    question: str,
+    history: list[dict[str, str]],
+    answer: dict[str, Any],
+    **verdict: Any,
 ) -> None:
-    saved = feedback.get(conversation_id, position)
+    """Save a rating or correction (``verdict``) with the question, history, answer and settings to replay it."""
     feedback.save(
         conversation_id=conversation_id,
         position=position,
@@ -114,6 +119,20 @@ def _save_rating(
         history=history,
         answer=answer,
         settings=settings_snapshot(settings),
+        **verdict,
+    )
+
+
+def _save_rating(
+    conversation_id: str, position: int, question: str, history: list[dict[str, str]], answer: dict[str, Any], key: str
+) -> None:
+    saved = feedback.get(conversation_id, position)
+    _store_feedback(
+        conversation_id,
+        position,
+        question,
+        history,
+        answer,
         rating=st.session_state.get(key),
         correction=saved.correction if saved else None,
         unanswerable=bool(saved and saved.unanswerable),
@@ -145,13 +164,12 @@ def show_feedback(
             if not text.strip() and not unanswerable:
                 st.error("Type the right answer, or tick that the documents do not answer this.")
             else:
-                feedback.save(
-                    conversation_id=conversation_id,
-                    position=position,
-                    question=question,
-                    history=history,
-                    answer=answer,
-                    settings=settings_snapshot(settings),
+                _store_feedback(
+                    conversation_id,
+                    position,
+                    question,
+                    history,
+                    answer,
                     correction=text,
                     unanswerable=unanswerable,
                     keep_rating=True,
