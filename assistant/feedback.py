@@ -94,23 +94,29 @@ class FeedbackStore:
         correction: str | None = None,
         unanswerable: bool = False,
         keep_rating: bool = False,
+        keep_correction: bool = False,
     ) -> Feedback:
-        """Store or update the feedback on one answer; ``keep_rating`` leaves an earlier thumb as it was."""
-        if keep_rating and (previous := self.get(conversation_id, position)) is not None:
-            rating = previous.rating
-        saved = Feedback(
-            conversation_id,
-            position,
-            rating,
-            " ".join((correction or "").split()) or None,
-            unanswerable,
-            question,
-            history,
-            answer,
-            settings,
-            time.time(),
-        )
-        with self._lock:
+        """Store or update the feedback on one answer. ``keep_rating`` leaves an earlier thumb as it was, and
+        ``keep_correction`` an earlier correction (and 'unanswerable'): a thumb and a correction are saved
+        apart."""
+        with self._lock:  # the earlier row is read and replaced in one step
+            previous = self.get(conversation_id, position) if keep_rating or keep_correction else None
+            if previous is not None and keep_rating:
+                rating = previous.rating
+            if previous is not None and keep_correction:
+                correction, unanswerable = previous.correction, previous.unanswerable
+            saved = Feedback(
+                conversation_id,
+                position,
+                rating,
+                " ".join((correction or "").split()) or None,
+                unanswerable,
+                question,
+                history,
+                answer,
+                settings,
+                time.time(),
+            )
             self._db.execute(
                 "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (

@@ -126,16 +126,8 @@ def _store_feedback(
 def _save_rating(
     conversation_id: str, position: int, question: str, history: list[dict[str, str]], answer: dict[str, Any], key: str
 ) -> None:
-    saved = feedback.get(conversation_id, position)
     _store_feedback(
-        conversation_id,
-        position,
-        question,
-        history,
-        answer,
-        rating=st.session_state.get(key),
-        correction=saved.correction if saved else None,
-        unanswerable=bool(saved and saved.unanswerable),
+        conversation_id, position, question, history, answer, rating=st.session_state.get(key), keep_correction=True
     )
 
 

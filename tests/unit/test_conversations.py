@@ -89,5 +89,8 @@ def test_feedback_keeps_the_thumb_when_a_correction_is_added(tmp_path: Path) -> 
     store.save(**common, rating=0)
     saved = store.save(**common, correction="  a cap on   its army ", keep_rating=True)
     assert saved.rating == 0 and saved.correction == "a cap on its army" and saved.corrected
+    # A new thumb afterwards leaves the correction as it was.
+    rated = store.save(**common, rating=1, keep_correction=True)
+    assert rated.rating == 1 and rated.correction == "a cap on its army" and rated.corrected
     assert "llm_api_key" not in saved.settings and saved.settings["answerer"] == "extractive"
     assert [item.position for item in FeedbackStore(tmp_path).corrected()] == [1]
