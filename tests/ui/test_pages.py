@@ -123,6 +123,20 @@ def write_report(data: Path, per_question: list[dict], per_tag: dict | None = No
     (folder / "report.json").write_text(json.dumps(report))
 
 
+# One question answered right, with only the metrics every report version has.
+ONE_ANSWERED: dict[str, Any] = {
+    "id": "q1",
+    "question": "What?",
+    "gold_answers": ["x"],
+    "answer": "x [1]",
+    "answer_contains": 1.0,
+    "hit@5": 1.0,
+    "citation_validity": 1.0,
+    "citation_precision": 1.0,
+    "retrieved": [],
+}
+
+
 def evaluation() -> AppTest:
     app = AppTest.from_file(str(UI / "pages" / "2_Evaluation.py"), default_timeout=60)
     app.run()
@@ -148,19 +162,7 @@ def test_the_evaluation_page_runs_the_harness_into_its_own_collection(data: Path
 def test_evaluation_page_renders_an_existing_report(data: Path) -> None:
     write_report(
         data,
-        [
-            {
-                "id": "q1",
-                "question": "What?",
-                "gold_answers": ["x"],
-                "answer": "x [1]",
-                "answer_contains": 1.0,
-                "hit@5": 1.0,
-                "citation_validity": 1.0,
-                "citation_precision": 1.0,
-                "retrieved": [],
-            }
-        ],
+        [ONE_ANSWERED],
     )
     app = evaluation()
     assert [metric.value for metric in app.tabs[0].metric][:2] == ["1.0", "1.0"]
@@ -268,19 +270,7 @@ def test_evaluation_page_shows_n_a_for_null_metrics_and_why_answers_were_refused
 def test_evaluation_page_shows_n_a_for_metrics_an_older_report_lacks(data: Path) -> None:
     write_report(
         data,
-        [
-            {
-                "id": "q1",
-                "question": "What?",
-                "gold_answers": ["x"],
-                "answer": "x [1]",
-                "answer_contains": 1.0,
-                "hit@5": 1.0,
-                "citation_validity": 1.0,
-                "citation_precision": 1.0,
-                "retrieved": [],
-            }
-        ],
+        [ONE_ANSWERED],
     )
     app = evaluation()
     headline = {metric.label: metric.value for metric in app.tabs[0].metric}
