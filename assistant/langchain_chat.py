@@ -2,7 +2,7 @@
 
     from assistant.langchain_chat import ChatCitedQA
 
-    model = ChatCitedQA(max_tokens=64)            # the packaged Qwen2.5 1.5B instruct, loaded on first call
+    model = ChatCitedQA(max_tokens=64)            # the packaged Qwen2.5-Coder-1.5B-Instruct, loaded on first call
     print(model.invoke("Say hello in French.").content)
 
 The model is loaded once per process and shared by every ChatCitedQA built from the same settings (and,
@@ -27,7 +27,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 from assistant.llm import ChatModel, LocalChatModel
 from assistant.settings import Settings, load_settings
 
-PACKAGED_MODEL = "qwen2.5-1.5b-instruct"
+PACKAGED_MODEL = "qwen2.5-coder-1.5b-instruct"
 _ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool", "function": "tool"}
 # One loaded model (and one turn lock) per model file and runtime settings, shared by every instance.
 _LOADED: dict[tuple[Any, ...], tuple[ChatModel, threading.Lock]] = {}

