@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import os
 import queue
 import threading
@@ -32,6 +33,26 @@ class ChatModel(ABC):
     def complete(self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None) -> str:
         """The whole reply at once."""
         return "".join(self.stream(messages, max_tokens=max_tokens, stop=stop))
+
+    def yes_probability(self, messages: Messages) -> float:
+        """How likely the reply to a yes/no question starts with yes (against no), 0-1.
+
+        This base reads the first word of a short reply (1.0 or 0.0); models that expose their token
+        probabilities override it with the real figure.
+        """
+        return yes_no_value(self.complete(messages, max_tokens=3))
+
+
+def yes_no_value(reply: str) -> float:
+    """1.0 for a reply that starts with yes, else 0.0."""
+    return 1.0 if reply.strip().strip("*\"'").lower().startswith("yes") else 0.0
+
+
+def yes_share(log_yes: float, log_no: float) -> float:
+    """P(yes) of the two log-probabilities, the rest of the vocabulary left out."""
+    top = max(log_yes, log_no)
+    yes, no = math.exp(log_yes - top), math.exp(log_no - top)
+    return yes / (yes + no)
 
 
 def inert(messages: Messages) -> Messages:
@@ -101,6 +122,15 @@ class LocalChatModel(ChatModel):
                 if name == names[-1]:
                     raise
                 logger.warning("%s; trying %s", exc, names[-1])
+
+    def yes_probability(self, messages: Messages) -> float:
+        """P(yes) from the model's own next-token probabilities, after the answers it is writing (one context)."""
+        messages = inert(messages)
+        self.load()
+        runtime = self._runtime
+        assert runtime is not None
+        with self._lock:
+            return runtime.yes_probability(messages)
 
     def wait_idle(self) -> None:
         """Return once no reply is being generated (a closed stream stops at its next token), with
@@ -174,6 +204,17 @@ class Runtime(ABC):
         predicted_per_second.
         """
 
+    def yes_probability(self, messages: Messages) -> float:
+        """P(yes) for a yes/no question; by default from a short generated reply."""
+        pieces: list[str] = []
+
+        def put(item: tuple[str, Any]) -> None:
+            if item[0] == "text":
+                pieces.append(item[1])
+
+        self.generate(messages, 3, None, put, threading.Event())
+        return yes_no_value("".join(pieces))
+
 
 class _XllamacppRuntime(Runtime):
     """xllamacpp's in-process llama.cpp server (a generic AVX2 build from PyPI)."""
@@ -220,6 +261,27 @@ class _XllamacppRuntime(Runtime):
         if isinstance(result, dict) and "error" in result:
             put(("error", result["error"]))
         return timings
+
+    def yes_probability(self, messages: Messages) -> float:
+        body = _request(messages, 1, None, stream=False)
+        body.update(cache_prompt=True, logprobs=True, top_logprobs=20)
+        result = self._server.handle_chat_completions(body)
+        try:
+            first = result["choices"][0]["logprobs"]["content"][0]
+            options = {item["token"]: item["logprob"] for item in first["top_logprobs"]}
+        except (KeyError, IndexError, TypeError):
+            return super().yes_probability(messages)
+        return _yes_from_options(options)
+
+
+def _yes_from_options(options: Mapping[str, float]) -> float:
+    """P(yes) from the log-probabilities of the likeliest first tokens ('Yes', ' yes', 'No', ...)."""
+    floor = min(options.values(), default=0.0) - 5.0
+
+    def best(word: str) -> float:
+        return max((value for token, value in options.items() if token.strip().lower() == word), default=floor)
+
+    return yes_share(best("yes"), best("no"))
 
 
 class _LlamaCppRuntime(Runtime):
@@ -322,6 +384,35 @@ class _LlamaCppRuntime(Runtime):
             "predicted_per_second": (len(marks) - 1) / predicted_ms * 1000 if predicted_ms > 0 else 0.0,
         }
 
+    def yes_probability(self, messages: Messages) -> float:
+        """Read the prompt (reusing the cached prefix) and compare the next-token logits of yes and no."""
+        import numpy as np
+        from llama_cpp import Llama
+
+        llama = self._llama
+        formatted = self._format(messages=messages)
+        tokens = llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True)
+        in_memory = min(Llama.longest_token_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
+        self._system_prefix(messages, tokens, in_memory)
+        cached = min(Llama.longest_token_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
+        llama.n_tokens = cached
+        llama.eval(tokens[cached:])
+        # Only the last token's logits are computed (no logits_all); the context holds them after eval.
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+        yes_ids, no_ids = self._answer_tokens()
+        return yes_share(
+            _logsumexp([float(logits[i]) for i in yes_ids]), _logsumexp([float(logits[i]) for i in no_ids])
+        )
+
+    @functools.cache  # noqa: B019 - one runtime per process
+    def _answer_tokens(self) -> tuple[list[int], list[int]]:
+        """The first token of each way of writing yes and no."""
+
+        def first(words: list[str]) -> list[int]:
+            return sorted({self._llama.tokenize(word.encode(), add_bos=False, special=False)[0] for word in words})
+
+        return first(["Yes", "yes", " Yes", " yes", "YES"]), first(["No", "no", " No", " no", "NO"])
+
     @functools.lru_cache(maxsize=8)  # noqa: B019 - one runtime per process; a few fixed system prompts
     def _system_tokens(self, system: str) -> list[int]:
         """The tokens of a system message alone, as the chat template starts every prompt that holds it."""
@@ -351,6 +442,11 @@ class _LlamaCppRuntime(Runtime):
         llama.eval(prefix)
         self._prefixes.save(llama, prefix)
         return 0
+
+
+def _logsumexp(values: list[float]) -> float:
+    top = max(values)
+    return top + math.log(sum(math.exp(value - top) for value in values))
 
 
 RUNTIMES: dict[RuntimeName, RuntimeFactory] = {

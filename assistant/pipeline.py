@@ -7,6 +7,7 @@ tools that compose it); its stream yields the text as it is written, then the ch
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from assistant.embedder import Embedder
 from assistant.errors import InputError
 from assistant.evidence import gather_evidence
 from assistant.retrieval import PassageRetriever, passage_from_document
+from assistant.support import SupportJudge
 from assistant.types import Answer, Timings
 from assistant.verification import CheckedAnswer, check_answer, gate, refused
 
@@ -47,8 +49,10 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
         document_text: Callable[[str], str | None],
         min_relevance: float,
         min_coverage: float,
+        support: SupportJudge | None = None,
     ) -> None:
         self.answerer = answerer
+        self.support = support or SupportJudge(None)
         self.retriever = retriever
         self.embedder = embedder
         self.document_text = document_text
@@ -86,18 +90,18 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
         passages = evidence.passages if reason is None else passages
         retrieved = time.perf_counter()
         first_token: float | None = None
+        draft: str | None = None
         if reason is not None:
             checked: CheckedAnswer = refused(reason)
-            first_token = time.perf_counter()
-            yield checked.text
         else:
-            pieces = []
-            for piece in self.answerer.stream(evidence):
-                if first_token is None:
-                    first_token = time.perf_counter()
-                pieces.append(piece)
-                yield piece
-            checked = check_answer("".join(pieces), evidence, self.document_text, self.embedder)
+            draft = "".join(self.answerer.stream(evidence))
+            checked = check_answer(draft, evidence, self.document_text, self.embedder, self.support)
+        # Only checked text is streamed: a draft the check withdraws is never shown as the answer, and a
+        # refusal's first sentence is the first thing the reader sees.
+        for piece in sentence_pieces(checked.text):
+            if first_token is None:
+                first_token = time.perf_counter()
+            yield piece
         answered = time.perf_counter()
         yield Answer(
             answer=checked.text,
@@ -107,6 +111,7 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
             passages=passages,
             standalone_question=standalone,
             unsupported=checked.unsupported,
+            draft=draft,
             timings=Timings(
                 retrieve_s=round(retrieved - started, 4),
                 first_token_s=round(first_token - started, 4) if first_token is not None else None,
@@ -116,10 +121,16 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
         )
 
 
+def sentence_pieces(text: str) -> list[str]:
+    """The checked answer cut after each sentence or line, so a reader sees it arrive a sentence at a time."""
+    pieces = re.findall(r".*?(?:[.!?](?:\s*\[[\d, ]+\])?[\"')\]]?(?:\s+|$)|\n+|$)", text, flags=re.DOTALL)
+    return [piece for piece in pieces if piece]
+
+
 class AnswerStream:
     """The answer as it is written: iterate for text pieces; ``.answer`` is the checked Answer at the end.
 
-    ``.text`` is what the answerer wrote so far (before the claim check). Reading ``.answer`` early
+    ``.text`` is the checked text streamed so far. Reading ``.answer`` early
     consumes the rest of the stream. ``close()`` stops a generation the caller no longer wants.
     """
 
@@ -144,7 +155,7 @@ class AnswerStream:
 
     @property
     def text(self) -> str:
-        """The raw text written so far, before the claim check."""
+        """The checked text streamed so far."""
         return "".join(self._pieces)
 
     @property

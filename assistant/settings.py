@@ -102,6 +102,12 @@ class Settings(BaseModel):
         "generative answerers this share is enough, and a question of one or two content words needs one; "
         "polite wrapping such as 'could you tell me' is not counted).",
     )
+    semantic_check: bool = Field(
+        True,
+        description="Ask the answerer's language model whether the cited passage sentences assert each answer "
+        "sentence and whether the answer answers the question asked (local and openai answerers); off: the "
+        "word checks alone.",
+    )
     answerer: AnswererName = Field(
         "local", description="Answer writer: local (packaged model), openai (any server) or extractive."
     )

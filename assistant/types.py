@@ -96,3 +96,8 @@ class Answer(BaseModel):
         default_factory=list,
         description="Sentences the claim check removed from the answer because their cited passages do not state them.",
     )
+    draft: str | None = Field(
+        default=None,
+        exclude=True,
+        description="What the answerer wrote before the claim check (kept for evaluation; never serialised).",
+    )

@@ -21,6 +21,7 @@ from assistant.embedder import Embedder
 from assistant.evidence import Evidence, ScoredSentence
 from assistant.facts import Facts, facts, missing_facts, vocabulary
 from assistant.markers import MARKER, MARKER_RUN, attach_marker, format_marker, markers_in, strip_markers
+from assistant.support import ANSWERS_THRESHOLD, SupportJudge
 from assistant.text import content_terms, overlap, sentence_spans, stem, terms_match, words
 from assistant.types import Citation, Highlight, Passage, Unsupported
 
@@ -254,10 +255,17 @@ class _Verdict:
 
 
 class ClaimChecker:
-    """Holds each sentence of one answer against the passages of its evidence."""
+    """Holds each sentence of one answer against the passages of its evidence.
 
-    def __init__(self, evidence: Evidence, valid: set[int]) -> None:
+    Words first (every number and name in the cited passage, the answering words there or said in other
+    words), then meaning (``SupportJudge``: the passage sentences it rests on assert it). With a verifier,
+    a sentence whose answering words differ from the passage's is not refused on words alone: the
+    verifier decides, so a right answer in other words stays.
+    """
+
+    def __init__(self, evidence: Evidence, valid: set[int], support: SupportJudge | None = None) -> None:
         self._evidence = evidence
+        self._support = support or SupportJudge(None)
         self._question_terms = content_terms(evidence.question)
         self._question_vocab = vocabulary(evidence.question)
         # Passage text with the sentences addressed to a model blanked out: those vouch for nothing.
@@ -272,8 +280,8 @@ class ClaimChecker:
                 text = text[:begin] + " " * (end - begin) + text[end:]
         return text
 
-    def judge(self, body: str, numbers: Sequence[int], vector: Sequence[float]) -> _Verdict:
-        """Does the text of passages ``numbers`` state ``body``?"""
+    def judge(self, body: str, numbers: Sequence[int], vector: Sequence[float], *, semantic: bool = True) -> _Verdict:
+        """Does the text of passages ``numbers`` state ``body``? ``semantic`` False checks words only."""
         where = f"the cited passage {format_marker(list(numbers))}"
         support = " ".join(self._support_text[n] for n in numbers)
         claim = facts(_ENUMERATOR.sub("", body), first_words=True)
@@ -288,9 +296,28 @@ class ClaimChecker:
             return _Verdict(False, "it restates the question without answering it")
         share = overlap(answering, supported_terms) if answering else 1.0
         _, similarity, relevant = self._highlights(body, numbers, vector)
-        if share < MIN_ANSWER_SUPPORT and not (share > 0 and similarity >= PARAPHRASE_SIMILARITY):
+        worded = share >= MIN_ANSWER_SUPPORT or (share > 0 and similarity >= PARAPHRASE_SIMILARITY)
+        asks_model = semantic and self._support.verifier is not None
+        if not worded and not asks_model:
             return _Verdict(False, f"{where} does not state it")
+        if semantic:
+            resting = self.resting_sentences(body, numbers, vector)
+            verdict = self._support.judge(_ENUMERATOR.sub("", body), resting, where)
+            if not verdict.ok:
+                return _Verdict(False, verdict.reason if worded else f"{where} does not state it")
         return _Verdict(True, relevant=relevant or bool(terms & self._question_terms))
+
+    def resting_sentences(self, body: str, numbers: Sequence[int], vector: Sequence[float]) -> list[str]:
+        """The passage sentences of ``numbers`` the body most likely rests on, best first."""
+        terms = content_terms(body)
+        scored = []
+        for number in numbers:
+            for sentence in self._evidence.of_passage(number):
+                similarity = sum(a * b for a, b in zip(vector, sentence.vector, strict=True))
+                shared = len(terms & content_terms(sentence.text)) / len(terms) if terms else 0.0
+                scored.append((similarity + 0.5 * shared, sentence.text))
+        scored.sort(key=lambda item: -item[0])
+        return [text for _, text in scored[:3]]
 
     def _unstated(self, claim: Facts, support: str) -> list[str]:
         """The claim's numbers and names that ``support`` does not hold.
@@ -338,7 +365,11 @@ def valid_passages(passages: Sequence[Passage], document_text: Callable[[str], s
 
 
 def check_answer(
-    written: str, evidence: Evidence, document_text: Callable[[str], str | None], embedder: Embedder
+    written: str,
+    evidence: Evidence,
+    document_text: Callable[[str], str | None],
+    embedder: Embedder,
+    support: SupportJudge | None = None,
 ) -> CheckedAnswer:
     """The claim check and the decision: answer, answer with sentences removed, or refusal with a reason."""
     if is_refusal(written) or not written.strip():
@@ -347,7 +378,8 @@ def check_answer(
         return refused("the passages found do not answer this question", after if MARKER.search(declined) else [])
     passages = evidence.passages
     valid = valid_passages(passages, document_text)
-    checker = ClaimChecker(evidence, valid)
+    support = support or SupportJudge(None)
+    checker = ClaimChecker(evidence, valid, support)
     spans = _sentences(written)
     bodies = [strip_markers(written[start:end]).strip() for start, end in spans]
     vectors = embedder.embed_batch([body or "-" for body in bodies])
@@ -366,6 +398,8 @@ def check_answer(
         if not verdict.ok:
             # Small models often copy the right fact and write the wrong number: find the passage that says it.
             for other in sorted(valid - set(numbers)):
+                if not checker.judge(body, [other], vector, semantic=False).ok:
+                    continue
                 moved = checker.judge(body, [other], vector)
                 if moved.ok:
                     numbers, verdict = [other], moved
@@ -381,7 +415,7 @@ def check_answer(
         relevant = relevant or verdict.relevant
         if len(numbers) > 1:
             # Each marker must name a passage that supports the sentence on its own, when one does.
-            numbers = [n for n in numbers if checker.judge(body, [n], vector).ok] or numbers
+            numbers = [n for n in numbers if checker.judge(body, [n], vector, semantic=False).ok] or numbers
         kept.append((start, attach_marker(body, numbers)))
         for number in numbers:
             marks = cited.setdefault(number, [])
@@ -402,6 +436,12 @@ def check_answer(
     if expected is not None and not any(expected[1].search(strip_markers(text)) for _, text in kept):
         return withdrawn(f"the passages found do not give {expected[0]}", f"it does not give {expected[0]}")
     text = _rejoin(written, kept)
+    answers = support.answers_question(evidence.question, strip_markers(text))
+    if answers is not None and answers < ANSWERS_THRESHOLD:
+        return withdrawn(
+            "the passages found do not answer this question as asked",
+            "it answers a nearby question, not the one asked",
+        )
     citations = [
         Citation(n=number, highlights=highlights, **passages[number - 1].model_dump(exclude={"score"}))
         for number, highlights in sorted(cited.items())

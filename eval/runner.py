@@ -127,7 +127,8 @@ def _ask(assistant: Assistant, question: str, history: list[dict[str, str]]) -> 
     stream = assistant.stream(question, history)
     for _piece in stream:
         pass
-    return stream.text, stream.answer
+    answer = stream.answer
+    return answer.draft if answer.draft is not None else stream.text, answer
 
 
 def eval_settings(

@@ -174,7 +174,7 @@ def show_feedback(
 
 
 def streamed_answer(assistant: Assistant, question: str, history: list[dict]) -> Answer:
-    """Show the draft as it is written, then clear it: the checked answer replaces it."""
+    """Show the checked answer a sentence at a time, then clear it: the answer with its citations replaces it."""
     stream = assistant.stream(question, history)
     try:
         placeholder = st.empty()

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
 from assistant.evidence import Evidence
+from assistant.support import Verifier
 from assistant.verification import REFUSAL as REFUSAL  # re-exported: answerers refuse with it
 
 
@@ -22,6 +23,11 @@ class Answerer(ABC):
     @abstractmethod
     def stream(self, evidence: Evidence) -> Iterator[str]:
         """Yield the answer text piece by piece; yield exactly ``REFUSAL`` when the passages don't answer."""
+
+    @property
+    def verifier(self) -> Verifier | None:
+        """The model that can judge whether a passage asserts a claim (``SupportJudge``); None without one."""
+        return None
 
     def warm_up(self) -> None:  # noqa: B027 - optional hook: most answerers load nothing
         """Load whatever the answerer needs before the first question (nothing by default)."""

@@ -49,6 +49,11 @@ class GenerativeAnswerer(Answerer):
         """The model that writes the answers (the eval judge reuses it rather than loading a second copy)."""
         return self._model
 
+    @property
+    def verifier(self) -> Any:
+        """The same model, asked yes/no questions about claims (one model in memory, its cache shared)."""
+        return self._model
+
     def stream(self, evidence: Evidence) -> Iterator[str]:
         """Stream the model's answer to the question over the excerpt the evidence chose."""
         # Every 100 characters of excerpt cost ~0.4 s before the first token at ~60 prompt tokens/s.

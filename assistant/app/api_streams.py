@@ -18,7 +18,6 @@ from assistant.app.api_openai import answer_fields, chunk, error_body, status_of
 from assistant.app.service import Assistant
 from assistant.app.upload_ingest import ingest_uploads
 from assistant.errors import AssistantError
-from assistant.markers import same_claims
 from assistant.pipeline import AnswerStream
 from ingest.indexer import Progress
 
@@ -77,9 +76,6 @@ async def answer_events(
             yield delta(piece, **({"role": "assistant"} if first else {}))
             first = False
         answer = await run_in_threadpool(lambda: pieces.answer)
-        if not same_claims(pieces.text, answer.answer):
-            # Clients show the deltas as the answer: end them with what the claim check let stand.
-            yield delta(f"\n\n(checked answer) {answer.answer}")
         final = {"index": 0, "delta": {}, "finish_reason": "stop"}
         yield event(
             chunk(

@@ -4,10 +4,8 @@ with the query's words marked, what the claim check changed in a streamed draft.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Sequence
 
-from assistant.markers import markers_in, strip_markers
 from assistant.text import STOPWORDS, content_terms, plural, sentence_spans, stem, terms_match
 from ingest.indexer import FileResult, IngestReport
 
@@ -47,26 +45,6 @@ def mark_terms(text: str, query: str, mark: Callable[[str], str]) -> str:
         return mark(word) if any(terms_match(stem(lowered.removesuffix("'s")), term) for term in terms) else word
 
     return _WORD.sub(replace, text) if terms else text
-
-
-def check_changes(draft: str, final: str) -> list[str]:
-    """What the claim check changed between the streamed draft and the checked answer, one note per change
-    (removed sentences are listed on their own, with their reasons)."""
-    notes = []
-    drafted, checked = markers_in(draft), markers_in(final)
-    if strip_markers(draft).split() == strip_markers(final).split() and len(drafted) == len(checked):
-        moved = sorted({(old, new) for old, new in zip(drafted, checked, strict=True) if old != new})
-        if moved:
-            notes.append("markers moved to the passage that says it: " + ", ".join(f"[{a}] -> [{b}]" for a, b in moved))
-    elif drafted != checked or strip_markers(draft).split() != strip_markers(final).split():
-        notes.append("the answer was shortened to what its cited passages support")
-    return notes
-
-
-def lines_taken(text: str, width: int | None = None) -> int:
-    """How many terminal lines ``text`` fills once written (long lines wrap)."""
-    columns = width or shutil.get_terminal_size().columns
-    return sum(max(1, -(-len(line) // columns)) for line in text.split("\n"))
 
 
 def interrupted_summary(finished: Sequence[FileResult], total: int | None) -> str:

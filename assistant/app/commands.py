@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import sys
 import traceback
@@ -26,16 +25,13 @@ import click
 from assistant.app.cli_options import HelpGroup, PathsCommand, verbose_option
 from assistant.app.cli_output import (
     best_sentence,
-    check_changes,
     interrupted_summary,
-    lines_taken,
     mark_terms,
     shorten,
 )
 from assistant.app.service import Assistant, build_assistant
 from assistant.catalog import closest_collection
 from assistant.errors import AssistantError
-from assistant.markers import same_claims
 from assistant.settings import load_settings
 from assistant.text import plural
 from assistant.types import Answer
@@ -227,33 +223,20 @@ def ask(question: str, as_json: bool, answerer: str | None, k: int | None, colle
     _stream_to_terminal(assistant, question, [])
 
 
-def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[str, str]], prompt: str = "") -> Answer:
-    """On a terminal, stream the draft as it is written; when the claim check changes it, the checked answer takes
-    the draft's place, followed by what changed. In a pipe or a file nothing is streamed: the checked answer is
-    written once (a draft left in a log would cite what the check took back)."""
+def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[str, str]]) -> Answer:
+    """On a terminal, the checked answer a sentence at a time; in a pipe or a file, written once. The claim check
+    runs before the first sentence is streamed, so nothing shown is taken back; what it removed is listed after."""
     on_terminal = sys.stdout.isatty()
     stream = assistant.stream(question, history)
     for piece in stream:
         if on_terminal:
             click.echo(piece, nl=False)
-    final, draft = stream.answer, stream.text
-    if not on_terminal:
-        click.echo(final.answer)
-    else:
-        click.echo()
-    if final.refused and final.unsupported:
-        if on_terminal:
-            click.echo(f"(answer withdrawn by the citation check) {final.answer}")
-        else:
-            click.echo("(citation check: the draft was withdrawn; nothing in it rested on its passages)")
-    elif not same_claims(draft, final.answer):
-        shown = lines_taken(prompt + draft)
-        if on_terminal and shown < shutil.get_terminal_size().lines:
-            click.echo(f"\x1b[{shown}F\x1b[J{prompt}{final.answer}", nl=True)
-        elif on_terminal:  # taller than the screen: the checked answer follows the draft, once
-            click.echo(f"(checked answer) {final.answer}")
-        for note in check_changes(draft, final.answer):
-            click.echo(f"(citation check: {note})")
+    final = stream.answer
+    click.echo() if on_terminal else click.echo(final.answer)
+    if final.unsupported:
+        removed = plural(len(final.unsupported), "sentence")
+        what = "nothing in the draft rested on its passages" if final.refused else f"{removed} of the draft removed"
+        click.echo(f"(citation check: {what}; the reasons follow)")
     _print_sources(final)
     return final
 
@@ -302,7 +285,7 @@ def chat(answerer: str | None, collection: str | None) -> None:
             continue
         click.echo("assistant> ", nl=False)
         try:
-            answer = _stream_to_terminal(assistant, question, history, prompt="assistant> ")
+            answer = _stream_to_terminal(assistant, question, history)
         except AssistantError as exc:
             click.echo(f"Error: {exc}", err=True)
             continue

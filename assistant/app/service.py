@@ -15,6 +15,7 @@ from assistant.pipeline import AnswerPipeline, AnswerStream, check_question
 from assistant.retrieval import PassageRetriever
 from assistant.settings import Settings, load_settings
 from assistant.store import VectorStore
+from assistant.support import SupportJudge
 from assistant.types import Answer, Passage
 from ingest.consistency import Consistency
 from ingest.consistency import check as check_collection
@@ -100,7 +101,15 @@ class Assistant:
             document_text=self.document_text,
             min_relevance=self.settings.min_relevance,
             min_coverage=self.settings.min_term_coverage,
+            support=self.support_judge,
         )
+
+    @cached_property
+    def support_judge(self) -> SupportJudge:
+        """Judges whether passages assert answer sentences: by meaning with the answerer's model
+        (``semantic_check``), else by the rules alone."""
+        verifier = self.answerer.verifier if self.settings.semantic_check else None
+        return SupportJudge(verifier)
 
     def ask(self, question: str, history: Sequence[dict[str, str]] | None = None) -> Answer:
         """Answer a question (with optional prior turns) from the documents, with checked citations."""
