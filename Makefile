@@ -65,6 +65,14 @@ ADV_SEED ?= 0
 ADV_LOCAL_LIMIT ?= 150
 ADV_EXTRACTIVE_LIMIT ?=
 ADV_ARGS := $(if $(wildcard $(XQUAD)),--xquad $(XQUAD)) $(if $(wildcard $(COVIDQA)),--covid $(COVIDQA))
+# Semantic classes (issue 24): a claim set for the support check (eval/claims_data.py; the local model judges the
+# first CLAIMS_LIMIT test claims) and a gold set with generated documents (eval/semantic.py; the extractive answerer
+# runs all of it, the local one the first SEM_LOCAL_LIMIT questions, a balanced sample).
+CLAIMS := .eval-out/claims-data
+SEM := .eval-out/semantic-data
+SEM_SEED ?= 0
+CLAIMS_LIMIT ?= 300
+SEM_LOCAL_LIMIT ?= 150
 eval: install
 	for answerer in extractive local; do \
 	  $(BIN)/qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample-$$answerer --answerer $$answerer || exit 1; \
@@ -82,6 +90,13 @@ eval: install
 	  $(BIN)/qa eval --corpus $(ADV)/corpus --gold $(ADV)/gold.jsonl --out .eval-out/adversarial-extractive --answerer extractive $(if $(ADV_EXTRACTIVE_LIMIT),--limit $(ADV_EXTRACTIVE_LIMIT)) && \
 	  $(BIN)/qa eval --corpus $(ADV)/corpus --gold $(ADV)/gold.jsonl --out .eval-out/adversarial-local --answerer local --limit $(ADV_LOCAL_LIMIT); \
 	else echo "neither $(XQUAD) nor $(COVIDQA) found: adversarial sets skipped"; fi
+	@if [ -n "$(strip $(ADV_ARGS))" ]; then \
+	  $(BIN)/qa eval claims-data $(ADV_ARGS) --out $(CLAIMS) --seed $(SEM_SEED) && \
+	  $(BIN)/qa eval claims --data $(CLAIMS)/claims.jsonl --split test --out .eval-out/claims-local --answerer local --limit $(CLAIMS_LIMIT) && \
+	  $(BIN)/qa eval semantic-data $(ADV_ARGS) --out $(SEM) --seed $(SEM_SEED) && \
+	  $(BIN)/qa eval --corpus $(SEM)/corpus --gold $(SEM)/gold.jsonl --out .eval-out/semantic-extractive --answerer extractive && \
+	  $(BIN)/qa eval --corpus $(SEM)/corpus --gold $(SEM)/gold.jsonl --out .eval-out/semantic-local --answerer local --limit $(SEM_LOCAL_LIMIT); \
+	else echo "neither $(XQUAD) nor $(COVIDQA) found: claim and semantic sets skipped"; fi
 
 # Every part: local-model answer latency (needs ../shared/seed-corpus), retrieval quality on XQuAD and
 # COVID-QA against plain BM25 and the naive LangChain recipe, and search latency at 10,000 chunks.

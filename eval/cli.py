@@ -58,7 +58,10 @@ def eval_command(
     if ctx.invoked_subcommand is not None:
         return
     if not (corpus and gold and out):
-        raise click.UsageError("give --corpus, --gold and --out (or a subcommand: convert, adversarial, compare)")
+        raise click.UsageError(
+            "give --corpus, --gold and --out (or a subcommand: convert, adversarial, semantic-data, claims-data, "
+            "claims, compare)"
+        )
     from tqdm import tqdm
 
     from assistant.app.commands import ingest_bar
@@ -151,6 +154,112 @@ def adversarial_command(xquad: Path | None, covid: Path | None, out: Path, seed:
     )
     for tag, count in summary["tags"].items():
         click.echo(f"  {tag:16s} {count}")
+
+
+_XQUAD_OPTION = click.option(
+    "--xquad", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="XQuAD (SQuAD-format) JSON."
+)
+_COVID_OPTION = click.option(
+    "--covid", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="COVID-QA (SQuAD-format) JSON."
+)
+
+
+def _datasets(xquad: Path | None, covid: Path | None) -> dict[str, Path]:
+    return {name: path for name, path in (("xquad", xquad), ("covid-qa", covid)) if path is not None}
+
+
+@eval_command.command("semantic-data")
+@_XQUAD_OPTION
+@_COVID_OPTION
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random choice.")
+@verbose_option
+def semantic_data_command(xquad: Path | None, covid: Path | None, out: Path, seed: int) -> None:
+    """Build a gold set (format v1) of the semantic classes: quiz and speculation pages, false premises about
+    named entities, nearby attributes, procedures, tables in docx/xlsx/pptx, comparisons and lists.
+
+    Writes OUT/gold.jsonl, OUT/corpus/ and OUT/summary.json; items are tagged dev or test by source article,
+    and the gold file alternates answerable and unanswerable items, so `qa eval --limit N` runs a balanced sample.
+    """
+    from eval.semantic import build
+
+    summary = build(_datasets(xquad, covid), out, seed=seed)
+    click.echo(
+        f"{summary['n']} questions ({summary['answerable']} answerable, {summary['unanswerable']} not) "
+        f"-> {out / 'gold.jsonl'}, {out / 'corpus'}"
+    )
+    for tag, count in summary["tags"].items():
+        click.echo(f"  {tag:20s} {count}")
+
+
+@eval_command.command("claims-data")
+@_XQUAD_OPTION
+@_COVID_OPTION
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random choice.")
+@click.option(
+    "--per-kind",
+    type=click.IntRange(min=1),
+    default=80,
+    show_default=True,
+    help="At most N unsupported items of each kind per split.",
+)
+@verbose_option
+def claims_data_command(xquad: Path | None, covid: Path | None, out: Path, seed: int, per_kind: int) -> None:
+    """Build a claim-level set for the sentence support check: OUT/claims.jsonl and OUT/summary.json.
+
+    Each line pairs a claim with the passage sentences it rests on and a label (supported or unsupported), of
+    one kind: copy, paraphrase, relation-swap, wrong-answer, from-question, hypothetical, negated, quiz-option.
+    """
+    from eval.claims_data import build
+
+    summary = build(_datasets(xquad, covid), out, seed=seed, per_kind=per_kind)
+    click.echo(f"{summary['n']} claims -> {out / 'claims.jsonl'}")
+    for split, counts in summary["splits"].items():
+        kinds = ", ".join(f"{kind} {count}" for kind, count in counts["kinds"].items())
+        click.echo(f"  {split}: {counts['n']} ({counts['supported']} supported): {kinds}")
+
+
+@eval_command.command("claims")
+@click.option(
+    "--data", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=True, help="claims.jsonl"
+)
+@click.option("--split", type=click.Choice(["dev", "test"]), default="test", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N items of the split.")
+@click.option(
+    "--answerer",
+    "-a",
+    type=click.Choice(["local", "extractive", "openai"]),
+    default="local",
+    show_default=True,
+    help="The assistant whose claim check is judged.",
+)
+@verbose_option
+def claims_command(data: Path, split: str, out: Path, limit: int | None, answerer: str) -> None:
+    """Judge every claim of one split with the assistant's own support check; writes OUT/claims-report.json and
+    OUT/claims-report.md (supported kept, unsupported removed, relation swaps removed, per kind)."""
+    from tqdm import tqdm
+
+    from assistant.app.service import build_assistant
+    from assistant.settings import load_settings
+    from assistant.support import judge_for
+    from eval.claims import load_claims, score_claims, write_claims_report
+    from eval.runner import eval_settings
+
+    items = load_claims(data, split, limit)
+    assistant = build_assistant(eval_settings(load_settings({}), data.parent, answerer=answerer))
+    judge = judge_for(assistant)
+    records: list[dict[str, Any]] = []
+    with tqdm(unit="claim", desc="claims", file=sys.stderr, total=len(items)) as bar:
+        metrics = score_claims(items, judge, progress=lambda done, _total: bar.update(done - bar.n), records=records)
+    info = {"data": str(data), "split": split, "limit": limit, "answerer": answerer}
+    write_claims_report(metrics, records, items, out, info)
+    for name in ("n", "supported_kept", "unsupported_removed", "relation_swap_removed", "seconds_per_item"):
+        click.echo(f"{name:22s} {metrics[name]}")
+    for kind, row in metrics["per_kind"].items():
+        click.echo(f"  {kind:20s} n={row['n']:<4d} correct={row['correct']}")
+    click.echo(f"report: {out / 'claims-report.md'}")
 
 
 @eval_command.command("compare")
