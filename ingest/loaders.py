@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import io
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from ingest.document import (
     DEFAULT_LIMITS,
     Limits,
     LoadedDocument,
-    check_unpacked_size,
     heading_sections,
     markdown_sections,
     read_limited,
@@ -26,6 +24,7 @@ from ingest.formats.markup import visible
 from ingest.formats.office import load_pptx, load_xlsx
 from ingest.formats.pdf import read_pdf
 from ingest.formats.tables import load_csv
+from ingest.formats.word import load_docx
 
 __all__ = ["DEFAULT_LIMITS", "LOADERS", "Limits", "LoadedDocument", "is_supported", "load_document", "read_limited"]
 
@@ -150,37 +149,6 @@ def load_pdf(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Loaded
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise IngestError(f"{path.name}: not a readable PDF ({exc}); re-export or repair the file") from exc
     return read_pdf(path, data, limits)
-
-
-def load_docx(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
-    """Paragraphs and table cells of a Word document, one block each."""
-    from docx import Document
-    from docx.opc.exceptions import PackageNotFoundError
-    from lxml.etree import XMLSyntaxError
-
-    try:
-        check_unpacked_size(path, data, limits, "Word")
-        document = Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, XMLSyntaxError, KeyError, ValueError) as exc:
-        raise IngestError(
-            f"{path.name}: not a readable .docx file ({exc}); re-save it from Word or LibreOffice"
-        ) from exc
-    blocks = [paragraph.text.strip() for paragraph in document.paragraphs]
-    headings = [(_docx_level(paragraph), block) for paragraph, block in zip(document.paragraphs, blocks, strict=True)]
-    blocks += [" | ".join(cell.text.strip() for cell in row.cells) for table in document.tables for row in table.rows]
-    text = "\n\n".join(block for block in blocks if block)
-    limits.check_text(path, len(text))
-    sections = heading_sections(text, [(level, block) for level, block in headings if level and block])
-    return LoadedDocument(str(path), text, sections=sections)
-
-
-def _docx_level(paragraph: Any) -> int:
-    """0 for body text; 1 for the Title style, 1-3 for Heading 1-3 (a Title above Heading 1 nests it)."""
-    name = (paragraph.style.name if paragraph.style is not None else "") or ""
-    if name == "Title":
-        return 1
-    match = re.fullmatch(r"Heading ([1-3])", name)
-    return int(match.group(1)) + 1 if match else 0
 
 
 Loader = Callable[[Path, bytes, Limits], LoadedDocument]

@@ -1,17 +1,20 @@
 """The evidence for one question: the retrieved passages' sentences, scored against the question.
 
 The gate decides from it whether anything relevant was found, the answerers write from it, and the
-claim check asks it which passage sentence an answer sentence rests on.
+claim check asks it which passage sentence an answer sentence rests on. Given the stored documents,
+each passage is first grown over what its chunk edges cut off (``around``): a list whole, the heading of
+table rows.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from assistant.embedder import Embedder
+from assistant.evidence.around import LIST_ITEM, LIST_MAX_CHARS, TABLE_ROW, scope_heading, widened
 from assistant.text import content_terms, overlap, sentence_spans
 from assistant.types import Passage
 
@@ -44,7 +47,6 @@ _INSTRUCTION = re.compile(
 _ADDITIVE = re.compile(
     r"\b(?:also|in addition|additionally|further(?:more)?|moreover|as well|another|besides)\b", re.IGNORECASE
 )
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step\s+\d+\b)", re.IGNORECASE)
 
 
 # "[12]", "[3, 4]", "[5-7]": a document's own references. Shown to a model they would pose as citation
@@ -74,11 +76,13 @@ class ScoredSentence:
     score: float
     overlap: float
     vector: tuple[float, ...] = field(repr=False, compare=False)
+    # On a line that opens with a list marker: an item, or a further sentence of one ('3. Rinse. Dry it.').
+    in_list: bool = False
 
     @property
     def is_list_item(self) -> bool:
         """A step or bullet of a list in the passage."""
-        return bool(_LIST_ITEM.match(self.text))
+        return bool(LIST_ITEM.match(self.text))
 
 
 @dataclass
@@ -98,6 +102,13 @@ class Evidence:
     @cached_property
     def _by_place(self) -> dict[tuple[int, int], ScoredSentence]:
         return {(s.passage_number, s.position): s for s in self.sentences}
+
+    @cached_property
+    def _in_order(self) -> dict[int, list[ScoredSentence]]:
+        ordered: dict[int, list[ScoredSentence]] = {}
+        for sentence in sorted(self.sentences, key=lambda s: (s.passage_number, s.position)):
+            ordered.setdefault(sentence.passage_number, []).append(sentence)
+        return ordered
 
     def beside(self, sentence: ScoredSentence, step: int = 1) -> ScoredSentence | None:
         """The usable sentence ``step`` places after (or before, when negative) this one in its passage."""
@@ -130,61 +141,82 @@ class Evidence:
     def excerpt(self, budget: int) -> list[str]:
         """Prompt lines '[n] sentences', numbered as the passages were shown, chosen by relevance.
 
-        Every sentence near the best one goes in (most relevant first) with the sentence that follows it,
-        since that one often finishes the thought ("... it also demands X"); a list whose item is
-        relevant goes in whole, in order, so that steps are not lost. Stops at ``budget`` characters.
+        The list or procedure the best sentence belongs to or introduces comes first and whole, in order
+        (past ``budget`` if need be, up to LIST_MAX_CHARS): its steps are the answer. Then every sentence
+        near the best one (most relevant first) with the sentence that follows it, since that one often
+        finishes the thought ("... it also demands X"), and any list it is part of. Stops at ``budget``
+        characters. A table row is shown under its heading when the row does not name it.
         """
         if not self.sentences:
             return []
-        best = max(s.score for s in self.sentences)
+        top = max(self.sentences, key=lambda s: s.score)
         chosen: dict[tuple[int, int], ScoredSentence] = {}
+        shown: set[tuple[str, int]] = set()
         used = 0
 
-        def take(sentence: ScoredSentence) -> bool:
+        def take(sentence: ScoredSentence, limit: int = budget) -> bool:
             nonlocal used
             key = (sentence.passage_number, sentence.position)
-            if key in chosen:
+            # Two passages grown over the same list hold the same sentences: each is shown once.
+            place = (self.passages[sentence.passage_number - 1].source, sentence.start)
+            if key in chosen or place in shown:
                 return True
             size = len(" ".join(sentence.text.split())) + 1
-            if used + size > budget:
+            if used + size > limit:
                 return False
             chosen[key] = sentence
+            shown.add(place)
             used += size
             return True
 
+        for sentence in [top, *self.list_of(top)]:
+            take(sentence, max(budget, LIST_MAX_CHARS))
         for sentence in sorted(self.sentences, key=lambda s: -s.score):
-            if sentence.score < best - EXCERPT_MARGIN:
+            if sentence.score < top.score - EXCERPT_MARGIN:
                 break
             if not take(sentence):
                 continue
-            group = [sentence]
             follower = self.beside(sentence)
-            if follower is not None:
-                group.append(follower)
-            if any(s.is_list_item for s in group) or sentence.text.rstrip().endswith(":"):
-                group += [item for s in group for item in self.list_around(s)]
-            for extra in group[1:]:
+            for extra in [*([follower] if follower else []), *self.list_of(sentence)]:
                 take(extra)
-        lines = []
-        for number in range(1, len(self.passages) + 1):
-            picked = sorted((s for s in chosen.values() if s.passage_number == number), key=lambda s: s.position)
-            if picked:
-                text = " ".join(without_references(" ".join(s.text.split())) for s in picked)
-                lines.append(f"[{number}] {text}")
-        return lines
+        return [line for number in range(1, len(self.passages) + 1) if (line := self._line(number, chosen))]
+
+    def _line(self, number: int, chosen: dict[tuple[int, int], ScoredSentence]) -> str:
+        picked = sorted((s for s in chosen.values() if s.passage_number == number), key=lambda s: s.position)
+        if not picked:
+            return ""
+        text = " ".join(without_references(" ".join(s.text.split())) for s in picked)
+        heading = scope_heading(self.passages[number - 1])
+        if heading and heading not in text and any(TABLE_ROW.match(s.text) for s in picked):
+            text = f"{heading} — {text}"
+        return f"[{number}] {text}"
+
+    def list_of(self, sentence: ScoredSentence) -> list[ScoredSentence]:
+        """The list or procedure ``sentence`` belongs to (with the sentence that introduces it) or introduces,
+        in order, without ``sentence`` itself; empty when it is neither."""
+        ordered = self._in_order.get(sentence.passage_number, [])
+        index = ordered.index(sentence) if sentence in ordered else -1
+        if index < 0:
+            return []
+        if sentence.in_list:
+            first = index
+            while first > 0 and ordered[first - 1].in_list:
+                first -= 1
+            lead = ordered[first - 1 : first] if first > 0 else []
+            if lead and lead[0].position != ordered[first].position - 1:
+                lead = []
+        elif index + 1 < len(ordered) and ordered[index + 1].in_list:
+            first, lead = index + 1, []
+        else:
+            return []
+        last = first
+        while last + 1 < len(ordered) and ordered[last + 1].in_list:
+            last += 1
+        return [s for s in [*lead, *ordered[first : last + 1]] if s is not sentence]
 
     def list_around(self, sentence: ScoredSentence) -> list[ScoredSentence]:
         """The list items after ``sentence`` in its passage, in order (and those before it when it is one)."""
-        items: list[ScoredSentence] = []
-        current = sentence
-        while sentence.is_list_item and (before := self.beside(current, -1)) is not None and before.is_list_item:
-            items.insert(0, before)
-            current = before
-        current = sentence
-        while (after := self.beside(current)) is not None and after.is_list_item:
-            items.append(after)
-            current = after
-        return items
+        return [s for s in self.list_of(sentence) if s.in_list]
 
 
 def evidence_pieces(start: int, text: str) -> list[tuple[int, int, str]]:
@@ -203,46 +235,57 @@ def evidence_pieces(start: int, text: str) -> list[tuple[int, int, str]]:
 
 
 def gather_evidence(
-    question: str, query_vector: Sequence[float], passages: Sequence[Passage], embedder: Embedder
+    question: str,
+    query_vector: Sequence[float],
+    passages: Sequence[Passage],
+    embedder: Embedder,
+    document_text: Callable[[str], str | None] | None = None,
 ) -> Evidence:
     """Score every usable sentence of the passages: embedding similarity plus word-overlap bonuses.
 
-    ``query_vector`` is the question's embedding, as retrieval computed it. Sentences addressed to a
-    model (prompt injections) are set apart and never scored as evidence.
+    ``query_vector`` is the question's embedding, as retrieval computed it. With ``document_text`` (a
+    source's whole stored text), each passage is first grown over the list it cuts and the heading of its
+    table rows. Sentences addressed to a model (prompt injections) are set apart and never scored as
+    evidence.
     """
+    if document_text is not None:
+        passages = _read_around(passages, document_text)
     question_terms = content_terms(question)
-    spans = [
-        (number, position, *piece)
-        for number, passage in enumerate(passages, start=1)
-        for position, (start, end) in enumerate(sentence_spans(passage.text, passage.start))
-        for piece in evidence_pieces(start, passage.text[start - passage.start : end - passage.start])
-    ]
-    spans = [
-        item
-        for item in spans
-        if (MIN_LIST_ITEM_CHARS if _LIST_ITEM.match(item[4]) else MIN_SENTENCE_CHARS)
-        <= len(item[4])
-        <= MAX_SENTENCE_CHARS
-    ]
+    spans = _usable_spans(passages)
     if not spans:
         return Evidence(question, list(passages), [])
     vectors = embedder.embed_recent([item[4] for item in spans])
     scored: list[ScoredSentence] = []
     instructions: list[ScoredSentence] = []
-    for (number, position, start, end, text), vector in zip(spans, vectors, strict=True):
+    for (number, position, start, end, text, in_list), vector in zip(spans, vectors, strict=True):
         similarity = sum(a * b for a, b in zip(query_vector, vector, strict=True))
         shared = overlap(question_terms, content_terms(text))
         lead = LEAD_WEIGHT * overlap(question_terms, content_terms(" ".join(text.split()[:LEAD_WORDS])))
         prior = RANK_WEIGHT * (len(passages) - number) / len(passages)
-        sentence = ScoredSentence(
-            number,
-            position,
-            start,
-            end,
-            text,
-            similarity + LEXICAL_WEIGHT * shared + lead + prior,
-            shared,
-            tuple(vector),
-        )
+        score = similarity + LEXICAL_WEIGHT * shared + lead + prior
+        sentence = ScoredSentence(number, position, start, end, text, score, shared, tuple(vector), in_list)
         (instructions if looks_like_instruction(text) else scored).append(sentence)
     return Evidence(question, list(passages), scored, instructions)
+
+
+def _read_around(passages: Sequence[Passage], document_text: Callable[[str], str | None]) -> list[Passage]:
+    texts: dict[str, str | None] = {}
+    for passage in passages:
+        if passage.source not in texts:
+            texts[passage.source] = document_text(passage.source)
+    return [widened(passage, texts[passage.source]) for passage in passages]
+
+
+def _usable_spans(passages: Sequence[Passage]) -> list[tuple[int, int, int, int, str, bool]]:
+    """(passage number, position, start, end, text, on a list line) of each sentence long enough to judge."""
+    spans = []
+    for number, passage in enumerate(passages, start=1):
+        for position, (start, end) in enumerate(sentence_spans(passage.text, passage.start)):
+            offset = start - passage.start
+            line_start = passage.text.rfind("\n", 0, offset) + 1
+            in_list = bool(LIST_ITEM.match(passage.text[line_start : line_start + 24]))
+            for piece in evidence_pieces(start, passage.text[offset : end - passage.start]):
+                shortest = MIN_LIST_ITEM_CHARS if in_list else MIN_SENTENCE_CHARS
+                if shortest <= len(piece[2]) <= MAX_SENTENCE_CHARS:
+                    spans.append((number, position, *piece, in_list))
+    return spans

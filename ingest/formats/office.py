@@ -2,13 +2,15 @@
 
 Slides keep their number as the page and their title in the section path; speaker notes follow their
 slide as a section of their own. Each sheet row becomes a section holding one line of "header: value"
-pairs, so a cited cell names its sheet and row.
+pairs, so a cited cell names its sheet and row. A table row starts with what scopes it (the sheet's name,
+the slide's title: "Rota 2024 — Site: Site B; Staff: 3."), so a year given only there stays with the row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -19,6 +21,8 @@ from ingest.document import Limits, LoadedDocument, SectionedText, check_unpacke
 
 # Office writes a password-protected file as an OLE compound file (the encrypted zip inside), not a zip.
 _COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Names a program gives a sheet by itself ('Sheet1', 'Feuil1'): they scope nothing.
+_DEFAULT_SHEET = re.compile(r"(?:sheet|feuil|tabelle|hoja|foglio|blad)\s*\d*", re.IGNORECASE)
 
 
 def check_office_package(path: Path, data: bytes, limits: Limits, app: str, suffix: str) -> None:
@@ -35,16 +39,15 @@ def check_office_package(path: Path, data: bytes, limits: Limits, app: str, suff
         raise IngestError(f"{path.name}: not a readable {suffix} file ({exc}); re-save it from {app}") from exc
 
 
-def _shape_texts(shapes: Iterable[Any]) -> Iterator[str]:
-    """Text of each shape in slide order: text frames, then table rows as 'cell | cell', inside groups too."""
+def _shape_texts(shapes: Iterable[Any], scope: str) -> Iterator[str]:
+    """Text of each shape in slide order: text frames, then tables as 'header: value' rows, inside groups too."""
     from pptx.enum.shapes import MSO_SHAPE_TYPE
 
     for shape in shapes:
         if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
-            yield from _shape_texts(shape.shapes)
+            yield from _shape_texts(shape.shapes, scope)
         elif getattr(shape, "has_table", False) and shape.has_table:
-            for row in shape.table.rows:
-                yield " | ".join(cell.text.strip() for cell in row.cells)
+            yield "\n".join(table_lines([[cell.text for cell in row.cells] for row in shape.table.rows], scope))
         elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
             yield shape.text_frame.text
 
@@ -65,7 +68,7 @@ def load_pptx(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
             name = f"Slide {number}" + (f": {' '.join(heading.split())}" if heading else "")
             out.page()
             out.section(title, name)
-            for text in _shape_texts(slide.shapes):
+            for text in _shape_texts(slide.shapes, " ".join(heading.split())):
                 out.add(text)
             if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
                 notes = slide.notes_slide.notes_text_frame.text
@@ -102,9 +105,36 @@ def cell_text(value: object, number_format: str = "General") -> str:
     return " ".join(str(value).split())
 
 
-def add_rows(out: SectionedText, rows: Iterable[tuple[int, list[str]]], *path: str) -> None:
+def row_line(header: list[str], cells: list[str], scope: str = "") -> str:
+    """One table row as a statement: 'scope — header: value; header: value.' (empty cells left out)."""
+    pairs = []
+    for column, value in enumerate(cells):
+        if not value:
+            continue
+        name = header[column] if column < len(header) and header[column] else _column_letter(column)
+        pairs.append(f"{name}: {value}")
+    # One line per row, ending as a sentence: a row is read (and cited) as one statement, its key column
+    # beside each value.
+    row = "; ".join(pairs)
+    row = row if row.endswith((".", "!", "?")) else row + "."
+    return f"{scope} — {row}" if scope else row
+
+
+def table_lines(rows: list[list[str]], scope: str = "") -> list[str]:
+    """A table's rows as 'header: value' lines, the first non-empty row being the header (kept as
+    'cell | cell' when it is the only row)."""
+    cleaned = [[" ".join(cell.split()) for cell in row] for row in rows]
+    filled = [row for row in cleaned if any(row)]
+    if not filled:
+        return []
+    header, body = filled[0], filled[1:]
+    return [row_line(header, row, scope) for row in body] or [" | ".join(header)]
+
+
+def add_rows(out: SectionedText, rows: Iterable[tuple[int, list[str]]], *path: str, scope: str = "") -> None:
     """A table's rows as sections of 'header: value' lines, the first non-empty row being the header. Each
-    row is a section named by ``path`` and its row number, so a citation names the cell's row."""
+    row is a section named by ``path`` and its row number, so a citation names the cell's row; ``scope``
+    (a sheet's name) opens each row's line."""
     header: list[str] | None = None
     stored = 0
     for number, cells in rows:
@@ -113,17 +143,8 @@ def add_rows(out: SectionedText, rows: Iterable[tuple[int, list[str]]], *path: s
         if header is None:
             header = cells
             continue
-        pairs = []
-        for column, value in enumerate(cells):
-            if not value:
-                continue
-            name = header[column] if column < len(header) and header[column] else _column_letter(column)
-            pairs.append(f"{name}: {value}")
         out.section(*path, f"row {number}")
-        # One line per row, ending as a sentence: a row is read (and cited) as one statement, its key column
-        # beside each value.
-        row = "; ".join(pairs)
-        out.add(row if row.endswith((".", "!", "?")) else row + ".")
+        out.add(row_line(header, cells, scope))
         stored += 1
     if header is not None and not stored:
         # A table with a header and no data: keep the header, so the file is not reported empty.
@@ -164,7 +185,8 @@ def load_xlsx(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
                 )
                 for number, cells in enumerate(sheet.iter_rows(), start=sheet.min_row or 1)
             )
-            add_rows(out, rows, sheet.title)
+            scope = "" if _DEFAULT_SHEET.fullmatch(sheet.title.strip()) else " ".join(sheet.title.split())
+            add_rows(out, rows, sheet.title, scope=scope)
     finally:
         workbook.close()
     return out.document()

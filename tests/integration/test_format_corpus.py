@@ -78,10 +78,10 @@ def test_extractive_answers_cite_each_fact_at_its_place(assistant: Assistant, fa
 
 
 def test_the_keyword_index_holds_section_paths(assistant: Assistant) -> None:
-    # 'Staff' is a sheet's name: it is in no row's text, only in the rows' section path.
-    found = assistant.catalog.keyword_search("formats", "Staff", 5)
-    assert found and all(record.section.startswith("Staff > row") for record, _ in found)
-    assert all("Staff" not in record.text for record, _ in found)
+    # 'speaker notes' is in no slide's text, only in the notes' section path.
+    found = assistant.catalog.keyword_search("formats", "speaker notes", 5)
+    assert found and all(record.section.endswith("speaker notes") for record, _ in found)
+    assert all("speaker" not in record.text for record, _ in found)
 
 
 def test_a_changed_file_is_rechunked_and_an_unchanged_one_left(assistant: Assistant, corpus: Path) -> None:

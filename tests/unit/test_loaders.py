@@ -64,7 +64,7 @@ def test_docx_paragraphs_and_tables_are_read(tmp_path: Path) -> None:
     )
     text = load_document(path).text
     assert "The budget is 40 euros." in text
-    assert "Tea | 3" in text
+    assert "Item: Tea; Cost: 3." in text
 
 
 def test_corrupt_docx_gets_a_clear_message(tmp_path: Path) -> None:
