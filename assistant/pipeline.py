@@ -15,12 +15,13 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from assistant.answerers.base import Answerer
+from assistant.comparison import comparison_parts, merge
 from assistant.embedder import Embedder
 from assistant.errors import InputError
 from assistant.evidence import gather_evidence
 from assistant.retrieval import PassageRetriever, passage_from_document
 from assistant.support import SupportJudge
-from assistant.types import Answer, Timings
+from assistant.types import Answer, Passage, Timings
 from assistant.verification import CheckedAnswer, check_answer, gate, refused
 
 MAX_QUESTION_CHARS = 2000
@@ -80,29 +81,30 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
     def _steps(self, question: str, history: History, config: RunnableConfig) -> Iterator[str | Answer]:
         started = time.perf_counter()
         standalone = self.answerer.condense(question, history)
-        vector = self.embedder.embed(standalone)
-        documents = self.retriever.invoke(standalone, config, query_vector=vector)
-        passages = [passage_from_document(document) for document in documents]
-        evidence = gather_evidence(standalone, vector, passages, self.embedder)
-        evidence, reason = gate(
-            evidence, self.document_text, self.min_relevance, self.min_coverage, lenient=self.answerer.can_decline
-        )
-        passages = evidence.passages if reason is None else passages
-        retrieved = time.perf_counter()
-        first_token: float | None = None
-        draft: str | None = None
-        if reason is not None:
-            checked: CheckedAnswer = refused(reason)
+        parts = comparison_parts(standalone)
+        retrieve_s = 0.0
+        draft: str | None
+        if parts:
+            # A comparison: each part retrieved, answered and checked on its own, each value with its citation.
+            answered_parts = []
+            drafts = []
+            for part in parts:
+                checked, passages, draft, spent = self._answer(part, config)
+                answered_parts.append((part, checked, passages))
+                drafts.append(draft or "")
+                retrieve_s += spent
+            checked, passages = merge(answered_parts)
+            draft = "\n".join(drafts)
         else:
-            draft = "".join(self.answerer.stream(evidence))
-            checked = check_answer(draft, evidence, self.document_text, self.embedder, self.support)
+            checked, passages, draft, retrieve_s = self._answer(standalone, config)
+        first_token: float | None = None
         # Only checked text is streamed: a draft the check withdraws is never shown as the answer, and a
         # refusal's first sentence is the first thing the reader sees.
         for piece in sentence_pieces(checked.text):
             if first_token is None:
                 first_token = time.perf_counter()
             yield piece
-        answered = time.perf_counter()
+        total = time.perf_counter() - started
         yield Answer(
             answer=checked.text,
             refused=checked.refused,
@@ -113,11 +115,34 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
             unsupported=checked.unsupported,
             draft=draft,
             timings=Timings(
-                retrieve_s=round(retrieved - started, 4),
+                retrieve_s=round(retrieve_s, 4),
                 first_token_s=round(first_token - started, 4) if first_token is not None else None,
-                answer_s=round(answered - retrieved, 4),
-                total_s=round(time.perf_counter() - started, 4),
+                answer_s=round(total - retrieve_s, 4),
+                total_s=round(total, 4),
             ),
+        )
+
+    def _answer(self, question: str, config: RunnableConfig) -> tuple[CheckedAnswer, list[Passage], str | None, float]:
+        """Retrieve, gate, write and check one standalone question: the checked answer, the passages shown,
+        the draft (None when the gate refused) and the seconds retrieval took."""
+        started = time.perf_counter()
+        vector = self.embedder.embed(question)
+        documents = self.retriever.invoke(question, config, query_vector=vector)
+        passages = [passage_from_document(document) for document in documents]
+        evidence = gather_evidence(question, vector, passages, self.embedder, self.document_text)
+        evidence, reason = gate(
+            evidence, self.document_text, self.min_relevance, self.min_coverage, lenient=self.answerer.can_decline
+        )
+        passages = evidence.passages if reason is None else passages
+        retrieved = time.perf_counter() - started
+        if reason is not None:
+            return refused(reason), passages, None, retrieved
+        draft = "".join(self.answerer.stream(evidence))
+        return (
+            check_answer(draft, evidence, self.document_text, self.embedder, self.support),
+            passages,
+            draft,
+            retrieved,
         )
 
 

@@ -29,8 +29,8 @@ from assistant.text import STOPWORDS, stem
 # the generated claim set (eval/claims.py, `qa eval claims --split dev`); see the README's figures.
 SUPPORT_THRESHOLD = 0.5
 # A claim that uses one sentence's words in another order must clear this instead.
-STRICT_THRESHOLD = 0.85
-ANSWERS_THRESHOLD = 0.2
+STRICT_THRESHOLD = 0.8
+ANSWERS_THRESHOLD = 0.1
 # Passage sentences shown to the verifier with a claim: the best ones, in document order.
 MAX_PREMISE_SENTENCES = 3
 MAX_PREMISE_CHARS = 900
@@ -39,12 +39,13 @@ _QUIZ_OPTION = re.compile(r"(?:^|[\s:;(])(?:\(?[A-Da-d][.)]|option [A-D]\b)\s*\S
 _QUIZ_WORD = re.compile(r"\b(?:quiz|trivia|multiple choice|true or false|which of the following)\b", re.IGNORECASE)
 _CONDITION = re.compile(
     r"^\W*(?:if|unless|suppose|supposing|imagine|assuming|what if|should|had|were)\b"
-    r"|\b(?:whether|hypothetical(?:ly)?|speculat\w+|rumou?r\w*|would have|could have|might have)\b",
+    r"|\b(?:whether|hypothetical(?:ly)?|speculat\w+|rumou?r\w*|would have|could have|might have|imagine[ds]?|"
+    r"conceivabl[ey]|scenario|supposing|suppose[ds]?|in case)\b",
     re.IGNORECASE,
 )
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|neither|nor|without|cannot|n't|denied|denies|deny|refused|refuses|failed|fails|"
-    r"rejected|rejects|lacks?|absent)\b|n't\b",
+    r"rejected|rejects|lacks?|absent|false|untrue|myth|contrary)\b|n't\b",
     re.IGNORECASE,
 )
 _HEDGE = re.compile(
@@ -53,6 +54,7 @@ _HEDGE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_FRAME_WORDS = 6
 _ORDER_WORDS = frozenset({"not", "no", "never", "nor", "before", "after", "than"})
 
 
@@ -103,47 +105,106 @@ def _sequence(text: str) -> list[tuple[str, str]]:
 
 
 def _positions(claim: list[str], source: list[str]) -> list[int] | None:
-    """Where each word of ``claim`` occurs in ``source``, in the same order (gaps allowed), or None."""
-    found, position = [], 0
-    for word in claim:
-        try:
-            position = source.index(word, position) + 1
-        except ValueError:
-            return None
-        found.append(position - 1)
-    return found
+    """Where the words of ``claim`` occur in ``source`` in the same order, over the shortest stretch; None when
+    they do not all occur in that order."""
+    best: list[int] | None = None
+    for begin, word in enumerate(source):
+        if not claim or word != claim[0]:
+            continue
+        found, position = [begin], begin + 1
+        for other in claim[1:]:
+            try:
+                position = source.index(other, position) + 1
+            except ValueError:
+                return best
+            found.append(position - 1)
+        if best is None or found[-1] - found[0] < best[-1] - best[0]:
+            best = found
+    return best
+
+
+@dataclass(frozen=True)
+class _Match:
+    """Where a claim's content words run in order through a sentence, and what the sentence says around them."""
+
+    compact: bool
+    brings_names: bool
+    window: str
+
+
+def _match(claim: str, sentence: str) -> _Match | None:
+    claimed = _sequence(claim)
+    tokens = list(_WORD.finditer(sentence))
+    content = [
+        (index, stem(token.group().lower()), token.group())
+        for index, token in enumerate(tokens)
+        if token.group().lower() not in STOPWORDS or token.group().lower() in _ORDER_WORDS
+    ]
+    stems = [item[0] for item in claimed]
+    positions = _positions(stems, [item[1] for item in content])
+    if not claimed or positions is None:
+        return None
+    between = content[positions[0] : positions[-1] + 1]
+    brings = any(_is_name_or_number(word) and stem_ not in stems for _, stem_, word in between)
+    # The words just before the stretch carry its frame: "it is false that", "if", "did not".
+    first = max(0, between[0][0] - _FRAME_WORDS)
+    lead = sentence[tokens[first].start() : tokens[between[0][0]].start()]
+    # ... but not across a clause boundary: "X did not win A, but won B" frames only A.
+    lead = re.split(r"[,;:]|\bbut\b|\bwhile\b|\bwhereas\b", lead)[-1]
+    window = lead + sentence[tokens[between[0][0]].start() : tokens[between[-1][0]].end()]
+    return _Match(len(between) <= 1.5 * len(claimed) + 2, brings, window)
+
+
+def dropped_frame(claim: str, sentence: str) -> str | None:
+    """What the claim leaves out of the words of the sentence it copies: 'a negation', 'a hedge' or 'a condition'
+    ('X won' from 'X did not win', 'X may win', 'if X wins'), else None."""
+    match = _match(claim, sentence)
+    if match is None or not match.compact:
+        return None
+    for name, pattern in (("a negation", _NEGATION), ("a hedge", _HEDGE)):
+        if pattern.search(match.window) and not pattern.search(claim):
+            return name
+    # A condition frames the whole sentence, wherever it stands ("Staff may leave early if it is hot").
+    if _CONDITION.search(sentence) and not _CONDITION.search(claim):
+        return "a condition"
+    return None
 
 
 def copies(claim: str, sentence: str) -> bool:
     """The claim copies the sentence: its content words run in order through one stretch of it, that stretch
     brings in no other name or number (which would make it another person's role or another figure), and
-    the claim drops no negation or hedge of the sentence."""
-    claimed, source = _sequence(claim), _sequence(sentence)
-    stems = [item[0] for item in claimed]
-    positions = _positions(stems, [item[0] for item in source])
-    if not claimed or positions is None:
-        return False
-    between = source[positions[0] : positions[-1] + 1]
-    if len(between) > 1.5 * len(claimed) + 2:
-        return False
-    if any(_is_name_or_number(word) and stem_ not in stems for stem_, word in between):
-        return False
-    dropped_negation = bool(_NEGATION.search(sentence)) and not _NEGATION.search(claim)
-    dropped_hedge = bool(_HEDGE.search(sentence)) and not _HEDGE.search(claim)
-    return not (dropped_negation or dropped_hedge)
+    the claim drops no negation, hedge or condition of it."""
+    match = _match(claim, sentence)
+    return match is not None and match.compact and not match.brings_names and dropped_frame(claim, sentence) is None
 
 
 def reorders(claim: str, sentence: str) -> bool:
-    """Two or more of the sentence's names stand in the claim in another order: roles may have been exchanged
-    ('Ukraine demands that Russia ...' from 'Russia demands that Ukraine ...')."""
-    names = {item[0]: index for index, item in enumerate(_sequence(sentence)) if _is_name_or_number(item[1])}
-    order = [names[item[0]] for item in _sequence(claim) if item[0] in names]
-    order = list(dict.fromkeys(order))
+    """Two or more names of the sentence stand in the claim in another order: roles may have been exchanged
+    ('Ukraine demands that Russia ...' from 'Russia demands that Ukraine ...'). A name is a word written with a
+    capital in both; a column header ('Depot: Quayside') that the claim writes in lower case is not one."""
+    claimed = {item[0] for item in _sequence(claim) if item[1][:1].isupper()}
+    names = {
+        item[0]: index for index, item in enumerate(_sequence(sentence)) if item[1][:1].isupper() and item[0] in claimed
+    }
+    order = list(dict.fromkeys(names[item[0]] for item in _sequence(claim) if item[0] in names))
     return len(order) >= 2 and order != sorted(order)
 
 
 def _is_name_or_number(word: str) -> bool:
     return word[:1].isupper() or any(char.isdigit() for char in word)
+
+
+_FRAME_REASON = {
+    "a negation": "it says this is not so",
+    "a hedge": "it only says this may be so, or is planned or wanted",
+    "a condition": "it only says what would be so under a condition",
+}
+
+
+def _closest_first(claim: str, sentences: list[str]) -> list[str]:
+    """The sentences in order of how many of the claim's content words they hold (stable for ties)."""
+    stems = {item[0] for item in _sequence(claim)}
+    return sorted(sentences, key=lambda sentence: -len(stems & {item[0] for item in _sequence(sentence)}))
 
 
 def premise(sentences: Sequence[str]) -> str:
@@ -166,9 +227,12 @@ class SupportJudge:
         A question or a quiz never vouches for a claim; a condition or a hedge may (a rule of a handbook
         is a condition), but only the verifier can tell, so it is never taken as a copy.
         """
-        sentences = [sentence for sentence in sentences if sentence.strip()]
+        sentences = _closest_first(claim, [sentence for sentence in sentences if sentence.strip()])
         if not sentences:
             return Support(False, f"{where} has no sentence that states it")
+        frame = dropped_frame(claim, sentences[0])
+        if frame is not None:
+            return Support(False, f"{where} does not assert it: {_FRAME_REASON[frame]}")
         best_mood = mood(sentences[0])
         asserting = [sentence for sentence in sentences if mood(sentence) not in _SILENT]
         not_asserted = f"{where} does not assert it: {_MOOD_REASON[best_mood or 'a question']}"
@@ -205,11 +269,17 @@ class SupportJudge:
 
 
 def judge_for(assistant: object) -> Callable[[str, list[str], str], tuple[bool, str]]:
-    """The claim judge an assistant's answers go through, as a plain function for the evaluation harness:
-    ``judge(claim, sentences, question) -> (supported, reason)``."""
+    """The sentence check an assistant's answers go through, as a plain function for the evaluation harness:
+    ``judge(claim, sentences, question) -> (supported, reason)``. Numbers and names first, as in the claim
+    check (a figure or a name the sentences lack), then meaning."""
+    from assistant.facts import facts, missing_facts, vocabulary
+
     support: SupportJudge = assistant.support_judge  # type: ignore[attr-defined]
 
     def judge(claim: str, sentences: list[str], question: str) -> tuple[bool, str]:
+        missing = missing_facts(facts(claim, first_words=True), vocabulary(" ".join(sentences)), vocabulary(question))
+        if missing:
+            return False, f"{missing[0]} is not in the cited passage"
         verdict = support.judge(claim, sentences)
         return verdict.ok, verdict.reason
 

@@ -13,7 +13,9 @@ from ingest.loaders import LoadedDocument
 # 3: chunks embedded sentence by sentence (one vector per sentence, not one per chunk).
 # 4: chunks end at section boundaries (slides, sheet rows, chapters) and carry their section path; PDFs
 #    are read in layout order (columns, running headers dropped, hyphens joined) and OCR'd when scanned.
-CHUNKER_VERSION = 4
+# 5: table rows (xlsx, csv, docx, pptx) open with the sheet, slide or heading that scopes them; docx tables
+#    are read in place as header: value rows and numbered paragraphs keep their numbers.
+CHUNKER_VERSION = 5
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
 

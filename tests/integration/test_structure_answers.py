@@ -63,8 +63,9 @@ def write_rota(folder: Path) -> Path:
         sheet = book.active if index == 0 else book.create_sheet()
         assert sheet is not None
         sheet.title = title
-        for values in [("Site", "Hours", "Staff"), ("Harbour yard", "22:00-06:00", staff)]:
-            sheet.append(values)
+        rows: list[tuple[str, str, str | int]] = [("Site", "Hours", "Staff"), ("Harbour yard", "22:00-06:00", staff)]
+        for row in rows:
+            sheet.append(row)
     book.save(str(folder / "night_shifts.xlsx"))
     return folder
 

@@ -189,7 +189,8 @@ def test_a_sheet_row_names_its_sheet_so_the_year_reaches_the_model(tmp_path: Pat
         sheet = book.active if index == 0 else book.create_sheet()
         assert sheet is not None
         sheet.title = title
-        for row in [("Site", "Hours", "Staff"), ("Site B", "14:00-20:00", staff)]:
+        rows: list[tuple[str, str, str | int]] = [("Site", "Hours", "Staff"), ("Site B", "14:00-20:00", staff)]
+        for row in rows:
             sheet.append(row)
     book.save(str(tmp_path / "rota.xlsx"))
     document = load_document(tmp_path / "rota.xlsx")
