@@ -57,7 +57,7 @@ def _as_question(part: str) -> str:
     part = part.strip().strip(",;").strip()
     if _WH.match(part):
         return part[0].upper() + part[1:] + "?"
-    return f"Tell me about {part}."
+    return f"What about {part}?"
 
 
 def comparison_parts(question: str) -> list[str]:
@@ -107,5 +107,5 @@ def merge(parts: list[tuple[str, CheckedAnswer, list[Passage]]]) -> tuple[Checke
 
 def _bare(part: str) -> str:
     """'Tell me about the 2021 budget.' -> 'the 2021 budget'; 'What Zelensky wants?' -> 'what Zelensky wants'."""
-    text = part.removeprefix("Tell me about ").rstrip("?.! ")
+    text = part.removeprefix("What about ").rstrip("?.! ")
     return text[0].lower() + text[1:] if text[:1].isupper() and not text[1:2].isupper() and _WH.match(text) else text

@@ -194,6 +194,37 @@ def _is_name_or_number(word: str) -> bool:
     return word[:1].isupper() or any(char.isdigit() for char in word)
 
 
+_NUMBER = re.compile(r"^\d[\d,.]*$")
+_NEAR = 4
+_YEAR = re.compile(r"^(?:1[5-9]|20)\d\d$")
+
+
+def misplaced_number(claim: str, sentence: str) -> tuple[str, str] | None:
+    """A number the claim counts something with that the sentence gives for something else: ('240',
+    'night-shift workers') for 'The depot has 240 night-shift workers' from 'The depot employs 240 people in
+    all. Of them, 35 work the night shift.' The two content words after the number must stand near it in
+    the sentence (either one does: '35 people work' fits 'Of them, 35 work')."""
+    claimed = [token.group() for token in _WORD.finditer(claim)]
+    source = [token.group().lower() for token in _WORD.finditer(sentence)]
+    source_stems = [stem(word) for word in source]
+    for index, word in enumerate(claimed):
+        # A year names a time, not a count; a range's first number counts with its second.
+        ranged = index + 1 < len(claimed) and claimed[index + 1].lower() in ("to", "and", "or")
+        if not _NUMBER.match(word) or _YEAR.match(word) or word not in source or ranged:
+            continue
+        following = [
+            stem(other.lower()) for other in claimed[index + 1 : index + 6] if other.lower() not in STOPWORDS
+        ][:2]
+        if not following or _NUMBER.match(following[0]):
+            continue
+        places = [place for place, other in enumerate(source) if other == word]
+        if not any(
+            stem_ in source_stems[max(0, place - _NEAR) : place + _NEAR + 1] for place in places for stem_ in following
+        ):
+            return word, " ".join(claimed[index + 1 : index + 3])
+    return None
+
+
 _FRAME_REASON = {
     "a negation": "it says this is not so",
     "a hedge": "it only says this may be so, or is planned or wanted",
@@ -230,6 +261,10 @@ class SupportJudge:
         sentences = _closest_first(claim, [sentence for sentence in sentences if sentence.strip()])
         if not sentences:
             return Support(False, f"{where} has no sentence that states it")
+        misplaced = misplaced_number(claim, " ".join(sentences))
+        if misplaced is not None:
+            number, what = misplaced
+            return Support(False, f"{where} gives {number} for something else, not for {what}")
         frame = dropped_frame(claim, sentences[0])
         if frame is not None:
             return Support(False, f"{where} does not assert it: {_FRAME_REASON[frame]}")

@@ -32,7 +32,7 @@ CUP = (
 CUP_REPORT = "Cup final report\n\nEastfield Town won the regional cup this year, beating Mill Lane 2-1 in the final.\n"
 DEPOT = (
     "Depot staffing\n\n"
-    "The Northgate depot employs 240 people in all. Of them, 35 work the night shift.\n"
+    "The Northgate depot employs 240 people in all. At the Northgate depot, 35 people work the night shift.\n"
     "The depot opened in 1998 and runs 60 buses.\n"
 )
 SOUTHGATE = "Southgate depot\n\nThe Southgate depot, opened in 2005, has 180 staff; 20 of them work nights.\n"
@@ -148,7 +148,8 @@ def test_a_two_document_comparison_gives_each_value_with_its_own_citation(
 ) -> None:
     assistant = real(make_assistant, local_model, corpus)
     answer = assistant.ask(
-        "Compare the night shift at the Northgate depot with the night shift at the Southgate depot."
+        "Compare how many people work the night shift at the Northgate depot with how many work nights at the "
+        "Southgate depot."
     )
     assert not answer.refused, answer.answer
     lines = answer.answer.split("\n")
