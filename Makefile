@@ -65,13 +65,14 @@ ADV_SEED ?= 0
 ADV_LOCAL_LIMIT ?= 150
 ADV_EXTRACTIVE_LIMIT ?=
 ADV_ARGS := $(if $(wildcard $(XQUAD)),--xquad $(XQUAD)) $(if $(wildcard $(COVIDQA)),--covid $(COVIDQA))
-# Semantic classes (issue 24): a claim set for the support check (eval/claims_data.py; the local model judges the
-# first CLAIMS_LIMIT test claims) and a gold set with generated documents (eval/semantic.py; the extractive answerer
-# runs all of it, the local one the first SEM_LOCAL_LIMIT questions, a balanced sample).
+# Semantic classes (issue 24): a claim set for the support check (eval/claims_data.py; the local model judges
+# its test half, or the first CLAIMS_LIMIT claims of it; the dev half is for tuning) and a gold set with generated
+# documents (eval/semantic.py; the extractive answerer runs all of it, the local one the first SEM_LOCAL_LIMIT
+# questions, a balanced sample).
 CLAIMS := .eval-out/claims-data
 SEM := .eval-out/semantic-data
 SEM_SEED ?= 0
-CLAIMS_LIMIT ?= 300
+CLAIMS_LIMIT ?=
 SEM_LOCAL_LIMIT ?= 150
 eval: install
 	for answerer in extractive local; do \
@@ -92,7 +93,7 @@ eval: install
 	else echo "neither $(XQUAD) nor $(COVIDQA) found: adversarial sets skipped"; fi
 	@if [ -n "$(strip $(ADV_ARGS))" ]; then \
 	  $(BIN)/qa eval claims-data $(ADV_ARGS) --out $(CLAIMS) --seed $(SEM_SEED) && \
-	  $(BIN)/qa eval claims --data $(CLAIMS)/claims.jsonl --split test --out .eval-out/claims-local --answerer local --limit $(CLAIMS_LIMIT) && \
+	  $(BIN)/qa eval claims --data $(CLAIMS)/claims.jsonl --split test --out .eval-out/claims-local --answerer local $(if $(CLAIMS_LIMIT),--limit $(CLAIMS_LIMIT)) && \
 	  $(BIN)/qa eval semantic-data $(ADV_ARGS) --out $(SEM) --seed $(SEM_SEED) && \
 	  $(BIN)/qa eval --corpus $(SEM)/corpus --gold $(SEM)/gold.jsonl --out .eval-out/semantic-extractive --answerer extractive && \
 	  $(BIN)/qa eval --corpus $(SEM)/corpus --gold $(SEM)/gold.jsonl --out .eval-out/semantic-local --answerer local --limit $(SEM_LOCAL_LIMIT); \

@@ -498,6 +498,8 @@ class OpenAIChatModel(ChatModel):
         self.last_timings: dict[str, Any] = {}
         # Cleared when a server refuses the field, so the next requests go without it.
         self._ask_usage = True
+        # Cleared when a server gives no token log-probabilities: yes/no questions then read the reply's word.
+        self._logprobs = True
 
     def stream(self, messages: Messages, *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
         """POST with ``stream: true`` and yield the content of each server-sent event.
@@ -548,6 +550,23 @@ class OpenAIChatModel(ChatModel):
                 f"cannot reach the language model server at {self._url} ({exc}); check QA_LLM_BASE_URL",
                 is_retryable=True,
             ) from exc
+
+    def yes_probability(self, messages: Messages) -> float:
+        """P(yes) from the server's ``logprobs`` of the first token (vLLM, llama.cpp's server and OpenAI give them);
+        a server that does not is asked for a short reply instead, from then on."""
+        if self._logprobs:
+            import httpx
+
+            body = _request(inert(messages), 1, None, stream=False)
+            body.update(model=self._settings.llm_model, logprobs=True, top_logprobs=20)
+            headers = {"Authorization": f"Bearer {self._settings.llm_api_key}"} if self._settings.llm_api_key else {}
+            try:
+                response = httpx.post(self._url, json=body, headers=headers, timeout=self._settings.llm_timeout_s)
+                first = response.json()["choices"][0]["logprobs"]["content"][0]
+                return _yes_from_options({item["token"]: item["logprob"] for item in first["top_logprobs"]})
+            except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError):
+                self._logprobs = False
+        return super().yes_probability(messages)
 
     def _texts(self, payload: str) -> list[str]:
         """The content pieces of one server-sent event (keeping its usage, if any); ModelError when it is not a

@@ -151,7 +151,19 @@ def _match(claim: str, sentence: str) -> _Match | None:
     lead = sentence[tokens[first].start() : tokens[between[0][0]].start()]
     # ... but not across a clause boundary: "X did not win A, but won B" frames only A.
     lead = re.split(r"[,;:]|\bbut\b|\bwhile\b|\bwhereas\b", lead)[-1]
-    window = lead + sentence[tokens[between[0][0]].start() : tokens[between[-1][0]].end()]
+    # Inside the stretch a frame word counts when the next content word is one the claim copies: in
+    # "demands that Ukraine never join NATO and remain neutral", "never" frames the skipped "join NATO".
+    copied = {content[position][0] for position in positions}
+    inner = []
+    for place, (index, _, word) in enumerate(between):
+        following = next((item[0] for item in between[place + 1 :] if item[0] > index), None)
+        if following is not None and following in copied and (_NEGATION.search(word) or _HEDGE.search(word)):
+            inner.append(word)
+    for index, token in enumerate(tokens[between[0][0] : between[-1][0]], start=between[0][0]):
+        word = token.group()
+        if word.lower() in STOPWORDS and _NEGATION.search(word) and (index + 1) in copied:
+            inner.append(word)
+    window = " ".join([lead, *inner])
     return _Match(len(between) <= 1.5 * len(claimed) + 2, brings, window)
 
 
@@ -212,9 +224,9 @@ def misplaced_number(claim: str, sentence: str) -> tuple[str, str] | None:
         ranged = index + 1 < len(claimed) and claimed[index + 1].lower() in ("to", "and", "or")
         if not _NUMBER.match(word) or _YEAR.match(word) or word not in source or ranged:
             continue
-        following = [
-            stem(other.lower()) for other in claimed[index + 1 : index + 6] if other.lower() not in STOPWORDS
-        ][:2]
+        following = [stem(other.lower()) for other in claimed[index + 1 : index + 6] if other.lower() not in STOPWORDS][
+            :2
+        ]
         if not following or _NUMBER.match(following[0]):
             continue
         places = [place for place, other in enumerate(source) if other == word]

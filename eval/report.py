@@ -104,8 +104,9 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
             result[f"{name}_n"] = len(graded)
     refusals = metrics.refusal_scores([not r["answerable"] for r in records], [r["refused"] for r in records])
     result.update({name: round(value, 4) for name, value in refusals.items()})
-    # Refusal accuracy on the false-premise items alone (all unanswerable: the share refused).
-    premises = [r for r in records if FALSE_PREMISE in r.get("tags", ())]
+    # Refusal accuracy on the false-premise items alone (all unanswerable: the share refused), a premise about
+    # an entity the corpus does name (eval/semantic.py) included.
+    premises = [r for r in records if {FALSE_PREMISE, "false-premise-named"} & set(r.get("tags", ()))]
     premise_scores = metrics.refusal_scores([not r["answerable"] for r in premises], [r["refused"] for r in premises])
     result["false_premise_refusal"] = round(premise_scores["refusal_accuracy"], 4) if premises else None
     # Pooled over all drafted sentences (a withdrawn draft's too): removed / (removed + kept); numbers found

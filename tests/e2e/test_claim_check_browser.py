@@ -20,10 +20,15 @@ SHOTS = Path(__file__).resolve().parent / "screenshots"
 REFUSAL_START = "I don't know based on the documents"
 
 
+def scripted_reply(messages: list[dict[str, str]]) -> str:
+    """The model's answer: one true sentence about the ferry and one wrong price; as the claim check's verifier
+    (its prompts open with "You check") it agrees, so what is removed is removed by the check's own rules."""
+    return "Yes" if messages and messages[0]["content"].startswith("You check") else PARTIAL_REPLY
+
+
 @pytest.fixture(scope="module")
 def scripted_llm() -> Iterator[FakeLLM]:
-    """The model's only reply: one true sentence about the ferry and one wrong price."""
-    with fake_llm_server(PARTIAL_REPLY) as llm:
+    with fake_llm_server(scripted_reply) as llm:
         yield llm
 
 
@@ -77,6 +82,32 @@ def test_a_removed_sentence_is_shown_struck_through_with_its_reason(
     reason = struck.locator("xpath=ancestor::p[1]").inner_text().split("—", 1)[1]
     assert "95" in reason
     screenshot(page, "claim-check-removed-sentence.png")
+
+
+# Every 20 ms, until the checked answer with its removed sentences is shown, the answer message's text is kept.
+WATCH_ANSWER = """() => {
+  window.__seen = [];
+  const timer = setInterval(() => {
+    const message = document.querySelectorAll('[data-testid="stChatMessage"]')[1];
+    if (!message) return;
+    if (message.innerText.includes(%r)) { clearInterval(timer); return; }
+    window.__seen.push(message.innerText);
+  }, 20);
+}"""
+
+
+def test_a_withdrawn_sentence_is_never_displayed_while_the_answer_streams(
+    page: object, ferry_app: str, scripted_llm: FakeLLM
+) -> None:
+    page.goto(ferry_app)  # type: ignore[attr-defined]
+    box = page.get_by_placeholder("Ask a question about your documents")  # type: ignore[attr-defined]
+    box.fill(PARTIAL_QUESTION)
+    page.evaluate(WATCH_ANSWER % REMOVED_HEADING)  # type: ignore[attr-defined]
+    box.press("Enter")
+    answer_message(page).get_by_text(REMOVED_HEADING).wait_for()  # type: ignore[attr-defined]
+    seen = page.evaluate("window.__seen")  # type: ignore[attr-defined]
+    assert seen, "the answer message was never seen before it was complete"
+    assert not any("95" in text for text in seen), [text for text in seen if "95" in text][:1]
 
 
 def test_a_refusal_shows_its_reason(page: object, ferry_app: str, scripted_llm: FakeLLM) -> None:
