@@ -40,7 +40,13 @@ class ChatModel(ABC):
         This base reads the first word of a short reply (1.0 or 0.0); models that expose their token
         probabilities override it with the real figure.
         """
-        return yes_no_value(self.complete(messages, max_tokens=3))
+        # The answer's token counts (``last_timings``, where a model keeps them) stay the answer's.
+        kept = getattr(self, "last_timings", None)
+        try:
+            return yes_no_value(self.complete(messages, max_tokens=3))
+        finally:
+            if kept is not None:
+                self.last_timings = kept
 
 
 def yes_no_value(reply: str) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
@@ -89,14 +89,14 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
             answered_parts = []
             drafts = []
             for part in parts:
-                checked, passages, draft, spent = self._answer(part, config)
+                checked, passages, draft, spent = yield from self._answer(part, config)
                 answered_parts.append((part, checked, passages))
                 drafts.append(draft or "")
                 retrieve_s += spent
             checked, passages = merge(answered_parts)
             draft = "\n".join(drafts)
         else:
-            checked, passages, draft, retrieve_s = self._answer(standalone, config)
+            checked, passages, draft, retrieve_s = yield from self._answer(standalone, config)
         first_token: float | None = None
         # Only checked text is streamed: a draft the check withdraws is never shown as the answer, and a
         # refusal's first sentence is the first thing the reader sees.
@@ -122,9 +122,15 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
             ),
         )
 
-    def _answer(self, question: str, config: RunnableConfig) -> tuple[CheckedAnswer, list[Passage], str | None, float]:
-        """Retrieve, gate, write and check one standalone question: the checked answer, the passages shown,
-        the draft (None when the gate refused) and the seconds retrieval took."""
+    def _answer(
+        self, question: str, config: RunnableConfig
+    ) -> Generator[str, None, tuple[CheckedAnswer, list[Passage], str | None, float]]:
+        """Retrieve, gate, write and check one standalone question; returns the checked answer, the passages
+        shown, the draft (None when the gate refused) and the seconds retrieval took.
+
+        While the draft is written it yields an empty piece per token: nothing is shown, but a caller that
+        stops reading (a client gone, Ctrl-C) can close the stream between tokens, which stops the model.
+        """
         started = time.perf_counter()
         vector = self.embedder.embed(question)
         documents = self.retriever.invoke(question, config, query_vector=vector)
@@ -137,18 +143,18 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
         retrieved = time.perf_counter() - started
         if reason is not None:
             return refused(reason), passages, None, retrieved
-        draft = "".join(self.answerer.stream(evidence))
-        return (
-            check_answer(draft, evidence, self.document_text, self.embedder, self.support),
-            passages,
-            draft,
-            retrieved,
-        )
+        written = []
+        for piece in self.answerer.stream(evidence):
+            written.append(piece)
+            yield ""
+        draft = "".join(written)
+        checked = check_answer(draft, evidence, self.document_text, self.embedder, self.support)
+        return checked, passages, draft, retrieved
 
 
 def sentence_pieces(text: str) -> list[str]:
     """The checked answer cut after each sentence or line, so a reader sees it arrive a sentence at a time."""
-    pieces = re.findall(r".*?(?:[.!?](?:\s*\[[\d, ]+\])?[\"')\]]?(?:\s+|$)|\n+|$)", text, flags=re.DOTALL)
+    pieces = re.findall(r".*?(?:[.!?][\"'”’)]?(?:\s*\[[\d, ]+\])*[.!?]?(?:\s+|$)|\n+|$)", text, flags=re.DOTALL)
     return [piece for piece in pieces if piece]
 
 

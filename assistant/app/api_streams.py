@@ -71,10 +71,11 @@ async def answer_events(
 
     try:
         await run_in_threadpool(ticket.wait_turn)
-        first = True
+        # The role goes first, as OpenAI's streams do; the checked sentences follow once the draft is checked.
+        yield delta("", role="assistant")
         while (piece := await run_in_threadpool(next, pieces, None)) is not None:
-            yield delta(piece, **({"role": "assistant"} if first else {}))
-            first = False
+            if piece:  # empty while the draft is written: between them a client that left stops the model
+                yield delta(piece)
         answer = await run_in_threadpool(lambda: pieces.answer)
         final = {"index": 0, "delta": {}, "finish_reason": "stop"}
         yield event(

@@ -229,7 +229,7 @@ def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[
     on_terminal = sys.stdout.isatty()
     stream = assistant.stream(question, history)
     for piece in stream:
-        if on_terminal:
+        if on_terminal and piece:
             click.echo(piece, nl=False)
     final = stream.answer
     click.echo() if on_terminal else click.echo(final.answer)

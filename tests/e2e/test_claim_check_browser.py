@@ -20,15 +20,11 @@ SHOTS = Path(__file__).resolve().parent / "screenshots"
 REFUSAL_START = "I don't know based on the documents"
 
 
-def scripted_reply(messages: list[dict[str, str]]) -> str:
-    """The model's answer: one true sentence about the ferry and one wrong price; as the claim check's verifier
-    (its prompts open with "You check") it agrees, so what is removed is removed by the check's own rules."""
-    return "Yes" if messages and messages[0]["content"].startswith("You check") else PARTIAL_REPLY
-
-
 @pytest.fixture(scope="module")
 def scripted_llm() -> Iterator[FakeLLM]:
-    with fake_llm_server(scripted_reply) as llm:
+    """The model's only reply: one true sentence about the ferry and one wrong price (as the claim check's
+    verifier it agrees, so what is removed is removed by the check's own rules)."""
+    with fake_llm_server(PARTIAL_REPLY) as llm:
         yield llm
 
 

@@ -287,12 +287,12 @@ def test_a_changed_answer_is_printed_once_with_what_the_check_changed(term: Term
         )
     assert asked.returncode == 0, asked.stderr
     assert asked.stdout.count("The ferry leaves every 40 minutes [1].") == 1
-    assert "95 euros" not in asked.stdout  # in a pipe the draft is not written, only the checked answer
-    assert "(citation check: the answer was shortened to what its cited passages support)" in asked.stdout
+    assert "95 euros" not in asked.stdout  # the draft is never written, only the checked answer
+    assert "(citation check: 1 sentence of the draft removed; the reasons follow)" in asked.stdout
     assert '(removed: "Tickets cost 95 euros [1]."' in asked.stderr
 
 
-def test_on_a_terminal_the_checked_answer_takes_the_drafts_place(term: Terminal, tmp_path: Path) -> None:
+def test_on_a_terminal_only_the_checked_answer_is_ever_shown(term: Terminal, tmp_path: Path) -> None:
     import pty
 
     write_ferry_document(tmp_path / "docs")
@@ -323,11 +323,10 @@ def test_on_a_terminal_the_checked_answer_takes_the_drafts_place(term: Terminal,
     os.close(controller)
     assert done.returncode == 0, done.stderr
     text = shown.decode()
-    # The draft is streamed, then erased (cursor up one line, clear to the end) and the checked answer written once.
-    draft, checked = text.split("\x1b[1F\x1b[J", 1)
-    assert "Tickets cost 95 euros" in draft
-    assert checked.startswith("The ferry leaves every 40 minutes [1].")
-    assert "95 euros" not in checked.split("(citation check")[0]
+    # The check runs before anything is shown: the wrong price never reaches the screen, not even to be erased.
+    assert text.startswith("The ferry leaves every 40 minutes [1].")
+    assert "95 euros" not in text and "\x1b[" not in text
+    assert "(citation check: 1 sentence of the draft removed; the reasons follow)" in text
 
 
 @pytest.mark.llm
