@@ -237,6 +237,28 @@ def misplaced_number(claim: str, sentence: str) -> tuple[str, str] | None:
     return None
 
 
+_CELL = re.compile(r"(?:^|[;—])\s*([^:;—]{1,60}?):\s*([^;]+?)\s*(?=;|\.?\s*$)")
+
+
+def row_support(claim: str, sentence: str) -> bool | None:
+    """For a table row ('Depot: Quayside; Drivers: 12.'): True when every number of the claim is the value of a
+    cell whose header the claim names (and so is each cell value it names), False when a number is the value of
+    a cell whose header the claim does not name; None when the sentence is not a row or the claim has no number
+    from it."""
+    cells = [(header.strip(), value.strip()) for header, value in _CELL.findall(sentence)]
+    if len(cells) < 2:
+        return None
+    claimed = {stem(word.lower()) for word in _WORD.findall(claim)}
+    bound = False
+    for header, value in cells:
+        if not _NUMBER.match(value) or value not in _WORD.findall(claim):
+            continue
+        bound = True
+        if not {stem(word.lower()) for word in _WORD.findall(header)} & claimed:
+            return False
+    return True if bound else None
+
+
 _FRAME_REASON = {
     "a negation": "it says this is not so",
     "a hedge": "it only says this may be so, or is planned or wanted",
@@ -287,6 +309,11 @@ class SupportJudge:
             return Support(False, not_asserted)
         if any(copies(claim, sentence) for sentence in asserting if mood(sentence) is None):
             return Support(True)
+        rows = [row_support(claim, sentence) for sentence in asserting]
+        if True in rows:
+            return Support(True)
+        if False in rows and None not in rows:
+            return Support(False, f"{where} gives that figure under another column")
         if self.verifier is None:
             return Support(best_mood not in _SILENT, "" if best_mood not in _SILENT else not_asserted)
         score = self.score(claim, asserting)

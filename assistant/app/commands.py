@@ -223,14 +223,27 @@ def ask(question: str, as_json: bool, answerer: str | None, k: int | None, colle
     _stream_to_terminal(assistant, question, [])
 
 
+DRAFTING = "(writing the answer, then checking it against its passages...)"
+
+
 def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[str, str]]) -> Answer:
     """On a terminal, the checked answer a sentence at a time; in a pipe or a file, written once. The claim check
     runs before the first sentence is streamed, so nothing shown is taken back; what it removed is listed after."""
     on_terminal = sys.stdout.isatty()
     stream = assistant.stream(question, history)
+    drafting = False
     for piece in stream:
-        if on_terminal and piece:
-            click.echo(piece, nl=False)
+        if not on_terminal:
+            continue
+        if not piece:  # the draft is being written: say so (on stderr) until its checked sentences come
+            if not drafting:
+                click.echo(DRAFTING, nl=False, err=True)
+                drafting = True
+            continue
+        if drafting:
+            click.echo("\b" * len(DRAFTING) + "\x1b[K", nl=False, err=True)  # erase the note, keep a prompt
+            drafting = False
+        click.echo(piece, nl=False)
     final = stream.answer
     click.echo() if on_terminal else click.echo(final.answer)
     if final.unsupported:

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.llm
 
 
 @pytest.fixture(scope="module")
-def local_model() -> LocalChatModel:
-    model = LocalChatModel(Settings())
-    model.load()
-    return model
-
-
-@pytest.fixture(scope="module")
 def openai_server() -> Iterator[str]:
     """xllamacpp's own OpenAI-compatible server, started on a free loopback port for these tests."""
     import xllamacpp

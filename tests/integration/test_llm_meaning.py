@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings, build_assistant
+from assistant import Assistant, build_assistant
 from assistant.answerers.generative import GenerativeAnswerer
 from assistant.llm import LocalChatModel
 from assistant.markers import markers_in
@@ -40,13 +40,6 @@ CLUB = (
     "Rowing club officers\n\n"
     "Maria Lind has been the club's treasurer since 2019. Tom Berg chairs the club, and the secretary is Ana Ruiz.\n"
 )
-
-
-@pytest.fixture(scope="module")
-def local_model() -> LocalChatModel:
-    model = LocalChatModel(Settings())
-    model.load()
-    return model
 
 
 @pytest.fixture
@@ -165,7 +158,7 @@ def test_a_withdrawn_draft_is_never_streamed(
 ) -> None:
     assistant = scripted(make_assistant, local_model, corpus, "Ukraine demands that Russia stay neutral [1].")
     stream = assistant.stream("What does Russia demand?")
-    pieces = list(stream)
+    pieces = [piece for piece in stream if piece]  # empty pieces stand for draft tokens: nothing is shown
     answer = stream.answer
     assert answer.refused
     assert pieces[0].startswith("I don't know based on the documents")

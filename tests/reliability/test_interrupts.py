@@ -15,6 +15,7 @@ from typing import IO
 
 import pytest
 
+from assistant.app.commands import DRAFTING
 from tests.reliability.conftest import ROOT, qa, qa_env, state
 
 CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -67,21 +68,6 @@ class Running:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"never saw {text!r}; stdout {''.join(self.out)!r} stderr {''.join(self.err)!r}")
             time.sleep(0.05)
-
-    def wait_for_model(self, timeout: float = 240) -> None:
-        """Return once the local model is in memory and has had a moment to start writing: nothing is shown
-        before the answer is checked, so the model's resident memory (over 1 GB) tells when it is loaded."""
-        deadline = time.monotonic() + timeout
-        status = Path(f"/proc/{self.process.pid}/status")
-        while True:
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the model never loaded; stderr {''.join(self.err)!r}")
-            lines = status.read_text().splitlines()
-            rss = next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), 0)
-            if rss > 1_000_000:  # kB
-                break
-            time.sleep(0.1)
-        time.sleep(0.5)
 
     def stop(self, signum: int) -> tuple[int, str]:
         self.process.send_signal(signum)
@@ -144,7 +130,7 @@ def test_ctrl_c_while_the_local_model_writes_stops_it_without_a_crash(command: s
     else:
         running = Running(data, "chat", env=env, stdin=question + "\n", tty=True)
         running.wait_for("assistant> ", where="out")
-    running.wait_for_model()
+    running.wait_for(DRAFTING)  # on a terminal `qa` says so while the model writes the draft
     assert_clean_exit(*running.stop(signal.SIGINT), signal.SIGINT)
 
 

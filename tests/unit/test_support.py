@@ -141,3 +141,11 @@ def test_a_server_without_log_probabilities_is_read_from_its_first_word(reply: s
         assert model.yes_probability([{"role": "user", "content": "Is it so?"}]) == probability
         # The first question tried log-probabilities once; the fallback is kept for the rest.
         assert sum(1 for request in llm.requests if request.get("logprobs")) == 1
+
+
+def test_a_table_row_supports_a_figure_under_the_column_the_claim_names() -> None:
+    row = "Depot staffing — Depot: Quayside; Weekend hours: 10:00-18:00; Drivers: 12."
+    judge = SupportJudge(Always(0.0))  # the model would refuse both: the row decides
+    assert judge.judge("There are 12 drivers working weekends at the Quayside depot.", [row]).ok
+    wrong = judge.judge("The Quayside depot has 12 weekend hours.", [row], "passage [1]")
+    assert not wrong.ok and wrong.reason == "passage [1] gives 12 for something else, not for weekend hours"
