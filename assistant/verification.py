@@ -22,7 +22,7 @@ from assistant.evidence import Evidence, ScoredSentence
 from assistant.facts import Facts, facts, missing_facts, vocabulary
 from assistant.markers import MARKER, MARKER_RUN, attach_marker, format_marker, markers_in, strip_markers
 from assistant.support import ANSWERS_THRESHOLD, SupportJudge
-from assistant.text import content_terms, overlap, sentence_spans, stem, terms_match, words
+from assistant.text import STOPWORDS, content_terms, overlap, sentence_spans, stem, terms_match, words
 from assistant.types import Citation, Highlight, Passage, Unsupported
 
 REFUSAL = "I don't know based on the documents."
@@ -126,7 +126,16 @@ def _phrases(question: str, missing: Sequence[str]) -> list[str]:
     if run:
         phrases.append(" ".join(run))
     found = {word.lower() for phrase in phrases for word in phrase.split()}
-    return phrases + [word for word in missing if word.lower() not in found]
+    rest = [word for word in missing if word.lower() not in found]
+    return [_with_unit(question, phrase) for phrase in [*phrases, *rest]]
+
+
+def _with_unit(question: str, phrase: str) -> str:
+    """A number with the word it measures, as the question writes it: '1.5 tesla', not '1.5'."""
+    if not re.fullmatch(r"[\d.,]+", phrase):
+        return phrase
+    unit = re.search(re.escape(phrase) + r"[ -]([A-Za-z%]+)", question)
+    return f"{phrase} {unit.group(1)}" if unit and unit.group(1).lower() not in STOPWORDS else phrase
 
 
 def informative_terms(question: str) -> set[str]:
@@ -222,7 +231,14 @@ def gate(
     share = 1 - len(absent) / len(terms) if terms else 0.0
     enough = (share > 0 if len(terms) <= 2 else share >= min_coverage) if lenient else share > min_coverage
     if not terms or not enough:
-        shown_words = [word for word in words(evidence.question) if stem(word) in absent]
+        # Name only what the documents found lack as a whole, not words their other pages hold ("allowed").
+        whole = {
+            stem(word)
+            for source in {passage.source for passage in evidence.passages}
+            for word in words(document_text(source) or "")
+        }
+        lacking = {term for term in absent if not any(terms_match(term, other) for other in whole)}
+        shown_words = [word for word in words(evidence.question) if stem(word) in lacking]
         if shown_words:
             return evidence, f"they do not mention {_join(_phrases(evidence.question, shown_words))}"
         return evidence, "nothing in them is about this question"

@@ -245,3 +245,21 @@ def test_an_injected_line_glued_to_an_honest_sentence_does_not_take_it_out_of_th
     assert [s.text for s in found.sentences] == ["The harbour master is Ines Corr."]
     assert found.sentences[0].start == 10 and found.sentences[0].end == 10 + len("The harbour master is Ines Corr.")
     assert all("im_start" in s.text or "Ignore" in s.text or "developer" in s.text for s in found.instructions)
+
+
+def test_a_refusal_names_only_what_the_documents_found_lack_as_whole_terms(real_embedder: Embedder) -> None:
+    # The passage found lacks "pets" and "allowed"; the rest of its handbook says "allowed", not "pets".
+    handbook = "Office hours are 9 to 5.\n\n" + "Filler about the canteen menu. " * 60 + "\n\nVisitors are allowed."
+    passage = handbook[:24]
+    passages = [Passage(source="handbook.txt", chunk_id="h", start=0, end=len(passage), text=passage)]
+    question = "Are pets allowed in the office on weekends?"
+    found = gather_evidence(question, real_embedder.embed(question), passages, real_embedder)
+    reason = gate(found, {"handbook.txt": handbook}.get, min_relevance=0.0, min_coverage=0.5)[1]
+    assert reason is not None and "pets" in reason and "allowed" not in reason
+    texts = {"mri.txt": "The scanner runs at 3 tesla."}
+    scan = [Passage(source="mri.txt", chunk_id="m", start=0, end=28, text=texts["mri.txt"])]
+    asked = "Is a 1.5 tesla scanner safe?"
+    named = gather_evidence(asked, real_embedder.embed(asked), scan, real_embedder)
+    assert gate(named, texts.get, min_relevance=0.0, min_coverage=0.5, lenient=True)[1] == (
+        "they do not mention 1.5 tesla"
+    )
