@@ -325,15 +325,22 @@ class ClaimChecker:
 
     def resting_sentences(self, body: str, numbers: Sequence[int], vector: Sequence[float]) -> list[str]:
         """The passage sentences of ``numbers`` the body most likely rests on, best first."""
+        return [sentence.text for _, _, sentence in self._ranked(body, numbers, vector)[:3]]
+
+    def _ranked(
+        self, body: str, numbers: Sequence[int], vector: Sequence[float]
+    ) -> list[tuple[float, float, ScoredSentence]]:
+        """(score, similarity, sentence) for each sentence of passages ``numbers``, best first: embedding similarity
+        to the body plus half the share of its content words the sentence holds."""
         terms = content_terms(body)
-        scored = []
+        ranked = []
         for number in numbers:
             for sentence in self._evidence.of_passage(number):
                 similarity = sum(a * b for a, b in zip(vector, sentence.vector, strict=True))
                 shared = len(terms & content_terms(sentence.text)) / len(terms) if terms else 0.0
-                scored.append((similarity + 0.5 * shared, sentence.text))
-        scored.sort(key=lambda item: -item[0])
-        return [text for _, text in scored[:3]]
+                ranked.append((similarity + 0.5 * shared, similarity, sentence))
+        ranked.sort(key=lambda item: -item[0])
+        return ranked
 
     def _unstated(self, claim: Facts, support: str) -> list[str]:
         """The claim's numbers and names that ``support`` does not hold.
@@ -355,18 +362,10 @@ class ClaimChecker:
         self, body: str, numbers: Sequence[int], vector: Sequence[float]
     ) -> tuple[list[Highlight], float, bool]:
         """The passage sentences the body rests on, its best similarity to one, and whether that one is relevant."""
-        terms = content_terms(body)
-        best: tuple[float, float, ScoredSentence] | None = None
-        for number in numbers:
-            for sentence in self._evidence.of_passage(number):
-                similarity = sum(a * b for a, b in zip(vector, sentence.vector, strict=True))
-                shared = len(terms & content_terms(sentence.text)) / len(terms) if terms else 0.0
-                score = similarity + 0.5 * shared
-                if best is None or score > best[0]:
-                    best = (score, similarity, sentence)
-        if best is None:
+        ranked = self._ranked(body, numbers, vector)
+        if not ranked:
             return [], 0.0, False
-        _, similarity, sentence = best
+        _, similarity, sentence = ranked[0]
         relevant = sentence.overlap > 0 or sentence.score >= self._evidence.best - 0.3
         return [Highlight(start=sentence.start, end=sentence.end, text=sentence.text)], similarity, relevant
 
