@@ -71,7 +71,11 @@ class Support:
     ok: bool
     reason: str = ""
     score: float | None = None
-    asked_model: bool = False
+
+    @property
+    def asked_model(self) -> bool:
+        """True when the verifier was asked (its score is then kept)."""
+        return self.score is not None
 
 
 def mood(sentence: str) -> str | None:
@@ -95,13 +99,21 @@ _MOOD_REASON = {
 }
 
 
-def _sequence(text: str) -> list[tuple[str, str]]:
-    """The text's content words in order, each as (stem, word as written); negations and order words kept."""
-    return [
-        (stem(word.lower()), word)
-        for word in _WORD.findall(text)
-        if word.lower() not in STOPWORDS or word.lower() in _ORDER_WORDS
+def _content(text: str) -> tuple[list[re.Match[str]], list[tuple[int, str, str]]]:
+    """The text's word tokens, and its content words as (token index, stem, word as written); negations and
+    order words count as content."""
+    tokens = list(_WORD.finditer(text))
+    content = [
+        (index, stem(token.group().lower()), token.group())
+        for index, token in enumerate(tokens)
+        if token.group().lower() not in STOPWORDS or token.group().lower() in _ORDER_WORDS
     ]
+    return tokens, content
+
+
+def _sequence(text: str) -> list[tuple[str, str]]:
+    """The text's content words in order, each as (stem, word as written)."""
+    return [(stem_, word) for _, stem_, word in _content(text)[1]]
 
 
 def _positions(claim: list[str], source: list[str]) -> list[int] | None:
@@ -134,12 +146,7 @@ class _Match:
 
 def _match(claim: str, sentence: str) -> _Match | None:
     claimed = _sequence(claim)
-    tokens = list(_WORD.finditer(sentence))
-    content = [
-        (index, stem(token.group().lower()), token.group())
-        for index, token in enumerate(tokens)
-        if token.group().lower() not in STOPWORDS or token.group().lower() in _ORDER_WORDS
-    ]
+    tokens, content = _content(sentence)
     stems = [item[0] for item in claimed]
     positions = _positions(stems, [item[1] for item in content])
     if not claimed or positions is None:
@@ -170,7 +177,10 @@ def _match(claim: str, sentence: str) -> _Match | None:
 def dropped_frame(claim: str, sentence: str) -> str | None:
     """What the claim leaves out of the words of the sentence it copies: 'a negation', 'a hedge' or 'a condition'
     ('X won' from 'X did not win', 'X may win', 'if X wins'), else None."""
-    match = _match(claim, sentence)
+    return _dropped(claim, sentence, _match(claim, sentence))
+
+
+def _dropped(claim: str, sentence: str, match: _Match | None) -> str | None:
     if match is None or not match.compact:
         return None
     for name, pattern in (("a negation", _NEGATION), ("a hedge", _HEDGE)):
@@ -187,7 +197,7 @@ def copies(claim: str, sentence: str) -> bool:
     brings in no other name or number (which would make it another person's role or another figure), and
     the claim drops no negation, hedge or condition of it."""
     match = _match(claim, sentence)
-    return match is not None and match.compact and not match.brings_names and dropped_frame(claim, sentence) is None
+    return match is not None and match.compact and not match.brings_names and _dropped(claim, sentence, match) is None
 
 
 def reorders(claim: str, sentence: str) -> bool:
@@ -302,12 +312,13 @@ class SupportJudge:
         frame = dropped_frame(claim, sentences[0])
         if frame is not None:
             return Support(False, f"{where} does not assert it: {_FRAME_REASON[frame]}")
-        best_mood = mood(sentences[0])
-        asserting = [sentence for sentence in sentences if mood(sentence) not in _SILENT]
+        moods = {sentence: mood(sentence) for sentence in sentences}
+        best_mood = moods[sentences[0]]
+        asserting = [sentence for sentence in sentences if moods[sentence] not in _SILENT]
         not_asserted = f"{where} does not assert it: {_MOOD_REASON[best_mood or 'a question']}"
         if not asserting:
             return Support(False, not_asserted)
-        if any(copies(claim, sentence) for sentence in asserting if mood(sentence) is None):
+        if any(copies(claim, sentence) for sentence in asserting if moods[sentence] is None):
             return Support(True)
         rows = [row_support(claim, sentence) for sentence in asserting]
         if True in rows:
@@ -320,9 +331,9 @@ class SupportJudge:
         # Same words in another order is how a relation swap looks: the verifier must be sure.
         needed = STRICT_THRESHOLD if any(reorders(claim, sentence) for sentence in asserting) else self.threshold
         if score >= needed:
-            return Support(True, score=score, asked_model=True)
+            return Support(True, score=score)
         reason = not_asserted if best_mood else f"{where} does not say this; it says something else"
-        return Support(False, reason, score=score, asked_model=True)
+        return Support(False, reason, score=score)
 
     def score(self, claim: str, sentences: Sequence[str]) -> float:
         """The verifier's probability that the sentences assert the claim (cached per pair)."""
