@@ -391,6 +391,7 @@ def check_answer(
         declined = written.strip()[len(REFUSAL) :].strip() if is_refusal(written) else ""
         after = [Unsupported(sentence=declined, reason="the answerer declined to answer; what it added is not shown")]
         return refused("the passages found do not answer this question", after if MARKER.search(declined) else [])
+    written = _steps_on_lines(written)
     passages = evidence.passages
     valid = valid_passages(passages, document_text)
     support = support or SupportJudge(None)
@@ -465,6 +466,17 @@ def check_answer(
 
 
 _LEADING_MARKERS = re.compile(r"\s*" + MARKER_RUN.pattern)
+# "... these steps: 1. Place it [1]. 2. Let it warm up [1]." : a numbered list written on one line.
+_INLINE_STEP = re.compile(r"(?<=[.:!?\]])[ \t]+(?=(\d{1,2})\.\s+\S)")
+
+
+def _steps_on_lines(text: str) -> str:
+    """A numbered list written inline, put one item per line so that each step is judged as a sentence (and
+    "2." is never read as a sentence of its own)."""
+    numbers = [int(match.group(1)) for match in _INLINE_STEP.finditer(text)]
+    if len(numbers) < 2 or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return text
+    return _INLINE_STEP.sub("\n", text)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

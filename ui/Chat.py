@@ -265,8 +265,10 @@ with st.sidebar:
     st.button("New chat", disabled=current is None, width="stretch", on_click=_new_chat, icon=":material/add:")
     if current is not None:
         with st.expander("This conversation"):
-            st.text_input("Title", value=current.title, key=f"rename-{current.id}")
-            st.button("Rename", on_click=_rename, args=(current.id,), width="stretch")
+            # A form, so Enter in the title renames too, and the click is never raced by Enter's own rerun.
+            with st.form(f"rename-form-{current.id}", border=False):
+                st.text_input("Title", value=current.title, key=f"rename-{current.id}")
+                st.form_submit_button("Rename", on_click=_rename, args=(current.id,), width="stretch")
             if st.session_state.get("rename_problem"):
                 st.error(escape(st.session_state.rename_problem))
             st.download_button(

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from assistant.embedder import Embedder
-from assistant.evidence.around import LIST_ITEM, LIST_MAX_CHARS, TABLE_ROW, scope_heading, widened
+from assistant.evidence.around import (
+    LIST_ITEM,
+    LIST_MAX_CHARS,
+    TABLE_ROW,
+    is_heading_line,
+    scope_heading,
+    widened,
+)
 from assistant.text import content_terms, overlap, sentence_spans
 from assistant.types import Passage
 
@@ -207,12 +214,28 @@ class Evidence:
                 lead = []
         elif index + 1 < len(ordered) and ordered[index + 1].in_list:
             first, lead = index + 1, []
+        elif self.is_heading(sentence):
+            # A section's title: its first list is what the section is for (a procedure under "# How to ...").
+            first = index + 1
+            while first < len(ordered) and not ordered[first].in_list:
+                if self.is_heading(ordered[first]):
+                    return []
+                first += 1
+            if first == len(ordered):
+                return []
+            lead = ordered[first - 1 : first] if first - 1 > index else []
+            if lead and lead[0].position != ordered[first].position - 1:
+                lead = []
         else:
             return []
         last = first
         while last + 1 < len(ordered) and ordered[last + 1].in_list:
             last += 1
         return [s for s in [*lead, *ordered[first : last + 1]] if s is not sentence]
+
+    def is_heading(self, sentence: ScoredSentence) -> bool:
+        """The sentence is a heading line of its passage."""
+        return is_heading_line(sentence.text, self.passages[sentence.passage_number - 1].section)
 
     def list_around(self, sentence: ScoredSentence) -> list[ScoredSentence]:
         """The list items after ``sentence`` in its passage, in order (and those before it when it is one)."""

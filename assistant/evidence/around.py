@@ -24,6 +24,8 @@ TABLE_ROW = re.compile(r"^[^:;\n]{1,80}: [^\n]*; [^:;\n]{1,80}: ", re.MULTILINE)
 # Parts of a section path that name a place in a table or slide rather than a heading of the text.
 _NOT_A_HEADING = re.compile(r"row \d+|header row|speaker notes|page \d+.*", re.IGNORECASE)
 _SLIDE_NUMBER = re.compile(r"Slide \d+: ")
+_MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+\S")
+_TO_NEXT_LINE = re.compile(r"[^\S\n]*\n\s*(?=\S)")
 # A line break and at most one blank line: list items stand on lines of their own, or one paragraph each.
 _LINE_BREAK = re.compile(r"[ \t\r]*\n(?:[ \t\r]*\n)?[ \t]*")
 
@@ -33,6 +35,7 @@ def widened(passage: Passage, document: str | None) -> Passage:
     if not document or document[passage.start : passage.end] != passage.text:
         return passage
     start, end = _list_start(document, passage.start), _list_end(document, passage.end)
+    end = max(end, _section_list_end(document, passage, start, end))
     start = min(start, _scope_start(document, passage.section, start, end))
     if (start, end) == (passage.start, passage.end):
         return passage
@@ -98,6 +101,46 @@ def _list_end(document: str, end: int) -> int:
             break
         end = stop
     return end
+
+
+def is_heading_line(text: str, section: str = "") -> bool:
+    """A Markdown heading, or the innermost heading of ``section`` standing alone."""
+    line = text.strip()
+    if _MARKDOWN_HEADING.match(line):
+        return True
+    heading = _innermost_heading(section)
+    return bool(heading) and line.rstrip(" #") == heading
+
+
+def _section_list_end(document: str, passage: Passage, start: int, end: int) -> int:
+    """Where the first list of the section ends when the passage holds the section's heading but stops before
+    its list: a procedure's title retrieved without its steps ("# How to descale the kettle", an introduction,
+    then the steps in the next chunk)."""
+    text = document[start:end]
+    headings = [line for line in re.finditer(r"(?m)^.+$", text) if is_heading_line(line.group(), passage.section)]
+    if not headings or _has_item(text[headings[-1].end() :]):
+        return end
+    limit, position = end + LIST_MAX_CHARS, _line_end(document, end)
+    while (line := _next_any_line(document, position)) is not None and line[1] <= limit:
+        line_text = document[line[0] : line[1]]
+        if is_heading_line(line_text, passage.section):
+            return end
+        if LIST_ITEM.match(line_text):
+            return _list_end(document, line[1])
+        position = line[1]
+    return end
+
+
+def _has_item(text: str) -> bool:
+    return any(LIST_ITEM.match(line) for line in text.splitlines())
+
+
+def _next_any_line(document: str, position: int) -> tuple[int, int] | None:
+    """(start, end) of the next non-blank line after ``position``, however many blank lines lie between."""
+    match = _TO_NEXT_LINE.match(document, position)
+    if match is None:
+        return None
+    return match.end(), _line_end(document, match.end())
 
 
 def _list_start(document: str, start: int) -> int:

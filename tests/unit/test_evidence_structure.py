@@ -98,6 +98,24 @@ def test_a_list_introduced_by_a_sentence_ending_in_a_full_stop_is_given_whole(re
     assert_exact(found, texts)
 
 
+def test_a_procedure_retrieved_by_its_title_alone_brings_its_steps(real_embedder: Embedder) -> None:
+    document = (
+        "# How to bleed a radiator (north wing)\n\n"
+        + "The north wing keeps these notes beside the boiler and on the shared drive. " * 8
+        + "\n\nFollow these steps.\n\n"
+        + "\n".join(f"{number}. {step}" for number, step in enumerate(STEPS, start=1))
+        + "\n\n# Who to call\n\n1. The caretaker on extension 12."
+    )
+    texts = {"north.md": document}
+    # The chunk holding the title ends in the introduction, before the steps.
+    passage = passage_of("north.md", document, 0, document.index("Follow") - 40)
+    found = evidence_for("How do you bleed a radiator in the north wing?", [passage], texts, real_embedder)
+    excerpt = "\n".join(found.excerpt(400))
+    assert in_order(excerpt, ["Follow these steps.", *STEPS]), excerpt
+    assert "caretaker" not in excerpt
+    assert_exact(found, texts)
+
+
 def test_a_step_with_a_second_sentence_does_not_end_the_procedure(real_embedder: Embedder) -> None:
     document = (
         "To descale the kettle, follow these steps.\n1. Fill it halfway with white vinegar.\n"

@@ -179,6 +179,25 @@ def test_numbered_steps_keep_their_numbering_and_a_lead_in_alone_is_not_an_answe
     assert lead_in_only.refused
 
 
+def test_steps_written_on_one_line_are_checked_and_shown_one_per_line(real_embedder: Embedder) -> None:
+    steps = "To reset the lamp:\n1. Switch off the power.\n2. Wait ten seconds.\n3. Switch the power back on."
+    passages = [Passage(source="lamp.txt", chunk_id="l", start=0, end=len(steps), text=steps)]
+    question = "How do I reset the lamp?"
+    found = gather_evidence(question, real_embedder.embed(question), passages, real_embedder)
+    written = (
+        "To reset the lamp, follow these steps: 1. Switch off the power [1]. 2. Wait ten seconds [1]. "
+        "3. Switch the power back on [1]."
+    )
+    checked = check_answer(written, found, {"lamp.txt": steps}.get, real_embedder)
+    assert checked.text.splitlines() == [
+        "To reset the lamp, follow these steps:",
+        "1. Switch off the power [1].",
+        "2. Wait ten seconds [1].",
+        "3. Switch the power back on [1].",
+    ]
+    assert not checked.unsupported
+
+
 @pytest.mark.parametrize(
     ("question", "written", "problem"),
     [
