@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from assistant.places import other_names
 from assistant.text import STOPWORDS, stem, terms_match
 
 # A number that is not the tail of a code such as "COVID-19" or "H1N1" (those count as names).
@@ -181,7 +182,13 @@ class Vocabulary:
     initialisms: frozenset[str]
 
     def mentions_name(self, name: str) -> bool:
-        """True when the name occurs as a word (or a close form: 'Russian' for 'Russia') or as initials."""
+        """True when the name occurs as a word (or a close form: 'Russian' for 'Russia'), as initials, or by
+        another usual name of the same country ('Russia' for 'Moscow')."""
+        return self._mentions(name) or any(
+            all(self._mentions(part) for part in other.split()) for other in other_names(name)
+        )
+
+    def _mentions(self, name: str) -> bool:
         if name in self.words or name in self.initialisms:
             return True
         # Hyphenated codes and names ("SARS-CoV-2", "Jean-Luc") may be split in the text.

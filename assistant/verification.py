@@ -17,10 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.conflicts import conflict
 from assistant.embedder import Embedder
 from assistant.evidence import Evidence, ScoredSentence
 from assistant.facts import Facts, facts, missing_facts, vocabulary
 from assistant.markers import MARKER, MARKER_RUN, attach_marker, format_marker, markers_in, strip_markers
+from assistant.places import other_names
 from assistant.support import ANSWERS_THRESHOLD, SupportJudge
 from assistant.text import STOPWORDS, content_terms, overlap, sentence_spans, stem, terms_match, words
 from assistant.types import Citation, Highlight, Passage, Unsupported
@@ -200,6 +202,14 @@ def _naming_documents(
     return ([] if naming else fewest or []), not nowhere, naming
 
 
+def _holds(stems: set[str], term: str) -> bool:
+    """The term, or every word of another usual name of it ('Russia' for 'Moscow'), is among the stems."""
+    return any(terms_match(term, other) for other in stems) or any(
+        all(any(terms_match(stem(part), other) for other in stems) for part in words(name))
+        for name in other_names(term)
+    )
+
+
 def gate(
     evidence: Evidence,
     document_text: Callable[[str], str | None],
@@ -227,7 +237,7 @@ def gate(
     evidence = evidence.restricted_to(naming)
     terms = informative_terms(_asking_part(evidence.question))
     found = {stem(word) for passage in evidence.passages for word in words(f"{_title(passage.source)} {passage.text}")}
-    absent = [term for term in terms if not any(terms_match(term, other) for other in found)]
+    absent = [term for term in terms if not _holds(found, term)]
     share = 1 - len(absent) / len(terms) if terms else 0.0
     enough = (share > 0 if len(terms) <= 2 else share >= min_coverage) if lenient else share > min_coverage
     if not terms or not enough:
@@ -237,7 +247,7 @@ def gate(
             for source in {passage.source for passage in evidence.passages}
             for word in words(document_text(source) or "")
         }
-        lacking = {term for term in absent if not any(terms_match(term, other) for other in whole)}
+        lacking = {term for term in absent if not _holds(whole, term)}
         shown_words = [word for word in words(evidence.question) if stem(word) in lacking]
         if shown_words:
             return evidence, f"they do not mention {_join(_phrases(evidence.question, shown_words))}"
@@ -400,6 +410,7 @@ def check_answer(
     bodies = [strip_markers(written[start:end]).strip() for start, end in spans]
     vectors = embedder.embed_batch([body or "-" for body in bodies])
     kept: list[tuple[int, str]] = []
+    counted: list[tuple[str, Sequence[float], list[int]]] = []
     cited: dict[int, list[Highlight]] = {}
     unsupported: list[Unsupported] = []
     relevant = False
@@ -433,6 +444,7 @@ def check_answer(
             # Each marker must name a passage that supports the sentence on its own, when one does.
             numbers = [n for n in numbers if checker.judge(body, [n], vector, semantic=False).ok] or numbers
         kept.append((start, attach_marker(body, numbers)))
+        counted.append((body, vector, numbers))
         for number in numbers:
             marks = cited.setdefault(number, [])
             marks.extend(h for h in checker.highlights_in(body, number, vector) if h not in marks)
@@ -458,11 +470,38 @@ def check_answer(
             "the passages found do not answer this question as asked",
             "it answers a nearby question, not the one asked",
         )
+    text = _with_disagreements(text, counted, evidence, valid, cited)
     citations = [
         Citation(n=number, highlights=highlights, **passages[number - 1].model_dump(exclude={"score"}))
         for number, highlights in sorted(cited.items())
     ]
     return CheckedAnswer(text, refused=False, citations=citations, unsupported=unsupported)
+
+
+def _with_disagreements(
+    text: str,
+    counted: Sequence[tuple[str, Sequence[float], list[int]]],
+    evidence: Evidence,
+    valid: set[int],
+    cited: dict[int, list[Highlight]],
+) -> str:
+    """The answer, with a sentence for each count that another retrieved document gives otherwise, quoting and
+    citing it (its sentence is added to ``cited``): the reader sees both documents, not one of them."""
+    for body, vector, numbers in counted:
+        support = " ".join(mark.text for number in numbers for mark in cited.get(number, []))
+        sources = {evidence.passages[number - 1].source for number in numbers}
+        found = conflict(body, vector, support, sources, evidence)
+        if found is None or found.sentence.passage_number not in valid or found.theirs in text:
+            continue
+        number, sentence = found.sentence.passage_number, found.sentence
+        quote = " ".join(sentence.text.split()).rstrip(".")
+        marker = format_marker([number])
+        text += f'\nAnother document disagrees and gives {found.theirs}, not {found.ours}: "{quote}" {marker}.'
+        marks = cited.setdefault(number, [])
+        mark = Highlight(start=sentence.start, end=sentence.end, text=sentence.text)
+        if mark not in marks:
+            marks.append(mark)
+    return text
 
 
 _LEADING_MARKERS = re.compile(r"\s*" + MARKER_RUN.pattern)

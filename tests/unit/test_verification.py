@@ -150,6 +150,24 @@ def test_answerable_questions_pass_the_gate_whatever_their_wording(question: str
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("What does Moscow demand from Kyiv?", None),
+        ("What does Paris demand from Kyiv?", "they do not mention Paris"),
+    ],
+)
+def test_a_country_named_by_its_capital_is_found_under_its_own_name(
+    question: str, reason: str | None, real_embedder: Embedder
+) -> None:
+    text = "Russia demands that Ukraine stay neutral and give up its claim to NATO membership."
+    passages = [Passage(source="talks.txt", chunk_id="t", start=0, end=len(text), text=text)]
+    found = gather_evidence(question, real_embedder.embed(question), passages, real_embedder)
+    assert gate(found, {"talks.txt": text}.get, min_relevance=0.35, min_coverage=0.5, lenient=True)[1] == reason
+    written = "Moscow demands that Kyiv stay neutral [1]."
+    assert check_answer(written, found, {"talks.txt": text}.get, real_embedder).text == written
+
+
 def test_only_documents_that_name_the_question_s_subject_are_written_from(real_embedder: Embedder) -> None:
     other = "Bees in the Harbor Valley make honey in summer and rest in winter."
     passages = [*PASSAGES, Passage(source="bees.txt", chunk_id="c", start=0, end=len(other), text=other)]
@@ -282,3 +300,33 @@ def test_a_refusal_names_only_what_the_documents_found_lack_as_whole_terms(real_
     assert gate(named, texts.get, min_relevance=0.0, min_coverage=0.5, lenient=True)[1] == (
         "they do not mention 1.5 tesla"
     )
+
+
+@pytest.mark.parametrize(
+    ("other", "disagrees"),
+    [
+        ("By the end of 2022 the Quayside depot had 455 staff on its payroll.", True),
+        ("By the end of 2022 the Harbour depot had 455 staff on its payroll.", False),  # another depot
+        ("By the end of 2023 the Quayside depot had 455 staff on its payroll.", False),  # another year
+    ],
+)
+def test_a_document_that_gives_another_count_of_the_same_thing_is_quoted_and_cited(
+    other: str, disagrees: bool, real_embedder: Embedder
+) -> None:
+    ours = "At the end of 2022 the Quayside depot employed 410 staff."
+    texts = {"annual-report.txt": ours, "staff-list.txt": other}
+    passages = [
+        Passage(source=source, chunk_id=source, start=0, end=len(text), text=text) for source, text in texts.items()
+    ]
+    question = "How many staff did the Quayside depot have at the end of 2022?"
+    found = gather_evidence(question, real_embedder.embed(question), passages, real_embedder)
+    checked = check_answer(
+        "The Quayside depot employed 410 staff at the end of 2022 [1].", found, texts.get, real_embedder
+    )
+    assert checked.text.startswith("The Quayside depot employed 410 staff at the end of 2022 [1].")
+    if disagrees:
+        assert checked.text.endswith(f'Another document disagrees and gives 455, not 410: "{other[:-1]}" [2].')
+        assert [c.source for c in checked.citations] == ["annual-report.txt", "staff-list.txt"]
+        assert checked.citations[1].highlights[0].text == other
+    else:
+        assert "disagrees" not in checked.text and [c.n for c in checked.citations] == [1]
