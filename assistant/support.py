@@ -284,7 +284,11 @@ def _closest_first(claim: str, sentences: list[str]) -> list[str]:
 
 def premise(sentences: Sequence[str]) -> str:
     """The sentences shown to the verifier, joined, within its character budget."""
-    text = " ".join(" ".join(sentence.split()) for sentence in sentences[:MAX_PREMISE_SENTENCES])
+    # A list keeps its lines: run together, its items read as one garbled sentence to the model.
+    text = " ".join(
+        "\n".join(" ".join(line.split()) for line in sentence.splitlines() if line.strip())
+        for sentence in sentences[:MAX_PREMISE_SENTENCES]
+    )
     return text[:MAX_PREMISE_CHARS]
 
 

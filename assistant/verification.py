@@ -334,8 +334,16 @@ class ClaimChecker:
         return _Verdict(True, relevant=relevant or bool(terms & self._question_terms))
 
     def resting_sentences(self, body: str, numbers: Sequence[int], vector: Sequence[float]) -> list[str]:
-        """The passage sentences of ``numbers`` the body most likely rests on, best first."""
-        return [sentence.text for _, _, sentence in self._ranked(body, numbers, vector)[:3]]
+        """The passage sentences of ``numbers`` the body most likely rests on, best first; a list among them is
+        given whole and in order, with its lead-in ('The garden will run these workshops.'), since a sentence
+        that names its items rests on all of them."""
+        best = [sentence for _, _, sentence in self._ranked(body, numbers, vector)[:3]]
+        listed = [extra for sentence in best for extra in self._evidence.list_of(sentence) if extra not in best]
+        if not listed:
+            return [sentence.text for sentence in best]
+        block = sorted(dict.fromkeys([*best, *listed]), key=lambda s: (s.passage_number, s.position))
+        # One text, one item a line: the list is judged whole, not as its closest three lines.
+        return ["\n".join(" ".join(sentence.text.split()) for sentence in block)]
 
     def _ranked(
         self, body: str, numbers: Sequence[int], vector: Sequence[float]
