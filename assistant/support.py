@@ -92,6 +92,13 @@ def mood(sentence: str) -> str | None:
 
 # Moods that assert nothing at all; a condition may still state a rule.
 _SILENT = frozenset({"a question", "a quiz"})
+
+
+def asserts_nothing(sentence: str) -> bool:
+    """A question or a quiz's options: the sentence states nothing a claim could rest on."""
+    return mood(sentence) in _SILENT
+
+
 _MOOD_REASON = {
     "a question": "it only asks whether this is so",
     "a quiz": "it lists this as an option of a quiz, not as the answer",

@@ -33,8 +33,10 @@ class ExtractiveAnswerer(Answerer):
 
     def choose(self, evidence: Evidence) -> list[ScoredSentence]:
         """The sentences that answer, in reading order; empty when none shares a word with the question."""
-        # Only statements answer: not questions, and not titles or headings (no end punctuation).
-        scored = [s for s in evidence.sentences if s.text.rstrip()[-1:] in STATEMENT_ENDS or s.is_list_item]
+        # Only statements answer: not questions or quiz options, and not titles or headings (no end punctuation).
+        scored = [
+            s for s in evidence.sentences if not s.silent and (s.text.rstrip()[-1:] in STATEMENT_ENDS or s.is_list_item)
+        ]
         best = max((s.score for s in scored if s.overlap > 0), default=None)
         if best is None:
             return []

@@ -22,6 +22,7 @@ from assistant.evidence.around import (
     scope_heading,
     widened,
 )
+from assistant.support import asserts_nothing
 from assistant.text import content_terms, overlap, sentence_spans
 from assistant.types import Passage
 
@@ -85,6 +86,8 @@ class ScoredSentence:
     vector: tuple[float, ...] = field(repr=False, compare=False)
     # On a line that opens with a list marker: an item, or a further sentence of one ('3. Rinse. Dry it.').
     in_list: bool = False
+    # A question or a quiz's options: relevant to the question by its words, but it states nothing.
+    silent: bool = False
 
     @property
     def is_list_item(self) -> bool:
@@ -154,9 +157,12 @@ class Evidence:
         finishes the thought ("... it also demands X"), and any list it is part of. Stops at ``budget``
         characters. A table row is shown under its heading when the row does not name it.
         """
-        if not self.sentences:
+        # A question or a quiz printed in a document looks most like the question and answers nothing: shown,
+        # a model takes its options for facts. Such sentences go in only as the lead-in of a list.
+        stating = [s for s in self.sentences if not s.silent] or self.sentences
+        if not stating:
             return []
-        top = max(self.sentences, key=lambda s: s.score)
+        top = max(stating, key=lambda s: s.score)
         chosen: dict[tuple[int, int], ScoredSentence] = {}
         shown: set[tuple[str, int]] = set()
         used = 0
@@ -178,7 +184,7 @@ class Evidence:
 
         for sentence in [top, *self.list_of(top)]:
             take(sentence, max(budget, LIST_MAX_CHARS))
-        for sentence in sorted(self.sentences, key=lambda s: -s.score):
+        for sentence in sorted(stating, key=lambda s: -s.score):
             if sentence.score < top.score - EXCERPT_MARGIN:
                 break
             if not take(sentence):
@@ -286,7 +292,9 @@ def gather_evidence(
         lead = LEAD_WEIGHT * overlap(question_terms, content_terms(" ".join(text.split()[:LEAD_WORDS])))
         prior = RANK_WEIGHT * (len(passages) - number) / len(passages)
         score = similarity + LEXICAL_WEIGHT * shared + lead + prior
-        sentence = ScoredSentence(number, position, start, end, text, score, shared, tuple(vector), in_list)
+        sentence = ScoredSentence(
+            number, position, start, end, text, score, shared, tuple(vector), in_list, asserts_nothing(text)
+        )
         (instructions if looks_like_instruction(text) else scored).append(sentence)
     return Evidence(question, list(passages), scored, instructions)
 

@@ -218,3 +218,17 @@ def test_a_sheet_row_names_its_sheet_so_the_year_reaches_the_model(tmp_path: Pat
         "How many staff work at Site B in 2024?", passages, {document.source: document.text}, real_embedder
     )
     assert "[2] Rota 2024 — Site: Site B; Hours: 14:00-20:00; Staff: 3." in found.excerpt(900)
+
+
+def test_a_quiz_printed_in_a_document_is_never_shown_as_evidence(real_embedder: Embedder) -> None:
+    quiz = (
+        "Weekly quiz\n\nQuestion 1: Which team won the county cup in 2024?\n"
+        "A. Harbour Rovers B. Millbrook Town C. Kingsgate United\n\nAnswers next week."
+    )
+    report = "Millbrook Town won the county cup in 2024, beating Kingsgate United 2-1 in the final."
+    texts = {"quiz.md": quiz, "report.txt": report}
+    passages = [passage_of("quiz.md", quiz, 0, len(quiz)), passage_of("report.txt", report, 0, len(report))]
+    found = evidence_for("Which team won the county cup in 2024?", passages, texts, real_embedder)
+    excerpt = "\n".join(found.excerpt(600))
+    assert "Millbrook Town won the county cup" in excerpt
+    assert "Harbour Rovers" not in excerpt and "Which team won" not in excerpt
