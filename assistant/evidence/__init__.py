@@ -215,11 +215,8 @@ class Evidence:
             first = index
             while first > 0 and ordered[first - 1].in_list:
                 first -= 1
-            lead = ordered[first - 1 : first] if first > 0 else []
-            if lead and lead[0].position != ordered[first].position - 1:
-                lead = []
         elif index + 1 < len(ordered) and ordered[index + 1].in_list:
-            first, lead = index + 1, []
+            first = index + 1
         elif self.is_heading(sentence):
             # A section's title: its first list is what the section is for (a procedure under "# How to ...").
             first = index + 1
@@ -229,11 +226,12 @@ class Evidence:
                 first += 1
             if first == len(ordered):
                 return []
-            lead = ordered[first - 1 : first] if first - 1 > index else []
-            if lead and lead[0].position != ordered[first].position - 1:
-                lead = []
         else:
             return []
+        # The sentence right before the list introduces it (``sentence`` itself is left out below).
+        lead = ordered[first - 1 : first] if first > 0 else []
+        if lead and lead[0].position != ordered[first].position - 1:
+            lead = []
         last = first
         while last + 1 < len(ordered) and ordered[last + 1].in_list:
             last += 1
