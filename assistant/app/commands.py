@@ -10,7 +10,6 @@ Examples:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -28,6 +27,8 @@ from assistant.app.cli_output import (
     interrupted_summary,
     mark_terms,
     shorten,
+    terminal_json,
+    terminal_safe,
 )
 from assistant.app.service import Assistant, build_assistant
 from assistant.catalog import closest_collection
@@ -73,7 +74,7 @@ class _Group(HelpGroup):
         except AssistantError as exc:
             if ctx.meta.get("qa.verbose"):
                 traceback.print_exc()
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(terminal_safe(str(exc), name=True)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug or an environment problem we did not foresee: still one line
@@ -81,7 +82,8 @@ class _Group(HelpGroup):
             if verbose:
                 traceback.print_exc()
             hint = "" if verbose else " (rerun with --verbose for the traceback)"
-            raise click.ClickException(f"unexpected error: {type(exc).__name__}: {exc}{hint}") from None
+            message = terminal_safe(f"{type(exc).__name__}: {exc}", name=True)
+            raise click.ClickException(f"unexpected error: {message}{hint}") from None
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -154,16 +156,20 @@ def ingest(paths: Sequence[str], keep_missing: bool, collection: str | None) -> 
     finally:
         bar.close()  # an error's message then starts on a line of its own, not after the bar
     for result in report.results:
+        # A file name may hold a newline or an escape sequence: shown visibly, it cannot forge a line.
+        source = terminal_safe(result.source, name=True)
         if result.status in ("skipped", "failed"):
             # Reasons start with the file's name; the full path tells two notes.txt in two folders apart.
             reason = result.reason.removeprefix(f"{Path(result.source).name}: ").removeprefix(f"{result.source}: ")
-            click.echo(f"{result.status}: {result.source}" + (f": {reason}" if reason else ""), err=True)
+            reason = terminal_safe(reason, name=True)
+            click.echo(f"{result.status}: {source}" + (f": {reason}" if reason else ""), err=True)
         elif result.status == "removed":
-            click.echo(f"removed: {result.source} (gone from the folder; {plural(result.chunks, 'chunk')})")
+            click.echo(f"removed: {source} (gone from the folder; {plural(result.chunks, 'chunk')})")
         else:
-            click.echo(f"{result.status}: {result.source} ({plural(result.chunks, 'chunk')})")
+            click.echo(f"{result.status}: {source} ({plural(result.chunks, 'chunk')})")
             if result.warning:
-                click.echo(f"  note: {Path(result.source).name}: {result.warning}", err=True)
+                name = terminal_safe(Path(result.source).name, name=True)
+                click.echo(f"  note: {name}: {terminal_safe(result.warning, name=True)}", err=True)
     click.echo(f"{report.summary()} -> collection {assistant.settings.collection!r} in {assistant.settings.data_dir}")
     if report.count("failed"):
         sys.exit(1)
@@ -183,25 +189,29 @@ def ingest_bar(embed_batch_size: int, finished: list[Any] | None = None) -> tupl
                 finished.append(event.result)
             bar.total = event.total
             bar.update(event.done - bar.n)
-            bar.set_postfix_str(plural(event.chunks, "chunk") + (f", {event.name[:40]}" if event.name else ""))
+            name = terminal_safe(event.name[:40], name=True)
+            bar.set_postfix_str(plural(event.chunks, "chunk") + (f", {name}" if name else ""))
         elif event.stage == "wait":
-            bar.write(event.name, file=sys.stderr)
+            bar.write(terminal_safe(event.name, name=True), file=sys.stderr)
         elif event.total > embed_batch_size:
-            bar.set_postfix_str(f"{event.name[:30]}: embedded {event.done}/{event.total} sentences")
+            name = terminal_safe(event.name[:30], name=True)
+            bar.set_postfix_str(f"{name}: embedded {event.done}/{event.total} sentences")
 
     return bar, show
 
 
 def _print_sources(answer: Answer) -> None:
     for citation in answer.citations:
-        where = f"{Path(citation.source).name}" + (f", page {citation.page}" if citation.page else "")
-        where += f", {citation.section}" if citation.section else ""
+        where = terminal_safe(Path(citation.source).name, name=True)
+        where += f", page {citation.page}" if citation.page else ""
+        where += f", {terminal_safe(citation.section)}" if citation.section else ""
         # The sentence quoted, with its own offsets (the whole passage's when no sentence was singled out).
         shown = citation.highlights[0] if citation.highlights else citation
-        quote = " ".join(shown.text.split())
+        quote = " ".join(terminal_safe(shown.text).split())
         click.echo(f"[{citation.n}] {where}, chars {shown.start}-{shown.end}: {quote[:200]}")
     for removed in answer.unsupported:
-        click.echo(f'(removed: "{removed.sentence[:120]}" - {removed.reason})', err=True)
+        sentence = terminal_safe(removed.sentence[:120])
+        click.echo(f'(removed: "{sentence}" - {terminal_safe(removed.reason)})', err=True)
 
 
 @main.command()
@@ -218,7 +228,7 @@ def ask(question: str, as_json: bool, answerer: str | None, k: int | None, colle
     assistant = open_assistant(collection=collection, answerer=answerer, k=k)
     warn_if_no_documents(assistant)
     if as_json:
-        click.echo(json.dumps(assistant.ask(question).model_dump(mode="json"), ensure_ascii=False, indent=2))
+        click.echo(terminal_json(assistant.ask(question).model_dump(mode="json")))
         return
     _stream_to_terminal(assistant, question, [])
 
@@ -243,9 +253,9 @@ def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[
         if drafting:
             click.echo("\b" * len(DRAFTING) + "\x1b[K", nl=False, err=True)  # erase the note, keep a prompt
             drafting = False
-        click.echo(piece, nl=False)
+        click.echo(terminal_safe(piece, lines=True), nl=False)
     final = stream.answer
-    click.echo() if on_terminal else click.echo(final.answer)
+    click.echo() if on_terminal else click.echo(terminal_safe(final.answer, lines=True))
     if final.unsupported:
         removed = plural(len(final.unsupported), "sentence")
         what = "nothing in the draft rested on its passages" if final.refused else f"{removed} of the draft removed"
@@ -285,7 +295,7 @@ def chat(answerer: str | None, collection: str | None) -> None:
                 click.echo("(new conversation)")
             elif command == "/sources":
                 for record in assistant.sources():
-                    click.echo(f"  {record.source} ({plural(record.chunk_count, 'chunk')})")
+                    click.echo(f"  {terminal_safe(record.source, name=True)} ({plural(record.chunk_count, 'chunk')})")
                 click.echo(
                     f"({plural(len(assistant.sources()), 'source')} in collection {assistant.settings.collection!r})"
                 )
@@ -300,7 +310,7 @@ def chat(answerer: str | None, collection: str | None) -> None:
         try:
             answer = _stream_to_terminal(assistant, question, history)
         except AssistantError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {terminal_safe(str(exc), name=True)}", err=True)
             continue
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
 
@@ -328,7 +338,7 @@ def search(query: str, k: int, sources: Sequence[str], as_json: bool, collection
             )
     passages = assistant.search(query, k, resolved or None)
     if as_json:
-        click.echo(json.dumps([p.model_dump(mode="json") for p in passages], ensure_ascii=False, indent=2))
+        click.echo(terminal_json([p.model_dump(mode="json") for p in passages]))
         return
     # Marked in bold on a terminal, and with **stars** in a pipe or a file.
     mark = (
@@ -338,10 +348,13 @@ def search(query: str, k: int, sources: Sequence[str], as_json: bool, collection
     )
     ranked_only = assistant.settings.fusion == "rrf"  # reciprocal-rank sums (~0.03) mean nothing to a reader
     for rank, passage in enumerate(passages, start=1):
-        page = (f", page {passage.page}" if passage.page else "") + (f", {passage.section}" if passage.section else "")
+        page = f", page {passage.page}" if passage.page else ""
+        page += f", {terminal_safe(passage.section)}" if passage.section else ""
         score = "" if ranked_only else f"  relevance {passage.score:.2f}"
-        click.echo(f"{rank}. {Path(passage.source).name}{page}, chars {passage.start}-{passage.end}{score}")
-        click.echo("   " + mark_terms(shorten(best_sentence(passage.text, query), 300), query, mark))
+        name = terminal_safe(Path(passage.source).name, name=True)
+        click.echo(f"{rank}. {name}{page}, chars {passage.start}-{passage.end}{score}")
+        sentence = terminal_safe(best_sentence(passage.text, query))
+        click.echo("   " + mark_terms(shorten(sentence, 300), query, mark))
     if not passages and not empty:
         click.echo("no matching passages")
 
@@ -369,7 +382,7 @@ def list_sources(ctx: click.Context, collection: str | None) -> None:
         warn_if_no_documents(assistant)
     for record in records:
         when = datetime.datetime.fromtimestamp(record.ingested_at).strftime("%Y-%m-%d %H:%M")
-        click.echo(f"{plural(record.chunk_count, 'chunk'):>11}  {when}  {record.source}")
+        click.echo(f"{plural(record.chunk_count, 'chunk'):>11}  {when}  {terminal_safe(record.source, name=True)}")
     click.echo(
         f"{plural(len(records), 'source')} in collection {assistant.settings.collection!r}, "
         f"data folder {assistant.settings.data_dir}"
@@ -384,7 +397,7 @@ def remove_source(ctx: click.Context, path: str, collection: str | None) -> None
     """Delete one file's chunks from the collection (the file on disk is kept)."""
     assistant = open_assistant(collection=collection or (ctx.obj or {}).get("collection"))
     result = assistant.remove(path)
-    click.echo(f"removed: {result.source} ({plural(result.chunks, 'chunk')})")
+    click.echo(f"removed: {terminal_safe(result.source, name=True)} ({plural(result.chunks, 'chunk')})")
 
 
 @sources.command("verify")
@@ -398,10 +411,10 @@ def verify_sources(ctx: click.Context, repair: bool, collection: str | None) -> 
     assistant = open_assistant(collection=collection or (ctx.obj or {}).get("collection"))
     found = assistant.verify()
     for line in found.lines():
-        click.echo(line)
+        click.echo(terminal_safe(line, name=True))
     if not found.ok and repair:
         found = assistant.verify(repair=True)
-        click.echo("after repair: " + "\n".join(found.lines()))
+        click.echo("after repair: " + "\n".join(terminal_safe(line, name=True) for line in found.lines()))
     if not found.ok:
         if not repair:
             click.echo("run `qa sources verify --repair` to fix it", err=True)
