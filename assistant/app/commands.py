@@ -60,17 +60,29 @@ def _interrupted() -> None:
     os._exit(code)
 
 
+def _reader_left() -> None:
+    """The program reading our output left (`qa search ... | head -1`): stop quietly with 141, the status of a
+    Unix tool that SIGPIPE ended. What is still buffered goes to /dev/null, so no flush at exit complains."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(141)
+
+
 class _Group(HelpGroup):
     """Shows an AssistantError as one line (exit 1); the traceback only with --verbose. Ctrl-C and SIGTERM
-    stop the command with one line (exit 130 and 143)."""
+    stop the command with one line (exit 130 and 143); a closed output pipe stops it silently (141)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, _stop)
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a reader that left shows here, not as a message at the interpreter's exit
+            return result
         except KeyboardInterrupt:
             _interrupted()
+        except BrokenPipeError:
+            _reader_left()
         except AssistantError as exc:
             if ctx.meta.get("qa.verbose"):
                 traceback.print_exc()

@@ -145,3 +145,42 @@ def test_json_output_escapes_what_json_itself_leaves_raw(collection: dict[str, P
     # Still the stored text, exactly: escaped, not dropped.
     texts = [passage["text"] for passage in json.loads(done.stdout)]
     assert HOSTILE_TEXT in texts, texts
+
+
+@pytest.mark.parametrize(
+    "args", [("search", "lighthouse keeper ship"), ("sources", "list"), ("ask", "What does the keeper log?")]
+)
+def test_output_to_a_reader_that_left_ends_quietly(collection: dict[str, Path], args: tuple[str, ...]) -> None:
+    """`qa search ... | head -1`: the reader is gone before `qa` writes; it stops as `cat` would, silently."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", *args],
+            env=qa_env(collection["data"], FAKE),
+            cwd=ROOT,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 141, done.stderr
+    assert not re.search(r"error|Traceback|Exception", done.stderr, re.IGNORECASE), done.stderr
+
+
+def test_a_shell_pipe_into_head_shows_one_line_and_no_error(collection: dict[str, Path]) -> None:
+    command = f"{sys.executable} -m assistant search 'lighthouse keeper ship' -k 10 | head -1"
+    done = subprocess.run(
+        ["bash", "-c", command],
+        env=qa_env(collection["data"], FAKE),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.startswith("1. ") and done.stdout.count("\n") == 1, done.stdout
+    assert not re.search(r"error|Traceback|Exception", done.stderr, re.IGNORECASE), done.stderr
