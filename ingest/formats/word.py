@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import IngestError
-from ingest.document import Limits, LoadedDocument, check_unpacked_size, heading_sections
-from ingest.formats.office import table_lines
+from ingest.document import Limits, LoadedDocument, heading_sections
+from ingest.formats.office import check_office_package, table_lines
 
 _HEADING_STYLE = re.compile(r"Heading ([1-3])")
 _TYPED_MARKER = re.compile(r"\s*(?:[-*•]|\d{1,3}[.)])\s")
@@ -28,8 +28,9 @@ def load_docx(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
     from docx.table import Table
     from lxml.etree import XMLSyntaxError
 
+    # A password-protected file is an OLE container, not a zip: said so here, as for slides and workbooks.
+    check_office_package(path, data, limits, "Word", ".docx")
     try:
-        check_unpacked_size(path, data, limits, "Word")
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, XMLSyntaxError, KeyError, ValueError) as exc:
         raise IngestError(
