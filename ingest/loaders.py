@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import codecs
-import io
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from assistant.errors import IngestError
 from ingest.document import (
@@ -22,7 +20,7 @@ from ingest.formats.ebook import load_epub
 from ingest.formats.mail import load_eml
 from ingest.formats.markup import visible
 from ingest.formats.office import load_pptx, load_xlsx
-from ingest.formats.pdf import read_pdf
+from ingest.formats.pdf import load_pdf
 from ingest.formats.tables import load_csv
 from ingest.formats.word import load_docx
 
@@ -118,37 +116,6 @@ def load_html(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Loade
         text = f"{title}\n\n{text}".strip()
     limits.check_text(path, len(text))
     return LoadedDocument(str(path), text, sections=heading_sections(text, headings))
-
-
-def _open_pdf(path: Path, data: bytes) -> Any:
-    """A PdfReader for ``data``; a PDF locked with an empty user password (only copying or printing
-    restricted) is opened, one that needs a password is refused."""
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError
-
-    reader = PdfReader(io.BytesIO(data))
-    try:
-        unlocked = not reader.is_encrypted or bool(reader.decrypt(""))
-    except DependencyError:  # AES, which needs the optional cryptography package even to try
-        unlocked = False
-    if not unlocked:
-        raise IngestError(f"{path.name}: the PDF is encrypted; save an unprotected copy and ingest that")
-    return reader
-
-
-def load_pdf(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
-    """Text of each PDF page in reading order, pages separated by a blank line; page numbers are kept and
-    pages without a text layer are OCR'd (see ingest/formats/pdf.py). pypdf checks the file first: it
-    refuses a damaged file that pdfium would silently half-read, and tells an encrypted one apart."""
-    from pypdf.errors import PdfReadError
-
-    try:
-        len(_open_pdf(path, data).pages)
-    except IngestError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise IngestError(f"{path.name}: not a readable PDF ({exc}); re-export or repair the file") from exc
-    return read_pdf(path, data, limits)
 
 
 Loader = Callable[[Path, bytes, Limits], LoadedDocument]

@@ -11,13 +11,18 @@ and marked '(OCR text)' in its section, so citations say so.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import itertools
+import logging
 import re
 import shutil
 import statistics
 import subprocess
+import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -348,3 +353,77 @@ def read_pdf(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
             "with another tool or check the scan"
         )
     return LoadedDocument(loaded.source, loaded.text, loaded.page_starts, loaded.sections, tuple(notes))
+
+
+def load_pdf(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
+    """Text of each PDF page in reading order, pages separated by a blank line; page numbers are kept and
+    pages without a text layer are OCR'd. pypdf checks the file first: it refuses a damaged file that pdfium
+    would silently half-read, and tells an encrypted one apart. What it repaired on the way becomes a note
+    naming the file (printed bare on stderr, a warning could not be told to belong to any file)."""
+    from pypdf.errors import PdfReadError
+
+    with _pypdf_warnings() as warned:
+        try:
+            len(_open_pdf(path, data).pages)
+        except IngestError:
+            raise
+        except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+            raise IngestError(f"{path.name}: not a readable PDF ({exc}); re-export or repair the file") from exc
+    document = read_pdf(path, data, limits)
+    if not warned:
+        return document
+    shown = "; ".join(list(dict.fromkeys(warned))[:3]) + (f" and {len(warned) - 3} more" if len(warned) > 3 else "")
+    note = f"the PDF is damaged but was read (pypdf: {shown}); re-export it if text is missing"
+    return dataclasses.replace(document, notes=(*document.notes, note))
+
+
+def _open_pdf(path: Path, data: bytes) -> Any:
+    """A PdfReader for ``data``; a PDF locked with an empty user password (only copying or printing
+    restricted) is opened, one that needs a password is refused."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    reader = PdfReader(io.BytesIO(data))
+    try:
+        unlocked = not reader.is_encrypted or bool(reader.decrypt(""))
+    except DependencyError:  # AES, which needs the optional cryptography package even to try
+        unlocked = False
+    if not unlocked:
+        raise IngestError(f"{path.name}: the PDF is encrypted; save an unprotected copy and ingest that")
+    return reader
+
+
+class _ThreadWarnings(logging.Handler):
+    """Keeps the warnings logged on one thread (the one reading this file; another may read another PDF)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(" ".join(record.getMessage().split()))
+
+
+_capturing = threading.Lock()
+_captures: list[_ThreadWarnings] = []
+
+
+@contextlib.contextmanager
+def _pypdf_warnings() -> Iterator[list[str]]:
+    """pypdf's warnings while the block runs on this thread, kept from stderr (pypdf logs them with no file
+    name): without handlers of its own, Python's logging prints them bare through its last-resort handler."""
+    logger = logging.getLogger("pypdf")
+    handler = _ThreadWarnings()
+    with _capturing:
+        _captures.append(handler)
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        yield handler.messages
+    finally:
+        with _capturing:
+            _captures.remove(handler)
+            logger.removeHandler(handler)
+            logger.propagate = not _captures
