@@ -155,6 +155,11 @@ class Settings(BaseModel):
         description="Most characters of text taken from one PDF, DOCX or HTML file; a file with more is refused "
         "(with max_file_mb it also bounds what a .docx may unpack to).",
     )
+    follow_outside_links: bool = Field(
+        False,
+        description="Ingest the files that links in a folder point to when they lie outside that folder (off: such "
+        "links are skipped with a note, so a link cannot make a file elsewhere on the machine searchable).",
+    )
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted by `qa serve` (empty: open).")
     answer_queue: int = Field(
         4,

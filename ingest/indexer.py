@@ -128,20 +128,54 @@ def _link_problem(link: Path) -> FileResult | None:
     )
 
 
-def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]:
-    """Expand paths (directories recursively, hidden entries skipped) into files, plus problems found."""
+def _outside_link(link: Path, folder: Path) -> FileResult | None:
+    """A link under ``folder`` to a file outside it: left out, or its contents would become searchable under a
+    path nobody put in the folder (and a re-sync could never remove it)."""
+    target = link.resolve()
+    if target.is_relative_to(folder):
+        return None
+    return FileResult(
+        str(link),
+        "skipped",
+        reason=(
+            f"{link}: links to {target}, outside the folder {folder}; not ingested. Copy the file into the "
+            "folder, ingest it by its own path, or set QA_FOLLOW_OUTSIDE_LINKS=true to follow such links"
+        ),
+    )
+
+
+@dataclass
+class Discovery:
+    """What a set of paths expands to: the files to ingest, problems found, and links to files outside their
+    folder that were left out (by their target: a re-sync removes such a target when an earlier ingest
+    followed the link)."""
+
+    files: list[Path]
+    problems: list[FileResult]
+    outside_targets: list[Path] = field(default_factory=list)
+
+
+def discover(paths: Iterable[str | Path], *, follow_outside_links: bool = False) -> Discovery:
+    """Expand paths (directories recursively, hidden entries skipped) into files, plus problems found. A link
+    in a folder that resolves outside it is skipped unless ``follow_outside_links``."""
     files: list[Path] = []
     problems: list[FileResult] = []
+    outside: list[Path] = []
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
+            folder = path.resolve()
             for child in sorted(path.rglob("*")):
                 if any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
                 if child.is_symlink() and (problem := _link_problem(child)):
                     problems.append(problem)
                 elif child.is_file():
-                    files.append(child.resolve())
+                    if not follow_outside_links and (problem := _outside_link(child, folder)):
+                        problems.append(problem)
+                        outside.append(child.resolve())
+                    else:
+                        files.append(child.resolve())
         elif path.is_file():
             files.append(path.resolve())
         elif path.is_symlink() and (problem := _link_problem(path)):
@@ -164,7 +198,8 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]
         for path in unique
         if not is_supported(path)
     ]
-    return supported, problems
+    # A target also reached another way (inside a folder given, or named itself) is ingested as usual.
+    return Discovery(supported, problems, [target for target in dict.fromkeys(outside) if target not in unique])
 
 
 # What SQLite, Chroma and the OS say when the data folder's disk is full or a file size limit is reached.
@@ -230,12 +265,22 @@ class Indexer:
         files per embedding batch (a folder of small files would otherwise embed a few sentences at a time).
         """
         paths = list(paths)
-        files, problems = discover(paths)
+        found = discover(paths, follow_outside_links=self._settings.follow_outside_links)
         with self._writing(progress):
-            report = self._ingest(files, problems, progress)
+            report = self._ingest(found.files, found.problems, progress)
             if remove_missing:
-                report.results += [self._remove(source) for source in self._missing(paths, files)]
+                report.results += [self._remove(source) for source in self._missing(paths, found.files)]
+                report.results += [
+                    self._remove(source, reason="reached through a link to outside the folder")
+                    for source in self._followed_before(found.outside_targets)
+                ]
             return report
+
+    def _followed_before(self, targets: list[Path]) -> list[str]:
+        """Sources stored from links this ingest left out as pointing outside their folder: an earlier ingest
+        (or one with QA_FOLLOW_OUTSIDE_LINKS) followed them, and a sync of the folder takes them out again."""
+        collection = self._settings.collection
+        return [str(target) for target in targets if self._catalog.source(collection, str(target)) is not None]
 
     def _missing(self, paths: list[str | Path], found: list[Path]) -> list[str]:
         """Sources under the folders in ``paths`` that this ingest did not find and that are gone from disk."""
@@ -431,7 +476,7 @@ class Indexer:
         with self._writing(None):
             return self._remove(path)
 
-    def _remove(self, path: str | Path) -> FileResult:
+    def _remove(self, path: str | Path, reason: str = "") -> FileResult:
         self._delete_pending()
         source = str(Path(path).expanduser().resolve())
         collection = self._settings.collection
@@ -446,7 +491,7 @@ class Indexer:
         ids = self._catalog.remove_source(collection, source, stale_vectors=vectors)
         self._store.delete(sorted(set(ids) | set(vectors)))
         self._catalog.clear_pending(collection, vectors)
-        return FileResult(source, "removed", len(ids))
+        return FileResult(source, "removed", len(ids), reason=reason)
 
 
 def _instructions_warning(prepared: _Prepared) -> str:
