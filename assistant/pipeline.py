@@ -19,9 +19,10 @@ from assistant.comparison import comparison_parts, merge
 from assistant.embedder import Embedder
 from assistant.errors import InputError
 from assistant.evidence import gather_evidence
+from assistant.hygiene import inert, inert_all
 from assistant.retrieval import PassageRetriever, passage_from_document
 from assistant.support import SupportJudge
-from assistant.types import Answer, Passage, Timings
+from assistant.types import Answer, Passage, Timings, Unsupported
 from assistant.verification import CheckedAnswer, check_answer, gate, refused
 
 MAX_QUESTION_CHARS = 2000
@@ -51,8 +52,10 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
         min_relevance: float,
         min_coverage: float,
         support: SupportJudge | None = None,
+        link_hosts: Sequence[str] = (),
     ) -> None:
         self.answerer = answerer
+        self.link_hosts = tuple(link_hosts)
         self.support = support or SupportJudge(None)
         self.retriever = retriever
         self.embedder = embedder
@@ -97,22 +100,25 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
             draft = "\n".join(drafts)
         else:
             checked, passages, draft, retrieve_s = yield from self._answer(standalone, config)
+        shown, notes = self._inert(checked)
         first_token: float | None = None
         # Only checked text is streamed: a draft the check withdraws is never shown as the answer, and a
         # refusal's first sentence is the first thing the reader sees.
-        for piece in sentence_pieces(checked.text):
+        # Cut from the whole inert text: no piece can carry half of a link or image that the next one completes.
+        for piece in sentence_pieces(shown.text):
             if first_token is None:
                 first_token = time.perf_counter()
             yield piece
         total = time.perf_counter() - started
         yield Answer(
-            answer=checked.text,
-            refused=checked.refused,
-            refusal_reason=checked.refusal_reason,
-            citations=checked.citations,
+            answer=shown.text,
+            refused=shown.refused,
+            refusal_reason=shown.refusal_reason,
+            citations=shown.citations,
             passages=passages,
             standalone_question=standalone,
-            unsupported=checked.unsupported,
+            unsupported=shown.unsupported,
+            notes=list(notes),
             draft=draft,
             timings=Timings(
                 retrieve_s=round(retrieve_s, 4),
@@ -121,6 +127,27 @@ class AnswerPipeline(Runnable[dict[str, Any], Answer]):
                 total_s=round(total, 4),
             ),
         )
+
+    def _inert(self, checked: CheckedAnswer) -> tuple[CheckedAnswer, tuple[str, ...]]:
+        """The checked answer as it may leave the system: its text, refusal reason and removed sentences hold no
+        image, HTML or link outside ``link_hosts`` (``assistant.hygiene``), and notes saying what was changed.
+        Citations keep the documents' own text, so that their offsets hold."""
+        text = inert(checked.text, self.link_hosts)
+        reason = inert(checked.refusal_reason, self.link_hosts) if checked.refusal_reason is not None else None
+        removed = [piece for item in checked.unsupported for piece in (item.sentence, item.reason)]
+        cleaned, removed_notes = inert_all(removed, self.link_hosts)
+        notes = tuple(dict.fromkeys([*text.notes, *(reason.notes if reason else ()), *removed_notes]))
+        shown = CheckedAnswer(
+            text.text,
+            refused=checked.refused,
+            refusal_reason=reason.text if reason else None,
+            citations=checked.citations,
+            unsupported=[
+                Unsupported(sentence=sentence, reason=why)
+                for sentence, why in zip(cleaned[::2], cleaned[1::2], strict=True)
+            ],
+        )
+        return shown, notes
 
     def _answer(
         self, question: str, config: RunnableConfig

@@ -155,6 +155,11 @@ class Settings(BaseModel):
         description="Most characters of text taken from one PDF, DOCX or HTML file; a file with more is refused "
         "(with max_file_mb it also bounds what a .docx may unpack to).",
     )
+    link_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts an answer may link to (http or https, their subdomains too); a link to any other host "
+        "keeps its text and is not a link. Empty: no link in an answer is live. Images are never shown.",
+    )
     follow_outside_links: bool = Field(
         False,
         description="Ingest the files that links in a folder point to when they lie outside that folder (off: such "

@@ -33,7 +33,10 @@ class Span(BaseModel):
     page: int | None = Field(
         default=None, description="1-based page number (a slide's number), when the format has pages."
     )
-    text: str = Field(description="The text of the span.")
+    text: str = Field(
+        description="The text of the span, exactly as the document has it (offsets hold): raw document text, which "
+        "may hold Markdown or HTML; escape it before rendering. The answer text is made inert instead."
+    )
     section: str = Field(
         default="",
         description="Where the span sits, outermost first: 'Book > Chapter 2', 'Sales > row 14', 'Slide 3: Budget', "
@@ -48,7 +51,7 @@ class Passage(Span):
 
 
 class Highlight(BaseModel):
-    """A sentence inside a cited passage that the answer rests on (absolute offsets)."""
+    """A sentence inside a cited passage that the answer rests on (absolute offsets; raw document text)."""
 
     start: int
     end: int
@@ -76,14 +79,17 @@ class Timings(BaseModel):
 class Unsupported(BaseModel):
     """An answer sentence the claim check removed, and why."""
 
-    sentence: str = Field(description="The sentence as the answerer wrote it.")
+    sentence: str = Field(description="The sentence as the answerer wrote it, made inert like the answer text.")
     reason: str = Field(description="What the cited passages lack, e.g. 'the number 1998 is not in passage [1]'.")
 
 
 class Answer(BaseModel):
     """The answer to one question, with the evidence it rests on."""
 
-    answer: str = Field(description="Answer text with [n] markers.")
+    answer: str = Field(
+        description="Answer text with [n] markers; safe to render as Markdown: no image, no HTML, and links only to "
+        "the hosts of the link_hosts setting."
+    )
     refused: bool = Field(description="True when the documents do not support an answer.")
     citations: list[Citation] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list, description="All passages shown, numbered from 1.")
@@ -95,6 +101,11 @@ class Answer(BaseModel):
     unsupported: list[Unsupported] = Field(
         default_factory=list,
         description="Sentences the claim check removed from the answer because their cited passages do not state them.",
+    )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="How the answer text differs from what the documents hold, e.g. 'a link from the documents was "
+        "shown as text'.",
     )
     draft: str | None = Field(
         default=None,

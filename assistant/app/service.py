@@ -102,6 +102,7 @@ class Assistant:
             min_relevance=self.settings.min_relevance,
             min_coverage=self.settings.min_term_coverage,
             support=self.support_judge,
+            link_hosts=self.settings.link_hosts,
         )
 
     @cached_property
