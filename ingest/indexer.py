@@ -507,8 +507,8 @@ def _instructions_warning(prepared: _Prepared) -> str:
     if not flagged:
         return ""
     return (
-        f"{flagged} sentence{'s' if flagged > 1 else ''} read like instructions to an AI model; "
-        "kept as text, never given to the model as evidence"
+        f"{flagged} sentence{'s' if flagged > 1 else ''} read like instructions (to an AI model, or on what an "
+        "answer must say or show); kept as text, never given to the model as evidence"
     )
 
 

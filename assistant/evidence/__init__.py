@@ -22,6 +22,7 @@ from assistant.evidence.around import (
     scope_heading,
     widened,
 )
+from assistant.instructions import looks_like_instruction as looks_like_instruction  # re-exported: ingest names them
 from assistant.support import asserts_nothing
 from assistant.text import content_terms, overlap, sentence_spans
 from assistant.types import Passage
@@ -38,19 +39,6 @@ LEAD_WORDS = 6
 RANK_WEIGHT = 0.05
 # Sentences this far below the best one are not evidence, however much room the excerpt has.
 EXCERPT_MARGIN = 0.22
-# Text that talks to the reader of the passage rather than stating something: never shown to a model.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions|prompts?|rules you|system prompt)\b"
-    r"|\b(?:reply|respond|answer|say|output|print|write)\b.{0,30}\b(?:only|exactly)\b.{0,40}\b(?:word|text|phrase)\b"
-    r"|^\s*(?:system|assistant)\s*:"
-    r"|\byou are (?:now|an? )\b.{0,40}\b(?:assistant|model|ai|bot)\b"
-    r"|\b(?:note|message|instructions?) (?:to|for) (?:the |any )?(?:ai|assistants?|language models?|chatbots?|llms?)\b"
-    r"|\bthe answer to (?:every|any|all) questions?\b"
-    r"|\b(?:developer|jailbreak|dan) mode\b"
-    # Chat-template turn markers, as written or as llm.inert leaves them.
-    r"|<\|?(?:im_start|im_end|eot_id|start_header_id|end_header_id|endoftext)\|?>|\[/?INST\]|<</?SYS>>",
-    re.IGNORECASE,
-)
 # Words that open a further item of the same list: "Officials also demand ...", "In addition, ...".
 _ADDITIVE = re.compile(
     r"\b(?:also|in addition|additionally|further(?:more)?|moreover|as well|another|besides)\b", re.IGNORECASE
@@ -65,11 +53,6 @@ _REFERENCE = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
 def without_references(text: str) -> str:
     """The text without bracketed reference numbers."""
     return _REFERENCE.sub("", text)
-
-
-def looks_like_instruction(text: str) -> bool:
-    """True for text addressed to an AI model ('ignore all previous instructions', 'reply only with')."""
-    return bool(_INSTRUCTION.search(text))
 
 
 @dataclass(frozen=True)
