@@ -272,6 +272,8 @@ def _stream_to_terminal(assistant: Assistant, question: str, history: list[dict[
         removed = plural(len(final.unsupported), "sentence")
         what = "nothing in the draft rested on its passages" if final.refused else f"{removed} of the draft removed"
         click.echo(f"(citation check: {what}; the reasons follow)")
+    for note in final.notes:  # what the answer shows otherwise than the document (a link or image as text)
+        click.echo(f"(note: {terminal_safe(note)})")
     _print_sources(final)
     return final
 

@@ -184,3 +184,20 @@ def test_a_shell_pipe_into_head_shows_one_line_and_no_error(collection: dict[str
     )
     assert done.returncode == 0 and done.stdout.startswith("1. ") and done.stdout.count("\n") == 1, done.stdout
     assert not re.search(r"error|Traceback|Exception", done.stderr, re.IGNORECASE), done.stderr
+
+
+def test_ask_says_when_the_answer_shows_the_document_otherwise(tmp_path: Path) -> None:
+    """A planted status image is quoted as text in the answer (assistant/hygiene.py); the terminal says so."""
+    docs, data = tmp_path / "docs", tmp_path / "data"
+    docs.mkdir()
+    (docs / "ferry.md").write_text(
+        "The harbour ferry leaves every 40 minutes from pier 3 ![status](http://evil.example/log?q=1) and "
+        "tickets cost 4 euros.\n",
+        encoding="utf-8",
+    )
+    assert qa(data, "ingest", str(docs), env=FAKE).returncode == 0
+    done = qa(data, "ask", "How often does the harbour ferry leave?", env=FAKE)
+    assert done.returncode == 0, done.stderr
+    answer, note = done.stdout.splitlines()[:2]
+    assert "40 minutes" in answer and "evil.example" not in answer, done.stdout
+    assert note == "(note: an image from the documents was shown as text)", done.stdout
