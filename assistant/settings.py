@@ -165,6 +165,25 @@ class Settings(BaseModel):
         description="Ingest the files that links in a folder point to when they lie outside that folder (off: such "
         "links are skipped with a note, so a link cannot make a file elsewhere on the machine searchable).",
     )
+    max_upload_request_mb: int = Field(
+        100,
+        ge=1,
+        description="Largest upload request (all its files together) `qa serve` accepts; a larger one gets 413 while "
+        "it streams, before it is stored.",
+    )
+    max_request_mb: int = Field(
+        4,
+        ge=1,
+        description="Largest JSON request body (chat, search) `qa serve` accepts; a larger one gets 413 before it "
+        "is read.",
+    )
+    upload_queue: int = Field(
+        8,
+        ge=0,
+        le=1000,
+        description="Upload and removal requests `qa serve` lets wait for the data folder's writer lock (one writes "
+        "at a time); a request beyond them gets 503 with Retry-After.",
+    )
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted by `qa serve` (empty: open).")
     answer_queue: int = Field(
         4,
@@ -173,6 +192,13 @@ class Settings(BaseModel):
         description="Chat requests `qa serve` lets wait while answers are written (one at a time with the local "
         "model); a request beyond them gets 503 with Retry-After instead of waiting without bound.",
     )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _check_api_keys(cls, keys: list[str]) -> list[str]:
+        if any(not key.strip() for key in keys):
+            raise ValueError("an API key is blank; give each key as text, or no keys at all to serve without them")
+        return keys
 
     @field_validator("collection")
     @classmethod
@@ -236,9 +262,16 @@ def load_settings(
         raw = env.get(f"QA_{name.upper()}")
         if raw is None or raw == "":
             continue
-        values[name] = (
-            [part.strip() for part in raw.split(",") if part.strip()] if field.annotation == list[str] else raw
-        )
+        if field.annotation == list[str]:
+            parts = [part.strip() for part in raw.split(",") if part.strip()]
+            if not parts:  # ' , ' is a mistake, not a wish for an empty list: for QA_API_KEYS it would open the API
+                raise ConfigError(
+                    f"environment variable QA_{name.upper()} is set but holds no value ({raw!r}); give one or more "
+                    "values separated by commas, or unset it"
+                )
+            values[name] = parts
+        else:
+            values[name] = raw
         origin[name] = f"from environment variable QA_{name.upper()}"
     for message in _misspelt_variables(env):
         (warn or _warn)(message)

@@ -486,9 +486,31 @@ def ui(port: int, host: str, collection: str | None) -> None:
     os.execve(sys.executable, command, env)
 
 
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is only reachable from this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any address
+
+
 @main.command()
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Keep 127.0.0.1 unless QA_API_KEYS is set.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; any other than loopback needs QA_API_KEYS (or --insecure).",
+)
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Serve on a non-loopback --host without API keys (anyone who can reach it may use it).",
+)
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -497,7 +519,7 @@ def ui(port: int, host: str, collection: str | None) -> None:
     help="Worker processes; more than one needs a Chroma server (QA_CHROMA_URL).",
 )
 @common_options
-def serve(port: int, host: str, workers: int, collection: str | None) -> None:
+def serve(port: int, host: str, insecure: bool, workers: int, collection: str | None) -> None:
     """Serve the HTTP API: /v1/chat/completions (OpenAI-compatible), /v1/models, /v1/search, /v1/documents, /healthz.
 
     Example: QA_CHROMA_URL=http://127.0.0.1:8001 qa serve --workers 2
@@ -507,6 +529,14 @@ def serve(port: int, host: str, workers: int, collection: str | None) -> None:
     from assistant.app.api import create_app
 
     settings = load_settings({"collection": collection})
+    if not settings.api_keys and not _loopback(host):
+        if not insecure:
+            raise click.ClickException(
+                f"--host {host} would let anyone who can reach this machine read and change your documents: set "
+                "QA_API_KEYS=key1,key2 to require a key, keep --host 127.0.0.1, or add --insecure to serve it open"
+            )
+        warning = f"warning: serving {host} without API keys (--insecure): anyone who can reach it may use it"
+        click.echo(warning, err=True)
     click.echo(f"Serving http://{host}:{port} (OpenAPI at /openapi.json, docs at /docs)")
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
