@@ -6,33 +6,68 @@ its status, has OpenAI's shape ``{"error": {"message", "type", "param", "code"}}
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import logging
-import re
 import threading
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import Depends, FastAPI, Header, Request, UploadFile
+from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from assistant.app.admission import AnswerQueue, Busy
-from assistant.app.api_openai import ChatRequest, completion, error_body, message_text, model_card, status_of
+from assistant.app.access import Gate, key_ok, too_large
+from assistant.app.admission import AnswerQueue, Busy, WriterQueue
+from assistant.app.api_openai import (
+    ChatRequest,
+    assistant_error_body,
+    completion,
+    error_body,
+    message_text,
+    model_card,
+    status_of,
+)
 from assistant.app.api_streams import answer_events, token_counter, upload_events
 from assistant.app.health import health_report
 from assistant.app.service import Assistant, build_assistant
-from assistant.app.upload_ingest import ingest_uploads
-from assistant.app.uploads import forget_upload, upload_folder
+from assistant.app.upload_body import read_upload
+from assistant.app.upload_ingest import UploadOutcome, ingest_staged
+from assistant.app.uploads import Staging, forget_upload, recover_staged, upload_folder
 from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings, load_settings
+from ingest.indexer import Progress
 
 logger = logging.getLogger(__name__)
+
+
+_MB = 1024 * 1024
+# Collections other than the default whose assistants stay built (most recently used kept).
+_CACHED_COLLECTIONS = 16
+# A search's source filter: enough for any real selection, and far below what the stores can take in one query.
+MAX_SOURCES = 1000
+_HTTP_CODES = {401: "invalid_api_key", 404: "not_found", 413: "request_too_large"}
+# The upload body, described for OpenAPI: the route reads it as a stream (see upload_body.py).
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                }
+            }
+        },
+    }
+}
+T = TypeVar("T")
 
 
 class SearchRequest(BaseModel):
@@ -40,7 +75,9 @@ class SearchRequest(BaseModel):
 
     query: str
     k: int = Field(5, ge=1, le=50)
-    sources: list[str] | None = None
+    sources: list[str] | None = Field(
+        None, max_length=MAX_SOURCES, description=f"Only passages of these files (at most {MAX_SOURCES})."
+    )
     collection: str | None = None
 
 
@@ -67,53 +104,81 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
 def create_app(settings: Settings) -> FastAPI:
     """The FastAPI application serving the collections under ``settings.data_dir``."""
     app = FastAPI(title="cited-qa", version="0.2.0", description="Answers from your documents, with citations.")
-    assistants: dict[str, Assistant] = {}
+    app.add_middleware(Gate, settings=settings)
+    default = build_assistant(settings)
+    # The other collections' assistants, most recently used last: a bounded cache, so that a stream of
+    # collection names cannot keep an assistant each for ever.
+    assistants: OrderedDict[str, Assistant] = OrderedDict()
     building = threading.Lock()
     answers = AnswerQueue(settings.answer_queue, one_at_a_time=settings.answerer == "local")
-
-    def assistant_for(collection: str | None) -> Assistant:
-        name = collection or settings.collection
-        with building:
-            if name not in assistants:
-                try:
-                    chosen = settings.model_copy(update={"collection": name})
-                    Settings.model_validate(chosen.model_dump())
-                except ValueError as exc:
-                    raise InputError(f"collection {name!r} is not a valid name") from exc
-                first = next(iter(assistants.values()), None)
-                # Every collection shares one embedding model and one answerer: loading them is the slow part.
-                assistants[name] = build_assistant(
-                    chosen,
-                    embedder=first.embedder if first else None,
-                    answerer=first.answerer if first else None,
-                )
-            return assistants[name]
+    writers = WriterQueue(settings.upload_queue)
+    json_limit = settings.max_request_mb * _MB
+    upload_limit = settings.max_upload_request_mb * _MB
+    app.state.assistants = assistants
 
     def collections() -> list[str]:
-        names = {name for name, _, _ in assistant_for(None).catalog.collections()}
+        names = {name for name, _, _ in default.catalog.collections()}
         return sorted(names | {settings.collection})
 
-    def check_key(authorization: str | None = Header(default=None)) -> None:
-        if not settings.api_keys:
-            return
-        token = (authorization or "").removeprefix("Bearer ").strip()
-        # Compare in constant time so response timing says nothing about how much of a key was right.
-        if not any(hmac.compare_digest(token.encode(), key.encode()) for key in settings.api_keys):
-            raise HTTPException(status_code=401, detail="missing or wrong API key: send 'Authorization: Bearer KEY'")
+    def assistant_for(collection: str | None, *, create: bool = False) -> Assistant:
+        """The Assistant of a collection. Only a write (``create``) may name a collection that does not exist
+        yet: a read of an unknown one is a 404, and builds nothing."""
+        name = collection or settings.collection
+        if name == settings.collection:
+            return default
+        try:
+            chosen = settings.model_copy(update={"collection": name})
+            Settings.model_validate(chosen.model_dump())
+        except ValueError as exc:
+            raise InputError(f"collection {name!r} is not a valid name") from exc
+        with building:
+            if name in assistants:
+                assistants.move_to_end(name)
+                return assistants[name]
+        if not create and name not in collections():
+            raise HTTPException(
+                404,
+                f"no collection {name!r}: upload a document to it with POST /v1/documents?collection={name} to "
+                "create it; GET /v1/models lists the collections",
+            )
+        with building:
+            if name not in assistants:
+                # Every collection shares one embedding model and one answerer: loading them is the slow part.
+                assistants[name] = build_assistant(chosen, embedder=default.embedder, answerer=default.answerer)
+                while len(assistants) > _CACHED_COLLECTIONS:
+                    assistants.popitem(last=False)
+            assistants.move_to_end(name)
+            return assistants[name]
+
+    def recover() -> None:
+        def stored(collection: str, source: str) -> str | None:
+            record = default.catalog.source(collection, source)
+            return record.sha256 if record else None
+
+        for line in recover_staged(settings.data_dir, stored):
+            logger.warning(line)
+
+    recover()  # what a killed server left half-uploaded
+
+    async def on_writer(job: Callable[[], T]) -> T:
+        """Run ``job`` on the writer queue's thread (503 when the queue is full) and wait for it without
+        holding a thread. Shielded: a request given up on still finishes its job, and its place is freed."""
+        place = writers.reserve()
+        return await asyncio.shield(asyncio.wrap_future(place.run(job)))
 
     @app.exception_handler(AssistantError)
     async def _assistant_error(_request: Request, exc: AssistantError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Busy) else None
-        # A stable code in OpenAI's style: InputError -> input_error.
-        code = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
-        return _error(status_of(exc), str(exc), headers, code=code)
+        return JSONResponse(assistant_error_body(exc), status_code=status_of(exc), headers=headers)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
         message = str(exc.detail)
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such endpoint: {request.method} {request.url.path}; the API is listed at /openapi.json"
-        return _error(exc.status_code, message, getattr(exc, "headers", None))
+        if exc.status_code == 413:
+            message = too_large(settings, request.url.path, None)
+        return _error(exc.status_code, message, getattr(exc, "headers", None), code=_HTTP_CODES.get(exc.status_code))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -126,23 +191,27 @@ def create_app(settings: Settings) -> FastAPI:
         return _error(500, f"internal error ({type(exc).__name__}); the server log has the details")
 
     @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        """``ok`` or ``degraded``, with a check for the store, the embedding model and the language model."""
-        return health_report(assistant_for(None))
+    def healthz(authorization: str | None = Header(default=None, include_in_schema=False)) -> dict[str, Any]:
+        """``ok`` or ``degraded``, with a check for the store, the embedding model and the language model.
+        When API keys are set, the details (which name folders and servers) need a key."""
+        report = health_report(default)
+        if not key_ok(settings, authorization):
+            report["checks"] = {name: {"status": check["status"]} for name, check in report["checks"].items()}
+        return report
 
-    @app.get("/v1/models", dependencies=[Depends(check_key)])
+    @app.get("/v1/models")
     def list_models() -> dict[str, Any]:
         """One model per collection: send its id as ``model`` to answer from that collection."""
         return {"object": "list", "data": [model_card(name) for name in collections()]}
 
-    @app.get("/v1/models/{model}", dependencies=[Depends(check_key)])
+    @app.get("/v1/models/{model}")
     def get_model(model: str) -> dict[str, Any]:
         """One collection, as a model."""
         if model not in collections():
             raise HTTPException(404, f"no model {model!r}: the models are the collections listed by GET /v1/models")
         return model_card(model)
 
-    @app.post("/v1/chat/completions", dependencies=[Depends(check_key)])
+    @app.post("/v1/chat/completions", max_body_size=json_limit)
     def chat_completions(request: ChatRequest) -> Any:
         """Answer the last user message from the documents (``stream: true`` for server-sent events)."""
         *earlier, last = request.messages
@@ -176,13 +245,13 @@ def create_app(settings: Settings) -> FastAPI:
         # The ticket is also released after the response, in case the stream never started (client gone).
         return StreamingResponse(events, media_type="text/event-stream", background=BackgroundTask(ticket.release))
 
-    @app.post("/v1/search", dependencies=[Depends(check_key)])
+    @app.post("/v1/search", max_body_size=json_limit)
     def search(request: SearchRequest) -> dict[str, list[dict[str, Any]]]:
         """The passages that best match ``query``, best first."""
         passages = assistant_for(request.collection).search(request.query, request.k, request.sources)
         return {"passages": [passage.model_dump() for passage in passages]}
 
-    @app.get("/v1/documents", dependencies=[Depends(check_key)])
+    @app.get("/v1/documents")
     def list_documents(collection: str | None = None) -> dict[str, list[dict[str, Any]]]:
         """The files of a collection; ``sha256`` is the hash of the file's bytes."""
         records = assistant_for(collection).sources()
@@ -190,48 +259,72 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post(
         "/v1/documents",
-        dependencies=[Depends(check_key)],
         status_code=201,
+        max_body_size=upload_limit,
+        openapi_extra=_UPLOAD_BODY,
         responses={
             207: {"description": "Some files stored, some not (see results)"},
+            413: {"description": "The request is over QA_MAX_UPLOAD_REQUEST_MB"},
             422: {"description": "No file stored (see results)"},
+            503: {"description": "Too many uploads wait for the data folder; retry after Retry-After seconds"},
         },
     )
-    async def upload_documents(files: list[UploadFile], collection: str | None = None, stream: bool = False) -> Any:
-        """Store and ingest files. 201: all stored; 207: some; 422: none (a file that is not stored is not
-        kept). ``stream=true`` sends progress as server-sent events, ending with the same result."""
-        assistant = assistant_for(collection)
-        limit = settings.max_upload_mb * 1024 * 1024
-        # One byte past the limit is enough to know a file is too large; saving refuses it by name.
-        received = [(upload.filename or "upload", await upload.read(limit + 1)) for upload in files]
+    async def upload_documents(request: Request, collection: str | None = None, stream: bool = False) -> Any:
+        """Store and ingest files (multipart field ``files``). 201: all stored; 207: some; 422: none (a file that
+        is not stored is not kept). ``stream=true`` sends progress as server-sent events, ending with the same
+        result."""
+        assistant = assistant_for(collection, create=True)
+        place = writers.reserve()  # before the body is read: a refused upload is never read
+        staging = Staging.create(settings.data_dir)
+        try:
+            await read_upload(request.headers.get("content-type", ""), request.stream(), staging, assistant.settings)
+        except BaseException:
+            staging.discard()
+            place.release()
+            raise
+        loop = asyncio.get_running_loop()
+        ticks: asyncio.Queue[Progress] = asyncio.Queue()
+
+        def tick(progress: Progress) -> None:
+            loop.call_soon_threadsafe(ticks.put_nowait, progress)
+
+        def job() -> UploadOutcome:
+            recover()
+            return ingest_staged(assistant, staging, tick if stream else None)
+
+        running = asyncio.wrap_future(place.run(job))
         if stream:
-            return StreamingResponse(upload_events(assistant, received), media_type="text/event-stream")
-        outcome = await run_in_threadpool(ingest_uploads, assistant, received)
+            return StreamingResponse(upload_events(running, ticks), media_type="text/event-stream")
+        outcome = await asyncio.shield(running)
         return JSONResponse(outcome.body(), status_code=outcome.status)
 
-    @app.delete("/v1/documents", dependencies=[Depends(check_key)])
-    def delete_document(source: str, collection: str | None = None) -> dict[str, Any]:
+    @app.delete("/v1/documents")
+    async def delete_document(source: str, collection: str | None = None) -> dict[str, Any]:
         """Remove a file from the collection (and from the upload folder, when it was uploaded)."""
         assistant = assistant_for(collection)
-        known = [record.source for record in assistant.sources()]
-        matches = [s for s in known if s == source] or [
-            s for s in known if Path(s).name == source or s.endswith("/" + source)
-        ]
-        if not matches:
-            raise HTTPException(
-                404,
-                f"{source}: not a document of collection {assistant.settings.collection!r}; "
-                "GET /v1/documents lists them",
-            )
-        if len(matches) > 1:
-            raise InputError(f"{source}: {len(matches)} documents match; send the full source from GET /v1/documents")
-        result = assistant.remove(matches[0])
-        path = Path(matches[0])
-        if path.parent == upload_folder(assistant.settings).resolve():
-            forget_upload(path)
-        return vars(result)
+        return await on_writer(lambda: _remove(assistant, source))
 
     return app
+
+
+def _remove(assistant: Assistant, source: str) -> dict[str, Any]:
+    """Remove the document ``source`` names (its full source, or a unique file name or path ending)."""
+    known = [record.source for record in assistant.sources()]
+    matches = [s for s in known if s == source] or [
+        s for s in known if Path(s).name == source or s.endswith("/" + source)
+    ]
+    if not matches:
+        raise HTTPException(
+            404,
+            f"{source}: not a document of collection {assistant.settings.collection!r}; GET /v1/documents lists them",
+        )
+    if len(matches) > 1:
+        raise InputError(f"{source}: {len(matches)} documents match; send the full source from GET /v1/documents")
+    result = assistant.remove(matches[0])
+    path = Path(matches[0])
+    if path.parent == upload_folder(assistant.settings).resolve():
+        forget_upload(path)
+    return vars(result)
 
 
 def app_from_environment() -> FastAPI:

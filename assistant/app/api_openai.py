@@ -147,6 +147,27 @@ _STATUS: dict[type[AssistantError], int] = {
 }
 
 
+# The public ``code`` of each kind of error: fixed here, so that renaming a class never changes what clients see.
+_CODES: dict[type[AssistantError], str] = {
+    Busy: "busy",
+    InputError: "input_error",
+    ConfigError: "config_error",
+    ModelError: "model_error",
+    StoreError: "store_error",
+    IngestError: "ingest_error",
+}
+
+
 def status_of(exc: AssistantError) -> int:
     """The HTTP status for an error of the assistant."""
     return next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+
+
+def code_of(exc: AssistantError) -> str:
+    """The stable public ``code`` for an error of the assistant (a subclass has its family's code)."""
+    return next((code for kind, code in _CODES.items() if isinstance(exc, kind)), "assistant_error")
+
+
+def assistant_error_body(exc: AssistantError) -> dict[str, Any]:
+    """The error body for an error of the assistant: the same whether it ends a response or a stream."""
+    return error_body(status_of(exc), str(exc), code=code_of(exc))

@@ -3,10 +3,9 @@ token counts an answer's model reports."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import queue
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -14,9 +13,9 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from assistant.app.admission import Ticket
-from assistant.app.api_openai import answer_fields, chunk, error_body, status_of, usage
+from assistant.app.api_openai import answer_fields, assistant_error_body, chunk, error_body, usage
 from assistant.app.service import Assistant
-from assistant.app.upload_ingest import ingest_uploads
+from assistant.app.upload_ingest import UploadOutcome
 from assistant.errors import AssistantError
 from assistant.pipeline import AnswerStream
 from ingest.indexer import Progress
@@ -86,7 +85,7 @@ async def answer_events(
         if include_usage:
             yield event(chunk(completion_id, model, created, choices=[], usage=tokens()))
     except AssistantError as exc:
-        yield event(error_body(status_of(exc), str(exc), code=type(exc).__name__))
+        yield event(assistant_error_body(exc))
     finally:
         try:
             pieces.close()  # a client that went away stops its generation
@@ -95,40 +94,40 @@ async def answer_events(
     yield "data: [DONE]\n\n"
 
 
-async def upload_events(assistant: Assistant, received: list[tuple[str, bytes]]) -> AsyncIterator[str]:
+async def upload_events(job: asyncio.Future[UploadOutcome], ticks: asyncio.Queue[Progress]) -> AsyncIterator[str]:
     """Progress of an upload's ingest as server-sent events: ``{"progress": {stage, done, total, name,
     chunks}}`` while it runs (stage ``wait`` while another ingest holds the writer lock), then
-    ``{"status": 201|207|422, "summary", "results"}`` or ``{"error": ...}``, then ``[DONE]``. The ingest
-    goes on to the end if the client leaves: each file is stored whole or not at all."""
-    updates: queue.Queue[tuple[str, Any]] = queue.Queue()
-
-    def run() -> None:
-        try:
-            outcome = ingest_uploads(assistant, received, lambda tick: updates.put(("progress", tick)))
-            updates.put(("done", {"status": outcome.status, **outcome.body()}))
-        except AssistantError as exc:
-            updates.put(("done", error_body(status_of(exc), str(exc), code=type(exc).__name__)))
-        except Exception as exc:  # reported to the client, logged here
-            logger.exception("upload failed")
-            updates.put(
-                ("done", error_body(500, f"internal error ({type(exc).__name__}); the server log has the details"))
-            )
-
-    threading.Thread(target=run, daemon=True, name="upload-ingest").start()
-    while True:
-        kind, value = await run_in_threadpool(updates.get)
-        if kind == "progress":
-            tick: Progress = value
-            value = {
-                "progress": {
-                    "stage": tick.stage,
-                    "done": tick.done,
-                    "total": tick.total,
-                    "name": tick.name,
-                    "chunks": tick.chunks,
-                }
-            }
-        yield f"data: {json.dumps(value, ensure_ascii=False)}\n\n"
-        if kind == "done":
-            break
+    ``{"status": 201|207|422, "summary", "results"}`` or ``{"error": ...}``, then ``[DONE]``. The ingest runs
+    on the writer queue's thread and goes on to the end if the client leaves: each file is stored whole or not
+    at all. Waiting here holds no thread: the ticks arrive on the event loop, each before the job ends."""
+    while not job.done() or not ticks.empty():
+        if ticks.empty():
+            waiting: asyncio.Future[Progress] = asyncio.ensure_future(ticks.get())
+            either: list[asyncio.Future[Any]] = [job, waiting]
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            if not waiting.done():
+                waiting.cancel()
+                continue
+            progress = waiting.result()
+        else:
+            progress = ticks.get_nowait()
+        fields = ("stage", "done", "total", "name", "chunks")
+        yield _event({"progress": {name: getattr(progress, name) for name in fields}})
+    yield _event(upload_result(job))
     yield "data: [DONE]\n\n"
+
+
+def upload_result(job: asyncio.Future[UploadOutcome]) -> dict[str, Any]:
+    """The last event of an upload stream: the outcome with its status, or the error that stopped it."""
+    try:
+        outcome = job.result()
+    except AssistantError as exc:
+        return assistant_error_body(exc)
+    except Exception as exc:  # reported to the client, logged here
+        logger.error("upload failed", exc_info=exc)
+        return error_body(500, f"internal error ({type(exc).__name__}); the server log has the details")
+    return {"status": outcome.status, **outcome.body()}
+
+
+def _event(payload: dict[str, Any]) -> str:
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"

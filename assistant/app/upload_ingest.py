@@ -1,19 +1,21 @@
-"""Uploaded files into a collection: saved, ingested under the writer lock, and undone when they do not ingest.
+"""Uploaded files into a collection: moved from the request's staging folder, ingested under the writer lock,
+and undone when they do not ingest.
 
 An upload that fails (unreadable, too large, refused by the loader) leaves nothing behind: a new file is
 deleted, a new version of an earlier upload is put back as it was, so the folder always matches the catalog.
+The collection's upload folder stays locked from the move to the undo, so the file the indexer reads is this
+request's bytes and no other request's undo can restore over it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.app.api_openai import error_body
 from assistant.app.service import Assistant
-from assistant.app.uploads import SavedUpload, safe_filename, stage_upload
+from assistant.app.uploads import Placed, Staging, folder_locked, safe_filename, upload_folder
 from assistant.errors import InputError
 from ingest.indexer import FileResult, IngestReport, ProgressCallback
 
@@ -46,28 +48,42 @@ class UploadOutcome:
         return body
 
 
-def ingest_uploads(
-    assistant: Assistant, files: Sequence[tuple[str, bytes]], progress: ProgressCallback | None = None
-) -> UploadOutcome:
-    """Save each (name, bytes) in the collection's upload folder and ingest them together."""
-    results: list[FileResult | None] = []
-    staged: list[tuple[int, SavedUpload]] = []
-    for name, data in files:
-        try:
-            staged.append((len(results), stage_upload(assistant.settings, name, data)))
-            results.append(None)
-        except InputError as exc:  # too large, or no free name: never written
-            results.append(FileResult(safe_filename(name), "failed", reason=str(exc)))
+def ingest_staged(assistant: Assistant, staging: Staging, progress: ProgressCallback | None = None) -> UploadOutcome:
+    """Move a request's staged files into the collection's upload folder and ingest them together; the staging
+    folder is removed afterwards, whatever happens."""
     try:
-        report = assistant.ingest([saved.path for _, saved in staged], progress) if staged else None
+        folder = upload_folder(assistant.settings)
+        folder.mkdir(parents=True, exist_ok=True)
+        with folder_locked(folder):
+            return _ingest_locked(assistant, staging, progress)
+    finally:
+        staging.discard()
+
+
+def _ingest_locked(assistant: Assistant, staging: Staging, progress: ProgressCallback | None) -> UploadOutcome:
+    results: list[FileResult | None] = []
+    placed: list[tuple[int, Placed]] = []
+    for staged in staging.files:
+        if staged.path is None:  # refused while it arrived (too large): never written
+            results.append(FileResult(safe_filename(staged.name), "failed", reason=staged.problem))
+            continue
+        try:
+            placed.append((len(results), staging.place(assistant.settings, staged, [p for _, p in placed])))
+            results.append(None)
+        except InputError as exc:  # no free name
+            results.append(FileResult(safe_filename(staged.name), "failed", reason=str(exc)))
+    try:
+        report = assistant.ingest([entry.target for _, entry in placed], progress) if placed else None
     except BaseException:
-        for _, saved in staged:
-            saved.undo()
+        for _, entry in reversed(placed):
+            entry.undo()
         raise
     by_path = {Path(result.source).resolve(): result for result in (report.results if report else [])}
-    for index, saved in staged:
-        result = by_path.get(saved.path.resolve()) or FileResult(str(saved.path), "failed", reason="not ingested")
-        if result.status not in STORED:
-            saved.undo()
+    for index, entry in placed:
+        result = by_path.get(entry.target.resolve()) or FileResult(str(entry.target), "failed", reason="not ingested")
+        if result.status in STORED:
+            entry.keep()
+        else:
+            entry.undo()
         results[index] = result
     return UploadOutcome([result for result in results if result is not None])

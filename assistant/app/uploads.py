@@ -1,17 +1,28 @@
-"""Saving uploaded files safely inside a collection's upload folder."""
+"""Saving uploaded files safely inside a collection's upload folder.
+
+An upload request is first staged in a folder of its own (``<data_dir>/uploads/.staging/<id>/``, held by a file
+lock while the request lives), so two requests never write the same file. Its files are moved into the
+collection's folder only while that folder's lock is held, ingested there, and put back as they were when they
+do not ingest: one request's undo never touches another request's file. A staging folder whose lock is free
+belongs to a request that died (a killed server); ``recover_staged`` finishes or undoes what it left.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import filecmp
 import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from assistant.errors import InputError
 from assistant.settings import Settings
@@ -22,6 +33,12 @@ MAX_NAME = 120
 # Which upload name each saved file came from, so a new version of a file replaces it.
 NAMES_FILE = ".upload-names.json"
 _NAMES_LOCK = ".upload-names.lock"
+STAGING = ".staging"
+_STAGING_LOCK = ".lock"
+_MANIFEST = "manifest.json"
+# A staging folder younger than this without its lock file may be one being made right now.
+_YOUNG_S = 60.0
+_MB = 1024 * 1024
 
 
 def _parts(name: str) -> tuple[str, str]:
@@ -44,60 +61,56 @@ def safe_filename(name: str) -> str:
     return _join(*_parts(name))
 
 
-@dataclass(frozen=True)
-class SavedUpload:
-    """An upload written to disk, with what the file held before (None: it is new), so that an upload
-    that does not ingest can be undone and leave the folder as it was."""
+def original_name(name: str) -> str:
+    """The name as the user knows it (no directories), for messages and the name list."""
+    return Path(name.replace("\\", "/")).name or safe_filename(name)
 
-    path: Path
-    previous: bytes | None
 
-    def undo(self) -> None:
-        """Put back the earlier version of the file, or remove the file (and its name) when it was new."""
-        if self.previous is not None:
-            self.path.write_bytes(self.previous)
-        else:
-            forget_upload(self.path)
+def too_large(name: str, size: int, settings: Settings) -> str:
+    """The refusal of a file over ``max_upload_mb``, with its real size."""
+    return (
+        f"{original_name(name)} is {size / _MB:.1f} MB, over the {settings.max_upload_mb} MB limit per file; "
+        "split or compress it, or raise QA_MAX_UPLOAD_MB and restart"
+    )
 
 
 def save_upload(settings: Settings, name: str, data: bytes) -> Path:
-    """Write an upload under <data_dir>/uploads/<collection>/ after checking its size.
+    """Write an upload under <data_dir>/uploads/<collection>/ after checking its size (the web app's uploads).
 
     The same name always maps to the same file, so re-uploading reports 'unchanged' (same bytes) or
     'replaced' (new bytes). A different name that sanitizes to a file already there ('a b.pdf' after
     'a_b.pdf') gets a short tag of its own instead of overwriting that file.
     """
-    return stage_upload(settings, name, data).path
-
-
-def stage_upload(settings: Settings, name: str, data: bytes) -> SavedUpload:
-    """Like ``save_upload``, keeping what the file held before so that ``undo()`` can restore it."""
-    clean = safe_filename(name)
-    original = Path(name.replace("\\", "/")).name or clean
-    limit = settings.max_upload_mb * 1024 * 1024
-    if len(data) > limit:
-        raise InputError(
-            f"{original} is {len(data) / 1024 / 1024:.1f} MB, over the {settings.max_upload_mb} MB limit per file; "
-            "split or compress it, or raise QA_MAX_UPLOAD_MB and restart"
-        )
+    if len(data) > settings.max_upload_mb * _MB:
+        raise InputError(too_large(name, len(data), settings))
     folder = upload_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    tag = "-" + hashlib.sha256(original.encode("utf-8")).hexdigest()[:8]
-    with _names_locked(folder):
+    with folder_locked(folder):
+        target, _ = _target(folder, name, lambda path: path.read_bytes() == data)
         names = _read_names(folder)
-        for candidate in (clean, _join(*_parts(name), tag=tag)):
-            path = folder / candidate
-            if not path.exists():
-                path.write_bytes(data)
-                _write_names(folder, {**names, candidate: original})
-                return SavedUpload(path, None)
-            if names.get(candidate, candidate) == original:  # files saved before names were kept: their own name
-                previous = path.read_bytes()
-                if previous != data:
-                    path.write_bytes(data)
-                return SavedUpload(path, previous)
-            if path.read_bytes() == data:
-                return SavedUpload(path, data)
+        if target.name not in names:
+            _write_names(folder, {**names, target.name: original_name(name)})
+        if not target.exists() or target.read_bytes() != data:
+            target.write_bytes(data)
+        return target
+
+
+def _target(folder: Path, name: str, same_bytes: Callable[[Path], bool]) -> tuple[Path, bool]:
+    """Where an upload called ``name`` goes in ``folder`` and whether a file is there already (the folder's lock
+    held): its own earlier version, a file with the same bytes, or a free name."""
+    clean = safe_filename(name)
+    original = original_name(name)
+    tag = "-" + hashlib.sha256(original.encode("utf-8")).hexdigest()[:8]
+    names = _read_names(folder)
+    candidate = clean
+    for candidate in (clean, _join(*_parts(name), tag=tag)):
+        path = folder / candidate
+        if not path.exists():
+            return path, False
+        if names.get(candidate, candidate) == original:  # files saved before names were kept: their own name
+            return path, True
+        if same_bytes(path):
+            return path, True
     raise InputError(f"{original}: the names {clean} and {candidate} are taken by other uploads; rename the file")
 
 
@@ -108,23 +121,27 @@ def upload_folder(settings: Settings) -> Path:
 
 def forget_upload(path: Path) -> None:
     """Delete an uploaded file and its entry in the folder's name list (a missing file is fine)."""
-    with _names_locked(path.parent):
-        path.unlink(missing_ok=True)
-        names = _read_names(path.parent)
-        if path.name in names:
-            del names[path.name]
-            _write_names(path.parent, names)
+    with folder_locked(path.parent):
+        _forget(path)
+
+
+def _forget(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    names = _read_names(path.parent)
+    if path.name in names:
+        del names[path.name]
+        _write_names(path.parent, names)
 
 
 @contextmanager
-def _names_locked(folder: Path) -> Iterator[None]:
-    """Hold the folder's name list for a read-modify-write. Uploads are saved before the writer lock is
-    taken, so two requests (threads or processes) may save into one folder at once."""
+def folder_locked(folder: Path) -> Iterator[None]:
+    """Hold an upload folder for a change: two requests (threads or processes) take turns on its files and name
+    list. Each open() is its own lock, so threads of one process take turns too; not re-entrant."""
     if not folder.is_dir():  # nothing to guard, and no lock file to leave behind
         yield
         return
     with (folder / _NAMES_LOCK).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # each open() is its own lock, so threads take turns too
+        fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 
 
@@ -141,3 +158,161 @@ def _write_names(folder: Path, names: dict[str, str]) -> None:
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(json.dumps(names, indent=0, sort_keys=True))
     Path(temporary).replace(folder / NAMES_FILE)
+
+
+@dataclass
+class StagedFile:
+    """One file of a request: its name as sent, its bytes in the request's staging folder (None when it was
+    refused while it arrived, ``problem`` saying why) and its size."""
+
+    name: str
+    path: Path | None
+    size: int = 0
+    problem: str = ""
+
+
+@dataclass
+class Placed:
+    """A staged file moved into its collection's folder, with how to put the folder back as it was."""
+
+    target: Path
+    backup: Path | None  # the earlier version, kept in the staging folder until the new one is stored
+    new: bool  # no file was there before
+
+    def undo(self) -> None:
+        """Put back the earlier version, or remove the file (and its name) when it was new. The folder's lock
+        is held."""
+        if self.backup is not None and self.backup.exists():
+            os.replace(self.backup, self.target)
+        elif self.new:
+            _forget(self.target)
+
+    def keep(self) -> None:
+        """The new version is stored: the earlier one goes."""
+        if self.backup is not None:
+            self.backup.unlink(missing_ok=True)
+
+
+@dataclass
+class Staging:
+    """A request's own staging folder, locked while the request lives; ``discard()`` removes it."""
+
+    folder: Path
+    files: list[StagedFile] = field(default_factory=list)
+    _lock: IO[str] | None = None
+
+    @classmethod
+    def create(cls, data_dir: Path) -> Staging:
+        root = data_dir / "uploads" / STAGING
+        root.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(dir=root))
+        handle = (folder / _STAGING_LOCK).open("a")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return cls(folder, _lock=handle)
+
+    def new_file(self, name: str) -> tuple[StagedFile, IO[bytes]]:
+        """A file for the next part of the request, open for writing."""
+        staged = StagedFile(name, self.folder / f"{len(self.files)}.part")
+        self.files.append(staged)
+        return staged, staged.path.open("wb")  # type: ignore[union-attr]
+
+    def place(self, settings: Settings, staged: StagedFile, placed: list[Placed]) -> Placed:
+        """Move a staged file into the collection's folder (its lock held by the caller), noting first in the
+        manifest what to undo should the process die before the ingest ends."""
+        assert staged.path is not None
+        folder = upload_folder(settings)
+        target, exists = _target(folder, staged.name, lambda path: filecmp.cmp(path, staged.path, shallow=False))  # type: ignore[arg-type]
+        if any(other.target == target for other in placed):
+            raise InputError(f"{original_name(staged.name)}: the request holds two files by this name; send one")
+        backup = self.folder / f"{staged.path.name}.previous" if exists else None
+        entry = Placed(target, backup, new=not exists)
+        self._write_manifest([*placed, entry])
+        if backup is not None:
+            try:
+                os.link(target, backup)
+            except OSError:  # a file system without hard links
+                shutil.copy2(target, backup)
+        else:
+            names = _read_names(folder)
+            _write_names(folder, {**names, target.name: original_name(staged.name)})
+        os.replace(staged.path, target)
+        return entry
+
+    def _write_manifest(self, placed: list[Placed]) -> None:
+        entries = [
+            {"target": str(p.target), "backup": str(p.backup) if p.backup else None, "new": p.new} for p in placed
+        ]
+        (self.folder / _MANIFEST).write_text(json.dumps(entries), encoding="utf-8")
+
+    def discard(self) -> None:
+        """Remove the staging folder and release its lock."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+def recover_staged(data_dir: Path, stored_digest: Callable[[str, str], str | None]) -> list[str]:
+    """Finish what requests that died left in the staging folders: a file moved in whose ingest never committed
+    is removed, or its earlier version put back; staged bytes are deleted. ``stored_digest(collection, source)``
+    is the catalog's fingerprint of a file (None: not stored). Returns one line per staging folder cleaned.
+    Folders of live requests (their lock held, here or in another process) are left alone."""
+    root = data_dir / "uploads" / STAGING
+    if not root.is_dir():
+        return []
+    cleaned = []
+    for folder in sorted(root.iterdir()):
+        try:
+            if _abandoned(folder, stored_digest):
+                cleaned.append(f"removed an unfinished upload ({folder.name})")
+        except OSError as exc:  # another process cleaning the same folder, or a folder going away: next time
+            cleaned.append(f"could not clean the unfinished upload {folder.name} yet ({exc})")
+    return cleaned
+
+
+def _abandoned(folder: Path, stored_digest: Callable[[str, str], str | None]) -> bool:
+    """Undo and remove ``folder`` when no live request holds it; True when it did."""
+    try:  # never created here: a lock file made now would not be the one its owner holds
+        handle = os.open(folder / _STAGING_LOCK, os.O_RDWR)
+    except FileNotFoundError:
+        if not folder.is_dir() or time.time() - folder.stat().st_mtime < _YOUNG_S:
+            return False  # being made right now, or gone
+        _undo_manifest(folder, stored_digest)
+        shutil.rmtree(folder)
+        return True
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a live request
+        _undo_manifest(folder, stored_digest)
+        shutil.rmtree(folder)
+        return True
+    finally:
+        os.close(handle)
+
+
+def _undo_manifest(folder: Path, stored_digest: Callable[[str, str], str | None]) -> None:
+    try:
+        entries = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # nothing was moved in
+    for entry in entries:
+        target = Path(entry["target"])
+        backup = Path(entry["backup"]) if entry.get("backup") else None
+        with folder_locked(target.parent):
+            digest = stored_digest(target.parent.name, str(target.resolve()))
+            stored = (digest or "").split(":")[0]
+            if backup is not None and backup.exists():
+                if not (target.exists() and stored == _sha256(target)):
+                    os.replace(backup, target)  # the new version never committed: the stored one comes back
+            elif entry.get("new") and target.exists() and digest is None:
+                _forget(target)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_MB):
+            digest.update(block)
+    return digest.hexdigest()
