@@ -7,6 +7,7 @@ listed here (left by an interrupted ingest) is never shown.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
 import hashlib
 import json
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import StoreError
+from assistant.errors import DiskFullError, StoreError, no_room
 from assistant.faults import checkpoint
 from assistant.text import STOPWORDS, words
 from assistant.types import ChunkRecord
@@ -147,6 +148,7 @@ class Catalog:
         self._row_counts: dict[tuple[str, str], int] = {}
         self._row_counts_version: tuple[int, int] = (-1, -1)
         self._commits = 0
+        self.read_only = False
         try:
             self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
             self._db.create_function("keyword_text", 2, keyword_text, deterministic=True)
@@ -154,13 +156,37 @@ class Catalog:
             self._db.executescript(_SCHEMA)
             self._add_section_column()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: the catalog database is unreadable ({exc}); move it away and re-ingest") from exc
+            if not no_room(exc):
+                raise StoreError(
+                    f"{path}: the catalog database is unreadable ({exc}); move it away and re-ingest"
+                ) from exc
+            self._open_read_only(path, exc)
+            return
         try:
             self._split_shared_keyword_index()
         except sqlite3.OperationalError as exc:  # another process held the write lock for the whole timeout
             raise StoreError(
                 f"{path}: the catalog is busy in another process ({exc}); try again when it is done"
             ) from exc
+
+    def _open_read_only(self, path: Path, exc: sqlite3.DatabaseError) -> None:
+        """Open the catalog for reading only, on a disk too full for SQLite's WAL index: searches and checks go
+        on (they see what the last writer committed to the file), and a write says the disk is full."""
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+        try:
+            self._db = sqlite3.connect(
+                f"file:{path}?immutable=1", uri=True, isolation_level=None, check_same_thread=False
+            )
+            self._db.create_function("keyword_text", 2, keyword_text, deterministic=True)
+            self._db.execute("SELECT count(*) FROM documents").fetchone()
+        except sqlite3.DatabaseError:
+            raise DiskFullError(
+                f"{path}: the catalog cannot be opened, the disk holding the data folder is full ({exc}); free "
+                "some space and try again",
+                detail=str(exc),
+            ) from exc
+        self.read_only = True
 
     def _add_section_column(self) -> None:
         """Catalogs written before chunks had sections (CHUNKER_VERSION < 4) get the column, empty: their
@@ -206,6 +232,12 @@ class Catalog:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self.read_only:
+                raise DiskFullError(
+                    "the catalog was opened for reading only, the disk holding the data folder being full; free "
+                    "some space and try again",
+                    detail="the catalog could not be opened for writing",
+                )
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -267,20 +299,23 @@ class Catalog:
         sha256: str,
         text: str,
         page_starts: Sequence[int],
-        chunks: Sequence[ChunkRecord],
+        chunks: Iterable[ChunkRecord],
         stale_vectors: Sequence[str] = (),
-    ) -> None:
-        """Swap a file's record, chunks and keyword entries for new ones, atomically. ``stale_vectors`` (the
+    ) -> int:
+        """Swap a file's record, chunks and keyword entries for new ones, atomically; returns how many chunks
+        it has. ``chunks`` may be a generator (a long table's, made as they are written). ``stale_vectors`` (the
         replaced version's vectors) are noted as pending deletion in the same commit, so a crash before
         they are deleted cannot leave them behind for good (see pending_deletes)."""
+        count = 0
         with self._transaction() as db:
             self._note_pending(db, collection, stale_vectors)
             table = self._delete_chunks(db, collection, source)
             db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (collection, source, sha256, text, json.dumps(list(page_starts)), len(chunks), time.time()),
+                (collection, source, sha256, text, json.dumps(list(page_starts)), 0, time.time()),
             )
             for chunk in chunks:
+                count += 1
                 cursor = db.execute(
                     (
                         'INSERT INTO chunks (collection, chunk_id, source, start, "end", page, text, section) '
@@ -292,7 +327,11 @@ class Catalog:
                     f"INSERT INTO {table} (rowid, text) VALUES (?, ?)",
                     (cursor.lastrowid, keyword_text(chunk.section, chunk.text)),
                 )
+            db.execute(
+                "UPDATE documents SET chunk_count=? WHERE collection=? AND source=?", (count, collection, source)
+            )
             checkpoint("commit")
+        return count
 
     def remove_source(self, collection: str, source: str, stale_vectors: Sequence[str] = ()) -> list[str]:
         """Forget a file; returns the ids of the chunks it had. ``stale_vectors`` as in replace_source."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from assistant.catalog import ensure_data_dir
 from assistant.embedder import Embedder
-from assistant.errors import StoreError
+from assistant.errors import AssistantError, DamagedIndexError, DiskFullError, StoreError, no_room
 from assistant.faults import checkpoint
 from assistant.settings import Settings
 from assistant.text import sentence_spans
@@ -30,10 +33,12 @@ class EmbeddingUnit:
 class DenseHits:
     """Chunks reached by a vector query, best first, each with its best sentence's similarity. A chunk
     not reached has, as far as the (approximate) index can tell, no sentence above ``floor``: the
-    similarity of the last vector returned."""
+    similarity of the last vector returned. ``sentences`` holds every reached sentence of each chunk as
+    (similarity, its number in the chunk), best first."""
 
     best: dict[str, float]
     floor: float
+    sentences: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
 
 
 def embedding_units(chunks: Sequence[ChunkRecord]) -> list[EmbeddingUnit]:
@@ -99,28 +104,89 @@ def connect(settings: Settings) -> Any:
                 f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); start it with "
                 "`chroma run --path DIR --host 127.0.0.1 --port PORT` or unset QA_CHROMA_URL"
             ) from exc
-    path = settings.data_dir / "chroma"
+    path = chroma_folder(settings)
     ensure_data_dir(path)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        if no_room(exc):
+            raise DiskFullError(
+                f"the disk holding the data folder {settings.data_dir} is full ({exc}); free some space and try again"
+            ) from exc
+        raise StoreError(f"the vector store in {path} cannot be opened ({type(exc).__name__}: {exc})") from exc
+
+
+def chroma_folder(settings: Settings) -> Path:
+    """Where the embedded Chroma store keeps its files."""
+    return settings.data_dir / "chroma"
 
 
 class VectorStore:
-    """One Chroma collection holding the sentence vectors of one document collection's chunks."""
+    """One Chroma collection holding the sentence vectors of one document collection's chunks.
 
-    def __init__(self, client: Any, name: str, embedder: Callable[[], Embedder], server: str | None = None) -> None:
+    Every call's failure is a StoreError: a Chroma server that cannot be reached is named, a full disk is a
+    DiskFullError, and an embedded index that cannot be read (Chroma's own files cut short by a full disk or a
+    crash) says that `qa sources verify --repair` rebuilds it from the catalog (see ingest/consistency.py)."""
+
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        embedder: Callable[[], Embedder],
+        server: str | None = None,
+        path: Path | None = None,
+    ) -> None:
         self._client = client
+        self._name = name
+        self._embedder = embedder
+        self._server = server
+        self._path = path  # the embedded store's folder; None for a server
+        self._collection = self._open()
+
+    def _open(self) -> Any:
         try:
-            collection = client.get_or_create_collection(
-                name,
-                embedding_function=_embedding_function(embedder),
+            collection = self._client.get_or_create_collection(
+                self._name,
+                embedding_function=_embedding_function(self._embedder),
                 metadata={"hnsw:space": "cosine"},
             )
         except Exception as exc:
-            if server and _unreachable(exc):
-                raise _server_down(server, exc) from exc
-            raise StoreError(f"cannot open Chroma collection {name!r}: {exc}") from exc
-        # A server can go down and come back while this process runs: its calls then fail naming it.
-        self._collection = _ServerCalls(collection, server) if server else collection
+            raise self._error(exc, f"cannot open Chroma collection {self._name!r}") from exc
+        return _GuardedCalls(collection, self._error)
+
+    def _error(self, exc: Exception, doing: str = "") -> Exception:
+        """The StoreError a failed Chroma call becomes (AssistantErrors are passed on)."""
+        if isinstance(exc, AssistantError):
+            return exc
+        if self._server and _unreachable(exc):
+            return _server_down(self._server, exc)
+        if no_room(exc):
+            where = f"the data folder {self._path.parent}" if self._path else f"the Chroma server {self._server}"
+            return DiskFullError(
+                f"the disk holding {where} is full ({type(exc).__name__}: {exc}); free some space and try again",
+                detail=f"{type(exc).__name__}: {exc}",
+            )
+        if self._server:
+            return StoreError(f"{doing or 'the Chroma server failed'}: {exc}")
+        return DamagedIndexError(
+            f"the vector index of collection {self._name!r} in {self._path} cannot be used "
+            f"({type(exc).__name__}: {str(exc)[:300]}); run `qa sources verify --repair --collection {self._name}` "
+            "to rebuild it from the documents' stored text"
+        )
+
+    def rebuild(self) -> None:
+        """Start the collection again, empty: drop it from Chroma and, for the embedded store, the index files
+        it leaves behind. What it held is re-embedded by the caller (from the catalog's chunk texts)."""
+        try:
+            self._client.delete_collection(self._name)
+        except Exception as exc:  # an index past reading may also be past deleting: say so
+            raise StoreError(
+                f"the vector index of collection {self._name!r} cannot be deleted to rebuild it ({exc}); move "
+                f"{self._path or 'the Chroma data'} aside and run `qa sources verify --repair` for each collection"
+            ) from exc
+        if self._path is not None:
+            _drop_unlisted_segments(self._path)
+        self._collection = self._open()
 
     def upsert(self, ids: Sequence[str], vectors: Sequence[Sequence[float]], sources: Sequence[str]) -> None:
         """Add or overwrite vectors by id (``{chunk_id}-{n}``: sentence n of a chunk, see embedding_units).
@@ -129,12 +195,14 @@ class VectorStore:
         full-text search, which doubled the time of a write (measured: 20,000 vectors in 15.1 s with
         texts, 7.8 s without) for text nothing reads back from Chroma."""
         # Chroma refuses calls above its batch limit (5,461 in 1.5), which one long book's sentences exceed.
+        import numpy as np
+
         step = self._max_batch
         for start in range(0, len(ids), step):
             end = start + step
             self._collection.upsert(
                 ids=list(ids[start:end]),
-                embeddings=[list(vector) for vector in vectors[start:end]],
+                embeddings=[np.asarray(vector, dtype=np.float32) for vector in vectors[start:end]],
                 metadatas=[{"source": source} for source in sources[start:end]],
             )
             checkpoint("upsert")
@@ -174,9 +242,13 @@ class VectorStore:
         ids = result["ids"][0] if result["ids"] else []
         distances = result["distances"][0] if result["distances"] else []
         best: dict[str, float] = {}
+        sentences: dict[str, list[tuple[float, int]]] = {}
         for vector_id, distance in zip(ids, distances, strict=True):
-            best.setdefault(chunk_of(vector_id), 1.0 - float(distance))
-        return DenseHits(best, 1.0 - float(distances[-1]) if distances else 0.0)
+            chunk_id = chunk_of(vector_id)
+            number = vector_id[len(chunk_id) + 1 :]
+            best.setdefault(chunk_id, 1.0 - float(distance))
+            sentences.setdefault(chunk_id, []).append((1.0 - float(distance), int(number) if number.isdigit() else 0))
+        return DenseHits(best, 1.0 - float(distances[-1]) if distances else 0.0, sentences)
 
     def all_ids(self) -> list[str]:
         """Every vector id in the collection, read page by page."""
@@ -193,6 +265,29 @@ class VectorStore:
         return int(self._collection.count())
 
 
+def _drop_unlisted_segments(path: Path) -> None:
+    """Delete the index folders of the embedded store (one per vector segment, named by its id) that its
+    catalog no longer lists: Chroma leaves a deleted collection's folder on disk, the space a rebuild after a
+    full disk needs most."""
+    try:
+        with sqlite3.connect(f"file:{path / 'chroma.sqlite3'}?mode=ro", uri=True) as db:
+            listed = {str(row[0]) for row in db.execute("SELECT id FROM segments")}
+    except sqlite3.Error:
+        return  # not the layout this knows: leave the files alone
+    for folder in path.iterdir():
+        if folder.is_dir() and not folder.is_symlink() and _segment_name(folder.name) and folder.name not in listed:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _segment_name(name: str) -> bool:
+    import uuid
+
+    try:
+        return str(uuid.UUID(name)) == name
+    except ValueError:
+        return False
+
+
 def _unreachable(exc: BaseException) -> bool:
     """Whether an error of the Chroma client means the server could not be reached."""
     import httpx
@@ -207,12 +302,13 @@ def _server_down(server: str, exc: BaseException) -> StoreError:
     )
 
 
-class _ServerCalls:
-    """A Chroma collection on a server, whose calls raise StoreError naming the server when it is unreachable."""
+class _GuardedCalls:
+    """A Chroma collection whose calls raise what ``error`` makes of their failures (a server that went down
+    and came back while this process runs, a full disk, an index that cannot be read)."""
 
-    def __init__(self, collection: Any, server: str) -> None:
+    def __init__(self, collection: Any, error: Callable[[Exception], Exception]) -> None:
         self._collection = collection
-        self._server = server
+        self._make_error = error
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._collection, name)
@@ -223,9 +319,7 @@ class _ServerCalls:
             try:
                 return attribute(*args, **kwargs)
             except Exception as exc:
-                if _unreachable(exc):
-                    raise _server_down(self._server, exc) from exc
-                raise
+                raise self._make_error(exc) from exc
 
         return call
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 
 from assistant.text import sentence_spans
 from assistant.types import ChunkRecord as Chunk
@@ -59,7 +60,13 @@ def _cut(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]
 
 
 def chunk_document(document: LoadedDocument, size: int = 1000, overlap: int = 200) -> list[Chunk]:
-    """Pack whole sentences into chunks of at most ``size`` characters.
+    """The chunks of ``document`` (see iter_chunks)."""
+    return list(iter_chunks(document, size, overlap))
+
+
+def iter_chunks(document: LoadedDocument, size: int = 1000, overlap: int = 200) -> Iterator[Chunk]:
+    """Pack whole sentences into chunks of at most ``size`` characters, yielded in order (an ingest of a long
+    table holds its offsets, not a million chunk records).
 
     A chunk never crosses a page break or a section start, so its page number and section path hold for
     all of it. It prefers to end at
@@ -72,7 +79,6 @@ def chunk_document(document: LoadedDocument, size: int = 1000, overlap: int = 20
     def place(offset: int) -> tuple[int | None, str]:
         return document.page_at(offset), document.section_at(offset)
 
-    chunks: list[Chunk] = []
     first = 0
     while first < len(units):
         last = first
@@ -85,16 +91,14 @@ def chunk_document(document: LoadedDocument, size: int = 1000, overlap: int = 20
             last += 1
         start, end = units[first][0], units[last][1]
         body = text[start:end]
-        chunks.append(
-            Chunk(
-                chunk_id_for(document.source, start, body),
-                document.source,
-                start,
-                end,
-                document.page_at(start),
-                body,
-                document.section_at(start),
-            )
+        yield Chunk(
+            chunk_id_for(document.source, start, body),
+            document.source,
+            start,
+            end,
+            document.page_at(start),
+            body,
+            document.section_at(start),
         )
         if last + 1 >= len(units):
             break
@@ -106,4 +110,3 @@ def chunk_document(document: LoadedDocument, size: int = 1000, overlap: int = 20
         ):
             following -= 1
         first = following
-    return chunks

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from assistant.catalog import Catalog
 from assistant.embedder import Embedder
+from assistant.errors import DamagedIndexError
 from assistant.locking import writer_lock
 from assistant.settings import Settings
-from assistant.store import VectorStore, chunk_of, embedding_units
+from assistant.store import VectorStore, chroma_folder, chunk_of, embedding_units
 from assistant.text import plural
+from ingest.room import check_room, needed_bytes, store_size
 
 _SHOWN = 5
 
@@ -29,12 +31,14 @@ class Consistency:
     stray_keyword_rows: int  # keyword rows of no listed chunk
     unindexed_chunks: int  # listed chunks without a keyword row
     pending_deletes: int  # deletions a crashed writer left to do
+    unreadable: str = ""  # why the vector index cannot be read at all (its files cut short), else ''
 
     @property
     def ok(self) -> bool:
         """True when nothing needs repair."""
         return not (
-            self.orphan_vectors
+            self.unreadable
+            or self.orphan_vectors
             or self.missing_vectors
             or self.stray_keyword_rows
             or self.unindexed_chunks
@@ -51,6 +55,11 @@ class Consistency:
         if self.ok:
             return [f"{head}: consistent"]
         found = [head]
+        if self.unreadable:
+            found.append(
+                f"  the vector index cannot be read ({self.unreadable}); --repair rebuilds it from the documents' "
+                "stored text"
+            )
         for label, ids in (
             ("orphan vectors (no listed chunk)", self.orphan_vectors),
             ("missing vectors (listed chunks without them)", self.missing_vectors),
@@ -74,7 +83,11 @@ def check(settings: Settings, catalog: Catalog, store: VectorStore) -> Consisten
     expected = {unit.vector_id for unit in embedding_units(chunks)}
     # Stores written before sentence vectors held one vector per chunk, under the chunk's id.
     legacy = {chunk.chunk_id for chunk in chunks}
-    stored = set(store.all_ids())
+    unreadable = ""
+    try:
+        stored = set(store.all_ids())
+    except DamagedIndexError as exc:
+        stored, unreadable = set(), str(exc.__cause__ or exc)[:300]
     stray, unindexed = catalog.keyword_gaps(collection)
     return Consistency(
         collection=collection,
@@ -86,33 +99,49 @@ def check(settings: Settings, catalog: Catalog, store: VectorStore) -> Consisten
         stray_keyword_rows=stray,
         unindexed_chunks=unindexed,
         pending_deletes=len(catalog.pending_deletes(collection)),
+        unreadable=unreadable,
     )
 
 
 def repair(settings: Settings, catalog: Catalog, store: VectorStore, embedder: Callable[[], Embedder]) -> Consistency:
     """Fix what check() finds, under the data folder's writer lock: delete orphan vectors, embed missing ones
-    from the stored chunk text, rebuild the keyword rows; return the check made afterwards."""
+    from the stored chunk text, rebuild the keyword rows; an index that cannot be read is started again and
+    every vector embedded anew from the catalog (the documents' files are not needed). Returns the check made
+    afterwards."""
     collection = settings.collection
     with writer_lock(settings.data_dir, settings.writer_timeout_s):
         found = check(settings, catalog, store)
+        if found.unreadable:
+            store.rebuild()
         if found.orphan_vectors:
             store.delete(found.orphan_vectors)
         if found.pending_deletes:
             catalog.clear_pending(collection, catalog.pending_deletes(collection))
         if found.missing_vectors:
-            wanted = set(found.missing_vectors)
-            chunks = catalog.collection_chunks(collection)
-            units = [unit for unit in embedding_units(chunks) if unit.vector_id in wanted]
-            sources = {chunk.chunk_id: chunk.source for chunk in chunks}
-            model = embedder()
-            size = settings.embed_batch_size
-            for start in range(0, len(units), size):
-                batch = units[start : start + size]
-                store.upsert(
-                    [u.vector_id for u in batch],
-                    model.embed_batch([u.text for u in batch]),
-                    [sources[u.chunk_id] for u in batch],
-                )
+            _embed_missing(settings, catalog, store, embedder, set(found.missing_vectors))
         if found.stray_keyword_rows or found.unindexed_chunks:
             catalog.repair_keywords(collection)
         return check(settings, catalog, store)
+
+
+def _embed_missing(
+    settings: Settings, catalog: Catalog, store: VectorStore, embedder: Callable[[], Embedder], wanted: set[str]
+) -> None:
+    """Embed the ``wanted`` vectors from the catalog's chunk texts and store them, a batch at a time, each
+    batch checked for room first (a repair on a disk still full stops between writes, and can be run again)."""
+    chunks = catalog.collection_chunks(settings.collection)
+    units = [unit for unit in embedding_units(chunks) if unit.vector_id in wanted]
+    sources = {chunk.chunk_id: chunk.source for chunk in chunks}
+    del chunks
+    model = embedder()
+    folder = None if settings.chroma_url else chroma_folder(settings)
+    size = settings.embed_batch_size
+    for start in range(0, len(units), size):
+        batch = units[start : start + size]
+        need = needed_bytes(len(batch), model.dimension, 0, store_size(folder) if folder else 0, settings.chroma_url)
+        check_room(settings.data_dir, need, then="run `qa sources verify --repair` again (it goes on where it stopped)")
+        store.upsert(
+            [u.vector_id for u in batch],
+            model.embed_batch([u.text for u in batch]),
+            [sources[u.chunk_id] for u in batch],
+        )

@@ -3,34 +3,38 @@ embedding batch, with loading and chunking of the next files overlapped with emb
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.catalog import Catalog, SourceRecord
 from assistant.embedder import Embedder
-from assistant.errors import AssistantError, IngestError
+from assistant.errors import AssistantError, DiskFullError, IngestError, no_room
 from assistant.evidence import evidence_pieces, looks_like_instruction
 from assistant.faults import checkpoint
 from assistant.locking import writer_lock
 from assistant.settings import Settings
-from assistant.store import EmbeddingUnit, VectorStore, chunk_of, embedding_units
+from assistant.store import EmbeddingUnit, VectorStore, chroma_folder, chunk_of, embedding_units
 from assistant.text import sentence_spans
 from assistant.types import ChunkRecord
-from ingest.chunker import CHUNKER_VERSION, chunk_document
+from ingest.chunker import CHUNKER_VERSION, iter_chunks
 from ingest.loaders import Limits, LoadedDocument, is_supported, load_document, read_limited, supported_suffixes
+from ingest.room import check_room, needed_bytes, store_size
 
 Status = Literal["added", "replaced", "unchanged", "skipped", "failed", "removed"]
 # Files loaded and chunked ahead of the embedder; bounds the memory the look-ahead holds.
 READ_AHEAD_FILES = 32
+# A file with more chunks than this keeps only its text and makes its chunks again when they are needed.
+KEPT_CHUNKS = 20_000
 
 
 @dataclass(frozen=True)
@@ -84,20 +88,40 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-@dataclass
+@dataclass(eq=False)  # each file is itself: kept in sets by identity
 class _Prepared:
-    """A changed file, loaded and chunked, waiting for its vectors."""
+    """A changed file, loaded and chunked, waiting for its vectors. Its chunks are kept as offsets and made
+    again when needed (a table of a million rows would otherwise hold a million chunk records); its sentences
+    are embedded and written a slice at a time, and its catalog commit, after the last slice, makes it
+    searchable all at once."""
 
     path: Path
     digest: str
     previous: SourceRecord | None
     document: LoadedDocument
-    chunks: list[ChunkRecord]
-    units: list[EmbeddingUnit]
+    chunk_size: int
+    chunk_overlap: int
+    kept: list[ChunkRecord] | None  # the chunks, for a file with at most KEPT_CHUNKS
+    units: int  # sentences to embed
+    stored: int = 0  # sentences written so far
+    failed: bool = False  # failed or committed: none of its sentences are taken any more
 
     @property
     def source(self) -> str:
         return str(self.path)
+
+    def chunks(self) -> Iterator[ChunkRecord]:
+        """The file's chunks, kept or made again from its text (the chunker is deterministic)."""
+        if self.kept is not None:
+            return iter(self.kept)
+        return iter_chunks(self.document, self.chunk_size, self.chunk_overlap)
+
+    def embedding_units(self) -> Iterator[EmbeddingUnit]:
+        for chunk in self.chunks():
+            yield from embedding_units([chunk])
+
+    def chunk_ids(self) -> Iterator[str]:
+        return (chunk.chunk_id for chunk in self.chunks())
 
 
 def _link_problem(link: Path) -> FileResult | None:
@@ -202,29 +226,19 @@ def discover(paths: Iterable[str | Path], *, follow_outside_links: bool = False)
     return Discovery(supported, problems, [target for target in dict.fromkeys(outside) if target not in unique])
 
 
-# What SQLite, Chroma and the OS say when the data folder's disk is full or a file size limit is reached.
-_NO_ROOM = ("disk i/o error", "database or disk is full", "no space left", "file too large", "quota exceeded")
-
-
-def _no_room(exc: BaseException) -> bool:
-    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)) or any(
-        words in str(exc).lower() for words in _NO_ROOM
-    )
-
-
 def _failure(path: Path, exc: Exception) -> FileResult:
-    if isinstance(exc, AssistantError):
-        return FileResult(str(path), "failed", reason=str(exc))
-    if _no_room(exc):
+    if no_room(exc):  # one file's line each, naming it, however the disk said no
+        detail = exc.detail if isinstance(exc, DiskFullError) and exc.detail else f"it refuses writes: {exc}"
         return FileResult(
             str(path),
             "failed",
             reason=(
-                f"{path.name}: not stored, the disk holding the data folder is full or refuses writes ({exc}); "
-                "free some "
-                "space and ingest again (what was stored before is intact)"
+                f"{path.name}: not stored, the disk holding the data folder is full ({detail}); free some space "
+                "and ingest again (what was stored before is intact)"
             ),
         )
+    if isinstance(exc, AssistantError):
+        return FileResult(str(path), "failed", reason=str(exc))
     # A loader library's own error: reported for this file, the batch goes on.
     return FileResult(str(path), "failed", reason=str(IngestError(f"{path.name}: {type(exc).__name__}: {exc}")))
 
@@ -245,6 +259,7 @@ class Indexer:
         self._catalog = catalog
         self._get_store = store
         self._get_embedder = embedder
+        self._store_size: int | None = None  # the embedded store's size on disk, measured once an ingest
 
     @cached_property
     def _store(self) -> VectorStore:
@@ -304,11 +319,17 @@ class Indexer:
         return writer_lock(self._settings.data_dir, self._settings.writer_timeout_s, say)
 
     def _ingest(self, files: list[Path], problems: list[FileResult], progress: ProgressCallback | None) -> IngestReport:
-        self._delete_pending()
         report = IngestReport(results=list(problems))
         tick = _Ticker(len(files), progress)
-        pending: list[_Prepared] = []
-        full: Exception | None = None  # the disk refused a write: nothing more is sent to the store
+        full: Exception | None = None  # the disk refused a write, or has no room: nothing more is written
+        try:
+            self._delete_pending()
+        except Exception as exc:
+            if not no_room(exc):
+                raise
+            full = exc
+        self._store_size = None
+        pending = _Slice()
         try:
             for read in self._read_ahead(files):
                 item = _failure(read.path, full) if isinstance(read, _Prepared) and full is not None else read
@@ -316,22 +337,105 @@ class Indexer:
                     report.results.append(item)
                     tick.file(item)
                     continue
-                pending.append(item)
-                if sum(len(prepared.units) for prepared in pending) >= self._settings.embed_batch_size:
-                    full = self._store_batch(pending, report, tick)
-                    pending = []
-            if pending:
-                full = self._store_batch(pending, report, tick)
+                pending, full = self._add(item, pending, report, tick)
+            if full is None:
+                full = self._flush(pending, report, tick)
         finally:
             # Vectors of files that never reached their commit (an interrupt, a failed batch) go now; a kill
             # leaves them to the next writer, and so does a full disk: Chroma's embedded store has been seen
-            # to hang on the next call after a write it could not finish.
+            # to hang on the next call after a write it could not finish. They are noted as pending deletion,
+            # so a cleanup that fails here is only put off.
             if full is None:
-                self._delete_pending()
+                with contextlib.suppress(AssistantError):
+                    self._delete_pending()
         # Batching finishes files out of order; report them in the order they were found.
         position = {str(path): number for number, path in enumerate(files)}
         report.results[len(problems) :] = sorted(report.results[len(problems) :], key=lambda r: position[r.source])
         return report
+
+    def _add(
+        self, prepared: _Prepared, pending: _Slice, report: IngestReport, tick: _Ticker
+    ) -> tuple[_Slice, Exception | None]:
+        """Add a file's sentences to the slices being embedded, writing each slice as it fills; returns the
+        slice still open and the error of a disk that has no room (after which nothing more is written)."""
+        try:  # the whole file first: one that cannot fit is refused before any of its vectors is written
+            self._check_room(prepared.units, 2 * len(prepared.document.text))
+        except DiskFullError as exc:
+            self._fail([prepared], exc, report, tick)
+            return pending, exc
+        for unit in prepared.embedding_units():
+            if prepared.failed:
+                return pending, None
+            pending.units.append((prepared, unit))
+            if len(pending.units) >= self._settings.embed_batch_size:
+                full = self._flush(pending, report, tick)
+                pending = _Slice()
+                if full is not None:
+                    return pending, full
+        if not prepared.failed:
+            pending.finishing.append(prepared)
+        return pending, None
+
+    def _flush(self, pending: _Slice, report: IngestReport, tick: _Ticker) -> Exception | None:
+        """Embed and write one slice's sentences (a repeated one is embedded once), then commit the files whose
+        last sentences it held, each in its own catalog transaction. Returns the error of a write the disk
+        refused (or had no room for), after which nothing more should be written."""
+        files = list(dict.fromkeys([*(prepared for prepared, _ in pending.units), *pending.finishing]))
+        if not files:
+            return None
+        try:
+            units = [(prepared, unit) for prepared, unit in pending.units if not prepared.failed]
+            if units:
+                text_chars = sum(len(unit.text) for _, unit in units)
+                text_chars += sum(len(prepared.document.text) for prepared in pending.finishing)
+                self._check_room(len(units), text_chars)
+                texts = list(dict.fromkeys(unit.text for _, unit in units))
+                vectors = dict(zip(texts, self._embed(texts), strict=True))
+                checkpoint("embed")
+                ids = [unit.vector_id for _, unit in units]
+                # Noted first as pending deletion unless their chunks get listed: whatever stops this ingest
+                # before a file's commit, its vectors are removed by the next writer (see _delete_pending).
+                self._catalog.note_pending(self._settings.collection, ids)
+                # Vectors go in first; they stay invisible until the catalog commit lists their chunks.
+                self._store.upsert(ids, [vectors[unit.text] for _, unit in units], [p.source for p, _ in units])
+                del vectors
+                for prepared, _ in units:
+                    prepared.stored += 1
+        except Exception as exc:  # noqa: BLE001 - the slice's files fail; the ingest goes on
+            self._fail(files, exc, report, tick)
+            return exc if no_room(exc) else None
+        for prepared in files:
+            if prepared not in pending.finishing and not prepared.failed:
+                tick.embedding(prepared.stored, prepared.units, prepared.path.name)
+        for prepared in pending.finishing:
+            if prepared.failed:
+                continue
+            result, error = self._commit(prepared)
+            report.results.append(result)
+            tick.file(result)
+            if error is not None and no_room(error):
+                self._fail([p for p in pending.finishing if p.stored == p.units and not p.failed], error, report, tick)
+                return error
+            prepared.failed = True  # done: no more of its sentences are taken
+        return None
+
+    def _fail(self, files: list[_Prepared], exc: Exception, report: IngestReport, tick: _Ticker) -> None:
+        for prepared in files:
+            if not prepared.failed:
+                prepared.failed = True
+                report.results.append(_failure(prepared.path, exc))
+                tick.file(report.results[-1])
+
+    def _check_room(self, vectors: int, text_chars: int) -> None:
+        """DiskFullError when the data folder's disk lacks room to store this much."""
+        if self._store_size is None:  # measured once an ingest: it only sets the reserve
+            self._store_size = 0 if self._settings.chroma_url else store_size(chroma_folder(self._settings))
+        need = needed_bytes(vectors, self._embedder_dimension, text_chars, self._store_size, self._settings.chroma_url)
+        check_room(self._settings.data_dir, need)
+
+    @cached_property
+    def _embedder_dimension(self) -> int:
+        return int(getattr(self._embedder, "dimension", 384))
 
     def _read_ahead(self, files: list[Path]) -> Generator[_Prepared | FileResult, None, None]:
         """Each file prepared (or its result, when there is nothing to embed), in order, from a thread."""
@@ -383,77 +487,63 @@ class Indexer:
         previous = self._catalog.source(self._settings.collection, source)
         if previous is not None and previous.sha256 == digest:
             return FileResult(source, "unchanged", previous.chunk_count)
+        size, overlap = self._settings.chunk_size, self._settings.chunk_overlap
         try:
             document = load_document(path, data, limits)
-            chunks = chunk_document(document, self._settings.chunk_size, self._settings.chunk_overlap)
+            del data  # only the text is kept
+            kept: list[ChunkRecord] | None = []
+            units = 0
+            for chunk in iter_chunks(document, size, overlap):
+                units += len(embedding_units([chunk]))
+                if kept is not None:
+                    kept.append(chunk)
+                    if len(kept) > KEPT_CHUNKS:
+                        kept = None
         except Exception as exc:  # noqa: BLE001 - any fault in one file fails that file, not the ingest
             return _failure(path, exc)
-        return _Prepared(path, digest, previous, document, chunks, embedding_units(chunks))
+        return _Prepared(path, digest, previous, document, size, overlap, kept, units)
 
-    def _store_batch(self, batch: list[_Prepared], report: IngestReport, tick: _Ticker) -> Exception | None:
-        """Embed the sentences of several files at once, then make each file visible in its own commit. Returns
-        the error of a write the disk refused, after which nothing more should be written."""
-        # Sentences repeated in the overlap of two chunks (or in two files) are embedded once.
-        texts = list(dict.fromkeys(unit.text for prepared in batch for unit in prepared.units))
-        try:
-            vectors = dict(zip(texts, self._embed(texts, batch[0].path.name, tick), strict=True))
-            units = [unit for prepared in batch for unit in prepared.units]
-            checkpoint("embed")
-            # Noted first as pending deletion unless their chunks get listed: whatever stops this ingest
-            # before a file's commit, its vectors are removed by the next writer (see _delete_pending).
-            self._catalog.note_pending(self._settings.collection, [unit.vector_id for unit in units])
-            # Vectors go in first; they stay invisible until the catalog commit lists their chunks.
-            self._store.upsert(
-                [unit.vector_id for unit in units],
-                [vectors[unit.text] for unit in units],
-                [prepared.source for prepared in batch for _ in prepared.units],
-            )
-        except Exception as exc:  # noqa: BLE001 - the batch's files fail; the ingest goes on
-            for prepared in batch:
-                report.results.append(_failure(prepared.path, exc))
-                tick.file(report.results[-1])
-            return exc if _no_room(exc) else None
-        for prepared in batch:
-            report.results.append(self._commit(prepared))
-            tick.file(report.results[-1])
-        return None
-
-    def _commit(self, prepared: _Prepared) -> FileResult:
+    def _commit(self, prepared: _Prepared) -> tuple[FileResult, Exception | None]:
+        """Make a file searchable: one catalog transaction lists its chunks and notes its old version's
+        vectors for deletion, which follows. Returns its result and, when it failed, the error."""
         source = prepared.source
-        new_ids = [unit.vector_id for unit in prepared.units]
         try:
             # Read after the upsert: also finds the orphans an interrupted ingest left behind.
-            old_ids = set(self._store.ids_for_source(source)) - set(new_ids)
+            new_chunks = set(prepared.chunk_ids())
+            old_ids = sorted(v for v in self._store.ids_for_source(source) if chunk_of(v) not in new_chunks)
+            del new_chunks
             # A failed commit needs no cleanup here: the new vectors were noted pending before the upsert, and
             # _delete_pending removes those the catalog does not list (keeping the old version's).
-            self._catalog.replace_source(
+            count = self._catalog.replace_source(
                 self._settings.collection,
                 source,
                 prepared.digest,
                 prepared.document.text,
                 prepared.document.page_starts,
-                prepared.chunks,
-                stale_vectors=sorted(old_ids),
+                prepared.chunks(),
+                stale_vectors=old_ids,
             )
             checkpoint("delete-old")
-            self._store.delete(sorted(old_ids))
-            self._catalog.clear_pending(self._settings.collection, sorted(old_ids))
+            self._store.delete(old_ids)
+            self._catalog.clear_pending(self._settings.collection, old_ids)
         except Exception as exc:  # noqa: BLE001 - this file fails; the ingest goes on
-            return _failure(prepared.path, exc)
-        return FileResult(
+            return _failure(prepared.path, exc), exc
+        result = FileResult(
             source,
             "replaced" if prepared.previous else "added",
-            len(prepared.chunks),
+            count,
             warning="; ".join(filter(None, [*prepared.document.notes, _instructions_warning(prepared)])),
         )
+        return result, None
 
-    def _embed(self, texts: list[str], name: str, tick: _Ticker) -> list[list[float]]:
-        vectors: list[list[float]] = []
+    def _embed(self, texts: list[str]) -> list[Any]:
+        """Vectors of ``texts`` as float32 arrays (a quarter of the memory of Python lists of floats)."""
+        import numpy as np
+
+        vectors: list[Any] = []
         size = self._settings.embed_batch_size
         for start in range(0, len(texts), size):
-            tick.embedding(start, len(texts), name)
-            vectors.extend(self._embedder.embed_batch(texts[start : start + size]))
-        tick.embedding(len(texts), len(texts), name)
+            vectors.extend(np.asarray(self._embedder.embed_batch(texts[start : start + size]), dtype=np.float32))
         return vectors
 
     def _delete_pending(self) -> None:
@@ -492,6 +582,15 @@ class Indexer:
         self._store.delete(sorted(set(ids) | set(vectors)))
         self._catalog.clear_pending(collection, vectors)
         return FileResult(source, "removed", len(ids), reason=reason)
+
+
+@dataclass
+class _Slice:
+    """Sentences waiting to be embedded and written together (up to embed_batch_size, from one file or many),
+    and the files whose last sentences are among them: they are committed once the slice is written."""
+
+    units: list[tuple[_Prepared, EmbeddingUnit]] = field(default_factory=list)
+    finishing: list[_Prepared] = field(default_factory=list)
 
 
 def _instructions_warning(prepared: _Prepared) -> str:

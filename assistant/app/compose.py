@@ -16,7 +16,7 @@ from assistant.catalog import Catalog, catalog_file
 from assistant.embedder import Embedder, build_embedder
 from assistant.retrieval import HybridSearch
 from assistant.settings import Settings
-from assistant.store import VectorStore, connect
+from assistant.store import VectorStore, chroma_folder, connect
 from ingest.indexer import Indexer
 
 
@@ -55,7 +55,13 @@ class Parts:
     def store(self) -> VectorStore:
         """The Chroma collection (embedded, or the server at ``settings.chroma_url``)."""
         client = self._store_client or connect(self.settings)
-        return VectorStore(client, self.settings.collection, lambda: self.embedder, server=self.settings.chroma_url)
+        return VectorStore(
+            client,
+            self.settings.collection,
+            lambda: self.embedder,
+            server=self.settings.chroma_url,
+            path=None if self.settings.chroma_url else chroma_folder(self.settings),
+        )
 
     @cached_property
     def search(self) -> HybridSearch:

@@ -198,10 +198,10 @@ def test_a_file_whose_record_fails_is_reported_alone_and_leaves_no_vectors(
     folder = small_files(tmp_path / "notes", 5)
     original = Catalog.replace_source
 
-    def fail_for_note2(self: Catalog, collection: str, source: str, *args: Any, **kwargs: Any) -> None:
+    def fail_for_note2(self: Catalog, collection: str, source: str, *args: Any, **kwargs: Any) -> int:
         if source.endswith("note002.txt"):
             raise StoreError("disk full")
-        original(self, collection, source, *args, **kwargs)
+        return original(self, collection, source, *args, **kwargs)
 
     monkeypatch.setattr(Catalog, "replace_source", fail_for_note2)
     report = assistant.ingest([folder])
