@@ -88,6 +88,20 @@ class Settings(BaseModel):
     )
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Share of the dense similarity in weighted fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (fusion = rrf).")
+    second_sentence_weight: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Share of a chunk's second-best sentence similarity (above the query's floor) added to its best "
+        "one: a passage whose other sentences match too outranks one that repeats a single sentence (a digest).",
+    )
+    source_spread: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Score a passage loses for each passage of the same document ranked above it, so that the top k "
+        "reaches more documents.",
+    )
     min_relevance: float = Field(
         0.35,
         ge=0.0,
@@ -183,6 +197,13 @@ class Settings(BaseModel):
         le=1000,
         description="Upload and removal requests `qa serve` lets wait for the data folder's writer lock (one writes "
         "at a time); a request beyond them gets 503 with Retry-After.",
+    )
+    max_sentence_vectors: int = Field(
+        50_000,
+        ge=1000,
+        description="Most sentence vectors one file gets: a longer file (a table of a million rows, a huge book) is "
+        "embedded a chunk at a time, one vector per chunk, so that the store's memory and an ingest's time stay in "
+        "proportion to its text.",
     )
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted by `qa serve` (empty: open).")
     answer_queue: int = Field(

@@ -5,6 +5,11 @@ Each public SQuAD-format set becomes one file per article (XQuAD: 48 articles of
 COVID-QA: 98 scientific articles of ~23,500), so that finding the right file is not enough: a hit by
 passage needs the retrieved chunk to hold at least half of the gold answer span (or half the chunk, when
 the answer is longer than the chunk). Every system is scored the same way from (file, start, end).
+
+Every set is split by article (eval/splits.py, seed 0): the dev half is what retrieval parameters are chosen
+on, the test half is measured and reported, each half its own collection. The third set (eval/distractors.py)
+is made from the same halves and full of pages that repeat a question's words (digests, quizzes,
+near-duplicates); it is scored by document, as a user judges it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from typing import Any, Protocol
 
 from assistant import Assistant, Settings, build_assistant
 from assistant.embedder import Embedder
+from eval.distractors import DocumentGold
+from eval.distractors import build as build_distractors
 from eval.metrics import percentile
+from eval.splits import Splits
 from eval.squad import read_squad, slug
 
 KS = (1, 5, 10)
@@ -50,16 +58,21 @@ class Retriever(Protocol):
     def search(self, question: str, k: int) -> list[Hit]: ...
 
 
-def build_corpus(squad_file: Path, folder: Path) -> list[GoldSpan]:
-    """Write one text file per article and return the answerable questions with their answer spans."""
+def build_corpus(squad_file: Path, folder: Path, half: tuple[str, str] | None = None, seed: int = 0) -> list[GoldSpan]:
+    """Write one text file per article and return the answerable questions with their answer spans; with
+    ``half`` = (dataset name, "dev" or "test"), only the articles of that half."""
     folder.mkdir(parents=True, exist_ok=True)
     gold: list[GoldSpan] = []
     used: set[str] = set()
-    for article in read_squad(squad_file):
+    articles = read_squad(squad_file)
+    splits = Splits({half[0]: len(articles)}, seed) if half else None
+    for index, article in enumerate(articles):
         name = slug(article.title)
         while name in used:
             name += "_"
         used.add(name)
+        if half and splits and splits.of(half[0], index) != half[1]:
+            continue
         file = f"{name}.txt"
         for offset, paragraph in zip(article.paragraph_starts, article.paragraphs, strict=True):
             for question in paragraph.questions:
@@ -79,6 +92,21 @@ def score(rankings: Sequence[Sequence[Hit]], gold: Sequence[GoldSpan]) -> dict[s
         for k in KS:
             result[f"{level}_hit@{k}"] = round(sum(r is not None and r <= k for r in ranks) / len(ranks), 3)
         result[f"{level}_mrr"] = round(sum(1 / r for r in ranks if r) / len(ranks), 3)
+    return result
+
+
+def document_score(rankings: Sequence[Sequence[Hit]], gold: Sequence[DocumentGold]) -> dict[str, float]:
+    """hit@k and MRR by document (any of the question's files), and hit@1 of the questions that face a quiz
+    page or a near-duplicate."""
+    ranks = [
+        next((rank for rank, hit in enumerate(ranking[: max(KS)], start=1) if Path(hit.file).name in item.files), None)
+        for ranking, item in zip(rankings, gold, strict=True)
+    ]
+    result = {f"file_hit@{k}": round(sum(r is not None and r <= k for r in ranks) / len(ranks), 3) for k in KS}
+    result["file_mrr"] = round(sum(1 / r for r in ranks if r) / len(ranks), 3)
+    for face in ("quiz", "near-duplicate"):
+        facing = [r for r, item in zip(ranks, gold, strict=True) if face in item.faces]
+        result[f"{face}_hit@1"] = round(sum(r == 1 for r in facing) / max(1, len(facing)), 3)
     return result
 
 
@@ -195,25 +223,16 @@ class Ours:
         return [Hit(p.source, p.start, p.end) for p in self._assistant.search(question, k)]
 
 
-def run_set(
-    name: str,
-    squad_file: Path,
-    work: Path,
-    embedder: Embedder,
-    progress: Callable[[str], None],
-    limit: int | None = None,
-) -> dict[str, Any]:
-    """Every system on one public set; returns the scores per system and the differences."""
-    corpus = work / f"{name}-corpus"
-    gold = build_corpus(squad_file, corpus)
-    if limit:  # spread over all articles, not the first few
-        gold = gold[:: max(1, len(gold) // limit)][:limit]
+def _systems(
+    corpus: Path, work: Path, name: str, embedder: Embedder, progress: Callable[[str], None]
+) -> dict[str, Retriever]:
+    """This project (ingested into its own collection), with rank-only fusion, and the two baselines."""
     settings = Settings(data_dir=work / "data", collection=f"bench-{name}", answerer="extractive")
     ours = build_assistant(settings, embedder=embedder)
     progress(f"{name}: ingesting {len(list(corpus.glob('*.txt')))} files into the project")
     ours.ingest([corpus])
     chunk_chars = _mean_chunk_chars(corpus, settings)
-    systems: dict[str, Retriever] = {
+    return {
         "ours": Ours(ours, chunk_chars),
         "ours_rrf": Ours(
             build_assistant(settings.model_copy(update={"fusion": "rrf"}), embedder=embedder), chunk_chars
@@ -221,25 +240,82 @@ def run_set(
         "plain_bm25": PlainBM25(corpus),
         "naive_langchain": NaiveLangChain(corpus, embedder, work / f"{name}-naive", progress),
     }
-    result: dict[str, Any] = {"questions": len(gold), "files": len(list(corpus.glob("*.txt")))}
+
+
+def _rank_all(
+    name: str, systems: dict[str, Retriever], questions: Sequence[str], progress: Callable[[str], None]
+) -> dict[str, tuple[list[list[Hit]], dict[str, float]]]:
+    """Every system's top max(KS) for every question, and its search p50/p95."""
+    ranked = {}
     for system, retriever in systems.items():
-        progress(f"{name}: {system} searching for {len(gold)} questions")
+        progress(f"{name}: {system} searching for {len(questions)} questions")
         rankings, timings = [], []
-        for item in gold:
+        for question in questions:
             started = time.perf_counter()
-            rankings.append(retriever.search(item.question, max(KS)))
+            rankings.append(retriever.search(question, max(KS)))
             timings.append(time.perf_counter() - started)
-        result[system] = score(rankings, gold) | {
-            "mean_chunk_chars": retriever.mean_chunk_chars,
-            "search_p50_ms": round(percentile(timings, 50) * 1000, 1),
-            "search_p95_ms": round(percentile(timings, 95) * 1000, 1),
-        }
+        ranked[system] = (
+            rankings,
+            {
+                "mean_chunk_chars": retriever.mean_chunk_chars,
+                "search_p50_ms": round(percentile(timings, 50) * 1000, 1),
+                "search_p95_ms": round(percentile(timings, 95) * 1000, 1),
+            },
+        )
+    return ranked
+
+
+def _differences(result: dict[str, Any]) -> None:
     for baseline in ("plain_bm25", "naive_langchain"):
         result[f"ours_minus_{baseline}"] = {
             metric: round(value - result[baseline][metric], 3)
             for metric, value in result["ours"].items()
             if metric.startswith(("file", "passage"))
         }
+
+
+def run_set(
+    name: str,
+    squad_file: Path,
+    work: Path,
+    embedder: Embedder,
+    progress: Callable[[str], None],
+    limit: int | None = None,
+    half: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """Every system on one public set (or one half of it); returns the scores per system and the differences."""
+    corpus = work / f"{name}-corpus"
+    gold = build_corpus(squad_file, corpus, half)
+    if limit:  # spread over all articles, not the first few
+        gold = gold[:: max(1, len(gold) // limit)][:limit]
+    systems = _systems(corpus, work, name, embedder, progress)
+    result: dict[str, Any] = {"questions": len(gold), "files": len(list(corpus.glob("*.txt")))}
+    for system, (rankings, extra) in _rank_all(name, systems, [item.question for item in gold], progress).items():
+        result[system] = score(rankings, gold) | extra
+    _differences(result)
+    return result
+
+
+def run_distractors(
+    paths: dict[str, Path],
+    split: str,
+    work: Path,
+    embedder: Embedder,
+    progress: Callable[[str], None],
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Every system on the distractor set of one half, scored by document."""
+    corpus = work / "distractors-corpus"
+    gold = build_distractors(paths, corpus, split)
+    if limit:
+        gold = gold[:: max(1, len(gold) // limit)][:limit]
+    systems = _systems(corpus, work, f"distractors-{split}", embedder, progress)
+    result: dict[str, Any] = {"questions": len(gold), "files": len(list(corpus.glob("*.txt")))}
+    for system, (rankings, extra) in _rank_all(
+        f"distractors {split}", systems, [item.question for item in gold], progress
+    ).items():
+        result[system] = document_score(rankings, gold) | extra
+    _differences(result)
     return result
 
 
@@ -291,36 +367,43 @@ def search_latency(
     }
 
 
+LABELS = {
+    "ours": "**this project**",
+    "ours_rrf": "this project, RRF fusion",
+    "plain_bm25": "plain BM25 (1,000-char chunks)",
+    "naive_langchain": "naive LangChain hybrid (1000/200, MiniLM, Chroma, rank_bm25, RRF)",
+}
+
+
+def _cell(result: dict[str, Any], metric: str, signed: bool = False) -> str:
+    if metric not in result:
+        return ""
+    return f"{result[metric]:+.3f}" if signed else f"{result[metric]:.3f}"
+
+
 def markdown(results: dict[str, dict[str, Any]]) -> list[str]:
-    """The side-by-side table: hit@1/5/10 and MRR by passage, hit@5 by file, for every set and system."""
+    """The side-by-side table for every set and half: hit@k by document (file), hit@1/5 by passage where the
+    set has answer spans, MRR by document, for every system, then this project's differences."""
+    metrics = ("file_hit@1", "file_hit@5", "file_hit@10", "file_mrr", "passage_hit@1", "passage_hit@5")
     lines = [
         (
-            "| set (questions) | system | passage hit@1 | hit@5 | hit@10 | MRR | file hit@5 | mean chunk (chars) | "
-            "search p95 (ms) |"
+            "| set, half (questions) | system | doc hit@1 | doc hit@5 | doc hit@10 | doc MRR | passage hit@1 | "
+            "passage hit@5 | mean chunk (chars) | search p95 (ms) |"
         ),
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    labels = {
-        "ours": "**this project**",
-        "ours_rrf": "this project, RRF fusion",
-        "plain_bm25": "plain BM25 (1,000-char chunks)",
-        "naive_langchain": "naive LangChain hybrid (1000/200, MiniLM, Chroma, rank_bm25, RRF)",
-    }
     for name, result in results.items():
-        for system, label in labels.items():
+        for system, label in LABELS.items():
             s = result[system]
+            cells = " | ".join(_cell(s, metric) for metric in metrics)
             lines.append(
-                f"| {name} ({result['questions']}) | {label} | {s['passage_hit@1']:.3f} | {s['passage_hit@5']:.3f} | "
-                f"{s['passage_hit@10']:.3f} | {s['passage_mrr']:.3f} | {s['file_hit@5']:.3f} | "
-                f"{s['mean_chunk_chars']:.0f} | {s['search_p95_ms']} |"
+                f"| {name} ({result['questions']}) | {label} | {cells} | {s['mean_chunk_chars']:.0f} | "
+                f"{s['search_p95_ms']} |"
             )
         for baseline in ("plain_bm25", "naive_langchain"):
             d = result[f"ours_minus_{baseline}"]
-            lines.append(
-                f"| {name} | difference to {labels[baseline].split(' (')[0]} | {d['passage_hit@1']:+.3f} | "
-                f"{d['passage_hit@5']:+.3f} | {d['passage_hit@10']:+.3f} | {d['passage_mrr']:+.3f} | "
-                f"{d['file_hit@5']:+.3f} | | |"
-            )
+            cells = " | ".join(_cell(d, metric, signed=True) for metric in metrics)
+            lines.append(f"| {name} | difference to {LABELS[baseline].split(' (')[0]} | {cells} | | |")
     return lines
 
 
