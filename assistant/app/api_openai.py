@@ -86,6 +86,8 @@ def answer_fields(answer: Answer) -> dict[str, Any]:
         "citations": [citation.model_dump() for citation in answer.citations],
         "refused": answer.refused,
         "refusal_reason": answer.refusal_reason,
+        # What the output hygiene changed (a document's image shown as text, a link or HTML removed).
+        "notes": answer.notes,
     }
 
 

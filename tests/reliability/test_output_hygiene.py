@@ -97,6 +97,7 @@ def test_the_api_content_carries_no_live_image_link_or_html(service: str, questi
     assert not live_parts(content), content
     assert "<script" not in content and "onerror" not in content and "javascript:" not in content, content
     assert answer["notes"], "the answer does not say that something was shown as text"
+    assert message["notes"] == answer["notes"]  # a chat client reading only the message is told too
     assert_cited_exactly(answer)
     for removed in answer["unsupported"]:
         assert not live_parts(removed["sentence"]), removed
