@@ -382,11 +382,24 @@ def _summary(seconds: Sequence[float]) -> dict[str, float]:
     }
 
 
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (Linux; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    import os
+
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024, 1)
+
+
 def time_search(
     settings: Settings, embedder: Embedder, asked: Sequence[str], k: int = 5, warm_up: int = 5
 ) -> dict[str, Any]:
     """p50/p95 of ``Assistant.search`` (query embedding included), and where the time goes: query embedding,
-    the Chroma query, the FTS5 query, fetching the dense candidates' chunk rows, and the rest (fusion)."""
+    the Chroma query, the FTS5 query, fetching the dense candidates' chunk rows, and the rest (fusion); and the
+    memory the open collection adds to the process (its HNSW index, the catalog's pages)."""
+    memory_before = rss_mb()
     spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
     assistant = build_assistant(settings, embedder=_TimedEmbedder(embedder, spent))
     _time_calls(assistant.store, "query", "chroma", spent)
@@ -405,8 +418,15 @@ def time_search(
         spent["rest"] = totals[-1] - sum(spent[part] for part in PARTS if part != "rest")
         for part in PARTS:
             parts[part].append(spent[part])
+    memory_after = rss_mb()
     assistant.catalog.close()
-    return {"queries": len(totals), **_summary(totals), "split": {part: _summary(parts[part]) for part in PARTS}}
+    return {
+        "queries": len(totals),
+        **_summary(totals),
+        "split": {part: _summary(parts[part]) for part in PARTS},
+        "rss_mb": memory_after,
+        "rss_added_mb": round(memory_after - memory_before, 1),
+    }
 
 
 def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], k: int = 5) -> dict[str, Any]:
@@ -417,6 +437,8 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
 
     from eval.bench.retrieval import bm25_tokens
 
+    memory_before = rss_mb()
+    peak = memory_before
     assistant = build_assistant(settings, embedder=embedder)
     with sqlite3.connect(str(catalog_file(settings.data_dir))) as db:
         rows = db.execute(
@@ -444,9 +466,15 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
         fused = weighted_fusion(dense, keyword, candidates, settings.dense_weight)[:k]
         assistant.catalog.chunks(settings.collection, [chunk_id for chunk_id, _ in fused])
         totals.append(time.perf_counter() - started)
+        peak = max(peak, rss_mb())
         del index
     assistant.catalog.close()
-    return {"queries": len(totals), **_summary(totals), "bm25_rebuild": _summary(rebuilds)}
+    return {
+        "queries": len(totals),
+        **_summary(totals),
+        "bm25_rebuild": _summary(rebuilds),
+        "rss_peak_added_mb": round(peak - memory_before, 1),
+    }
 
 
 def run(
@@ -512,16 +540,17 @@ def markdown(result: dict[str, Any], set_name: str = "COVID-QA") -> list[str]:
         ),
         "",
         (
-            "| chunks | sentence vectors | p50 (ms) | p95 (ms) | baseline p50 (ms, queries) | baseline / ours "
-            "(p50) | p95 <= 50 ms |"
+            "| chunks | sentence vectors | p50 (ms) | p95 (ms) | memory added (MB) | baseline p50 (ms, queries) | "
+            "baseline memory added (MB) | baseline / ours (p50) | p95 <= 50 ms |"
         ),
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in result["collections"]:
         b = c["baseline_rebuild_bm25"]
         lines.append(
             f"| {c['chunks']:,} | {c['vectors']:,} | {c['ours']['p50_ms']} | {c['ours']['p95_ms']} | "
-            f"{b['p50_ms']:,} ({b['queries']}) | {c['baseline_over_ours_p50']:,}x | "
+            f"{c['ours'].get('rss_added_mb', '')} | {b['p50_ms']:,} ({b['queries']}) | "
+            f"{b.get('rss_peak_added_mb', '')} | {c['baseline_over_ours_p50']:,}x | "
             f"{'yes' if c['p95_target_met'] else 'no'} |"
         )
     lines += [
