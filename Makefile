@@ -99,10 +99,12 @@ eval: install
 	  $(BIN)/qa eval --corpus $(SEM)/corpus --gold $(SEM)/gold.jsonl --out .eval-out/semantic-local --answerer local --limit $(SEM_LOCAL_LIMIT); \
 	else echo "neither $(XQUAD) nor $(COVIDQA) found: claim and semantic sets skipped"; fi
 
-# Every part: local-model answer latency (needs ../shared/seed-corpus), retrieval quality on XQuAD and
-# COVID-QA against plain BM25 and the naive LangChain recipe, and search latency at 10,000 chunks.
+# Every part (see README "Speed"): local-model answer latency (needs ../shared/seed-corpus), retrieval quality,
+# search latency at 10,000 and 100,000 chunks, ingest, start-up, scale-out, embedders and prefill.
 bench: install
 	$(BIN)/qa bench
 
+# Retrieval quality on the dev and test halves of XQuAD, COVID-QA and the distractor set made from them, beside
+# plain BM25 and the naive LangChain recipe (about 20 minutes), and search latency at 10,000 chunks.
 bench-retrieval: install
 	$(BIN)/qa bench --part quality --part latency

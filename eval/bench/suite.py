@@ -3,8 +3,9 @@
 Writes report.md and report.json into the folder given (`qa bench --out`; default: the data folder's bench/).
 - answers: our prompt (best sentences within a budget, cached system prefix) against the plain
   baseline of whole chunks in the prompt, on the seed questions, with the local model.
-- quality: retrieval hit@k and MRR on XQuAD and COVID-QA against plain BM25 and the naive LangChain
-  hybrid recipe (eval/bench/retrieval.py).
+- quality: retrieval hit@k and MRR on the dev and test halves of XQuAD, COVID-QA and the distractor set made
+  from them (eval/distractors.py), against plain BM25 and the naive LangChain hybrid recipe
+  (eval/bench/retrieval.py).
 - latency: search p50/p95 on a collection of at least 10,000 chunks.
 - startup: `qa ask` (extractive and local) from process start to answer, an unchanged re-ingest, an
   off-topic refusal, `qa serve` and the Streamlit app to healthy, with each one's peak memory.
