@@ -74,27 +74,6 @@ def too_large(name: str, size: int, settings: Settings) -> str:
     )
 
 
-def save_upload(settings: Settings, name: str, data: bytes) -> Path:
-    """Write an upload under <data_dir>/uploads/<collection>/ after checking its size (the web app's uploads).
-
-    The same name always maps to the same file, so re-uploading reports 'unchanged' (same bytes) or
-    'replaced' (new bytes). A different name that sanitizes to a file already there ('a b.pdf' after
-    'a_b.pdf') gets a short tag of its own instead of overwriting that file.
-    """
-    if len(data) > settings.max_upload_mb * _MB:
-        raise InputError(too_large(name, len(data), settings))
-    folder = upload_folder(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    with folder_locked(folder):
-        target, _ = _target(folder, name, lambda path: path.read_bytes() == data)
-        names = _read_names(folder)
-        if target.name not in names:
-            _write_names(folder, {**names, target.name: original_name(name)})
-        if not target.exists() or target.read_bytes() != data:
-            target.write_bytes(data)
-        return target
-
-
 def _target(folder: Path, name: str, same_bytes: Callable[[Path], bool]) -> tuple[Path, bool]:
     """Where an upload called ``name`` goes in ``folder`` and whether a file is there already (the folder's lock
     held): its own earlier version, a file with the same bytes, or a free name."""
@@ -215,6 +194,19 @@ class Staging:
         staged = StagedFile(name, self.folder / f"{len(self.files)}.part")
         self.files.append(staged)
         return staged, staged.path.open("wb")  # type: ignore[union-attr]
+
+    def add(self, name: str, data: bytes, settings: Settings) -> StagedFile:
+        """A file whose bytes are already in memory (the web app's uploads), staged like a streamed one; a file over
+        ``max_upload_mb`` is noted as refused and not written."""
+        if len(data) > settings.max_upload_mb * _MB:
+            staged = StagedFile(name, None, len(data), too_large(name, len(data), settings))
+            self.files.append(staged)
+            return staged
+        staged, handle = self.new_file(name)
+        with handle:
+            handle.write(data)
+        staged.size = len(data)
+        return staged
 
     def place(self, settings: Settings, staged: StagedFile, placed: list[Placed]) -> Placed:
         """Move a staged file into the collection's folder (its lock held by the caller), noting first in the

@@ -301,6 +301,22 @@ def test_one_oversized_upload_is_reported_and_the_others_are_still_ingested(
     assert "lighthouse.txt" in [text.value for text in app.text]
 
 
+def test_a_bad_upload_under_a_stored_name_leaves_the_stored_file_as_it_was(data: Path) -> None:
+    """Uploads are staged under names of their own and moved in only while their folder is locked, so a refused
+    new version (binary junk) never replaces the file that is stored (issue 26 item 2, in the web app)."""
+    good = b"The lighthouse lamp was automated in 1989."
+    app = AppTest.from_file(str(UI / "pages" / "1_Documents.py"), default_timeout=120)
+    app.run()
+    for content in (good, bytes(range(256)) * 40):
+        app.file_uploader[0].set_value([("lighthouse.txt", content, "text/plain")]).run()
+        next(button for button in app.button if button.label == "Ingest").click().run()
+        assert not app.exception and not app.error
+    assert "failed" in app.warning[0].value
+    [stored] = (data / "uploads").glob("*/lighthouse.txt")
+    assert stored.read_bytes() == good
+    assert not list((data / "uploads" / ".staging").iterdir())
+
+
 def test_the_collection_list_shows_counts_and_a_new_name_is_created_only_on_request(data: Path) -> None:
     app = chat()
     picker = app.sidebar.selectbox[0]

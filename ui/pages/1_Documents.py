@@ -8,8 +8,9 @@ from pathlib import Path
 import streamlit as st
 
 from assistant import AssistantError
-from assistant.app.uploads import save_upload
-from ingest.indexer import Progress
+from assistant.app.upload_ingest import ingest_staged
+from assistant.app.uploads import Staging
+from ingest.indexer import IngestReport, Progress
 from ingest.loaders import LOADERS
 from ui.render import escape
 from ui.state import document_view_link, get_assistant, page_setup, sidebar_settings
@@ -25,36 +26,34 @@ files = st.file_uploader("Add documents", type=[suffix.lstrip(".") for suffix in
 if files and st.button("Ingest", type="primary", width="stretch"):
     try:
         assistant = get_assistant(settings)
-        saved = []
-        rows = []
+        # Each click stages its own copies of the files: another upload of the same name at the same moment
+        # (another tab, the HTTP API) can neither overwrite them before they are read nor undo over them.
+        staging = Staging.create(settings.data_dir)
         for file in files:
-            try:
-                saved.append(save_upload(settings, file.name, file.getvalue()))
-            except AssistantError as exc:
-                # One bad file (too large, say) is reported; the rest of the batch is still ingested.
-                st.warning(f"Not added: {escape(str(exc))}", icon="⚠️")
-                rows.append({"file": file.name, "result": "failed", "chunks": 0, "reason": str(exc)})
-        if saved:
-            bar = st.progress(0.0, text="Starting...")
+            staging.add(file.name, file.getvalue(), settings)
+        for staged in staging.files:
+            if staged.problem:
+                st.warning(f"Not added: {escape(staged.problem)}", icon="⚠️")
+        bar = st.progress(0.0, text="Starting...")
 
-            def show(event: Progress) -> None:
-                if event.stage == "wait":
-                    bar.progress(0.0, text=escape(event.name))
-                elif event.stage == "files" and event.total:
-                    bar.progress(
-                        event.done / event.total, text=f"{event.done}/{event.total} files {escape(event.name)}"
-                    )
+        def show(event: Progress) -> None:
+            if event.stage == "wait":
+                bar.progress(0.0, text=escape(event.name))
+            elif event.stage == "files" and event.total:
+                bar.progress(event.done / event.total, text=f"{event.done}/{event.total} files {escape(event.name)}")
 
-            report = assistant.ingest(saved, progress=show)
-            bar.progress(1.0, text=report.summary())
-            rows += [
-                {"file": Path(r.source).name, "result": r.status, "chunks": r.chunks, "reason": r.reason or r.warning}
-                for r in report.results
-            ]
-            if report.ok:
-                st.success(report.summary())
-            else:
-                st.warning(report.summary())
+        results = ingest_staged(assistant, staging, show).results
+        refused = {staged.problem for staged in staging.files if staged.problem}  # warned about above
+        report = IngestReport([r for r in results if r.reason not in refused])
+        bar.progress(1.0, text=report.summary())
+        rows = [
+            {"file": Path(r.source).name, "result": r.status, "chunks": r.chunks, "reason": r.reason or r.warning}
+            for r in results
+        ]
+        if report.ok:
+            st.success(report.summary())
+        else:
+            st.warning(report.summary())
         st.dataframe(rows, hide_index=True, width="stretch")
     except AssistantError as exc:
         st.error(escape(str(exc)))
