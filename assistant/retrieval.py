@@ -29,7 +29,7 @@ from assistant.embedder import Embedder
 from assistant.faults import checkpoint
 from assistant.settings import Settings
 from assistant.store import DenseHits, VectorStore
-from assistant.support import asserts_nothing
+from assistant.support import asserts_nothing, may_assert_nothing
 from assistant.text import content_terms, sentence_spans
 from assistant.types import ChunkRecord, Passage
 
@@ -112,19 +112,27 @@ class HybridSearch:
 
 
 @lru_cache(maxsize=8192)
-def _statements(text: str) -> tuple[tuple[bool, ...], frozenset[str], frozenset[str]]:
-    """Which of a chunk's sentences assert nothing (questions, a quiz's options; numbered as its sentence
-    vectors are), the content terms of the others and those of the whole chunk."""
+def _silent(text: str) -> tuple[bool, ...]:
+    """Which of a chunk's sentences (numbered as its sentence vectors are) assert nothing: questions, a quiz's
+    options. Empty when none can (most prose, told apart by one quick test)."""
+    if not may_assert_nothing(text):
+        return ()
+    return tuple(asserts_nothing(text[start:end]) for start, end in sentence_spans(text) or [(0, len(text))])
+
+
+@lru_cache(maxsize=1024)
+def _stating_terms(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The content terms of a chunk's stating sentences, and those of the whole chunk."""
     spans = sentence_spans(text) or [(0, len(text))]
-    silent = tuple(asserts_nothing(text[start:end]) for start, end in spans)
+    silent = _silent(text)
     stating = " ".join(text[start:end] for (start, end), quiet in zip(spans, silent, strict=True) if not quiet)
-    return silent, frozenset(content_terms(stating)), frozenset(content_terms(text))
+    return frozenset(content_terms(stating)), frozenset(content_terms(text))
 
 
 def stating_similarity(hits: DenseHits, chunk_id: str, text: str, second_weight: float) -> float:
     """A chunk's dense score: its best sentence that states something, plus ``second_weight`` of how far its
     second best rises above the floor. A sentence the vector query did not reach counts as the floor."""
-    silent = _statements(text)[0]
+    silent = _silent(text)
     reached = [
         similarity
         for similarity, number in hits.sentences.get(chunk_id, [])
@@ -137,7 +145,9 @@ def stating_similarity(hits: DenseHits, chunk_id: str, text: str, second_weight:
 
 def stating_share(query_terms: set[str], text: str) -> float:
     """The share of the query's terms found in a chunk that its stating sentences hold (1.0 for plain prose)."""
-    _, stating, whole = _statements(text)
+    if not any(_silent(text)):
+        return 1.0
+    stating, whole = _stating_terms(text)
     found = len(query_terms & whole)
     return len(query_terms & stating) / found if found else 1.0
 

@@ -99,6 +99,12 @@ def asserts_nothing(sentence: str) -> bool:
     return mood(sentence) in _SILENT
 
 
+def may_assert_nothing(text: str) -> bool:
+    """False when no sentence of ``text`` can be a question or a quiz's options: the quick test search runs on
+    every candidate passage before it looks sentence by sentence."""
+    return "?" in text or _QUIZ_OPTION.search(text) is not None
+
+
 _MOOD_REASON = {
     "a question": "it only asks whether this is so",
     "a quiz": "it lists this as an option of a quiz, not as the answer",
