@@ -38,7 +38,7 @@ from assistant.app.health import health_report
 from assistant.app.service import Assistant, build_assistant
 from assistant.app.upload_body import read_upload
 from assistant.app.upload_ingest import UploadOutcome, ingest_staged
-from assistant.app.uploads import Staging, forget_upload, recover_staged, upload_folder
+from assistant.app.uploads import Staging, forget_upload, upload_folder
 from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings, load_settings
 from ingest.indexer import Progress
@@ -151,11 +151,7 @@ def create_app(settings: Settings) -> FastAPI:
             return assistants[name]
 
     def recover() -> None:
-        def stored(collection: str, source: str) -> str | None:
-            record = default.catalog.source(collection, source)
-            return record.sha256 if record else None
-
-        for line in recover_staged(settings.data_dir, stored):
+        for line in default.unfinished_uploads(repair=True):
             logger.warning(line)
 
     recover()  # what a killed server left half-uploaded

@@ -426,10 +426,17 @@ def verify_sources(ctx: click.Context, repair: bool, collection: str | None) -> 
     found = assistant.verify()
     for line in found.lines():
         click.echo(terminal_safe(line, name=True))
+    unfinished = assistant.unfinished_uploads()
+    for line in unfinished:
+        click.echo(terminal_safe(line, name=True))
+    if repair and unfinished:
+        for line in assistant.unfinished_uploads(repair=True):
+            click.echo("after repair: " + terminal_safe(line, name=True))
+        unfinished = assistant.unfinished_uploads()
     if not found.ok and repair:
         found = assistant.verify(repair=True)
         click.echo("after repair: " + "\n".join(terminal_safe(line, name=True) for line in found.lines()))
-    if not found.ok:
+    if not found.ok or unfinished:
         if not repair:
             click.echo("run `qa sources verify --repair` to fix it", err=True)
         sys.exit(1)

@@ -9,6 +9,7 @@ from typing import Any
 
 from assistant.answerers import Answerer
 from assistant.app.compose import Parts, build_parts
+from assistant.app.uploads import abandoned_uploads, recover_staged
 from assistant.catalog import Catalog, SourceRecord
 from assistant.embedder import Embedder
 from assistant.pipeline import AnswerPipeline, AnswerStream, check_question
@@ -78,6 +79,22 @@ class Assistant:
         if repair:
             return repair_collection(self.settings, self.catalog, self.store, lambda: self.embedder)
         return check_collection(self.settings, self.catalog, self.store)
+
+    def unfinished_uploads(self, repair: bool = False) -> list[str]:
+        """What uploads killed mid-request left in the data folder's staging area (any collection), one line each;
+        ``repair`` finishes them: a file moved in whose ingest never committed is removed or its earlier version
+        put back, and staged bytes are deleted."""
+        if not repair:
+            return [
+                f"unfinished upload left by a request that died: {name}"
+                for name in abandoned_uploads(self.settings.data_dir)
+            ]
+
+        def stored(collection: str, source: str) -> str | None:
+            record = self.catalog.source(collection, source)
+            return record.sha256 if record else None
+
+        return recover_staged(self.settings.data_dir, stored)
 
     def sources(self) -> list[SourceRecord]:
         """The files in the collection."""

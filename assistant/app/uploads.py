@@ -262,6 +262,31 @@ def recover_staged(data_dir: Path, stored_digest: Callable[[str, str], str | Non
     return cleaned
 
 
+def abandoned_uploads(data_dir: Path) -> list[str]:
+    """The staging folders no live request holds (left by a request that died), by name; nothing is changed."""
+    root = data_dir / "uploads" / STAGING
+    if not root.is_dir():
+        return []
+    left = []
+    for folder in sorted(root.iterdir()):
+        try:
+            handle = os.open(folder / _STAGING_LOCK, os.O_RDWR)
+        except FileNotFoundError:
+            if folder.is_dir() and time.time() - folder.stat().st_mtime >= _YOUNG_S:
+                left.append(folder.name)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            left.append(folder.name)
+        except BlockingIOError:
+            pass  # a live request
+        finally:
+            os.close(handle)
+    return left
+
+
 def _abandoned(folder: Path, stored_digest: Callable[[str, str], str | None]) -> bool:
     """Undo and remove ``folder`` when no live request holds it; True when it did."""
     try:  # never created here: a lock file made now would not be the one its owner holds

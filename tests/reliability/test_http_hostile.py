@@ -351,6 +351,38 @@ def test_an_upload_killed_while_it_is_ingested_leaves_no_file_behind(tmp_path: P
         assert not staging.exists() or list(staging.iterdir()) == []
 
 
+def test_qa_sources_verify_sees_what_a_killed_upload_left_and_repair_undoes_it(tmp_path: Path) -> None:
+    """Without restarting the server: the operator's own check names the unfinished upload and --repair puts
+    the folder back to what the catalog holds."""
+    data = tmp_path / "data"
+    with serving(data) as served:
+        assert upload(served.url, "note.txt", NOTE).status_code == 201
+    with serving(data, {"QA_CRASH_AT": "load"}) as served:
+        with suppress(httpx.HTTPError):  # the server dies mid-upload, as intended
+            upload(served.url, "note.txt", b"The keeper now winds the clock on Mondays.", timeout=60)
+        served.process.wait(timeout=30)
+    assert (data / "uploads" / "docs" / "note.txt").read_bytes() != NOTE  # the new bytes were moved in
+
+    def verify(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant", "sources", "verify", *args],
+            cwd=ROOT,
+            env=qa_env(data),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    found = verify()
+    assert found.returncode == 1 and "unfinished upload" in found.stdout, found
+    repaired = verify("--repair")
+    assert "Traceback" not in repaired.stderr, repaired.stderr
+    assert (data / "uploads" / "docs" / "note.txt").read_bytes() == NOTE  # the version the catalog holds
+    assert not list((data / "uploads" / ".staging").iterdir())
+    assert verify().returncode == 0
+
+
 def test_blank_api_keys_and_an_open_public_host_are_refused_at_start(tmp_path: Path) -> None:
     data = tmp_path / "data"
     port = str(free_port())
