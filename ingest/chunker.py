@@ -18,6 +18,8 @@ from ingest.loaders import LoadedDocument
 #    are read in place as header: value rows and numbered paragraphs keep their numbers.
 CHUNKER_VERSION = 5
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+# About how much text is split into sentences at once (see text_windows).
+WINDOW_CHARS = 100_000
 
 
 def chunk_id_for(source: str, start: int, text: str) -> str:
@@ -26,12 +28,13 @@ def chunk_id_for(source: str, start: int, text: str) -> str:
     return digest[:32]
 
 
-def _units(text: str, max_len: int) -> list[tuple[int, int, bool]]:
-    """Sentences (start, end, begins_paragraph), with over-long ones cut at whitespace."""
+def _units(text: str, max_len: int, begin: int = 0, stop: int | None = None) -> list[tuple[int, int, bool]]:
+    """Sentences (start, end, begins_paragraph) of ``text[begin:stop]``, with over-long ones cut at whitespace."""
+    stop = len(text) if stop is None else stop
     units: list[tuple[int, int, bool]] = []
-    position = 0
-    for paragraph_end, next_start in [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)] + [
-        (len(text), len(text))
+    position = begin
+    for paragraph_end, next_start in [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text, begin, stop)] + [
+        (stop, stop)
     ]:
         first = True
         for start, end in sentence_spans(text[position:paragraph_end], position):
@@ -73,11 +76,48 @@ def iter_chunks(document: LoadedDocument, size: int = 1000, overlap: int = 200) 
     a paragraph break once it is half full; the next chunk repeats up to
     ``overlap`` characters of trailing sentences so that a fact split across the boundary stays findable.
     """
+    for begin, stop in text_windows(document):
+        yield from _chunks_of(document, _units(document.text, size, begin, stop), size, overlap)
+
+
+def _place(document: LoadedDocument, offset: int) -> tuple[int | None, str]:
+    return document.page_at(offset), document.section_at(offset)
+
+
+def text_windows(document: LoadedDocument) -> Iterator[tuple[int, int]]:
+    """Stretches of the text, about WINDOW_CHARS or more, that can be chunked one at a time with the same result
+    as the whole: each ends at a paragraph break where the page or section changes, which no chunk or overlap
+    crosses. A long table's sentences are then listed a window at a time, not a million at once."""
     text = document.text
-    units = _units(text, size)
+    begin = 0
+    for cut in sorted({start for start, _ in document.sections} | set(document.page_starts)):
+        if cut - begin < WINDOW_CHARS or cut >= len(text):
+            continue
+        before = cut  # where the whitespace before the cut begins
+        while before > begin and text[before - 1].isspace():
+            before -= 1
+        newline = text.find("\n", before, cut)
+        if newline < 0 or before == begin:
+            continue
+        paragraph_break = _PARAGRAPH_BREAK.match(text, newline)
+        if paragraph_break is None or paragraph_break.end() != cut:
+            continue
+        if _place(document, before - 1) != _place(document, cut - 1) or _place(document, cut - 1) == _place(
+            document, cut
+        ):
+            continue
+        yield begin, cut
+        begin = cut
+    yield begin, len(text)
+
+
+def _chunks_of(
+    document: LoadedDocument, units: list[tuple[int, int, bool]], size: int, overlap: int
+) -> Iterator[Chunk]:
+    text = document.text
 
     def place(offset: int) -> tuple[int | None, str]:
-        return document.page_at(offset), document.section_at(offset)
+        return _place(document, offset)
 
     first = 0
     while first < len(units):

@@ -11,7 +11,7 @@ import queue
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +26,7 @@ from assistant.settings import Settings
 from assistant.store import EmbeddingUnit, VectorStore, chroma_folder, chunk_of, embedding_units
 from assistant.text import sentence_spans
 from assistant.types import ChunkRecord
-from ingest.chunker import CHUNKER_VERSION, iter_chunks
+from ingest.chunker import CHUNKER_VERSION, iter_chunks, text_windows
 from ingest.loaders import Limits, LoadedDocument, is_supported, load_document, read_limited, supported_suffixes
 from ingest.room import check_room, needed_bytes, store_size
 
@@ -35,6 +35,8 @@ Status = Literal["added", "replaced", "unchanged", "skipped", "failed", "removed
 READ_AHEAD_FILES = 32
 # A file with more chunks than this keeps only its text and makes its chunks again when they are needed.
 KEPT_CHUNKS = 20_000
+# The most characters embedded for a chunk of a file embedded a chunk at a time (see _opening).
+OPENING_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ class _Prepared:
     chunk_size: int
     chunk_overlap: int
     kept: list[ChunkRecord] | None  # the chunks, for a file with at most KEPT_CHUNKS
-    units: int  # sentences to embed
+    units: int  # vectors to embed: one per sentence, or per chunk (whole_chunks)
+    whole_chunks: bool = False  # more sentences than max_sentence_vectors: one vector per chunk, under its id
     stored: int = 0  # sentences written so far
     failed: bool = False  # failed or committed: none of its sentences are taken any more
 
@@ -118,7 +121,10 @@ class _Prepared:
 
     def embedding_units(self) -> Iterator[EmbeddingUnit]:
         for chunk in self.chunks():
-            yield from embedding_units([chunk])
+            if self.whole_chunks:  # stored under the chunk's own id, which retrieval and verify read as such
+                yield EmbeddingUnit(chunk.chunk_id, chunk.chunk_id, _opening(chunk.text))
+            else:
+                yield from embedding_units([chunk])
 
     def chunk_ids(self) -> Iterator[str]:
         return (chunk.chunk_id for chunk in self.chunks())
@@ -492,15 +498,20 @@ class Indexer:
             document = load_document(path, data, limits)
             del data  # only the text is kept
             kept: list[ChunkRecord] | None = []
-            units = 0
+            units = chunks = 0
             for chunk in iter_chunks(document, size, overlap):
                 units += len(embedding_units([chunk]))
+                chunks += 1
                 if kept is not None:
                     kept.append(chunk)
                     if len(kept) > KEPT_CHUNKS:
                         kept = None
         except Exception as exc:  # noqa: BLE001 - any fault in one file fails that file, not the ingest
             return _failure(path, exc)
+        if units > self._settings.max_sentence_vectors:
+            note = f"{units:,} sentences, over max_sentence_vectors: embedded a chunk at a time ({chunks:,} vectors)"
+            document = replace(document, notes=(*document.notes, note))
+            return _Prepared(path, digest, previous, document, size, overlap, kept, chunks, whole_chunks=True)
         return _Prepared(path, digest, previous, document, size, overlap, kept, units)
 
     def _commit(self, prepared: _Prepared) -> tuple[FileResult, Exception | None]:
@@ -584,6 +595,18 @@ class Indexer:
         return FileResult(source, "removed", len(ids), reason=reason)
 
 
+def _opening(text: str) -> str:
+    """The first sentences of a chunk, up to OPENING_CHARS: what its one vector is made of when a file is
+    embedded a chunk at a time. A whole chunk costs the model about fifteen times a sentence (attention grows
+    with the square of its length); the keyword index still holds every word of it."""
+    end = 0
+    for _, sentence_end in sentence_spans(text):
+        if end and sentence_end > OPENING_CHARS:
+            break
+        end = sentence_end
+    return text[: min(end or len(text), OPENING_CHARS)]
+
+
 @dataclass
 class _Slice:
     """Sentences waiting to be embedded and written together (up to embed_batch_size, from one file or many),
@@ -600,7 +623,8 @@ def _instructions_warning(prepared: _Prepared) -> str:
     text = prepared.document.text
     flagged = sum(
         looks_like_instruction(piece)
-        for start, end in sentence_spans(text)
+        for begin, stop in text_windows(prepared.document)  # a window at a time: a long table's sentences are many
+        for start, end in sentence_spans(text[begin:stop], begin)
         for _, _, piece in evidence_pieces(start, text[start:end])
     )
     if not flagged:
