@@ -5,8 +5,25 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings
-from assistant.app.uploads import safe_filename, save_upload
+from assistant.app.uploads import Staging, folder_locked, safe_filename, upload_folder
 from assistant.errors import InputError
+
+
+def save_upload(settings: Settings, name: str, data: bytes) -> Path:
+    """Stage one upload and move it in, as the web app and the API do (without the ingest)."""
+    staging = Staging.create(settings.data_dir)
+    try:
+        staged = staging.add(name, data, settings)
+        if staged.problem:
+            raise InputError(staged.problem)
+        folder = upload_folder(settings)
+        folder.mkdir(parents=True, exist_ok=True)
+        with folder_locked(folder):
+            placed = staging.place(settings, staged, [])
+            placed.keep()
+        return placed.target
+    finally:
+        staging.discard()
 
 
 @pytest.fixture
