@@ -9,6 +9,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.reliability.conftest import ROOT, qa, qa_env, state
 
@@ -32,7 +33,7 @@ def _table(folder: Path, rows: int) -> Path:
     return folder
 
 
-def _measured_ingest(data: Path, folder: Path, env: dict[str, str] | None = None) -> dict[str, object]:
+def _measured_ingest(data: Path, folder: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", "import json\n" + _MEASURE, "ingest", str(folder)],
         env=qa_env(data, env),
@@ -43,7 +44,7 @@ def _measured_ingest(data: Path, folder: Path, env: dict[str, str] | None = None
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    found: dict[str, object] = json.loads(done.stdout)
+    found: dict[str, Any] = json.loads(done.stdout)
     assert found["code"] == 0, found
     return found
 
