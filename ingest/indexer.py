@@ -215,6 +215,8 @@ def discover(paths: Iterable[str | Path], *, follow_outside_links: bool = False)
                 FileResult(str(path), "failed", reason=f"{path}: no such file or directory; check the path")
             )
     unique = list(dict.fromkeys(files))
+    problems += [_unreadable_name(path) for path in unique if not _utf8(path)]
+    unique = [path for path in unique if _utf8(path)]
     supported = [path for path in unique if is_supported(path)]
     problems += [
         FileResult(
@@ -230,6 +232,28 @@ def discover(paths: Iterable[str | Path], *, follow_outside_links: bool = False)
     ]
     # A target also reached another way (inside a folder given, or named itself) is ingested as usual.
     return Discovery(supported, problems, [target for target in dict.fromkeys(outside) if target not in unique])
+
+
+def _utf8(path: Path) -> bool:
+    """Whether the path's name can be stored: the catalog keeps names as UTF-8, and a name in another encoding
+    (``caf\\xe9.txt`` from an old Latin-1 system) reaches Python as text it cannot encode."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unreadable_name(path: Path) -> FileResult:
+    shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return FileResult(
+        shown,
+        "failed",
+        reason=(
+            f"{shown}: the file name is not valid UTF-8; rename the file (`convmv -f latin1 -t utf8 -r FOLDER` "
+            "renames a whole folder) and ingest again"
+        ),
+    )
 
 
 def _failure(path: Path, exc: Exception) -> FileResult:
@@ -445,10 +469,10 @@ class Indexer:
 
     def _read_ahead(self, files: list[Path]) -> Generator[_Prepared | FileResult, None, None]:
         """Each file prepared (or its result, when there is nothing to embed), in order, from a thread."""
-        ready: queue.Queue[_Prepared | FileResult | None] = queue.Queue(maxsize=READ_AHEAD_FILES)
+        ready: queue.Queue[_Prepared | FileResult | Exception | None] = queue.Queue(maxsize=READ_AHEAD_FILES)
         stop = threading.Event()
 
-        def hand_over(item: _Prepared | FileResult | None) -> None:
+        def hand_over(item: _Prepared | FileResult | Exception | None) -> None:
             while not stop.is_set():
                 try:
                     ready.put(item, timeout=0.1)
@@ -462,6 +486,8 @@ class Indexer:
                     if stop.is_set():
                         return
                     hand_over(self._prepare(path))
+            except Exception as exc:  # noqa: BLE001 - raised again in the ingest's own thread, below
+                hand_over(exc)
             finally:
                 hand_over(None)
 
@@ -469,6 +495,8 @@ class Indexer:
         reader.start()
         try:
             while (item := ready.get()) is not None:
+                if isinstance(item, Exception):  # the reader died: the ingest fails, it never reports "no files"
+                    raise item
                 yield item
         finally:
             # Not joined: a reader deep in one slow file (a large PDF) must not hold up Ctrl-C. It only reads,

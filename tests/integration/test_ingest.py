@@ -226,3 +226,17 @@ def test_an_embedder_failure_fails_the_files_of_its_batch_and_keeps_what_was_sto
     assert [r.status for r in report.results] == ["failed"] * 3 + ["unchanged"] * 3
     assert all("ran out of memory" in r.reason for r in report.results[:3])
     assert assistant.store.count() == before and len(assistant.sources()) == 3
+
+
+def test_a_fault_in_the_reading_thread_fails_the_ingest_instead_of_reporting_no_files(
+    make_assistant: Callable[..., Assistant], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.txt").write_text("Apples ripen in September.", encoding="utf-8")
+    assistant = make_assistant(answerer="extractive")
+
+    def broken(*_args: Any) -> None:
+        raise StoreError("the catalog cannot be read")
+
+    monkeypatch.setattr(assistant.catalog, "source", broken)
+    with pytest.raises(StoreError, match="catalog cannot be read"):
+        assistant.ingest([tmp_path])

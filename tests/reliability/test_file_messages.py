@@ -53,3 +53,20 @@ def test_pypdf_warnings_are_a_note_on_the_file_they_belong_to(tmp_path: Path) ->
     assert "startxref" in lines[0] and lines[0].endswith("re-export it if text is missing"), lines
     found = qa(tmp_path / "data", "search", "night ferry eleven", "-k", "1", env=FAKE)
     assert found.stdout.startswith("1. night-ferry.pdf, page 1"), found.stdout + found.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_named_with_the_fix_and_the_rest_of_the_folder_ingests(
+    tmp_path: Path,
+) -> None:
+    """A Latin-1 name (legal on Linux) once killed the ingest's reading thread: every file of the folder was
+    lost and `qa ingest` said "no files" and exited 0."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bread.txt").write_text("Rye bread is baked every morning.", encoding="utf-8")
+    with open(bytes(docs) + b"/caf\xe9-menu.txt", "wb") as handle:
+        handle.write(b"Soup is served on Fridays.")
+    done = qa(tmp_path / "data", "ingest", str(docs), env=FAKE)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "1 added, 1 failed" in done.stdout, done.stdout + done.stderr
+    line = next(line for line in done.stderr.splitlines() if "caf" in line)
+    assert "caf\\xe9-menu.txt" in line and "not valid UTF-8" in line and "rename" in line, line
