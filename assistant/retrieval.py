@@ -105,10 +105,12 @@ class HybridSearch:
             terms = content_terms(query)
             scores = {record.chunk_id: score * stating_share(terms, record.text) for record, score in keyword}
             fused = weighted_fusion(dense, scores, candidates, settings.dense_weight)
-        fused = spread_sources(
-            fused, {chunk_id: records[chunk_id].source for chunk_id, _ in fused}, settings.source_spread
-        )
-        return [_passage(records[chunk_id], score) for chunk_id, score in fused[:k]]
+            # Rank-only fusion keeps its own order: its scores (~0.03) are on another scale than the penalty.
+            fused = spread_sources(
+                fused, {chunk_id: records[chunk_id].source for chunk_id, _ in fused}, settings.source_spread
+            )
+        # A passage's score stays its own relevance, 0 to 1; the spread changes only the order.
+        return [_passage(records[chunk_id], min(1.0, score)) for chunk_id, score in fused[:k]]
 
 
 @lru_cache(maxsize=8192)
@@ -136,7 +138,7 @@ def stating_similarity(hits: DenseHits, chunk_id: str, text: str, second_weight:
     reached = [
         similarity
         for similarity, number in hits.sentences.get(chunk_id, [])
-        if not (number < len(silent) and silent[number])
+        if not (0 <= number < len(silent) and silent[number])
     ]
     best = reached[0] if reached else hits.floor
     second = reached[1] if len(reached) > 1 else hits.floor
@@ -155,16 +157,17 @@ def stating_share(query_terms: set[str], text: str) -> float:
 def spread_sources(
     ranked: Sequence[tuple[str, float]], sources: dict[str, str], penalty: float
 ) -> list[tuple[str, float]]:
-    """Each passage loses ``penalty`` for every passage of the same source ranked above it; re-sorted."""
+    """The passages reordered as if each lost ``penalty`` for every passage of the same source ranked above it;
+    each keeps its own score."""
     if not penalty:
         return list(ranked)
     seen: dict[str, int] = {}
     spread = []
     for chunk_id, score in ranked:
         source = sources[chunk_id]
-        spread.append((chunk_id, score - penalty * seen.get(source, 0)))
+        spread.append((score - penalty * seen.get(source, 0), chunk_id, score))
         seen[source] = seen.get(source, 0) + 1
-    return sorted(spread, key=lambda pair: (-pair[1], pair[0]))
+    return [(chunk_id, score) for _, chunk_id, score in sorted(spread, key=lambda item: (-item[0], item[1]))]
 
 
 def _passage(record: ChunkRecord, score: float) -> Passage:

@@ -34,7 +34,7 @@ class DenseHits:
     """Chunks reached by a vector query, best first, each with its best sentence's similarity. A chunk
     not reached has, as far as the (approximate) index can tell, no sentence above ``floor``: the
     similarity of the last vector returned. ``sentences`` holds every reached sentence of each chunk as
-    (similarity, its number in the chunk), best first."""
+    (similarity, its number in the chunk, -1 for a vector of the whole chunk), best first."""
 
     best: dict[str, float]
     floor: float
@@ -247,7 +247,8 @@ class VectorStore:
             chunk_id = chunk_of(vector_id)
             number = vector_id[len(chunk_id) + 1 :]
             best.setdefault(chunk_id, 1.0 - float(distance))
-            sentences.setdefault(chunk_id, []).append((1.0 - float(distance), int(number) if number.isdigit() else 0))
+            # A vector under the chunk's own id stands for the whole chunk (numbered -1): never one sentence of it.
+            sentences.setdefault(chunk_id, []).append((1.0 - float(distance), int(number) if number.isdigit() else -1))
         return DenseHits(best, 1.0 - float(distances[-1]) if distances else 0.0, sentences)
 
     def all_ids(self) -> list[str]:

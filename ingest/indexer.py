@@ -444,7 +444,8 @@ class Indexer:
             report.results.append(result)
             tick.file(result)
             if error is not None and no_room(error):
-                self._fail([p for p in pending.finishing if p.stored == p.units and not p.failed], error, report, tick)
+                prepared.failed = True  # its own result is in; every other file of the slice fails with it
+                self._fail(files, error, report, tick)
                 return error
             prepared.failed = True  # done: no more of its sentences are taken
         return None

@@ -271,11 +271,13 @@ def create_app(settings: Settings) -> FastAPI:
         result."""
         assistant = assistant_for(collection, create=True)
         place = writers.reserve()  # before the body is read: a refused upload is never read
-        staging = Staging.create(settings.data_dir)
+        staging: Staging | None = None
         try:
+            staging = Staging.create(settings.data_dir)
             await read_upload(request.headers.get("content-type", ""), request.stream(), staging, assistant.settings)
         except BaseException:
-            staging.discard()
+            if staging is not None:
+                staging.discard()
             place.release()
             raise
         loop = asyncio.get_running_loop()

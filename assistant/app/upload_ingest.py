@@ -63,18 +63,20 @@ def ingest_staged(assistant: Assistant, staging: Staging, progress: ProgressCall
 def _ingest_locked(assistant: Assistant, staging: Staging, progress: ProgressCallback | None) -> UploadOutcome:
     results: list[FileResult | None] = []
     placed: list[tuple[int, Placed]] = []
-    for staged in staging.files:
-        if staged.path is None:  # refused while it arrived (too large): never written
-            results.append(FileResult(safe_filename(staged.name), "failed", reason=staged.problem))
-            continue
-        try:
-            placed.append((len(results), staging.place(assistant.settings, staged, [p for _, p in placed])))
-            results.append(None)
-        except InputError as exc:  # no free name
-            results.append(FileResult(safe_filename(staged.name), "failed", reason=str(exc)))
     try:
+        for staged in staging.files:
+            if staged.path is None:  # refused while it arrived (too large): never written
+                results.append(FileResult(safe_filename(staged.name), "failed", reason=staged.problem))
+                continue
+            try:
+                placed.append((len(results), staging.place(assistant.settings, staged, [p for _, p in placed])))
+                results.append(None)
+            except InputError as exc:  # no free name
+                results.append(FileResult(safe_filename(staged.name), "failed", reason=str(exc)))
         report = assistant.ingest([entry.target for _, entry in placed], progress) if placed else None
     except BaseException:
+        # Anything that stops the request (a full disk while a file is moved in, the ingest failing): the files
+        # moved in so far are put back before the staging folder, which holds their earlier versions, goes.
         for _, entry in reversed(placed):
             entry.undo()
         raise

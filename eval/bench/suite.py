@@ -125,6 +125,8 @@ def retrieval_quality(
     sets: list[tuple[str, Path]], work: Path, embedder: Embedder, limit: int | None
 ) -> dict[str, dict[str, Any]]:
     """Both halves of each public set and of the distractor set made from them, test halves first."""
+    if not sets:
+        return {}
     keys = {"XQuAD": "xquad", "COVID-QA": "covid-qa"}
     quality: dict[str, dict[str, Any]] = {}
     for split in (TEST, DEV):

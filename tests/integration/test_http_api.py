@@ -265,3 +265,47 @@ def test_uploads_at_the_same_time_take_turns_on_the_writer_lock_and_all_are_stor
         responses = list(pool.map(lambda n: upload(server, n, f"{n}: high tide comes at {len(n)} o'clock."), names))
     assert [r.status_code for r in responses] == [201] * 4
     assert sorted(Path(d["source"]).name for d in httpx.get(f"{server}/v1/documents").json()["documents"]) == names
+
+
+def test_a_disk_error_while_files_are_moved_in_puts_back_what_was_stored(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second file of a request cannot be moved in (the disk refuses): the first, a new version of a stored
+    file, goes back to the stored version instead of being lost with the staging folder."""
+    from assistant.app.uploads import Staging
+
+    assert upload(server, "tide.txt", "High tide is at noon.").status_code == 201
+    real_place = Staging.place
+    calls = {"n": 0}
+
+    def place(self: Staging, *args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device")
+        return real_place(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Staging, "place", place)
+    files = [
+        ("files", ("tide.txt", b"High tide is at one.", "text/plain")),
+        ("files", ("moon.txt", b"Moon.", "text/plain")),
+    ]
+    refused = httpx.post(f"{server}/v1/documents", files=files, timeout=60)
+    assert refused.status_code >= 500, refused.text
+    stored = tmp_path / "data" / "uploads" / "api-docs" / "tide.txt"
+    assert stored.read_text(encoding="utf-8") == "High tide is at noon."
+    assert not (tmp_path / "data" / "uploads" / "api-docs" / "moon.txt").exists()
+
+
+def test_uploads_that_fail_before_their_body_is_read_give_their_place_in_the_queue_back(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.app.uploads import Staging
+
+    def broken(_data_dir: Path) -> Staging:
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(Staging, "create", staticmethod(broken))
+    for _ in range(12):  # more than the queue holds (one writing and QA_UPLOAD_QUEUE=8 waiting)
+        assert upload(server, "gull.txt", "Gulls nest in May.").status_code != 503
+    monkeypatch.undo()
+    assert upload(server, "gull.txt", "Gulls nest in May.").status_code == 201

@@ -240,3 +240,25 @@ def test_a_fault_in_the_reading_thread_fails_the_ingest_instead_of_reporting_no_
     monkeypatch.setattr(assistant.catalog, "source", broken)
     with pytest.raises(StoreError, match="catalog cannot be read"):
         assistant.ingest([tmp_path])
+
+
+def test_a_commit_the_disk_refuses_fails_each_file_of_its_slice_once(
+    make_assistant: Callable[..., Assistant], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first file's catalog commit finds the disk full while the next file is half embedded: each file
+    gets exactly one line, none is counted twice and none goes missing from the report."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Apples ripen in September. Pears follow in October.", encoding="utf-8")
+    (folder / "b.txt").write_text(
+        " ".join(f"Plum tree {n} was planted in spring." for n in range(12)), encoding="utf-8"
+    )
+    assistant = make_assistant(answerer="extractive", embed_batch_size=4)
+
+    def full(*_args: Any, **_kwargs: Any) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(assistant.catalog, "replace_source", full)
+    report = assistant.ingest([folder])
+    assert sorted(Path(result.source).name for result in report.results) == ["a.txt", "b.txt"], report.results
+    assert all(result.status == "failed" for result in report.results)

@@ -57,5 +57,11 @@ def test_each_passage_of_a_document_already_ranked_costs_the_next_one_a_little()
     ranked = [("a1", 0.90), ("a2", 0.85), ("a3", 0.84), ("b1", 0.80)]
     sources = {"a1": "a.txt", "a2": "a.txt", "a3": "a.txt", "b1": "b.txt"}
     spread = spread_sources(ranked, sources, penalty=0.1)
-    assert [chunk for chunk, _ in spread] == ["a1", "b1", "a2", "a3"]
+    assert spread == [("a1", 0.90), ("b1", 0.80), ("a2", 0.85), ("a3", 0.84)]  # the order changes, scores do not
     assert spread_sources(ranked, sources, penalty=0.0) == ranked
+
+
+def test_a_vector_of_a_whole_chunk_is_never_taken_for_its_first_sentence() -> None:
+    question_first = "Which river floods the delta? The Nile floods it every spring."
+    hits = DenseHits({"c": 0.8}, floor=0.2, sentences={"c": [(0.8, -1)]})
+    assert stating_similarity(hits, "c", question_first, second_weight=0.0) == 0.8

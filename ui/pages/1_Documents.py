@@ -29,8 +29,12 @@ if files and st.button("Ingest", type="primary", width="stretch"):
         # Each click stages its own copies of the files: another upload of the same name at the same moment
         # (another tab, the HTTP API) can neither overwrite them before they are read nor undo over them.
         staging = Staging.create(settings.data_dir)
-        for file in files:
-            staging.add(file.name, file.getvalue(), settings)
+        try:
+            for file in files:
+                staging.add(file.name, file.getvalue(), settings)
+        except BaseException:
+            staging.discard()
+            raise
         for staged in staging.files:
             if staged.problem:
                 st.warning(f"Not added: {escape(staged.problem)}", icon="⚠️")
@@ -50,7 +54,7 @@ if files and st.button("Ingest", type="primary", width="stretch"):
             {"file": Path(r.source).name, "result": r.status, "chunks": r.chunks, "reason": r.reason or r.warning}
             for r in results
         ]
-        if report.ok:
+        if report.ok and report.results:
             st.success(report.summary())
         else:
             st.warning(report.summary())
