@@ -7,10 +7,10 @@ Rank-only fusion (RRF) throws away how much better the best keyword match is, an
 What a passage states is what counts: a question or a quiz's options printed in a document (a quiz page
 repeating the user's question word for word) match the question best and answer nothing, so they add nothing
 to a passage's dense score, and its BM25 score shrinks to the share of the query's words its other sentences
-hold. A passage's dense score is its best stating sentence plus a share of its second best, so a passage on
-the question's topic outranks a digest that repeats one of its sentences; and each passage loses a little for
-every passage of its document above it, so the top k reaches more documents (the parameters were chosen on
-the dev halves of XQuAD, COVID-QA and a distractor set made from them; `qa bench --part quality`).
+hold. Each passage loses a little for every passage of its document ranked above it, so the top k reaches
+more documents (chosen on the dev halves of XQuAD, COVID-QA and a distractor set made from them; `qa bench
+--part quality`). A share of a passage's second-best sentence can be added (``second_sentence_weight``); it is
+off by default, since it did not raise both dev sets.
 """
 
 from __future__ import annotations

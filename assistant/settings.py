@@ -89,11 +89,12 @@ class Settings(BaseModel):
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Share of the dense similarity in weighted fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (fusion = rrf).")
     second_sentence_weight: float = Field(
-        0.3,
+        0.0,
         ge=0.0,
         le=1.0,
         description="Share of a chunk's second-best sentence similarity (above the query's floor) added to its best "
-        "one: a passage whose other sentences match too outranks one that repeats a single sentence (a digest).",
+        "one: a passage whose other sentences match too outranks one that repeats a single sentence (a digest). "
+        "Off by default: on the dev sets it helped the distractors and cost COVID-QA.",
     )
     source_spread: float = Field(
         0.1,

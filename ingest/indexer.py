@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from assistant.catalog import Catalog, SourceRecord
 from assistant.embedder import Embedder
-from assistant.errors import AssistantError, DiskFullError, IngestError, no_room
+from assistant.errors import AssistantError, DiskFullError, IngestError, StoreError, no_room
 from assistant.evidence import evidence_pieces, looks_like_instruction
 from assistant.faults import checkpoint
 from assistant.locking import writer_lock
@@ -431,7 +431,9 @@ class Indexer:
                 del vectors
                 for prepared, _ in units:
                     prepared.stored += 1
-        except Exception as exc:  # noqa: BLE001 - the slice's files fail; the ingest goes on
+        except Exception as exc:  # the slice's files fail and the ingest goes on, unless the store is down
+            if isinstance(exc, StoreError) and not no_room(exc):
+                raise  # the store itself is down or damaged: no file could be stored, the whole ingest fails
             self._fail(files, exc, report, tick)
             return exc if no_room(exc) else None
         for prepared in files:
