@@ -15,7 +15,8 @@ off by default, since it did not raise both dev sets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -26,12 +27,15 @@ from pydantic import ConfigDict
 
 from assistant.catalog import Catalog
 from assistant.embedder import Embedder
+from assistant.errors import StoreError, no_room
 from assistant.faults import checkpoint
 from assistant.settings import Settings
 from assistant.store import DenseHits, VectorStore
 from assistant.support import asserts_nothing, may_assert_nothing
 from assistant.text import content_terms, sentence_spans
 from assistant.types import ChunkRecord, Passage
+
+logger = logging.getLogger(__name__)
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
@@ -59,10 +63,12 @@ def weighted_fusion(
 class HybridSearch:
     """Finds the passages of one collection that best match a query."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, store: VectorStore, embedder: Embedder) -> None:
+    def __init__(
+        self, settings: Settings, catalog: Catalog, store: Callable[[], VectorStore], embedder: Embedder
+    ) -> None:
         self._settings = settings
         self._catalog = catalog
-        self._store = store
+        self._store = store  # opened at the first search: on a full disk Chroma cannot open, the keywords still read
         self._embedder = embedder
 
     def search(
@@ -83,7 +89,15 @@ class HybridSearch:
         vector = list(query_vector) if query_vector is not None else self._embedder.embed(query)
         # Vectors are sentences, several per chunk: ask for many, so that the n best chunks are among them
         # and most keyword candidates get their own similarity (the rest get the floor, an upper bound).
-        hits = self._store.query(vector, 10 * n, sources)
+        try:
+            hits = self._store().query(vector, 10 * n, sources)
+        except StoreError as exc:
+            if not no_room(exc):
+                raise
+            # Chroma's embedded store writes as it opens, so on a full disk it cannot search while the keyword
+            # index still reads: answer from keywords alone rather than not at all.
+            logger.warning("%s; searching by keywords alone until then", exc)
+            hits = DenseHits({}, 0.0)
         dense_ids = list(hits.best)[:n]
         # One catalog snapshot for both reads: a file replaced in between would otherwise give chunks of
         # its old version (keyword) next to chunks of its new one (dense).

@@ -66,7 +66,7 @@ class Parts:
     @cached_property
     def search(self) -> HybridSearch:
         """Dense and keyword search, fused."""
-        return HybridSearch(self.settings, self.catalog, self.store, self.embedder)
+        return HybridSearch(self.settings, self.catalog, lambda: self.store, self.embedder)
 
     @cached_property
     def indexer(self) -> Indexer:

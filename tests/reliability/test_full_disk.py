@@ -75,8 +75,8 @@ def _clean(result: subprocess.CompletedProcess[str]) -> None:
 
 
 def _readable_or_says_full(result: subprocess.CompletedProcess[str], expected: str) -> None:
-    """A read on a full disk gives its answer, or one line saying the disk is full and what to do. (Chroma's
-    embedded store writes when it opens, so a search cannot always read; the catalog opens read-only.)"""
+    """A read on a full disk gives its answer, or one line saying the disk is full and what to do (the catalog
+    opens read-only; Chroma's embedded store cannot open)."""
     _clean(result)
     if result.returncode == 0:
         assert expected in result.stdout, result.stdout
@@ -116,9 +116,12 @@ def test_a_full_disk_never_damages_a_collection_and_all_works_again_once_space_i
     tides.mkdir()
     (tides / "tides.txt").write_text("High tide at the north pier is at 06:40 on Sundays.", encoding="utf-8")
     filler = _fill(small_disk)
-    for command in (("search", "How often does the harbour ferry leave?"), ("sources", "verify")):
-        while_full = qa(data, *command)
-        _readable_or_says_full(while_full, "40 minutes" if command[0] == "search" else "consistent")
+    # Chroma cannot open on a full disk; search answers from the keyword index and says why.
+    searched = qa(data, "search", "How often does the harbour ferry leave?")
+    _clean(searched)
+    assert searched.returncode == 0 and "40 minutes" in searched.stdout, searched.stdout + searched.stderr
+    assert "searching by keywords alone" in searched.stderr, searched.stderr
+    _readable_or_says_full(qa(data, "sources", "verify"), "consistent")
     refused = qa(data, "ingest", str(tides))
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "tides.txt: not stored, the disk holding the data folder is full" in refused.stderr, refused.stderr
