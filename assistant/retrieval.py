@@ -97,7 +97,7 @@ class HybridSearch:
             # Chroma's embedded store writes as it opens, so on a full disk it cannot search while the keyword
             # index still reads: answer from keywords alone rather than not at all.
             logger.warning("%s; searching by keywords alone until then", exc)
-            hits = DenseHits({}, 0.0)
+            hits = DenseHits({}, floor=0.0)
         dense_ids = list(hits.best)[:n]
         # One catalog snapshot for both reads: a file replaced in between would otherwise give chunks of
         # its old version (keyword) next to chunks of its new one (dense).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -36,9 +36,13 @@ class DenseHits:
     similarity of the last vector returned. ``sentences`` holds every reached sentence of each chunk as
     (similarity, its number in the chunk, -1 for a vector of the whole chunk), best first."""
 
-    best: dict[str, float]
+    sentences: dict[str, list[tuple[float, int]]]
     floor: float
-    sentences: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+
+    @cached_property
+    def best(self) -> dict[str, float]:
+        """Each reached chunk's best sentence similarity, best chunk first."""
+        return {chunk_id: reached[0][0] for chunk_id, reached in self.sentences.items()}
 
 
 def embedding_units(chunks: Sequence[ChunkRecord]) -> list[EmbeddingUnit]:
@@ -241,15 +245,13 @@ class VectorStore:
         )
         ids = result["ids"][0] if result["ids"] else []
         distances = result["distances"][0] if result["distances"] else []
-        best: dict[str, float] = {}
         sentences: dict[str, list[tuple[float, int]]] = {}
         for vector_id, distance in zip(ids, distances, strict=True):
             chunk_id = chunk_of(vector_id)
             number = vector_id[len(chunk_id) + 1 :]
-            best.setdefault(chunk_id, 1.0 - float(distance))
             # A vector under the chunk's own id stands for the whole chunk (numbered -1): never one sentence of it.
             sentences.setdefault(chunk_id, []).append((1.0 - float(distance), int(number) if number.isdigit() else -1))
-        return DenseHits(best, 1.0 - float(distances[-1]) if distances else 0.0, sentences)
+        return DenseHits(sentences, 1.0 - float(distances[-1]) if distances else 0.0)
 
     def all_ids(self) -> list[str]:
         """Every vector id in the collection, read page by page."""

@@ -37,10 +37,10 @@ def test_weighted_fusion_without_keyword_matches_ranks_by_meaning() -> None:
 def test_a_question_printed_in_a_passage_adds_nothing_to_its_dense_score() -> None:
     quiz = "Quiz 3\n\n1. Which river floods the delta each spring?\n   a) The Nile\n   b) The Rhine\n"
     # The quiz's question (sentence 1) is the nearest vector by far; its other sentences are not reached.
-    hits = DenseHits({"quiz": 0.97}, floor=0.2, sentences={"quiz": [(0.97, 1)]})
+    hits = DenseHits({"quiz": [(0.97, 1)]}, floor=0.2)
     assert stating_similarity(hits, "quiz", quiz, second_weight=0.0) == 0.2
     prose = "The Nile floods the delta each spring. Farmers plant after the water falls."
-    hits = DenseHits({"prose": 0.7}, floor=0.2, sentences={"prose": [(0.7, 0), (0.4, 1)]})
+    hits = DenseHits({"prose": [(0.7, 0), (0.4, 1)]}, floor=0.2)
     assert stating_similarity(hits, "prose", prose, second_weight=0.0) == 0.7
     assert round(stating_similarity(hits, "prose", prose, second_weight=0.5), 3) == 0.8  # 0.7 + 0.5 * (0.4 - 0.2)
 
@@ -63,5 +63,5 @@ def test_each_passage_of_a_document_already_ranked_costs_the_next_one_a_little()
 
 def test_a_vector_of_a_whole_chunk_is_never_taken_for_its_first_sentence() -> None:
     question_first = "Which river floods the delta? The Nile floods it every spring."
-    hits = DenseHits({"c": 0.8}, floor=0.2, sentences={"c": [(0.8, -1)]})
+    hits = DenseHits({"c": [(0.8, -1)]}, floor=0.2)
     assert stating_similarity(hits, "c", question_first, second_weight=0.0) == 0.8
