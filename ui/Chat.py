@@ -9,23 +9,11 @@ import streamlit as st
 
 from assistant import Answer, Assistant, AssistantError, Settings
 from assistant.conversations import title_from
-from assistant.feedback import settings_snapshot
-from assistant.types import Citation, Unsupported
-from ui.render import (
-    REMOVED_HEADING,
-    answer_markdown,
-    card_title,
-    conversation_markdown,
-    escape,
-    escaped_pieces,
-    highlighted,
-    refusal_markdown,
-    removed_markdown,
-    timings_caption,
-)
+from ui.feedback_view import show_feedback
+from ui.render import answer_markdown, conversation_markdown, escape, escaped_pieces, refusal_markdown, timings_caption
+from ui.sources_view import show_sources
 from ui.state import (
     conversations,
-    document_view_link,
     feedback_store,
     get_assistant,
     load_answerer,
@@ -57,120 +45,15 @@ else:
 st.caption(f"Collection **{escape(settings.collection)}** · answers cite the exact passage they rest on.")
 
 
-def show_removed(unsupported: list[Unsupported], note: str) -> None:
-    """The sentences the claim check removed, each struck through beside its reason, in a bordered box."""
-    if not unsupported:
-        return
-    with st.container(border=True):
-        st.markdown(f":red[**⚠ {REMOVED_HEADING}**]")
-        st.caption(note)
-        for item in unsupported:
-            st.markdown(removed_markdown(item))
-
-
-def document_link(citation: Citation, collection: str) -> dict[str, str]:
-    """Query parameters that open the document view at a citation."""
-    spans = citation.highlights or []
-    return {
-        "collection": collection,
-        "source": citation.source,
-        "start": str(citation.start),
-        "end": str(citation.end),
-        "hl": ",".join(f"{span.start}-{span.end}" for span in spans),
-    }
-
-
 def show_answer(answer: Answer, collection: str) -> None:
-    """Answer text (or the refusal and its reason), what the check removed, then one card per citation."""
+    """Answer text (or the refusal and its reason), then what it rests on."""
     if answer.refused:
         st.info(refusal_markdown(answer), icon=":material/help:")
-        show_removed(
-            answer.unsupported,
-            "A draft answer was withdrawn: none of its sentences is stated by the passages it cites.",
-        )
     else:
         st.markdown(answer_markdown(answer))
-        show_removed(
-            answer.unsupported, "Not part of the answer above: the passages these sentences cite do not state them."
-        )
-        scores = {passage.chunk_id: passage.score for passage in answer.passages}
-        for citation in answer.citations:
-            with st.expander(card_title(citation, scores.get(citation.chunk_id))):
-                st.markdown(highlighted(citation))
-                st.caption(f"Source: {escape(citation.source)}")
-                document_view_link("Open in the document", document_link(citation, collection))
+    show_sources(answer, collection)
     if st.session_state.get("show_timings"):
         st.caption(f"Timings: {timings_caption(answer)}")
-
-
-def _store_feedback(
-    conversation_id: str,
-    position: int,
-    question: str,
-    history: list[dict[str, str]],
-    answer: dict[str, Any],
-    **verdict: Any,
-) -> None:
-    """Save a rating or correction (``verdict``) with the question, history, answer and settings to replay it."""
-    feedback.save(
-        conversation_id=conversation_id,
-        position=position,
-        question=question,
-        history=history,
-        answer=answer,
-        settings=settings_snapshot(settings),
-        **verdict,
-    )
-
-
-def _save_rating(
-    conversation_id: str, position: int, question: str, history: list[dict[str, str]], answer: dict[str, Any], key: str
-) -> None:
-    _store_feedback(
-        conversation_id, position, question, history, answer, rating=st.session_state.get(key), keep_correction=True
-    )
-
-
-def show_feedback(
-    conversation_id: str, position: int, question: str, history: list[dict[str, str]], answer: dict[str, Any]
-) -> None:
-    """Thumbs and 'the right answer is ...' under an answer; both are stored with everything needed to replay it."""
-    saved = feedback.get(conversation_id, position)
-    key = f"thumbs-{conversation_id}-{position}"
-    row = st.container(horizontal=True, vertical_alignment="center")
-    with row:
-        st.feedback(
-            "thumbs",
-            key=key,
-            default=saved.rating if saved else None,
-            on_change=_save_rating,
-            args=(conversation_id, position, question, history, answer, key),
-        )
-    with (
-        row.popover("Correct this answer", icon=":material/edit:"),
-        st.form(f"correct-{conversation_id}-{position}", border=False),
-    ):
-        text = st.text_input("The right answer is ...", value=(saved.correction or "") if saved else "")
-        unanswerable = st.checkbox("The documents do not answer this", value=bool(saved and saved.unanswerable))
-        if st.form_submit_button("Save correction", type="primary"):
-            if not text.strip() and not unanswerable:
-                st.error("Type the right answer, or tick that the documents do not answer this.")
-            else:
-                _store_feedback(
-                    conversation_id,
-                    position,
-                    question,
-                    history,
-                    answer,
-                    correction=text,
-                    unanswerable=unanswerable,
-                    keep_rating=True,
-                )
-                st.success("Saved: it is exported with the corrections on the Evaluation page.")
-    saved = feedback.get(conversation_id, position)  # read again: the form may have just saved
-    if saved and saved.corrected:
-        said = "the documents do not answer this" if saved.unanswerable else f"the right answer is {saved.correction}"
-        st.caption(f"Your correction: {escape(said)}")
 
 
 def streamed_answer(assistant: Assistant, question: str, history: list[dict]) -> Answer:
@@ -197,7 +80,9 @@ for position, message in enumerate(messages):
             st.caption(note[2])
         if current is not None:
             turns = [{"role": m["role"], "content": m["content"]} for m in messages[: position - 1]]
-            show_feedback(current.id, position, messages[position - 1]["content"], turns, message["answer"])
+            show_feedback(
+                feedback, settings, current.id, position, messages[position - 1]["content"], turns, message["answer"]
+            )
 
 question = st.chat_input("Ask a question about your documents")
 if not messages and not question:
