@@ -23,11 +23,19 @@ ProgressFn = Callable[[int, int, str], object]
 RETRIEVAL_DEPTH = 10
 
 
+EVAL_PREFIX = "eval-"
+
+
+def is_eval_collection(name: str) -> bool:
+    """True for the collections evaluation runs make for their corpora (kept out of people's collection lists)."""
+    return name.startswith(EVAL_PREFIX)
+
+
 def eval_collection_name(corpus: Path) -> str:
     """A stable collection per corpus directory, so an unchanged corpus is not embedded twice."""
     digest = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:8]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", corpus.resolve().name).strip("-._")[:40] or "corpus"
-    return f"eval-{slug}-{digest}"
+    return f"{EVAL_PREFIX}{slug}-{digest}"
 
 
 def score_item(
