@@ -1,9 +1,10 @@
-"""Users' verdicts on answers (thumbs, "the right answer is ..."), kept with everything needed to replay
-the question: the question, the prior turns, the answer with its citations, and the settings used."""
+"""Users' verdicts on answers (thumbs, a correction: a short answer and a note), kept with everything needed to
+replay the question: the question, the prior turns, the answer with its citations, and the settings used."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.catalog import open_data_file
+from assistant.errors import StoreError
 from assistant.settings import Settings
 
 FILE_NAME = "feedback.sqlite3"
@@ -43,14 +45,20 @@ CREATE TABLE IF NOT EXISTS feedback (
     answer TEXT NOT NULL,
     settings TEXT NOT NULL,
     updated_at REAL NOT NULL,
+    note TEXT,
     PRIMARY KEY (conversation_id, position)
 );
 """
+# Every column, in the order rows are written and read (a database made before notes gets the column added).
+_COLUMNS = (
+    "conversation_id, position, rating, correction, unanswerable, question, history, answer, settings, updated_at, note"
+)
 
 
 @dataclass(frozen=True)
 class Feedback:
-    """What a user said about one answer. ``rating``: 1 up, 0 down, None not rated."""
+    """What a user said about one answer. ``rating``: 1 up, 0 down, None not rated; ``correction``: the right
+    answer in a few words (what an evaluation scores); ``note``: anything else the user wanted to say about it."""
 
     conversation_id: str
     position: int
@@ -62,6 +70,7 @@ class Feedback:
     answer: dict[str, Any]
     settings: dict[str, Any]
     updated_at: float
+    note: str | None = None
 
     @property
     def corrected(self) -> bool:
@@ -80,6 +89,18 @@ class FeedbackStore:
     def __init__(self, data_dir: Path) -> None:
         self._lock = threading.RLock()
         self._db = open_data_file(data_dir, FILE_NAME, _SCHEMA, "feedback")
+        self._add_note_column()
+
+    def _add_note_column(self) -> None:
+        """A feedback file from before notes gets the column; its rows stay as they were, with no note."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(feedback)").fetchall()}
+        if "note" in columns:
+            return
+        try:
+            self._db.execute("ALTER TABLE feedback ADD COLUMN note TEXT")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another process added it first: nothing to do
+                raise StoreError(f"the feedback file could not be updated for notes ({exc})") from exc
 
     def save(
         self,
@@ -92,19 +113,20 @@ class FeedbackStore:
         settings: dict[str, Any],
         rating: int | None = None,
         correction: str | None = None,
+        note: str | None = None,
         unanswerable: bool = False,
         keep_rating: bool = False,
         keep_correction: bool = False,
     ) -> Feedback:
         """Store or update the feedback on one answer. ``keep_rating`` leaves an earlier thumb as it was, and
-        ``keep_correction`` an earlier correction (and 'unanswerable'): a thumb and a correction are saved
-        apart."""
+        ``keep_correction`` an earlier correction (with its note and 'unanswerable'): a thumb and a correction
+        are saved apart."""
         with self._lock:  # the earlier row is read and replaced in one step
             previous = self.get(conversation_id, position) if keep_rating or keep_correction else None
             if previous is not None and keep_rating:
                 rating = previous.rating
             if previous is not None and keep_correction:
-                correction, unanswerable = previous.correction, previous.unanswerable
+                correction, note, unanswerable = previous.correction, previous.note, previous.unanswerable
             saved = Feedback(
                 conversation_id,
                 position,
@@ -116,9 +138,10 @@ class FeedbackStore:
                 answer,
                 settings,
                 time.time(),
+                (note or "").strip() or None,
             )
             self._db.execute(
-                "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO feedback ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     saved.conversation_id,
                     saved.position,
@@ -130,6 +153,7 @@ class FeedbackStore:
                     json.dumps(answer),
                     json.dumps(settings),
                     saved.updated_at,
+                    saved.note,
                 ),
             )
         return saved
@@ -149,11 +173,7 @@ class FeedbackStore:
 
     def _rows(self, where: str, params: tuple[Any, ...]) -> list[Feedback]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT conversation_id, position, rating, correction, unanswerable, question, history, answer, "
-                f"settings, updated_at FROM feedback {where}",
-                params,
-            ).fetchall()
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM feedback {where}", params).fetchall()
         return [
             Feedback(
                 row[0],
@@ -166,6 +186,7 @@ class FeedbackStore:
                 json.loads(row[7]),
                 json.loads(row[8]),
                 row[9],
+                row[10],
             )
             for row in rows
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,23 @@ from assistant.app.cli_options import HelpGroup, verbose_option
 
 
 @click.group("eval", cls=HelpGroup, invoke_without_command=True)
-@click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), help="Folder of documents.")
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of documents, ingested into the evaluation's own collection first.",
+)
 @click.option("--gold", type=click.Path(path_type=Path, dir_okay=False), help="Gold set (.jsonl, format v1).")
 @click.option(
     "--out", type=click.Path(path_type=Path, file_okay=False), help="Folder for report.json, report.md, plots."
 )
 @click.option("--answerer", "-a", default=None, help="extractive, local or openai.")
 @click.option("-k", type=click.IntRange(1, 50), default=None, help="Passages per question (1-50).")
-@click.option("--collection", "-c", default=None, help="Collection to use (default: one per corpus folder).")
+@click.option(
+    "--collection",
+    "-c",
+    default=None,
+    help="Evaluate this collection as it is (nothing ingested, no collection made); instead of --corpus.",
+)
 @click.option(
     "--fail-under",
     "floors",
@@ -54,39 +64,110 @@ def eval_command(
     """Score the assistant against gold Q&A pairs.
 
     qa eval --corpus eval/corpus --gold eval/gold/sample.jsonl --out .eval-out/sample --answerer extractive
+
+    qa eval --collection team --gold DATA/gold/team-feedback.jsonl (a collection as it is, e.g. its corrections)
     """
     if ctx.invoked_subcommand is not None:
         return
-    if not (corpus and gold and out):
+    if corpus and collection:
         raise click.UsageError(
-            "give --corpus, --gold and --out (or a subcommand: convert, adversarial, semantic-data, claims-data, "
-            "claims, compare)"
+            "give --corpus or --collection, not both: --corpus ingests a folder into the evaluation's own collection, "
+            "--collection evaluates a collection as it is"
         )
-    from tqdm import tqdm
-
-    from assistant.app.commands import ingest_bar
-    from assistant.settings import load_settings
-    from eval.compare import failed_floors, parse_floor
-    from eval.report import write_report
-    from eval.runner import eval_settings, run_eval
+    if not ((corpus or collection) and gold and (out or collection)):
+        raise click.UsageError(
+            "give --corpus, --gold and --out, or --collection and --gold (or a subcommand: convert, adversarial, "
+            "semantic-data, claims-data, claims, compare)"
+        )
+    from eval.compare import parse_floor
 
     parsed = [parse_floor(spec) for spec in floors]
-    from assistant.app.service import build_assistant
+    if collection:
+        records, info, out = _run_on_collection(collection, gold, out, answerer, k, limit, judge)
+    else:
+        assert corpus is not None and out is not None
+        records, info = _run_on_corpus(corpus, gold, answerer, k, limit, judge)
+    _finish(records, info, out, parsed)
 
-    settings = eval_settings(load_settings({}), corpus, collection=collection, answerer=answerer, k=k)
-    ingesting, show_ingest = ingest_bar(settings.embed_batch_size)
+
+def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]]:
+    """A per-question progress bar (made at the first tick) and its closer."""
+    from tqdm import tqdm
+
     bar: Any = None
 
     def progress(done: int, total: int, name: str) -> None:
         nonlocal bar
-        if bar is None:  # the ingest is over when the first question starts
-            ingesting.close()
+        if bar is None:
             bar = tqdm(unit="question", desc="eval", file=sys.stderr, total=total)
         bar.update(done - bar.n)
         bar.set_postfix_str(name[:30])
 
+    def close() -> None:
+        if bar is not None:
+            bar.close()
+
+    return progress, close
+
+
+def _run_on_collection(
+    collection: str,
+    gold: Path,
+    out: Path | None,
+    answerer: str | None,
+    k: int | None,
+    limit: int | None,
+    judge: str | None,
+) -> tuple[list[dict[str, Any]], dict[str, Any], Path]:
+    """Ask the gold questions of a collection as it is; the report goes to ``out`` (default DATA/reports/...)."""
+    from assistant.app.service import build_assistant
+    from assistant.errors import ConfigError
+    from assistant.settings import load_settings
+    from eval.runner import is_eval_collection, run_on_collection
+
+    update: dict[str, Any] = {"collection": collection}
+    update.update({name: value for name, value in (("answerer", answerer), ("k", k)) if value is not None})
     try:
-        records, info = run_eval(
+        settings = load_settings(update)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--collection'") from None
+    assistant = build_assistant(settings)
+    if not assistant.sources():
+        held = [name for name, _documents, _chunks in assistant.catalog.collections() if not is_eval_collection(name)]
+        known = f"collections with documents: {', '.join(held)}" if held else "no collection holds documents yet"
+        raise click.BadParameter(
+            f"the collection {collection!r} holds no documents in {settings.data_dir} ({known})",
+            param_hint="'--collection'",
+        )
+    if out is None:
+        out = settings.data_dir / "reports" / f"{gold.stem}-{settings.answerer}"
+    progress, close = _progress_bar()
+    try:
+        records, info = run_on_collection(gold, assistant, progress=progress, limit=limit, judge=judge)
+    finally:
+        close()
+    return records, info, out
+
+
+def _run_on_corpus(
+    corpus: Path, gold: Path, answerer: str | None, k: int | None, limit: int | None, judge: str | None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Ingest ``corpus`` into the evaluation's own collection for it, then ask the gold questions."""
+    from assistant.app.commands import ingest_bar
+    from assistant.app.service import build_assistant
+    from assistant.settings import load_settings
+    from eval.runner import eval_settings, run_eval
+
+    settings = eval_settings(load_settings({}), corpus, answerer=answerer, k=k)
+    ingesting, show_ingest = ingest_bar(settings.embed_batch_size)
+    ticks, close = _progress_bar()
+
+    def progress(done: int, total: int, name: str) -> None:
+        ingesting.close()  # the ingest is over when the first question starts
+        ticks(done, total, name)
+
+    try:
+        return run_eval(
             corpus,
             gold,
             build_assistant(settings),
@@ -97,8 +178,14 @@ def eval_command(
         )
     finally:
         ingesting.close()
-        if bar is not None:
-            bar.close()
+        close()
+
+
+def _finish(records: list[dict[str, Any]], info: dict[str, Any], out: Path, parsed: list[Any]) -> None:
+    """Write the report, print its metrics and apply the --fail-under gate."""
+    from eval.compare import failed_floors
+    from eval.report import write_report
+
     for warning in info["gold_warnings"]:
         click.echo(f"warning: {warning}", err=True)
     report = write_report(records, info, out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from assistant.markers import strip_markers
 from assistant.settings import Settings
 from assistant.types import Answer
 from eval import metrics
+from eval.feedback_gold import EXTRA_FIELDS, SENTENCE_TAG, states_key_words
 from eval.gold import GoldItem, GoldWarning, check_sources, load_gold
 from eval.judge import Judge
 from ingest.indexer import ProgressCallback
@@ -51,7 +52,14 @@ def score_item(
     ``raw_answer`` is the answerer's text before the claim check (None: not recorded). Answer-text
     metrics read the answer without its [n] markers, so a marker never counts as a word or a number.
     """
-    rank = metrics.first_relevant_rank(ranked, item.sources, item.answers) if item.answerable else None
+    # A correction typed as a sentence is looked for by its key words (eval.feedback_gold).
+    key = item.required if SENTENCE_TAG in item.tags and item.required else None
+    if not item.answerable:
+        rank = None
+    elif key and not item.sources:
+        rank = next((n for n, passage in enumerate(ranked, start=1) if states_key_words(passage.text, key)), None)
+    else:
+        rank = metrics.first_relevant_rank(ranked, item.sources, item.answers)
     text = strip_markers(answer.answer)
     stated, supported = metrics.number_support(answer)
     kept = metrics.answer_sentence_count(answer)
@@ -101,9 +109,10 @@ def score_item(
         refused_score = 0.0 if answer.refused else None
         record["answer_em"] = refused_score if refused_score is not None else metrics.exact_match(text, item.answers)
         record["answer_f1"] = refused_score if refused_score is not None else metrics.token_f1(text, item.answers)
-        record["answer_contains"] = (
-            refused_score if refused_score is not None else metrics.contains_answer(text, item.answers)
-        )
+        contains = metrics.contains_answer(text, item.answers)
+        if key and not contains:
+            contains = float(states_key_words(text, key))
+        record["answer_contains"] = refused_score if refused_score is not None else contains
     else:
         # Declining is the right answer to an unanswerable question.
         for name in ("answer_em", "answer_f1", "answer_contains"):
@@ -153,6 +162,51 @@ def eval_settings(
     return Settings.model_validate({**settings.model_dump(), **update})
 
 
+def _read_gold(gold: Path) -> tuple[list[GoldItem], list[str]]:
+    """The items of a gold file and its warnings, to show once; a feedback item's own fields (its note) are
+    expected and not warned about."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GoldWarning)
+        items = load_gold(gold)
+    # Kept for the report and the CLI, which show them once (nothing else warns while a gold file is read).
+    found = [str(warning.message) for warning in caught if issubclass(warning.category, GoldWarning)]
+    unknown = {name for item in items for name in item.unknown_fields()}
+    if unknown and unknown <= EXTRA_FIELDS:
+        found = [message for message in found if "unknown fields" not in message]
+    return items, found
+
+
+def _first(items: list[GoldItem], limit: int | None) -> list[GoldItem]:
+    if limit is None:
+        return items
+    if limit < 1:
+        raise InputError(f"limit {limit}: give a number of questions of at least 1 (or no limit)")
+    return items[:limit]
+
+
+def _ask_all(
+    items: Sequence[GoldItem], assistant: Assistant, progress: ProgressFn | None, judge: str | None
+) -> list[dict[str, Any]]:
+    """Every item asked and scored, with ``progress`` ticked per question."""
+    assistant.answerer.warm_up()
+    grader = build_judge(judge, assistant) if judge else None
+    records = []
+    for done, item in enumerate(items):
+        if progress:
+            progress(done, len(items), item.id)
+        history = [turn.model_dump() for turn in item.history]
+        raw, answer = _ask(assistant, item.question, history)
+        ranked = assistant.search(answer.standalone_question, RETRIEVAL_DEPTH)
+        records.append(score_item(item, answer, ranked, assistant.document_text, grader, raw))
+    if progress:
+        progress(len(items), len(items), "")
+    return records
+
+
+def _run_settings(assistant: Assistant) -> dict[str, Any]:
+    return assistant.settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})
+
+
 def run_eval(
     corpus: Path,
     gold: Path,
@@ -167,15 +221,8 @@ def run_eval(
     returns records and run info. Build the assistant with ``eval_settings`` for the usual collection.
 
     ``progress`` ticks per question; ``ingest_progress`` receives the ingest's own ticks."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", GoldWarning)
-        items = check_sources(load_gold(gold), corpus, gold)
-    # Kept for the report and the CLI, which show them once (nothing else warns while a gold file is read).
-    gold_warnings = [str(warning.message) for warning in caught if issubclass(warning.category, GoldWarning)]
-    if limit is not None:
-        if limit < 1:
-            raise InputError(f"limit {limit}: give a number of questions of at least 1 (or no limit)")
-        items = items[:limit]
+    loaded, gold_warnings = _read_gold(gold)
+    items = _first(check_sources(loaded, corpus, gold), limit)
     corpus_files = {str(path.resolve()) for path in corpus.rglob("*") if path.is_file()}
     foreign = [record.source for record in assistant.sources() if record.source not in corpus_files]
     owned = assistant.settings.collection == eval_collection_name(corpus)
@@ -184,34 +231,69 @@ def run_eval(
         name = assistant.settings.collection
         raise InputError(
             f"collection {name!r} holds {len(foreign)} source(s) that are not in the corpus {corpus} "
-            f"(e.g. {foreign[0]}); scores would mix in those documents and the harness will not delete them. "
-            "Omit --collection to use the harness's own collection for this corpus, or name an empty or new one."
+            f"(e.g. {foreign[0]}); scores would mix in those documents and the evaluation will not delete them. "
+            "Use the evaluation's own collection for this corpus (name none), or evaluate that collection as it "
+            f"is: qa eval --collection {name} --gold FILE"
         )
     report = assistant.ingest([corpus], progress=ingest_progress)
     failed = [result.reason for result in report.results if result.status == "failed"]
     if failed:
         raise IngestError(f"the corpus {corpus} did not ingest cleanly: {failed[0]}")
     for source in foreign:
-        # Only reached for the harness's own collection: files since deleted from the corpus folder.
+        # Only reached for the evaluation's own collection: files since deleted from the corpus folder.
         assistant.remove(source)
-    assistant.answerer.warm_up()
-    grader = build_judge(judge, assistant) if judge else None
-    records = []
-    for done, item in enumerate(items):
-        if progress:
-            progress(done, len(items), item.id)
-        history = [turn.model_dump() for turn in item.history]
-        raw, answer = _ask(assistant, item.question, history)
-        ranked = assistant.search(answer.standalone_question, RETRIEVAL_DEPTH)
-        records.append(score_item(item, answer, ranked, assistant.document_text, grader, raw))
-    if progress:
-        progress(len(items), len(items), "")
-    settings = assistant.settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})
+    records = _ask_all(items, assistant, progress, judge)
     info = {
         "corpus": str(corpus),
         "gold": str(gold),
-        "settings": settings,
+        "settings": _run_settings(assistant),
         "ingest": report.summary(),
+        "judge": judge,
+        "gold_warnings": gold_warnings,
+    }
+    return records, info
+
+
+def run_on_collection(
+    gold: Path | Sequence[GoldItem],
+    assistant: Assistant,
+    *,
+    progress: ProgressFn | None = None,
+    limit: int | None = None,
+    judge: str | None = None,
+    gold_name: str | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Ask every gold question of ``assistant``'s collection as it is: nothing is ingested, no collection is
+    made or changed. ``gold`` is a gold file or items built in memory (``gold_name`` names them in the report).
+
+    A gold source is matched to the collection's stored documents by its ending (``metrics.source_matches``);
+    one the collection does not hold is reported as a warning (its item can still score on its answer)."""
+    collection = assistant.settings.collection
+    stored = [record.source for record in assistant.sources()]
+    if not stored:
+        raise InputError(f"collection {collection!r} holds no documents, so there is nothing to evaluate")
+    if isinstance(gold, Path):
+        loaded, gold_warnings = _read_gold(gold)
+        name = gold_name or str(gold)
+    else:
+        loaded, gold_warnings = list(gold), []
+        name = gold_name or f"questions for {collection}"
+        if not loaded:
+            raise InputError(f"{name}: the question set is empty")
+    items = _first(loaded, limit)
+    for item in items:
+        for source in item.sources:
+            if not any(metrics.source_matches(path, source) for path in stored):
+                gold_warnings.append(
+                    f"{Path(name).name}: item {item.id!r} names the source {source!r}, which the collection "
+                    f"{collection!r} does not hold; its passages count as not found"
+                )
+    records = _ask_all(items, assistant, progress, judge)
+    info = {
+        "corpus": f"collection {collection}",
+        "collection": collection,
+        "gold": name,
+        "settings": _run_settings(assistant),
         "judge": judge,
         "gold_warnings": gold_warnings,
     }

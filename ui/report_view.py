@@ -128,6 +128,14 @@ def removed_list_markdown(record: dict[str, Any]) -> str | None:
     return "\n".join(lines)
 
 
+def summary_line(report: dict[str, Any]) -> str:
+    """'**3 of 4 questions** answered as expected (a gold answer given, or rightly declined).' for a report."""
+    records = [record for record in report.get("per_question") or [] if isinstance(record, dict)]
+    right = sum(record.get("answer_contains") == 1.0 for record in records)
+    noun = "question" if len(records) == 1 else "questions"
+    return f"**{right} of {len(records)} {noun}** answered as expected (the right answer given, or rightly declined)."
+
+
 def delta_table(rows: list[dict[str, Any]]) -> Any:
     """The compare rows as a styled table: a regression on red, an improvement beyond noise on green."""
     import pandas as pd

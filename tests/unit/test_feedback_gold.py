@@ -1,9 +1,19 @@
 """Corrections become gold format v1 items that the gold loader accepts."""
 
+import warnings
 from pathlib import Path
 
 from assistant.feedback import Feedback
-from eval.feedback_gold import corpus_root, write_gold
+from eval.feedback_gold import (
+    SENTENCE_TAG,
+    corpus_root,
+    gold_item,
+    in_the_documents,
+    is_sentence,
+    key_words,
+    states_key_words,
+    write_gold,
+)
 from eval.gold import check_sources, load_gold
 
 
@@ -60,3 +70,64 @@ def test_a_correction_no_passage_states_has_no_sources(tmp_path: Path) -> None:
     write_gold([feedback(tmp_path, 1, "a referendum")], tmp_path / "docs", gold)
     [item] = load_gold(gold)
     assert item.sources == [] and item.evidence == [] and item.answers == ["a referendum"]
+
+
+def corrected(tmp: Path, correction: str, note: str | None = None, question: str = "And what else?") -> Feedback:
+    item = feedback(tmp, 1, correction)
+    return Feedback(
+        item.conversation_id,
+        item.position,
+        item.rating,
+        correction,
+        False,
+        question,
+        item.history,
+        item.answer,
+        item.settings,
+        item.updated_at,
+        note,
+    )
+
+
+def test_a_short_answer_and_a_note_make_an_item_that_scores_the_answer_and_carries_the_note(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    note = "The answer only said neutrality."
+    write_gold([corrected(tmp_path, "a cap on Ukraine's armed forces", note)], tmp_path / "docs", gold)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        [item] = load_gold(gold)  # a v1 reader keeps the note as a field of its own
+    assert item.answers == ["a cap on Ukraine's armed forces"] and item.sources == ["news/brief.md"]
+    assert (item.model_extra or {})["note"] == note
+    assert "note" in str(caught[0].message)
+    assert item.required is None and SENTENCE_TAG not in item.tags
+
+
+def test_a_sentence_typed_as_the_answer_is_scored_by_its_key_words(tmp_path: Path) -> None:
+    sentence = "Besides neutrality, Moscow's terms include a cap on Ukraine's armed forces."
+    item = gold_item(corrected(tmp_path, sentence, question="What does Russia demand?"), tmp_path / "docs")
+    assert item.answers == [sentence] and SENTENCE_TAG in item.tags
+    # Its content words the question does not hold ("russia" is asked; "Moscow's" is another word) and that the
+    # shown passages use ("besides" is the user's own).
+    assert item.required == ["neutrality", "moscow", "terms", "include", "cap", "ukraine", "armed", "forces"]
+    # The shown passage states it by its key words, so it is the item's source and evidence.
+    assert item.sources == ["news/brief.md"]
+    assert item.evidence == ["Its terms also include a cap on Ukraine's armed forces."]
+
+
+def test_key_words_the_documents_do_not_use_are_dropped_unless_too_few_are_left() -> None:
+    key = ["25", "member", "staff", "every", "year"]
+    assert in_the_documents(key, ["Every employee gets 25 days of paid holiday per year."]) == ["25", "every", "year"]
+    assert in_the_documents(["member", "staff", "summer"], ["Every employee gets 25 days."]) == [
+        "member",
+        "staff",
+        "summer",
+    ]
+
+
+def test_key_words_need_every_number_and_most_other_words() -> None:
+    key = key_words("Staff get 25 days of paid holiday a year, plus public holidays", "How much holiday do staff get?")
+    assert key == ["25", "days", "paid", "year", "plus", "public"]
+    assert states_key_words("Each employee is entitled to 25 days of paid leave per year, plus public days.", key)
+    assert not states_key_words("Each employee is entitled to 20 days of paid leave per year, plus public days.", key)
+    assert not states_key_words("Holidays: 25.", key)  # the number alone is not enough
+    assert is_sentence("one two three four five six seven eight nine") and not is_sentence("25 days of paid holiday")

@@ -1,14 +1,16 @@
-"""Evaluation page: run the harness on a gold set, or open reports; metrics, plots, worst questions, compare."""
+"""Evaluation page: ask a set of questions with known answers (the collection's own corrections, or a packaged
+set on its own documents), then read the report; compare two reports; see and download the corrections."""
 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import streamlit as st
 
-from assistant import AssistantError, build_assistant
-from assistant.answerers import ANSWERERS
+from assistant import AssistantError
+from eval.feedback_gold import corrections, gold_items, gold_path, write_items
 from eval.samples import GOLD_DIR, SAMPLE_CORPUS
 from ui.render import escape
 from ui.report_view import (
@@ -20,17 +22,27 @@ from ui.report_view import (
     refusal_reason_markdown,
     removed_list_markdown,
     score_caption,
+    summary_line,
     tag_table,
 )
-from ui.state import catalog, feedback_store, page_setup, sidebar_settings
+from ui.state import catalog, feedback_store, get_assistant, page_setup, sidebar_settings
 
 # A checkout: where `make eval` writes its reports (.eval-out) and where ../shared/seed-corpus sits.
 ROOT = Path(__file__).resolve().parents[2]
+CORRECTIONS = "corrections"
+# Packaged question sets in plain words, with the documents each is asked of.
+PACKAGED = {
+    "sample.jsonl": ("Sample questions (the sample documents)", "the sample documents that come with the app"),
+    "seed.jsonl": ("News article questions (the seed article)", "the news article the project started from"),
+}
 page_setup("Evaluation", "📊")
 settings = sidebar_settings()
 st.title("Evaluation")
+st.caption("Ask a set of questions whose answers are known, and see how many the assistant gets right.")
 reports_dir = settings.data_dir / "reports"
-gold_from_feedback = settings.data_dir / "gold" / f"{settings.collection}-feedback.jsonl"
+corrected = corrections(feedback_store(str(settings.data_dir)).all(), settings.collection)
+stored = [record.source for record in catalog(str(settings.data_dir)).sources(settings.collection)]
+corrections_file = gold_path(settings.data_dir, settings.collection)
 
 
 def find_reports() -> dict[str, Path]:
@@ -42,61 +54,88 @@ def find_reports() -> dict[str, Path]:
     return found
 
 
-with st.expander("Run the harness", expanded=not find_reports()):
-    gold_files = sorted(GOLD_DIR.glob("*.jsonl"))
-    gold = st.selectbox("Gold set", gold_files, format_func=lambda p: p.name)
-    default_corpus = SAMPLE_CORPUS if gold and gold.name == "sample.jsonl" else ROOT.parent / "shared" / "seed-corpus"
-    corpus = Path(st.text_input("Corpus folder", str(default_corpus)))
-    answerer = st.selectbox("Answerer ", list(ANSWERERS), index=list(ANSWERERS).index("extractive"))
-    if st.button("Run evaluation", type="primary") and gold:
-        from eval.report import write_report
-        from eval.runner import eval_settings, run_eval
+def set_label(choice: str) -> str:
+    """'Corrections from this collection (3)', or a packaged set in plain words."""
+    if choice == CORRECTIONS:
+        return f"Corrections from this collection ({len(corrected)})"
+    return PACKAGED.get(choice, (f"Question set {Path(choice).stem}", ""))[0]
 
-        bar = st.progress(0.0, text="Ingesting the corpus...")
-        try:
-            records, info = run_eval(
-                corpus,
-                gold,
-                build_assistant(eval_settings(settings, corpus, answerer=answerer)),
-                progress=lambda done, total, name: bar.progress(
-                    done / max(total, 1), text=f"{done}/{total} {escape(name)}"
-                ),
+
+def terminal_command(parts: list[str]) -> str:
+    """The same run from a terminal, with this app's data folder."""
+    return f"QA_DATA_DIR={shlex.quote(str(settings.data_dir))} {shlex.join(['qa', 'eval', *parts])}"
+
+
+def progress_text(done: int, total: int) -> str:
+    return f"Question {min(done + 1, total)} of {total}" if done < total else f"All {total} questions asked"
+
+
+def run_section() -> None:
+    """Pick a question set and run it; the new report is then chosen in the Report tab."""
+    st.subheader("Run an evaluation")
+    packaged = sorted(path.name for path in GOLD_DIR.glob("*.jsonl"))
+    choices = [CORRECTIONS, *packaged]
+    default = 0 if corrected or not packaged else 1
+    choice = st.selectbox("Question set", choices, index=default, format_func=set_label, key="question_set")
+    corpus: Path | None = None
+    if choice == CORRECTIONS:
+        if not corrected:
+            st.info(
+                f"No corrections in the collection {escape(settings.collection)} yet. On the Chat page, use "
+                '"Correct this answer" under an answer to give the right one; it is then listed here.'
             )
-            write_report(records, info, reports_dir / f"{gold.stem}-{answerer}")
-            st.success(f"Report written to {escape(str(reports_dir / f'{gold.stem}-{answerer}'))}")
-        except AssistantError as exc:
-            st.error(escape(str(exc)))
+        else:
+            st.caption(
+                f"Asks the {len(corrected)} corrected question{'s' if len(corrected) != 1 else ''} of the collection "
+                f"{escape(settings.collection)} as it is now; nothing is added to it."
+            )
+        out = reports_dir / f"{corrections_file.stem}-{settings.answerer}"
+        command = ["--collection", settings.collection, "--gold", str(corrections_file), "--out", str(out)]
+    else:
+        default_corpus = SAMPLE_CORPUS if choice == "sample.jsonl" else ROOT.parent / "shared" / "seed-corpus"
+        st.caption(f"Asked of its own documents: {escape(PACKAGED.get(choice, ('', 'the folder below'))[1])}.")
+        with st.expander("Advanced"):
+            corpus = Path(st.text_input("Folder of documents", str(default_corpus)))
+        out = reports_dir / f"{Path(choice).stem}-{settings.answerer}"
+        command = ["--corpus", str(corpus), "--gold", str(GOLD_DIR / choice), "--out", str(out)]
+    if st.button("Run evaluation", type="primary", disabled=choice == CORRECTIONS and not corrected):
+        run(choice, corpus, out)
+    with st.expander("Details: the same run from a terminal"):
+        if choice == CORRECTIONS and corrected:
+            write_items(gold_items(corrected, stored), corrections_file)  # the file the command names
+        st.code(terminal_command([*command, "--answerer", settings.answerer]), language="bash")
 
 
-def corrections_tab() -> None:
-    """Export users' corrections (Chat page) as a gold set that `qa eval` runs."""
-    from eval.feedback_gold import corpus_root, write_gold
+def run(choice: str, corpus: Path | None, out: Path) -> None:
+    """Run the chosen set with a progress bar; on success the Report tab shows the new report."""
+    from eval.report import write_report
+    from eval.runner import eval_settings, run_eval, run_on_collection
 
-    corrected = [
-        item
-        for item in feedback_store(str(settings.data_dir)).corrected()
-        if item.settings.get("collection") == settings.collection
-    ]
-    root = corpus_root([record.source for record in catalog(str(settings.data_dir)).sources(settings.collection)])
-    st.caption(
-        f"{len(corrected)} corrected answer{'s' if len(corrected) != 1 else ''} in the collection "
-        f'{escape(settings.collection)} ("Correct this answer" under an answer on the Chat page).'
-    )
-    if st.button("Export corrections as a gold set", disabled=not corrected or root is None, width="stretch"):
-        count = write_gold(corrected, root, gold_from_feedback)  # type: ignore[arg-type]
-        st.success(f"Wrote {count} gold item{'s' if count != 1 else ''} to {escape(str(gold_from_feedback))}")
-    if gold_from_feedback.is_file() and root is not None:
-        st.markdown("Run it (the corpus is the folder that holds the collection's documents):")
-        st.code(
-            f"qa eval --corpus {root} --gold {gold_from_feedback} --out {reports_dir / 'feedback'}", language="bash"
-        )
-        st.download_button(
-            "Download the gold file",
-            gold_from_feedback.read_bytes(),
-            file_name=gold_from_feedback.name,
-            mime="application/jsonl",
-            width="stretch",
-        )
+    bar = st.progress(0.0, text="Starting...")
+
+    def progress(done: int, total: int, _name: str) -> None:
+        bar.progress(done / max(total, 1), text=progress_text(done, total))
+
+    try:
+        if choice == CORRECTIONS:
+            write_items(gold_items(corrected, stored), corrections_file)
+            records, info = run_on_collection(corrections_file, get_assistant(settings), progress=progress)
+        else:
+            assert corpus is not None
+            bar.progress(0.0, text="Reading the documents of the question set...")
+            assistant = get_assistant(eval_settings(settings, corpus))
+            records, info = run_eval(corpus, GOLD_DIR / choice, assistant, progress=progress)
+        write_report(records, info, out)
+    except AssistantError as exc:
+        bar.empty()
+        st.error(escape(str(exc)))
+        return
+    st.session_state.report_choice = str(out.relative_to(reports_dir))
+    right = sum(record.get("answer_contains") == 1.0 for record in records)
+    st.success(f"Done: {right} of {len(records)} questions answered as expected. The report is below.")
+
+
+run_section()
 
 
 def load(name: str) -> dict:
@@ -105,8 +144,9 @@ def load(name: str) -> dict:
 
 def report_tab() -> None:
     """One report: headline metrics, tables, plots, worst questions."""
-    chosen = st.selectbox("Report", list(reports))
+    chosen = st.selectbox("Report", list(reports), key="report_choice")
     report = load(chosen)
+    st.markdown(summary_line(report))
     st.caption(
         " · ".join(
             escape(str(part))
@@ -152,7 +192,7 @@ def report_tab() -> None:
 def compare_tab() -> None:
     """Two reports: metric deltas in colour, questions that got worse or better, overlaid plots."""
     if len(reports) < 2:
-        st.info("Comparing needs two reports: run the harness again with other settings.")
+        st.info("Comparing needs two reports: run an evaluation again, for example with another question set.")
         return
     left_name, right_name = st.columns(2)
     first = left_name.selectbox("Old", list(reports), key="old")
@@ -197,14 +237,45 @@ def compare_tab() -> None:
                     column.caption(score_caption(change[side]))
 
 
+def corrections_tab() -> None:
+    """The collection's corrections (from the Chat page), and the file to download them as a question set."""
+    if not corrected:
+        st.info('No corrections yet. On the Chat page, "Correct this answer" under an answer saves the right one here.')
+        return
+    st.caption(
+        f"{len(corrected)} corrected answer{'s' if len(corrected) != 1 else ''} in the collection "
+        f"{escape(settings.collection)}."
+    )
+    st.dataframe(
+        [
+            {
+                "Question": item.question,
+                "Right answer": "(the documents do not answer this)" if item.unanswerable else item.correction,
+                "Note": item.note or "",
+            }
+            for item in corrected
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    items = gold_items(corrected, stored)
+    st.download_button(
+        "Download the corrections as a question set",
+        "".join(json.dumps(item.model_dump(exclude_none=True), ensure_ascii=False) + "\n" for item in items),
+        file_name=corrections_file.name,
+        mime="application/jsonl",
+        width="stretch",
+    )
+
+
 reports = find_reports()
-report, comparison, corrections = st.tabs(["Report", "Compare two reports", "Corrections as gold"])
-with corrections:
-    corrections_tab()
+report, comparison, fixes = st.tabs(["Report", "Compare two reports", "Corrections"])
 with report:
     if reports:
         report_tab()
     else:
-        st.info("No reports yet: run the harness above, or `make eval` / `qa eval --out .eval-out/NAME`.")
+        st.info("No reports yet: run an evaluation above.")
 with comparison:
     compare_tab()
+with fixes:
+    corrections_tab()
