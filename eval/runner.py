@@ -71,6 +71,7 @@ def score_item(
         "answerable": item.answerable,
         "gold_answers": item.answers,
         "required": item.required,
+        "note": (item.model_extra or {}).get("note"),
         "answer": answer.answer,
         "refused": answer.refused,
         "refusal_reason": answer.refusal_reason,

@@ -177,16 +177,18 @@ def report_tab() -> None:
 
     for record in sorted(report["per_question"], key=badness)[:10]:
         with st.expander(escape(f"{record['id']}: {record['question']}")):
-            st.text(f"Gold: {record['gold_answers'] or '(unanswerable)'}\nAnswer: {record['answer']}")
+            expected = " / ".join(record["gold_answers"]) or "(the documents do not answer this)"
+            st.text(f"Expected: {expected}\nAnswer: {record['answer']}")
             st.caption(score_caption(record))
+            if record.get("note"):
+                st.caption(f"Your note: {escape(str(record['note']))}")
             for details in (refusal_reason_markdown(record), removed_list_markdown(record)):
                 if details:
                     st.markdown(details)
+            if record["retrieved"]:
+                st.caption("Passages found for it, best first")
             for passage in record["retrieved"]:
-                st.text(
-                    f"{passage['source']} [{passage['start']}-{passage['end']}]: "
-                    f"{' '.join(passage['text'].split())[:200]}"
-                )
+                st.text(f"{passage['source']}: {' '.join(passage['text'].split())[:200]}")
 
 
 def compare_tab() -> None:
