@@ -20,7 +20,10 @@ from assistant.app.cli_options import HelpGroup, verbose_option
 )
 @click.option("--gold", type=click.Path(path_type=Path, dir_okay=False), help="Gold set (.jsonl, format v1).")
 @click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), help="Folder for report.json, report.md, plots."
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for report.json, report.md, plots (with --collection, default: DATA/reports/GOLD-ANSWERER, where "
+    "the Evaluation page lists it).",
 )
 @click.option("--answerer", "-a", default=None, help="extractive, local or openai.")
 @click.option("-k", type=click.IntRange(1, 50), default=None, help="Passages per question (1-50).")
