@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ui.markdown_view import is_markdown, markdown_document, plain_markdown
 from ui.render import escape
 
 # Characters of document shown on each side of the cited passage.
@@ -39,23 +41,47 @@ def parse_spans(value: str | None) -> list[Span]:
 
 
 def context_window(text: str, passage: Span, chars: int = CONTEXT_CHARS) -> Span:
-    """The passage with about ``chars`` characters on each side, widened to whole paragraphs or words."""
-    start = max(0, passage.start - chars)
-    end = min(len(text), passage.end + chars)
-    if start > 0:
-        paragraph = text.rfind("\n\n", start, passage.start)
-        space = text.find(" ", start, passage.start)
-        start = paragraph + 2 if paragraph >= 0 else (space + 1 if space >= 0 else start)
-    if end < len(text):
-        paragraph = text.find("\n\n", passage.end, end)
-        space = text.rfind(" ", passage.end, end)
-        end = paragraph if paragraph >= 0 else (space if space >= 0 else end)
-    return Span(start, end)
+    """The passage with about ``chars`` characters on each side, widened or narrowed to whole paragraphs
+    (else whole lines, else whole words), never cutting into the passage."""
+    return Span(_window_start(text, passage.start, chars), _window_end(text, passage.end, chars))
+
+
+def _window_start(text: str, limit: int, chars: int) -> int:
+    """A start about ``chars`` before ``limit`` at a paragraph (line, word) start: the closest one to that
+    mark, looking back up to half of ``chars`` further, then forward up to ``limit``."""
+    target = max(0, limit - chars)
+    if target == 0:
+        return 0
+    reach = max(0, target - chars // 2)
+    for separator in ("\n\n", "\n", " "):
+        back = text.rfind(separator, reach, target + len(separator))
+        if back >= 0:
+            return back + len(separator)
+        forward = text.find(separator, target, limit)
+        if forward >= 0:
+            return forward + len(separator)
+    return target
+
+
+def _window_end(text: str, limit: int, chars: int) -> int:
+    """An end about ``chars`` after ``limit`` at a paragraph (line, word) end, as ``_window_start``."""
+    target = min(len(text), limit + chars)
+    if target == len(text):
+        return target
+    reach = min(len(text), target + chars // 2)
+    for separator in ("\n\n", "\n", " "):
+        forward = text.find(separator, target, reach)
+        if forward >= 0:
+            return forward
+        back = text.rfind(separator, limit, target)
+        if back >= 0:
+            return back
+    return target
 
 
 def marked_markdown(text: str, window: Span, passage: Span, highlights: list[Span]) -> str:
     """The window as escaped markdown: highlighted sentences on orange, the rest of the cited passage on
-    grey, paragraphs kept; '…' where the document goes on."""
+    grey, paragraphs kept."""
     marks = sorted(
         [(span, "orange") for span in highlights if span.start >= window.start and span.end <= window.end]
         or [(passage, "orange")],
@@ -81,10 +107,44 @@ def marked_markdown(text: str, window: Span, passage: Span, highlights: list[Spa
             if shown:
                 strong = f"**{shown}**" if colour == "orange" else shown
                 paragraphs[-1].append(f":{colour}-background[{strong}]" if colour else shown)
-    body = "\n\n".join(" ".join(paragraph) for paragraph in paragraphs if paragraph)
-    before = "… " if window.start > 0 else ""
-    after = " …" if window.end < len(text) else ""
-    return f"{before}{body}{after}"
+    return "\n\n".join(" ".join(paragraph) for paragraph in paragraphs if paragraph)
+
+
+def _colours(passage: Span, highlights: list[Span], grey: bool = True) -> Callable[[int], str | None]:
+    """Which background a document offset gets: orange in a highlight (the whole passage when there is
+    none), grey in the rest of the passage (when ``grey``), none outside."""
+    marks = highlights or [passage]
+
+    def colour(offset: int) -> str | None:
+        if any(span.start <= offset < span.end for span in marks):
+            return "orange"
+        return "gray" if grey and passage.start <= offset < passage.end else None
+
+    return colour
+
+
+def context_markdown(text: str, source: str, window: Span, passage: Span, highlights: list[Span]) -> str:
+    """The window of a document as safe markdown with the passage marked: a Markdown file formatted (headings,
+    bold, lists, tables; links as their text, images as their alt text, HTML as text), any other as text."""
+    inside = [span for span in highlights if span.start >= window.start and span.end <= window.end]
+    if is_markdown(source):
+        return markdown_document(text, window.start, window.end, _colours(passage, inside))
+    return marked_markdown(text, window, passage, inside)
+
+
+def passage_markdown(source: str, start: int, text: str, highlights: list[Span]) -> str:
+    """A passage alone (a source card) as safe markdown, its supporting sentences on orange; a Markdown file's
+    passage formatted, its headings as bold lines."""
+    end = start + len(text)
+    inside = [span for span in highlights if start <= span.start and span.end <= end]
+    colour = _colours(Span(start, end), inside, grey=False) if inside else _nothing
+    if is_markdown(source):
+        return markdown_document(text, 0, len(text), colour, heading_shift=None, base=start)
+    return plain_markdown(text, colour, base=start)
+
+
+def _nothing(offset: int) -> str | None:
+    return None
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,11 @@ def test_a_refusal_looks_like_a_refusal_not_an_error(data: Path) -> None:
     app.chat_input[0].set_value("Who won the 1998 World Cup?").run()
     [info] = app.info
     assert info.value.startswith(escape("I don't know based on the documents"))
-    assert not app.error and not app.main.expander
+    assert not app.error
+    # What was found is shown under the refusal, to read and open.
+    assert "##### Closest passages found" in [markdown.value for markdown in app.chat_message[1].markdown]
+    cards = [expander.label for expander in app.main.expander]
+    assert 1 <= len(cards) <= 5 and cards[0] == "[1] " + escape("ukraine_nato_news.txt")
 
 
 def test_an_invalid_collection_in_the_sidebar_is_explained(data: Path) -> None:
@@ -373,7 +377,12 @@ def test_the_document_page_opens_at_a_cited_passage(data: Path, seed_corpus: Pat
     assert not app.exception
     [text] = [markdown.value for markdown in app.markdown if ":orange-background[" in markdown.value]
     assert "neutrality" in text.split(":orange-background[")[1]
-    assert f"cited passage: characters {citation.start}-{citation.end}" in app.caption[0].value
+    # The file name only; where it is stored and the offsets are behind "Details".
+    assert app.caption[0].value == escape("ukraine_nato_news.txt")
+    shown = [element.value for element in [*app.markdown, *app.caption]]
+    assert not any(str(seed_corpus) in value or escape(str(seed_corpus)) in value for value in shown)
+    app.toggle(key="document-details").set_value(True).run()
+    assert any(f"characters {citation.start}–{citation.end}" in caption.value for caption in app.caption)
 
 
 @pytest.mark.llm

@@ -60,9 +60,9 @@ def test_an_old_catalog_gains_the_section_column_and_keeps_its_chunks(tmp_path: 
 
 def test_the_citation_card_names_the_section_as_text() -> None:
     citation = Citation(n=1, source="/d/stats.xlsx", chunk_id="c", start=0, end=5, text="x", section="*Q3* > row 4")
-    assert card_title(citation, None) == r"[1] stats\.xlsx · \*Q3\* \> row 4 · chars 0-5"
+    assert card_title(citation, 1) == r"[1] stats\.xlsx · \*Q3\* \> row 4"
     plain = Citation(n=2, source="/d/a.txt", chunk_id="c", start=0, end=5, text="x", page=3)
-    assert card_title(plain, 0.5) == r"[2] a\.txt · page 3 · chars 0-5 · score 0.500"
+    assert card_title(plain, 2) == r"[2] a\.txt · page 3"
 
 
 def test_markdown_headings_make_nested_sections_and_fenced_ones_do_not(tmp_path: Path) -> None:

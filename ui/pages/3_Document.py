@@ -1,35 +1,35 @@
-"""Document view: a cited passage in its context (the paragraphs around it, the PDF page it sits on)."""
+"""Document view, kept for direct links: a cited passage in its context (the paragraphs around it, the PDF page
+it sits on), shown as the chat's "Open in the document" dialog shows it. File names only, never server paths."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from ui.evidence_view import Span, context_window, marked_markdown, page_image, parse_spans
-from ui.render import escape
+from ui.evidence_dialog import show_in_document
+from ui.evidence_view import Span, parse_spans
+from ui.render import DETAILS_LABEL, escape, file_name
 from ui.state import catalog, page_setup, sidebar_settings
 
 page_setup("Document", "📄")
 settings = sidebar_settings()
 st.title("Document")
 params = st.query_params
-records = catalog(str(settings.data_dir)).sources(settings.collection)
-sources = [record.source for record in records]
+documents = catalog(str(settings.data_dir))
+sources = [record.source for record in documents.sources(settings.collection)]
 if not sources:
-    st.info("This collection is empty. Add documents on the Documents page, or run `qa ingest PATH`.")
+    st.info("This collection is empty. Add documents on the Documents page.")
     st.stop()
 
 linked = params.get("source")
 if linked and linked not in sources:
-    st.warning(f"{escape(linked)} is not in the collection {escape(settings.collection)} (removed since?).")
+    st.warning(f"{escape(file_name(linked))} is not in the collection {escape(settings.collection)} (removed since?).")
 source = st.selectbox(
     "Document",
     sources,
     index=sources.index(linked) if linked in sources else 0,
-    format_func=lambda path: Path(path).name,
+    format_func=file_name,
 )
-text = catalog(str(settings.data_dir)).document_text(settings.collection, source) or ""
+text = documents.document_text(settings.collection, source) or ""
 
 
 def _offset(name: str) -> int | None:
@@ -43,43 +43,20 @@ if cited and start is not None and end is not None:
     passage = Span(start, end)
     highlights = [span for span in parse_spans(params.get("hl")) if start <= span.start and span.end <= end]
 else:
-    passage = Span(0, min(len(text), 1))
+    passage = Span(0, 0)
     highlights = []
-pages = (
-    catalog(str(settings.data_dir)).page_at(
-        settings.collection, source, (highlights[0] if highlights else passage).start
-    )
-    if cited
-    else None
-)
-st.caption(
-    " · ".join(
-        part
-        for part in (
-            escape(source),
-            f"page {pages}" if pages else "",
-            f"cited passage: characters {passage.start}-{passage.end}" if cited else "",
-            f"{len(text):,} characters",
-        )
-        if part
-    )
-)
 
-if cited:
-    st.markdown(marked_markdown(text, context_window(text, passage), passage, highlights))
+
+def _page(offset: int) -> int | None:
+    return documents.page_at(settings.collection, source, offset) if cited else None
+
+
+page = _page((highlights[0] if highlights else passage).start)
+st.caption(" · ".join(part for part in (escape(file_name(source)), f"page {page}" if page else "") if part))
+if not text:
+    st.write("(no text)")
 else:
-    st.markdown(marked_markdown(text, Span(0, min(len(text), 4000)), Span(0, 0), []) if text else "(no text)")
-if Path(source).suffix.lower() == ".pdf" and pages:
-    st.subheader(f"Page {pages} of the PDF")
-    phrases = [text[span.start : span.end] for span in highlights] or [text[passage.start : passage.end]]
-    drawn = page_image(Path(source), pages, phrases) if Path(source).is_file() else None
-    if drawn is None:
-        st.caption(f"The PDF page cannot be shown: {escape(source)} is no longer readable where it was ingested.")
-    else:
-        note = (
-            "the cited sentences are marked in orange" if drawn.marked else "the cited text could not be located on it"
-        )
-        st.image(drawn.close_up(), caption=f"Page {pages}: {note}", width="stretch")
-        if drawn.marked:
-            with st.expander(f"The whole of page {pages}"):
-                st.image(drawn.image, width="stretch")
+    show_in_document(text, source, passage, highlights, f"page-{source}-{passage.start}-{passage.end}", _page)
+if st.toggle(DETAILS_LABEL, key="document-details"):
+    where = f"cited passage: characters {passage.start}–{passage.end} · " if cited else ""
+    st.caption(f"{where}{len(text):,} characters · stored as {escape(source)}")
