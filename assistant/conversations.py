@@ -71,13 +71,23 @@ class ConversationStore:
             return self._db.execute(sql, params).fetchall()
 
     def create(self, title: str, collection: str) -> Conversation:
-        """A new, empty conversation."""
+        """A new, empty conversation; a title already in use gets a number ('Holidays (2)'), so two chats
+        that began with the same question can be told apart in the list."""
         now = time.time()
-        conversation = Conversation(uuid.uuid4().hex[:16], _checked_title(title), collection, now, now)
-        self._run(
-            "INSERT INTO conversations VALUES (?, ?, ?, ?, ?)",
-            (conversation.id, conversation.title, collection, now, now),
-        )
+        wanted = _checked_title(title)
+        with self._lock:
+            taken = {str(row[0]) for row in self._run("SELECT title FROM conversations")}
+            unique = wanted
+            number = 2
+            while unique in taken:
+                suffix = f" ({number})"
+                unique = wanted[: MAX_TITLE - len(suffix)] + suffix
+                number += 1
+            conversation = Conversation(uuid.uuid4().hex[:16], unique, collection, now, now)
+            self._run(
+                "INSERT INTO conversations VALUES (?, ?, ?, ?, ?)",
+                (conversation.id, conversation.title, collection, now, now),
+            )
         return conversation
 
     def list(self) -> list[Conversation]:

@@ -9,11 +9,23 @@ import streamlit as st
 
 from assistant import Answer, Assistant, AssistantError, Settings
 from assistant.conversations import title_from
+from ui.examples import example_questions
 from ui.feedback_view import show_feedback
-from ui.render import answer_markdown, conversation_markdown, escape, escaped_pieces, refusal_markdown, timings_caption
+from ui.render import (
+    answer_markdown,
+    conversation_markdown,
+    escape,
+    escaped_pieces,
+    export_file_name,
+    refusal_markdown,
+    timings_caption,
+)
 from ui.sources_view import show_sources
 from ui.state import (
+    catalog,
     conversations,
+    data_folder,
+    empty_collection_notice,
     feedback_store,
     get_assistant,
     load_answerer,
@@ -22,19 +34,17 @@ from ui.state import (
     sidebar_settings,
 )
 
-EXAMPLES = ["What does Russia demand?", "What does Trump propose?", "What did Zelensky call NATO membership?"]
-
 page_setup("Document assistant", "📄")
-settings = sidebar_settings()
-store = conversations(str(settings.data_dir))
-feedback = feedback_store(str(settings.data_dir))
-model_banner(settings)
-
+store = conversations(str(data_folder()))
 chat_id = st.query_params.get("chat")
 current = store.get(chat_id) if chat_id else None
 if chat_id and current is None:
     st.warning("That conversation no longer exists (it was deleted); a new one starts here.")
     del st.query_params["chat"]
+# An open chat answers from its own collection, whatever the sidebar showed before.
+settings = sidebar_settings(pinned=current.collection if current else None)
+feedback = feedback_store(str(settings.data_dir))
+model_banner(settings)
 messages: list[dict[str, Any]] = store.messages(current.id) if current else []
 st.session_state.messages = messages
 
@@ -43,6 +53,7 @@ if current is None:
 else:
     st.header(escape(current.title))
 st.caption(f"Collection **{escape(settings.collection)}** · answers cite the exact passage they rest on.")
+empty = empty_collection_notice(settings)
 
 
 def show_answer(answer: Answer, collection: str) -> None:
@@ -85,9 +96,12 @@ for position, message in enumerate(messages):
             )
 
 question = st.chat_input("Ask a question about your documents")
-if not messages and not question:
+examples = (
+    [] if messages or question or empty else example_questions(catalog(str(settings.data_dir)), settings.collection)
+)
+if examples:
     st.write("Try one of these:")
-    for example in EXAMPLES:
+    for example in examples:
         if st.button(example):
             question = example
 
@@ -124,7 +138,7 @@ if question:
 
 def _open(conversation_id: str, collection: str) -> None:
     st.query_params["chat"] = conversation_id
-    st.session_state.collection_choice = collection
+    st.query_params["collection"] = collection
 
 
 def _new_chat() -> None:
@@ -159,20 +173,20 @@ with st.sidebar:
             st.download_button(
                 "Export as Markdown",
                 conversation_markdown(messages, current.title),
-                file_name="conversation.md",
+                file_name=export_file_name(current.title, ".md"),
                 mime="text/markdown",
                 width="stretch",
             )
             st.download_button(
                 "Export as JSON",
                 store.export_json(current.id),
-                file_name="conversation.json",
+                file_name=export_file_name(current.title, ".json"),
                 mime="application/json",
                 width="stretch",
             )
-            st.button(
-                "Delete conversation", on_click=_delete, args=(current.id,), width="stretch", icon=":material/delete:"
-            )
+            with st.popover("Delete conversation", icon=":material/delete:", width="stretch"):
+                st.write(f"Delete **{escape(current.title)}** ? This cannot be undone.")
+                st.button("Yes, delete it", on_click=_delete, args=(current.id,), type="primary", width="stretch")
     saved_chats = store.list()
     if saved_chats:
         st.subheader("Conversations")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+import unicodedata
 from pathlib import Path
 
 import streamlit as st
@@ -13,7 +16,7 @@ from assistant.catalog import Catalog, catalog_file, closest_collection
 from assistant.conversations import ConversationStore
 from assistant.embedder import Embedder, build_embedder
 from assistant.feedback import FeedbackStore
-from assistant.model_files import model_status
+from assistant.model_files import MODEL_NAME, model_status
 from ui.render import escape
 
 # The settings an answerer is built from (with the embedder it is handed); the collection, k, retrieval
@@ -23,6 +26,11 @@ ANSWERER_FIELDS = frozenset(
     {"answerer", "embedder", "embedding_model", "models_dir"}
     | {name for name in Settings.model_fields if name.startswith("llm_")}
 )
+ANSWERER_LABELS = {
+    "local": "Language model on this computer",
+    "extractive": "Quotes only (no language model)",
+    "openai": "OpenAI-compatible server",
+}
 # Slider ceiling; Settings.k allows at most 50.
 MAX_K = 50
 
@@ -60,6 +68,15 @@ def get_assistant(settings: Settings) -> Assistant:
     return _assistant(settings.model_dump_json())
 
 
+def data_folder() -> Path:
+    """The data folder the settings name (qa.toml, QA_DATA_DIR); a broken setting stops the page with its message."""
+    try:
+        return load_settings().data_dir
+    except AssistantError as exc:
+        st.error(escape(str(exc)))
+        st.stop()
+
+
 def page_setup(title: str, icon: str) -> None:
     """Page title and wide layout (the Deploy menu is hidden by ui/.streamlit/config.toml)."""
     st.set_page_config(page_title=title, page_icon=icon, layout="wide")
@@ -88,17 +105,79 @@ def _plural(count: int, word: str) -> str:
 
 
 def collection_label(name: str, counts: dict[str, tuple[int, int]]) -> str:
-    """'news · 3 documents · 41 chunks', or 'news · empty'."""
+    """'news · 3 documents', or 'news · empty'."""
     if name not in counts:
         return f"{name} · empty"
-    documents, chunks = counts[name]
-    return f"{name} · {_plural(documents, 'document')} · {_plural(chunks, 'chunk')}"
+    return f"{name} · {_plural(counts[name][0], 'document')}"
+
+
+def collection_slug(name: str) -> str:
+    """A typed name as a collection name: 'Team docs!' -> 'team-docs' (letters, digits, '.', '_', '-')."""
+    slug = re.sub(r"[^a-z0-9._-]+", "-", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower())
+    return slug.strip("-._")[:80]
+
+
+_LAST_USED = "ui-last-collection.json"
+
+
+def _remember(data_dir: Path, name: str) -> None:
+    """Note the collection in use, so the next visit starts on it (best effort: a read-only folder is fine)."""
+    path = data_dir / _LAST_USED
+    try:
+        if path.is_file() and json.loads(path.read_text(encoding="utf-8")).get("collection") == name:
+            return
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"collection": name}), encoding="utf-8")
+        temporary.replace(path)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _remembered(data_dir: Path) -> str | None:
+    try:
+        name = json.loads((data_dir / _LAST_USED).read_text(encoding="utf-8")).get("collection")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def _starting_collection(base: Settings, counts: dict[str, tuple[int, int]], pinned: str | None) -> str:
+    """The collection a page shows: a pinned one (an open chat's), the one in the URL, the one chosen in this
+    session, the last one used that has documents, the configured one when it has documents, the largest."""
+    known = set(counts) | set(st.session_state.get("created_collections", []))
+    linked = st.query_params.get("collection")
+    for candidate in (pinned, linked, st.session_state.get("collection")):
+        if candidate and candidate in known:
+            return candidate
+    for candidate in (_remembered(base.data_dir), base.collection):
+        if candidate in counts:
+            return candidate
+    if counts:
+        return max(counts, key=lambda name: counts[name][0])
+    return base.collection
+
+
+def _choose() -> None:
+    """The sidebar's collection box changed: the new one is the session's, and an open chat (of another
+    collection) is left for a new one."""
+    st.session_state.collection = st.session_state.collection_choice
+    st.query_params["collection"] = st.session_state.collection_choice
+    st.query_params.pop("chat", None)
 
 
 def _create_collection(existing: list[str]) -> None:
-    """The 'Create' button: a valid new name is added and chosen; anything else is explained, never created."""
-    name = st.session_state.get("new_collection", "").strip()
+    """The 'Create' button: a typed name becomes a valid one ('Team docs' -> 'team-docs') and is chosen;
+    a name that cannot become one is explained, never created."""
+    typed = " ".join(st.session_state.get("new_collection", "").split())
+    name = collection_slug(typed)
     st.session_state.collection_problem = None
+    st.session_state.collection_created = None
+    if not typed:
+        st.session_state.collection_problem = "type a name for the new collection"
+        return
+    if not name:
+        st.session_state.collection_problem = f"{typed!r} has no letters or digits to make a name from"
+        return
     try:
         load_settings({"collection": name})
     except AssistantError as exc:
@@ -106,78 +185,133 @@ def _create_collection(existing: list[str]) -> None:
         st.session_state.collection_problem = str(exc).split("): ", 1)[-1]
         return
     if name in existing:
-        st.session_state.collection_problem = f"collection {name!r} already exists; it is now chosen above"
+        st.session_state.collection_created = f"{name} already exists: it is now chosen."
     else:
         st.session_state.setdefault("created_collections", []).append(name)
-    st.session_state.collection_choice = name
+        renamed = f" (from {typed!r})" if name != typed else ""
+        st.session_state.collection_created = f"Created the collection {name}{renamed}. Add documents to it next."
+    st.session_state.collection = name
+    st.query_params["collection"] = name
+    st.query_params.pop("chat", None)
     st.session_state.new_collection = ""
 
 
-def _collection_picker(base: Settings) -> str:
-    """Pick an existing collection (with its counts) or create one with a checked name."""
-    counts = {name: (documents, chunks) for name, documents, chunks in catalog(str(base.data_dir)).collections()}
+def user_collections(data_dir: Path) -> dict[str, tuple[int, int]]:
+    """People's collections and their (documents, chunks); evaluation runs' own collections are left out."""
+    from eval.runner import is_eval_collection
+
+    return {
+        name: (documents, chunks)
+        for name, documents, chunks in catalog(str(data_dir)).collections()
+        if not is_eval_collection(name)
+    }
+
+
+def _collection_picker(base: Settings, pinned: str | None) -> str:
+    """Pick an existing collection (with its counts) or create one; the choice stays in the URL and the session."""
+    counts = user_collections(base.data_dir)
     created = st.session_state.setdefault("created_collections", [])
-    names = sorted(set(counts) | set(created) | {base.collection})
     linked = st.query_params.get("collection")
-    if "collection_choice" not in st.session_state or st.session_state.collection_choice not in names:
-        st.session_state.collection_choice = linked if linked in names else base.collection
-    if linked and linked not in names:
-        st.warning(f"There is no collection {escape(linked)}; showing {escape(base.collection)}.")
-    choice: str = st.selectbox(
+    choice = _starting_collection(base, counts, pinned)
+    names = sorted(set(counts) | set(created) | {choice})
+    if linked and linked != choice and linked not in names:
+        st.warning(f"There is no collection {escape(linked)}; showing {escape(choice)}.")
+    st.session_state.collection_choice = choice
+    st.selectbox(
         "Collection",
         names,
         key="collection_choice",
         format_func=lambda name: collection_label(name, counts),
+        on_change=_choose,
     )
     if choice not in counts:
         close = closest_collection(choice, counts)
         hint = f" Did you mean {escape(close)}?" if close else ""
         st.caption(f"{escape(choice)} holds no documents yet: add some on the Documents page.{hint}")
     with st.expander("New collection"):
-        st.text_input("Name", key="new_collection", placeholder="letters, digits, . _ -")
+        st.text_input("Name", key="new_collection", placeholder="for example: Team handbook")
         st.button("Create collection", on_click=_create_collection, args=(names,), width="stretch")
         if st.session_state.get("collection_problem"):
             st.error(escape(st.session_state.collection_problem))
+    if st.session_state.get("collection_created"):
+        st.success(escape(st.session_state.pop("collection_created")), icon=":material/check:")
+    st.session_state.collection = choice
+    st.query_params["collection"] = choice
+    _remember(base.data_dir, choice)
     return choice
 
 
-def sidebar_settings() -> Settings:
-    """Collection, answerer and k from the sidebar, on top of qa.toml and QA_* variables."""
+def answerer_choices(base: Settings) -> list[str]:
+    """The answerers this installation can use: the OpenAI-compatible one only when a server or chat model is set."""
+    return [
+        name
+        for name in ANSWERERS
+        if name != "openai" or base.llm_base_url or base.llm_chat_model or base.answerer == "openai"
+    ]
+
+
+def _model_caption(base: Settings) -> str:
+    usable, status = model_status(base)
+    if not usable:
+        return f"Local model missing: {status}"
+    if base.llm_model_path is not None:
+        return f"Language model: your file {base.llm_model_path.name}, on this computer"
+    return f"Language model: {MODEL_NAME}, on this computer"
+
+
+def sidebar_settings(pinned: str | None = None) -> Settings:
+    """The collection (``pinned`` wins: an open chat answers from its own), then the answerer, k and timings
+    under "Advanced", on top of qa.toml and QA_* variables."""
     try:
         base = load_settings()
     except AssistantError as exc:
         st.error(escape(str(exc)))
         st.stop()
     with st.sidebar:
-        st.header("Settings")
         try:
-            collection = _collection_picker(base)
+            collection = _collection_picker(base, pinned)
         except AssistantError as exc:
             st.error(escape(str(exc)))
             st.stop()
-        names = list(ANSWERERS)
-        answerer = st.selectbox("Answerer", names, index=names.index(base.answerer) if base.answerer in names else 0)
-        k = st.slider("Passages per answer (k)", 1, min(max(10, base.k), MAX_K), min(base.k, MAX_K))
-        st.toggle("Show timings", key="show_timings", help="Seconds spent retrieving, to the first word, and in all")
-        if answerer == "local":
-            usable, status = model_status(base)
-            if usable:
-                st.caption(f"Local model: {escape(status)}")
+        names = answerer_choices(base)
+        with st.expander("Advanced"):
+            answerer = st.selectbox(
+                "Answerer",
+                names,
+                index=names.index(base.answerer) if base.answerer in names else 0,
+                format_func=lambda name: ANSWERER_LABELS.get(name, name),
+            )
+            k = st.slider("Passages read per answer", 1, min(max(10, base.k), MAX_K), min(base.k, MAX_K))
+            st.toggle("Show timings", key="show_timings", help="Seconds spent searching, to the first word, and in all")
+            if answerer == "local" and model_status(base)[0]:
+                st.caption(escape(_model_caption(base)))
+            elif answerer == "openai" and base.llm_chat_model:
+                st.caption(f"LangChain chat model: {escape(base.llm_chat_model)}")
+            elif answerer == "openai":
+                st.caption(f"Server: {escape(base.llm_base_url or '')}")
             else:
-                st.warning(f"Local model missing: {escape(status)}")
-        elif answerer == "openai" and base.llm_chat_model:
-            st.caption(f"LangChain chat model: {escape(base.llm_chat_model)}")
-        elif answerer == "openai":
-            st.caption(f"Server: {escape(base.llm_base_url) if base.llm_base_url else 'set QA_LLM_BASE_URL'}")
-        else:
-            st.caption("Extractive: quotes the best sentences, no language model.")
+                st.caption("Quotes the best sentences; no language model.")
+        if answerer == "local" and not model_status(base)[0]:
+            st.warning(escape(_model_caption(base)))
     try:
         settings = load_settings({"collection": collection, "answerer": answerer, "k": k})
     except AssistantError as exc:
         st.sidebar.error(escape(str(exc)))
         st.stop()
-    st.session_state.collection = settings.collection
     return settings
+
+
+def empty_collection_notice(settings: Settings) -> bool:
+    """When the collection holds no documents, say so and offer the Documents page; True when it is empty."""
+    if settings.collection in user_collections(settings.data_dir):
+        return False
+    st.info(
+        f"The collection **{escape(settings.collection)}** has no documents yet, so there is nothing to answer "
+        "from. Add some on the Documents page.",
+        icon=":material/folder_open:",
+    )
+    page_link("pages/1_Documents.py", "Add documents", ":material/upload_file:", {"collection": settings.collection})
+    return True
 
 
 def model_banner(settings: Settings) -> None:
@@ -218,12 +352,17 @@ def load_answerer(settings: Settings) -> float | None:
     return took
 
 
-def document_view_link(label: str, query: dict[str, str]) -> None:
-    """A link to the document view (pages/3_Document.py) with ``query``. A page run on its own (as tests do)
-    has no page list to link into, and shows the label alone."""
+def page_link(page: str, label: str, icon: str, query: dict[str, str]) -> None:
+    """A link to another page of the app with ``query``. A page run on its own (as tests do) has no page list
+    to link into, and shows the label alone."""
     from streamlit.errors import StreamlitAPIException
 
     try:
-        st.page_link("pages/3_Document.py", label=label, icon=":material/article:", query_params=query)
+        st.page_link(page, label=label, icon=icon, query_params=query)
     except StreamlitAPIException:
         st.caption(escape(label))
+
+
+def document_view_link(label: str, query: dict[str, str]) -> None:
+    """A link to the document view (pages/3_Document.py) with ``query``."""
+    page_link("pages/3_Document.py", label, ":material/article:", query)

@@ -94,3 +94,13 @@ def test_feedback_keeps_the_thumb_when_a_correction_is_added(tmp_path: Path) -> 
     assert rated.rating == 1 and rated.correction == "a cap on its army" and rated.corrected
     assert "llm_api_key" not in saved.settings and saved.settings["answerer"] == "extractive"
     assert [item.position for item in FeedbackStore(tmp_path).corrected()] == [1]
+
+
+def test_two_chats_that_begin_alike_get_titles_that_tell_them_apart(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path)
+    first = store.create("Holiday rules", "team")
+    second = store.create("Holiday rules", "team")
+    third = store.create("Holiday rules", "other")
+    assert [first.title, second.title, third.title] == ["Holiday rules", "Holiday rules (2)", "Holiday rules (3)"]
+    long = store.create("x" * MAX_TITLE, "team")
+    assert store.create(long.title, "team").title == "x" * (MAX_TITLE - 4) + " (2)"
