@@ -20,6 +20,7 @@ from ui.render import SHOW_MORE_LABEL, Card, escape, file_name, place_title
 DIALOG_NOTE_MARKED = "The sentences the answer rests on are marked in orange, the rest of its passage in grey."
 DIALOG_NOTE_FOUND = "The passage found is marked in orange."
 WHOLE_DOCUMENT = "This is the whole document."
+EARLIER_LABEL = "Earlier in the document"
 CHANGED_NOTE = "The document has changed or was removed since; this is the passage as it was found."
 
 
@@ -97,8 +98,16 @@ def show_in_document(
         window = _whole_table(text, window)
     if passage.end > passage.start:
         st.caption(DIALOG_NOTE_MARKED if highlights else DIALOG_NOTE_FOUND)
+    # The passage opens the view, so it is seen without scrolling; the text before it is one click away.
+    split = max(window.start, min(passage.start, text.rfind("\n", window.start, passage.start) + 1))
+    if is_markdown(source):
+        split = max(window.start, _whole_table(text, Span(split, window.end)).start)
+    if split > window.start:
+        with st.expander(EARLIER_LABEL):
+            st.markdown(context_markdown(text, source, Span(window.start, split), passage, highlights), anchors=False)
     with st.container(border=True):
-        st.markdown(context_markdown(text, source, window, passage, highlights) or "(no text)", anchors=False)
+        shown = context_markdown(text, source, Span(split, window.end), passage, highlights)
+        st.markdown(shown or "(no text)", anchors=False)
     if window.start > 0 or window.end < len(text):
         st.button(SHOW_MORE_LABEL, key=f"evidence-more-button-{key}", on_click=_show_more, args=(key,))
     else:
