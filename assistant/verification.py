@@ -461,7 +461,7 @@ def check_answer(
         unsupported.append(Unsupported(sentence=kept.pop()[1], reason="the list it introduces was removed"))
     if not any(MARKER.search(text) for _, text in kept):
         # The reasons stay in ``unsupported``: the refusal never repeats what a document may have injected.
-        return refused("the passages found do not state what the drafted answer said", unsupported)
+        return refused("the passages found do not clearly state an answer", unsupported)
 
     def withdrawn(reason: str, why: str) -> CheckedAnswer:
         return refused(reason, [*unsupported, *(Unsupported(sentence=text, reason=why) for _, text in kept)])

@@ -1,7 +1,7 @@
 """Users' corrections turned into gold format v1 items, so an evaluation replays them as a regression set.
 
-A correction is a short answer (what scores) and an optional note (kept in the item's ``note`` field, which
-format v1 readers keep as an unknown field). Sources are the collection's documents that state the answer,
+A correction is a short answer (what scores) and an optional note (the item's optional ``note`` field, which
+is not scored). Sources are the collection's documents that state the answer,
 relative to the deepest folder holding all of the collection's documents: they match the stored paths by
 their ending (``eval.metrics.source_matches``), so the set scores hits whether it is run on the collection
 itself (``eval.runner.run_on_collection``) or with that folder as a corpus.
@@ -32,8 +32,6 @@ SENTENCE_TAG = "sentence-answer"
 SHORT_ANSWER_WORDS = 8
 # Share of a sentence-length correction's key words (besides its numbers) an answer must state.
 KEY_WORD_SHARE = 2 / 3
-# Fields of a feedback item that format v1 does not define (kept by any v1 reader, with a warning).
-EXTRA_FIELDS = frozenset({"note"})
 
 
 def corpus_root(sources: Iterable[str]) -> Path | None:

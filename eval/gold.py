@@ -43,6 +43,9 @@ class GoldItem(BaseModel):
     )
     history: list[Turn] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    note: str | None = Field(
+        default=None, description="A person's note on a correction (sets made from feedback); not scored."
+    )
 
     @model_validator(mode="after")
     def _answers_match_answerability(self) -> GoldItem:

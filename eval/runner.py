@@ -15,7 +15,7 @@ from assistant.markers import strip_markers
 from assistant.settings import Settings
 from assistant.types import Answer
 from eval import metrics
-from eval.feedback_gold import EXTRA_FIELDS, SENTENCE_TAG, states_key_words
+from eval.feedback_gold import SENTENCE_TAG, states_key_words
 from eval.gold import GoldItem, GoldWarning, check_sources, load_gold
 from eval.judge import Judge
 from ingest.indexer import ProgressCallback
@@ -71,7 +71,7 @@ def score_item(
         "answerable": item.answerable,
         "gold_answers": item.answers,
         "required": item.required,
-        "note": (item.model_extra or {}).get("note"),
+        "note": item.note,
         "answer": answer.answer,
         "refused": answer.refused,
         "refusal_reason": answer.refusal_reason,
@@ -164,17 +164,12 @@ def eval_settings(
 
 
 def _read_gold(gold: Path) -> tuple[list[GoldItem], list[str]]:
-    """The items of a gold file and its warnings, to show once; a feedback item's own fields (its note) are
-    expected and not warned about."""
+    """The items of a gold file and its warnings, to show once."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GoldWarning)
         items = load_gold(gold)
     # Kept for the report and the CLI, which show them once (nothing else warns while a gold file is read).
-    found = [str(warning.message) for warning in caught if issubclass(warning.category, GoldWarning)]
-    unknown = {name for item in items for name in item.unknown_fields()}
-    if unknown and unknown <= EXTRA_FIELDS:
-        found = [message for message in found if "unknown fields" not in message]
-    return items, found
+    return items, [str(warning.message) for warning in caught if issubclass(warning.category, GoldWarning)]
 
 
 def _first(items: list[GoldItem], limit: int | None) -> list[GoldItem]:

@@ -56,13 +56,13 @@ st.caption(f"Collection **{escape(settings.collection)}** · answers cite the ex
 empty = empty_collection_notice(settings)
 
 
-def show_answer(answer: Answer, collection: str) -> None:
-    """Answer text (or the refusal and its reason), then what it rests on."""
+def show_answer(answer: Answer, collection: str, key: str) -> None:
+    """Answer text (or the refusal and its reason), then what it rests on (``key`` tells its widgets apart)."""
     if answer.refused:
         st.info(refusal_markdown(answer), icon=":material/help:")
     else:
         st.markdown(answer_markdown(answer))
-    show_sources(answer, collection)
+    show_sources(answer, collection, key=key, data_dir=str(settings.data_dir))
     if st.session_state.get("show_timings"):
         st.caption(f"Timings: {timings_caption(answer)}")
 
@@ -85,7 +85,11 @@ for position, message in enumerate(messages):
         if message["role"] == "user":
             st.text(message["content"])
             continue
-        show_answer(Answer.model_validate(message["answer"]), current.collection if current else settings.collection)
+        show_answer(
+            Answer.model_validate(message["answer"]),
+            current.collection if current else settings.collection,
+            f"{current.id if current else 'new'}-{position}",
+        )
         note = st.session_state.get("load_note")
         if note and note[0] == (current.id if current else None) and note[1] == position:
             st.caption(note[2])

@@ -158,7 +158,7 @@ def removed_markdown(item: Unsupported) -> str:
     return f":red-background[~~{escape(item.sentence)}~~] — {escape(item.reason)}"
 
 
-# Reasons the core words for developers, as a person would say them.
+# Saved chats from before the core said it plainly word a withdrawn answer for developers.
 _PLAIN_WORDS = (
     ("do not state what the drafted answer said", "do not clearly state an answer"),
     ("the drafted answer", "the answer"),

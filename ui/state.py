@@ -228,11 +228,13 @@ def _collection_picker(base: Settings, pinned: str | None) -> str:
         close = closest_collection(choice, counts)
         hint = f" Did you mean {escape(close)}?" if close else ""
         st.caption(f"{escape(choice)} holds no documents yet: add some on the Documents page.{hint}")
-    with st.expander("New collection"):
+    # Kept open while its message asks for another name, so the name can be fixed where it was typed.
+    with st.expander("New collection", expanded=bool(st.session_state.get("collection_problem"))):
         st.text_input("Name", key="new_collection", placeholder="for example: Team handbook")
         st.button("Create collection", on_click=_create_collection, args=(names,), width="stretch")
-        if st.session_state.get("collection_problem"):
-            st.error(escape(st.session_state.collection_problem))
+    # Below the expander, not in it: a rerun may fold it, and the message must stay in sight.
+    if st.session_state.get("collection_problem"):
+        st.error(escape(st.session_state.collection_problem))
     if st.session_state.get("collection_created"):
         st.success(escape(st.session_state.pop("collection_created")), icon=":material/check:")
     st.session_state.collection = choice

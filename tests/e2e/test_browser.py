@@ -1,5 +1,6 @@
 """The app in a real browser: Debian chromium driven by playwright against `streamlit run` on loopback."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,8 @@ def test_uploaded_document_can_be_asked_about(page: object, app_url: str, tmp_pa
     doc.write_text("The Carrow lighthouse lamp was automated in 1989 after 120 years of keepers.", encoding="utf-8")
     page.goto(f"{app_url}/Documents")  # type: ignore[attr-defined]
     page.locator('input[type="file"]').set_input_files(str(doc))  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Ingest").click()  # type: ignore[attr-defined]
-    page.get_by_text("1 added").first.wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("button", name=re.compile("^Add 1 file to")).click()  # type: ignore[attr-defined]
+    page.get_by_text("1 file added").first.wait_for()  # type: ignore[attr-defined]
     ask(page, app_url, "When was the Carrow lighthouse lamp automated?")
     page.get_by_text("lighthouse.txt").first.wait_for()  # type: ignore[attr-defined]
     assert "1989" in page.locator('[data-testid="stChatMessage"]').nth(1).inner_text()  # type: ignore[attr-defined]
@@ -74,8 +75,8 @@ def test_markup_in_a_document_never_runs(page: object, app_url: str, tmp_path: P
     page.on("dialog", on_dialog)  # type: ignore[attr-defined]
     page.goto(f"{app_url}/Documents")  # type: ignore[attr-defined]
     page.locator('input[type="file"]').set_input_files(str(doc))  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Ingest").click()  # type: ignore[attr-defined]
-    page.get_by_text("1 added").first.wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("button", name=re.compile("^Add 1 file to")).click()  # type: ignore[attr-defined]
+    page.get_by_text("1 file added").first.wait_for()  # type: ignore[attr-defined]
     ask(page, app_url, "How often does the harbour ferry leave?")
     card = page.locator('[data-testid="stExpander"]').filter(has_text="payload.md").first  # type: ignore[attr-defined]
     card.wait_for()
@@ -84,5 +85,11 @@ def test_markup_in_a_document_never_runs(page: object, app_url: str, tmp_path: P
     assert page.evaluate("window.__pwned") is None  # type: ignore[attr-defined]
     assert page.title() != "pwned" and not dialogs  # type: ignore[attr-defined]
     assert page.locator("img[src='x']").count() == 0  # type: ignore[attr-defined]
+    # Opened beside the chat, the document is formatted, and its markup is still text.
+    card.get_by_role("button", name="Open in the document").click()
+    dialog = page.get_by_role("dialog")  # type: ignore[attr-defined]
+    dialog.get_by_text("onerror", exact=False).first.wait_for(state="visible")
+    assert page.evaluate("window.__pwned") is None and not dialogs  # type: ignore[attr-defined]
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "markup-as-text.png"), full_page=True)  # type: ignore[attr-defined]

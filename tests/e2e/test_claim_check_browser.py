@@ -1,4 +1,5 @@
-"""What the claim check did, as a user sees it: a removed sentence marked with its reason, a refusal with its reason.
+"""What the claim check did, as a user sees it: a removed sentence explained under "Why this answer?", a refusal
+with its reason.
 
 The app runs for real (streamlit, Chroma, the packaged embedding model, the claim check); only the language
 model is faked, by a scripted OpenAI-compatible server on loopback, so the wrong sentence is deterministic.
@@ -13,7 +14,7 @@ from assistant import Settings, build_assistant
 from tests.fixtures.fake_llm_server import FakeLLM, fake_llm_server
 from tests.fixtures.ferry import CRIMEA_QUESTION, PARTIAL_QUESTION, PARTIAL_REPLY, write_ferry_document
 from tests.fixtures.streamlit_app import app_environment, ask, running_app
-from ui.render import REMOVED_HEADING
+from ui.render import WHY_LABEL
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -61,26 +62,26 @@ def screenshot(page: object, name: str) -> None:
     page.screenshot(path=str(SHOTS / name))  # type: ignore[attr-defined]
 
 
-def test_a_removed_sentence_is_shown_struck_through_with_its_reason(
+def test_a_removed_sentence_is_explained_under_why_this_answer(
     page: object, ferry_app: str, scripted_llm: FakeLLM
 ) -> None:
     ask(page, ferry_app, PARTIAL_QUESTION)
     message = answer_message(page)
-    message.get_by_text(REMOVED_HEADING).wait_for()  # type: ignore[attr-defined]
+    why = message.locator('[data-testid="stExpander"]').filter(has_text=WHY_LABEL)  # type: ignore[attr-defined]
+    why.wait_for()
     assert any(PARTIAL_QUESTION in str(request) for request in scripted_llm.requests)
     answer_text = message.locator('[data-testid="stMarkdownContainer"]').first.inner_text()  # type: ignore[attr-defined]
     assert "40 minutes" in answer_text and "95" not in answer_text
-    struck = message.locator("del, s").filter(has_text="95").first  # type: ignore[attr-defined]
-    struck.wait_for(state="visible")
-    assert "Tickets cost 95 euros" in struck.inner_text()
-    assert "line-through" in struck.evaluate("node => getComputedStyle(node).textDecorationLine")
-    assert struck.locator("xpath=ancestor::*[contains(@class, 'stMarkdownColoredBackground')]").count() == 1
-    reason = struck.locator("xpath=ancestor::p[1]").inner_text().split("—", 1)[1]
-    assert "95" in reason
+    why.locator("summary").click()
+    explained = why.get_by_text("Tickets cost 95 euros").first
+    explained.wait_for(state="visible")
+    # Said in plain words, never as a struck-through draft that a reader might take for the answer.
+    assert message.locator("del, s").count() == 0  # type: ignore[attr-defined]
+    assert "draft" not in why.inner_text().casefold() and "95" in why.inner_text()
     screenshot(page, "claim-check-removed-sentence.png")
 
 
-# Every 20 ms, until the checked answer with its removed sentences is shown, the answer message's text is kept.
+# Every 20 ms, until the checked answer with its 'Why this answer?' is shown, the answer message's text is kept.
 WATCH_ANSWER = """() => {
   window.__seen = [];
   const timer = setInterval(() => {
@@ -98,9 +99,9 @@ def test_a_withdrawn_sentence_is_never_displayed_while_the_answer_streams(
     page.goto(ferry_app)  # type: ignore[attr-defined]
     box = page.get_by_placeholder("Ask a question about your documents")  # type: ignore[attr-defined]
     box.fill(PARTIAL_QUESTION)
-    page.evaluate(WATCH_ANSWER % REMOVED_HEADING)  # type: ignore[attr-defined]
+    page.evaluate(WATCH_ANSWER % WHY_LABEL)  # type: ignore[attr-defined]
     box.press("Enter")
-    answer_message(page).get_by_text(REMOVED_HEADING).wait_for()  # type: ignore[attr-defined]
+    answer_message(page).get_by_text(WHY_LABEL).wait_for()  # type: ignore[attr-defined]
     seen = page.evaluate("window.__seen")  # type: ignore[attr-defined]
     assert seen, "the answer message was never seen before it was complete"
     assert not any("95" in text for text in seen), [text for text in seen if "95" in text][:1]
