@@ -22,16 +22,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-# llama.cpp built for this CPU (assistant/llama_build.py): reads prompts faster than the generic xllamacpp
+# llama.cpp built for this CPU (assistant/models/install/llama_build.py): reads prompts faster than the generic xllamacpp
 # wheel. Built once (~4 min) and cached in ~/.cache/cited-qa/wheels; when it fails, xllamacpp stays in
 # charge. NATIVE_LLAMA=0 skips it.
-# The embedding model is exported to ONNX once (assistant/onnx_export.py); later runs find it verified and return.
+# The embedding model is exported to ONNX once (assistant/models/install/onnx_export.py); later runs find it verified and return.
 NATIVE_LLAMA ?= 1
 install: $(STAMP)
-	@$(BIN)/python -m assistant.onnx_export
-	@$(BIN)/python -m assistant.model_files
+	@$(BIN)/python -m assistant.models.install.onnx_export
+	@$(BIN)/python -m assistant.models.model_files
 ifneq ($(NATIVE_LLAMA),0)
-	@$(BIN)/python -m assistant.llama_build
+	@$(BIN)/python -m assistant.models.install.llama_build
 endif
 	@$(BIN)/qa warm-up
 

@@ -1,11 +1,11 @@
-"""The `qa` program: the orchestration's commands (assistant/app/commands.py) with the evaluation commands of eval/
+"""The `qa` program: the orchestration's commands (assistant/app/cli/commands.py) with the evaluation commands of eval/
 added. It sits above every layer, so it is the one module of assistant/ that may import eval/."""
 
 from __future__ import annotations
 
 import click
 
-from assistant.app.commands import main as app_commands
+from assistant.app.cli.commands import main as app_commands
 from eval.bench import bench_command
 from eval.cli import eval_command
 

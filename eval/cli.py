@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from assistant.app.cli_options import HelpGroup, verbose_option
+from assistant.app.cli.options import HelpGroup, verbose_option
 
 
 @click.group("eval", cls=HelpGroup, invoke_without_command=True)
@@ -156,7 +156,7 @@ def _run_on_corpus(
     corpus: Path, gold: Path, answerer: str | None, k: int | None, limit: int | None, judge: str | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Ingest ``corpus`` into the evaluation's own collection for it, then ask the gold questions."""
-    from assistant.app.commands import ingest_bar
+    from assistant.app.cli.commands import ingest_bar
     from assistant.app.service import build_assistant
     from assistant.settings import load_settings
     from eval.runner import eval_settings, run_eval
@@ -331,9 +331,9 @@ def claims_command(data: Path, split: str, out: Path, limit: int | None, answere
     OUT/claims-report.md (supported kept, unsupported removed, relation swaps removed, per kind)."""
     from tqdm import tqdm
 
+    from assistant.answering.support import judge_for
     from assistant.app.service import build_assistant
     from assistant.settings import load_settings
-    from assistant.support import judge_for
     from eval.claims import load_claims, score_claims, write_claims_report
     from eval.runner import eval_settings
 

@@ -1,4 +1,4 @@
-"""How alike two sentences must be to state the same count (assistant/conflicts.py SAME_STATEMENT).
+"""How alike two sentences must be to state the same count (assistant/answering/conflicts.py SAME_STATEMENT).
 
     python -m eval.conflicts --xquad XQUAD.json --covid COVID-QA.json [--split dev]
 
@@ -16,9 +16,9 @@ import os
 import re
 from pathlib import Path
 
-from assistant.conflicts import counts, disagrees
-from assistant.embedder import build_embedder
-from assistant.evidence import without_references
+from assistant.answering.conflicts import counts, disagrees
+from assistant.answering.evidence import without_references
+from assistant.models.embedder import build_embedder
 from assistant.settings import load_settings
 from assistant.text import sentence_spans
 from eval.splits import DEV, Splits

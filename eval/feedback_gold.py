@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.feedback import Feedback
+from assistant.chats.feedback import Feedback
 from assistant.text import STOPWORDS, content_terms, stem, terms_match, words
 from eval.gold import GoldItem
 from eval.numbers import numbers_in

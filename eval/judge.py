@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.llm import ChatModel
-from assistant.markers import strip_markers
-from assistant.prompts import load_prompt
+from assistant.answering.prompts import load_prompt
+from assistant.models.llm import ChatModel
+from assistant.text.markers import strip_markers
 from assistant.types import Answer
 
 PASSAGE_CHARS = 600

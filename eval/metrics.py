@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
-from assistant.markers import markers_in, strip_markers
+from assistant.text.markers import markers_in, strip_markers
 from assistant.types import Answer, Passage
 from eval.numbers import numbers_in
 from eval.sentences import sentence_spans

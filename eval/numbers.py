@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from assistant.markers import strip_markers
+from assistant.text.markers import strip_markers
 
 # Digits with optional thousands groups (comma, no-break or thin space) and an optional decimal part.
 # Not part of a longer token: digits glued to a letter before them (H1N1) are identifiers, not numbers.

@@ -11,8 +11,8 @@ from typing import Any
 
 from assistant.app.service import Assistant
 from assistant.errors import IngestError, InputError
-from assistant.markers import strip_markers
 from assistant.settings import Settings
+from assistant.text.markers import strip_markers
 from assistant.types import Answer
 from eval import metrics
 from eval.feedback_gold import SENTENCE_TAG, states_key_words
@@ -130,7 +130,7 @@ def score_item(
 def build_judge(name: str, assistant: Assistant) -> Judge:
     """A judge on the named backend; the answering model is reused when it is the same one."""
     from assistant.errors import ConfigError
-    from assistant.llm import build_chat_model
+    from assistant.models.llm import build_chat_model
 
     if name not in ("local", "openai"):
         raise ConfigError(f"--judge {name!r}: choose local or openai")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.markers import MARKER
+from assistant.text.markers import MARKER
 
 _ABBREVIATIONS = {
     "mr",

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.catalog import Catalog
-from assistant.embedder import Embedder
 from assistant.errors import DamagedIndexError
-from assistant.locking import writer_lock
+from assistant.index.catalog import Catalog
+from assistant.index.locking import writer_lock
+from assistant.index.store import VectorStore, chroma_folder, chunk_of, embedding_units
+from assistant.models.embedder import Embedder
 from assistant.settings import Settings
-from assistant.store import VectorStore, chroma_folder, chunk_of, embedding_units
 from assistant.text import plural
 from ingest.room import check_room, needed_bytes, store_size
 

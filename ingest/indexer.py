@@ -16,14 +16,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.catalog import Catalog, SourceRecord
-from assistant.embedder import Embedder
+from assistant.answering.evidence import evidence_pieces, looks_like_instruction
 from assistant.errors import AssistantError, DiskFullError, IngestError, StoreError, no_room
-from assistant.evidence import evidence_pieces, looks_like_instruction
 from assistant.faults import checkpoint
-from assistant.locking import writer_lock
+from assistant.index.catalog import Catalog, SourceRecord
+from assistant.index.locking import writer_lock
+from assistant.index.store import EmbeddingUnit, VectorStore, chroma_folder, chunk_of, embedding_units
+from assistant.models.embedder import Embedder
 from assistant.settings import Settings
-from assistant.store import EmbeddingUnit, VectorStore, chroma_folder, chunk_of, embedding_units
 from assistant.text import sentence_spans
 from assistant.types import ChunkRecord
 from ingest.chunker import CHUNKER_VERSION, iter_chunks, text_windows
@@ -340,7 +340,7 @@ class Indexer:
         ]
 
     def _writing(self, progress: ProgressCallback | None) -> AbstractContextManager[None]:
-        """The data folder's writer lock (see assistant/locking.py), telling ``progress`` when it waits."""
+        """The data folder's writer lock (see assistant/index/locking.py), telling ``progress`` when it waits."""
 
         def say(message: str) -> None:
             if progress:

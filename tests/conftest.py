@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from assistant import Assistant, Settings, build_assistant
-from assistant.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
+from assistant.models.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "eval" / "corpus"

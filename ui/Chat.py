@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from assistant import Answer, Assistant, AssistantError, Settings
-from assistant.conversations import title_from
+from assistant.chats.conversations import title_from
 from ui.examples import example_questions
 from ui.feedback_view import show_feedback
 from ui.render import (

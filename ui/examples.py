@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.catalog import Catalog
+from assistant.index.catalog import Catalog
 
 # Sections that name a place, not a topic: 'Sales > row 14', 'page 2 (OCR text)', 'Slide 3' (a titled slide,
 # 'Slide 3: Budget', keeps its title).

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from assistant import Settings
-from assistant.feedback import FeedbackStore, settings_snapshot
+from assistant.chats.feedback import FeedbackStore, settings_snapshot
 from eval.feedback_gold import is_sentence
 from ui.render import escape
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from assistant.markers import MARKER_RUN, markers_in, strip_markers
+from assistant.text.markers import MARKER_RUN, markers_in, strip_markers
 from assistant.types import Answer, Citation, Highlight, Passage, Span, Unsupported
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")

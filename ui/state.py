@@ -11,12 +11,12 @@ from pathlib import Path
 import streamlit as st
 
 from assistant import Assistant, AssistantError, Settings, build_assistant, load_settings
-from assistant.answerers import ANSWERERS, Answerer, build_answerer
-from assistant.catalog import Catalog, catalog_file, closest_collection
-from assistant.conversations import ConversationStore
-from assistant.embedder import Embedder, build_embedder
-from assistant.feedback import FeedbackStore
-from assistant.model_files import MODEL_NAME, model_status
+from assistant.answering.answerers import ANSWERERS, Answerer, build_answerer
+from assistant.chats.conversations import ConversationStore
+from assistant.chats.feedback import FeedbackStore
+from assistant.index.catalog import Catalog, catalog_file, closest_collection
+from assistant.models.embedder import Embedder, build_embedder
+from assistant.models.model_files import MODEL_NAME, model_status
 from ui.render import escape
 
 # The settings an answerer is built from (with the embedder it is handed); the collection, k, retrieval

@@ -11,12 +11,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from assistant.answerers import Answerer, build_answerer
-from assistant.catalog import Catalog, catalog_file
-from assistant.embedder import Embedder, build_embedder
-from assistant.retrieval import HybridSearch
+from assistant.answering.answerers import Answerer, build_answerer
+from assistant.answering.retrieval import HybridSearch
+from assistant.index.catalog import Catalog, catalog_file
+from assistant.index.store import VectorStore, chroma_folder, connect
+from assistant.models.embedder import Embedder, build_embedder
 from assistant.settings import Settings
-from assistant.store import VectorStore, chroma_folder, connect
 from ingest.indexer import Indexer
 
 

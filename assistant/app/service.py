@@ -7,16 +7,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant.answerers import Answerer
+from assistant.answering.answerers import Answerer
+from assistant.answering.pipeline import AnswerPipeline, AnswerStream, check_question
+from assistant.answering.retrieval import PassageRetriever
+from assistant.answering.support import SupportJudge
 from assistant.app.compose import Parts, build_parts
 from assistant.app.uploads import abandoned_uploads, recover_staged
-from assistant.catalog import Catalog, SourceRecord
-from assistant.embedder import Embedder
-from assistant.pipeline import AnswerPipeline, AnswerStream, check_question
-from assistant.retrieval import PassageRetriever
+from assistant.index.catalog import Catalog, SourceRecord
+from assistant.index.store import VectorStore
+from assistant.models.embedder import Embedder
 from assistant.settings import Settings, load_settings
-from assistant.store import VectorStore
-from assistant.support import SupportJudge
 from assistant.types import Answer, Passage
 from ingest.consistency import Consistency
 from ingest.consistency import check as check_collection

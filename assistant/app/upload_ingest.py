@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.app.api_openai import error_body
+from assistant.app.http.openai_format import error_body
 from assistant.app.service import Assistant
 from assistant.app.uploads import Placed, Staging, folder_locked, safe_filename, upload_folder
 from assistant.errors import InputError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from assistant.app.cli_options import verbose_option
+from assistant.app.cli.options import verbose_option
 
 PART_NAMES = ("answers", "quality", "latency", "ingest", "startup", "scaleout", "scale", "embedder", "prefill")
 

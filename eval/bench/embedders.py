@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Settings
-from assistant.embedder import Embedder, SentenceTransformerEmbedder, build_embedder
+from assistant.models.embedder import Embedder, SentenceTransformerEmbedder, build_embedder
 from assistant.text import sentence_spans
 from eval.squad import read_squad
 
@@ -31,7 +31,7 @@ _CHILD = """
 import json, sys, time
 started = time.perf_counter()
 from assistant import Settings
-from assistant.embedder import build_embedder
+from assistant.models.embedder import build_embedder
 embedder = build_embedder(Settings(embedder=sys.argv[1], models_dir=sys.argv[2]))
 loaded = time.perf_counter() - started
 embedder.embed_batch(json.loads(sys.stdin.read()))

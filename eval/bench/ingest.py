@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Settings, build_assistant
-from assistant.embedder import Embedder
+from assistant.models.embedder import Embedder
 from assistant.text import sentence_spans
 from eval.squad import read_squad
 
@@ -81,7 +81,7 @@ def news_folder(folder: Path, megabytes: float, squad_files: Iterable[Path], see
 
 def _embedded_texts(folder: Path, settings: Settings) -> list[str]:
     """The texts an ingest of ``folder`` embeds: every sentence of every chunk, each file's repeats once."""
-    from assistant.store import embedding_units
+    from assistant.index.store import embedding_units
     from ingest.chunker import chunk_document
     from ingest.loaders import load_document
 
@@ -205,7 +205,7 @@ def section(
     squad_files: list[Path], work: Path, megabytes: float, progress: Callable[[str], None]
 ) -> tuple[dict[str, Any], list[str]]:
     """Generate the folder, run the three systems, and return (JSON result, Markdown lines)."""
-    from assistant.embedder import SentenceTransformerEmbedder, build_embedder
+    from assistant.models.embedder import SentenceTransformerEmbedder, build_embedder
 
     settings = Settings()
     progress(f"ingest: generating {megabytes:g} MB of news-sized articles from the public sets")

@@ -2,7 +2,7 @@
 
 Variants: the generic xllamacpp wheel with the packaged Q4_K_M model (the baseline), llama-cpp-python
 built for this CPU (`make install`) with the same file, and the requantised files that can be made from
-it (assistant/quantize.py) on either runtime. Each variant runs in its own worker process (two llama.cpp
+it (assistant/models/install/quantize.py) on either runtime. Each variant runs in its own worker process (two llama.cpp
 builds in one process would bind each other's symbols); the parent interleaves them run by run (A, B,
 A, B, ...) so that machine load hits every variant alike.
 
@@ -70,8 +70,8 @@ def evidence_lines(chars: int = EVIDENCE_CHARS, corpus: Path = SAMPLE_CORPUS) ->
 
 def prompt_for(run: int, lines: list[str]) -> list[dict[str, str]]:
     """The answer prompt with the evidence rotated by ``run`` (so no run finds its evidence cached)."""
-    from assistant.answerers.base import REFUSAL
-    from assistant.prompts import load_prompt
+    from assistant.answering.answerers.base import REFUSAL
+    from assistant.answering.prompts import load_prompt
 
     shift = run % len(lines)
     shown = lines[shift:] + lines[:shift]
@@ -81,7 +81,7 @@ def prompt_for(run: int, lines: list[str]) -> list[dict[str, str]]:
 
 def variants(models_dir: Path | None = None, quants: tuple[str, ...] = ("Q4_0",)) -> tuple[list[Variant], list[str]]:
     """The variants this machine can run, and one note per variant it cannot."""
-    from assistant.llm import llama_cpp_problem
+    from assistant.models.llm import llama_cpp_problem
     from assistant.settings import Settings
 
     found = [Variant("xllamacpp", "Q4_K_M", None)]
@@ -92,7 +92,7 @@ def variants(models_dir: Path | None = None, quants: tuple[str, ...] = ("Q4_0",)
     else:
         found.append(Variant("llama-cpp", "Q4_K_M", None))
     if quants:
-        from assistant.quantize import requantised_model
+        from assistant.models.install.quantize import requantised_model
 
         settings = Settings(models_dir=models_dir) if models_dir else Settings()
         for quant in quants:
@@ -162,7 +162,7 @@ class Worker:
 
 def serve(runtime: str, model: Path | None, threads: int, max_tokens: int, chars: int) -> None:
     """The worker: load the model, warm it up, then time one answer-prompt run per request on stdin."""
-    from assistant.llm import LocalChatModel
+    from assistant.models.llm import LocalChatModel
     from assistant.settings import Settings
 
     out = sys.stdout

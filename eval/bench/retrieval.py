@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant import Assistant, Settings, build_assistant
-from assistant.embedder import Embedder
+from assistant.models.embedder import Embedder
 from eval.distractors import DocumentGold
 from eval.distractors import build as build_distractors
 from eval.metrics import percentile

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 
 from assistant import Settings, build_assistant
-from assistant.catalog import catalog_file
-from assistant.embedder import Embedder
-from assistant.retrieval import weighted_fusion
-from assistant.store import embedding_units
+from assistant.answering.retrieval import weighted_fusion
+from assistant.index.catalog import catalog_file
+from assistant.index.store import embedding_units
+from assistant.models.embedder import Embedder
 from assistant.text import sentence_spans
 from eval.metrics import percentile
 from eval.squad import read_squad
@@ -579,7 +579,7 @@ def section(squad_file: Path, work: Path, embedder: Embedder | None = None) -> t
     if not squad_file.is_file():
         return {"skipped": f"{squad_file} not found"}, [f"Search at scale skipped: {squad_file} not found.", ""]
     if embedder is None:  # the product's default embedder, as `qa search` would load it
-        from assistant.embedder import build_embedder
+        from assistant.models.embedder import build_embedder
 
         embedder = build_embedder(Settings())
     cache = (

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Assistant, Settings, build_assistant
-from assistant.answerers.base import REFUSAL
-from assistant.answerers.generative import GenerativeAnswerer
-from assistant.embedder import Embedder, build_embedder
-from assistant.evidence import Evidence
-from assistant.llm import LocalChatModel
-from assistant.prompts import load_prompt
+from assistant.answering.answerers.base import REFUSAL
+from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.answering.evidence import Evidence
+from assistant.answering.prompts import load_prompt
+from assistant.models.embedder import Embedder, build_embedder
+from assistant.models.llm import LocalChatModel
 from eval.bench.retrieval import markdown, run_distractors, run_set, search_latency, stderr_progress
 from eval.metrics import percentile
 from eval.samples import SAMPLE_CORPUS

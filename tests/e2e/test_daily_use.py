@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import expect
 
 from assistant import Settings, build_assistant
-from assistant.catalog import Catalog, catalog_file
-from assistant.feedback import FeedbackStore
+from assistant.chats.feedback import FeedbackStore
+from assistant.index.catalog import Catalog, catalog_file
 from tests.fixtures.streamlit_app import app_environment, ask, running_app
 from ui.render import escape
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from assistant.catalog import Catalog, catalog_file
+from assistant.index.catalog import Catalog, catalog_file
 from tests.fixtures.documents import write_docx
 from tests.fixtures.formats import WRITERS
 from tests.fixtures.streamlit_app import app_environment, running_app

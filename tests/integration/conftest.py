@@ -3,7 +3,7 @@
 import pytest
 
 from assistant import Settings
-from assistant.llm import LocalChatModel
+from assistant.models.llm import LocalChatModel
 
 
 @pytest.fixture(scope="session")

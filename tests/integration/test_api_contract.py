@@ -11,9 +11,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from assistant.app.api import create_app
+from assistant.app.http.api import create_app
 from assistant.app.service import build_assistant
-from assistant.embedder import FakeEmbedder
+from assistant.models.embedder import FakeEmbedder
 from assistant.settings import Settings
 
 EXAMPLES = 20  # per operation: valid and invalid requests, bodies and parameters

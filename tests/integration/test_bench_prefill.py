@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.llm import llama_cpp_problem
+from assistant.models.llm import llama_cpp_problem
 from eval.bench.prefill import BASELINE, evidence_lines, markdown, prompt_for, run
 
 

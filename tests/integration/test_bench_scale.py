@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings, build_assistant
-from assistant.catalog import catalog_file, fts_table
-from assistant.embedder import FakeEmbedder
+from assistant.index.catalog import catalog_file, fts_table
+from assistant.models.embedder import FakeEmbedder
 from eval.bench.scale import PARTS, markdown, run, section
 
 WORDS = (

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings, build_assistant
-from assistant.answerers.generative import GenerativeAnswerer
-from assistant.embedder import Embedder
-from assistant.llm import LocalChatModel
+from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.models.embedder import Embedder
+from assistant.models.llm import LocalChatModel
 from tests.fixtures.formats import FACTS, Fact, write_corpus
 
 pytestmark = pytest.mark.llm

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from assistant import Assistant, Settings, build_assistant
 from assistant.cli import main
-from assistant.embedder import Embedder
+from assistant.models.embedder import Embedder
 from assistant.types import Span
 from tests.fixtures.formats import FACTS, Fact, write_corpus
 

@@ -13,7 +13,7 @@ import openai
 import pytest
 import uvicorn
 
-from assistant.app.api import create_app
+from assistant.app.http.api import create_app
 from assistant.app.uploads import safe_filename
 from assistant.settings import Settings
 from tests.fixtures.servers import free_port

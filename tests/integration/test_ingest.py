@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from assistant import Assistant, IngestError
-from assistant.catalog import Catalog
-from assistant.embedder import FakeEmbedder
 from assistant.errors import ModelError, StoreError
+from assistant.index.catalog import Catalog
+from assistant.models.embedder import FakeEmbedder
 from ingest.indexer import Progress
 from tests.fixtures.documents import write_pdf
 

@@ -181,7 +181,7 @@ def test_a_server_that_refuses_stream_options_still_answers(
 
 
 def test_health_names_the_chat_model_when_no_server_url_is_set(make_assistant: Callable[..., Assistant]) -> None:
-    from assistant.app.health import health_report
+    from assistant.app.http.health import health_report
 
     assistant = make_assistant(answerer="openai", llm_chat_model="openai:some-model", llm_api_key="unused")
     check = health_report(assistant)["checks"]["language_model"]

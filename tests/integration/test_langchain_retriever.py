@@ -7,7 +7,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableLambda
 
 from assistant import Assistant, Passage
-from assistant.retrieval import passage_from_document
+from assistant.answering.retrieval import passage_from_document
 
 
 def test_a_langchain_chain_gets_passages_whose_offsets_slice_the_source(

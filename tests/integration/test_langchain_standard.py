@@ -12,9 +12,9 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests, Retriev
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from assistant import Settings, build_assistant
-from assistant.embedder import Embedder
-from assistant.langchain_chat import ChatCitedQA
-from assistant.retrieval import PassageRetriever
+from assistant.answering.retrieval import PassageRetriever
+from assistant.models.embedder import Embedder
+from assistant.models.langchain_chat import ChatCitedQA
 
 FACTS = [
     "Honey bees visit about 100 flowers on one foraging trip.",

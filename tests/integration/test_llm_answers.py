@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, ModelError, Settings, build_assistant
-from assistant.answerers.generative import GenerativeAnswerer
-from assistant.embedder import Embedder
-from assistant.llm import ChatModel, LocalChatModel, OpenAIChatModel
-from assistant.model_files import resolve_model_path
+from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.models.embedder import Embedder
+from assistant.models.llm import ChatModel, LocalChatModel, OpenAIChatModel
+from assistant.models.model_files import resolve_model_path
 from assistant.types import Citation
 from eval.judge import Judge
 from tests.fixtures.servers import free_port, wait_until_healthy

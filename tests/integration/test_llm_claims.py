@@ -5,11 +5,11 @@ whatever the previous answer said, and instructions inside documents ignored."""
 import pytest
 
 from assistant import Assistant, Settings, build_assistant
-from assistant.answerers.generative import GenerativeAnswerer
-from assistant.embedder import Embedder
-from assistant.facts import numbers
-from assistant.llm import LocalChatModel
-from assistant.markers import strip_markers
+from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.models.embedder import Embedder
+from assistant.models.llm import LocalChatModel
+from assistant.text.facts import numbers
+from assistant.text.markers import strip_markers
 from tests.conftest import SAMPLE_CORPUS
 
 pytestmark = pytest.mark.llm

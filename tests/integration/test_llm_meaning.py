@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, build_assistant
-from assistant.answerers.generative import GenerativeAnswerer
-from assistant.llm import LocalChatModel
-from assistant.markers import markers_in
+from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.models.llm import LocalChatModel
+from assistant.text.markers import markers_in
 from tests.fixtures.chat_models import ScriptedChatModel
 
 pytestmark = pytest.mark.llm

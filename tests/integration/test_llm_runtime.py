@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from assistant import Settings
-from assistant.llm import LocalChatModel, llama_cpp_problem
-from assistant.model_files import resolve_model_path
+from assistant.models.llm import LocalChatModel, llama_cpp_problem
+from assistant.models.model_files import resolve_model_path
 
 pytestmark = pytest.mark.llm
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from assistant import Settings
-from assistant.embedder import Embedder, OnnxEmbedder, build_embedder
 from assistant.errors import ModelError
-from assistant.onnx_export import packaged_model_dir, read_config
+from assistant.models.embedder import Embedder, OnnxEmbedder, build_embedder
+from assistant.models.install.onnx_export import packaged_model_dir, read_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = [
@@ -83,7 +83,7 @@ def test_loading_and_embedding_imports_neither_torch_nor_sentence_transformers(o
     code = (
         "import json, sys\n"
         "from assistant import Settings\n"
-        "from assistant.embedder import build_embedder\n"
+        "from assistant.models.embedder import build_embedder\n"
         "for name in ('onnx', 'onnx-int8'):\n"
         "    build_embedder(Settings(embedder=name)).embed_batch(['What does Russia demand?'])\n"
         "print(json.dumps(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'sklearn') if m "
@@ -96,5 +96,5 @@ def test_loading_and_embedding_imports_neither_torch_nor_sentence_transformers(o
 
 
 def test_a_missing_model_file_names_the_export_command(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match=r"python -m assistant.onnx_export"):
+    with pytest.raises(ModelError, match=r"python -m assistant.models.install.onnx_export"):
         OnnxEmbedder(tmp_path / "model.onnx", read_config(packaged_model_dir()))

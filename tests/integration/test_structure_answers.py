@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from assistant import Assistant, Settings, build_assistant
-from assistant.answerers.generative import GenerativeAnswerer
-from assistant.embedder import Embedder
-from assistant.evidence import gather_evidence
-from assistant.llm import LocalChatModel
+from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.answering.evidence import gather_evidence
+from assistant.models.embedder import Embedder
+from assistant.models.llm import LocalChatModel
 
 STEPS = [
     "Turn the heating off and let the radiators cool for an hour.",

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedder import FakeEmbedder
+from assistant.index.store import VectorStore, chunk_of, connect, embedding_units
+from assistant.models.embedder import FakeEmbedder
 from assistant.settings import Settings
-from assistant.store import VectorStore, chunk_of, connect, embedding_units
 from assistant.types import ChunkRecord
 
 

@@ -139,7 +139,7 @@ def test_installed_code_runs_from_the_venv_not_the_repo(installed: Installed) ->
 
 def test_installed_prompts_load_and_render(installed: Installed) -> None:
     out = installed.python(
-        "from assistant.prompts import PROMPTS_DIR, load_prompt\n"
+        "from assistant.answering.prompts import PROMPTS_DIR, load_prompt\n"
         "print(PROMPTS_DIR)\n"
         "for name in ('answer', 'condense', 'judge_correctness', 'judge_faithfulness'): load_prompt(name)\n"
         "messages = load_prompt('answer').render(refusal='NOT FOUND', passages='[1] The ferry leaves at noon.',"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from assistant import Assistant, Settings, build_assistant
-from assistant.embedder import FakeEmbedder
+from assistant.models.embedder import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,7 +78,7 @@ def state(data: Path) -> dict[str, Any]:
 
 def _read_state(data: Path) -> dict[str, Any]:
     from assistant import Settings, build_assistant
-    from assistant.embedder import FakeEmbedder
+    from assistant.models.embedder import FakeEmbedder
 
     assistant = build_assistant(
         Settings(data_dir=data, collection="docs", answerer="extractive"), embedder=FakeEmbedder()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.catalog import catalog_file, fts_table
 from assistant.faults import POINTS
+from assistant.index.catalog import catalog_file, fts_table
 from tests.reliability.conftest import qa, state
 
 VERSION_1 = {
@@ -85,7 +85,7 @@ def test_verify_finds_and_repair_fixes_what_a_crash_can_leave(clean: dict[str, o
     data = tmp_path / "data"
     shutil.copytree(clean["data"], data)  # type: ignore[arg-type]
     from assistant import Settings, build_assistant
-    from assistant.embedder import FakeEmbedder
+    from assistant.models.embedder import FakeEmbedder
 
     assistant = build_assistant(
         Settings(data_dir=data, collection="docs", answerer="extractive"), embedder=FakeEmbedder()

@@ -169,7 +169,7 @@ setattr(target, method, dying)
 from assistant.cli import main
 main(sys.argv[5:], prog_name="qa")
 """
-STORE, CATALOG = ("assistant.store", "VectorStore"), ("assistant.catalog", "Catalog")
+STORE, CATALOG = ("assistant.index.store", "VectorStore"), ("assistant.index.catalog", "Catalog")
 # name -> (where the kill comes: class and method, after its n-th call; the command it kills)
 KILLS: dict[str, tuple[tuple[str, str], str, int, str]] = {
     "remove: the catalog forgot the file, its vectors not yet deleted": (CATALOG, "remove_source", 1, "remove"),
@@ -199,8 +199,8 @@ def damage(data: Path) -> None:
     from contextlib import closing
 
     from assistant import Settings, build_assistant
-    from assistant.catalog import catalog_file, fts_table
-    from assistant.embedder import FakeEmbedder
+    from assistant.index.catalog import catalog_file, fts_table
+    from assistant.models.embedder import FakeEmbedder
 
     assistant = build_assistant(
         Settings(data_dir=data, collection="docs", answerer="extractive"), embedder=FakeEmbedder()

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings, build_assistant
-from assistant.answerers.base import REFUSAL
-from assistant.answerers.generative import GenerativeAnswerer
-from assistant.embedder import Embedder
-from assistant.llm import LocalChatModel
+from assistant.answering.answerers.base import REFUSAL
+from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.models.embedder import Embedder
+from assistant.models.llm import LocalChatModel
 from tests.fixtures.markdown_render import live_parts
 from tests.reliability.test_planted_instructions import PLANTED, QUESTIONS
 

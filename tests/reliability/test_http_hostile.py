@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from assistant.locking import writer_lock
+from assistant.index.locking import writer_lock
 from tests.fixtures.servers import free_port, wait_until_healthy
 from tests.reliability.conftest import ROOT, qa_env
 

@@ -15,7 +15,7 @@ from typing import IO
 
 import pytest
 
-from assistant.app.commands import DRAFTING
+from assistant.app.cli.commands import DRAFTING
 from tests.reliability.conftest import ROOT, qa, qa_env, state
 
 CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}

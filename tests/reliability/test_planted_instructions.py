@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings, build_assistant
-from assistant.embedder import Embedder
+from assistant.models.embedder import Embedder
 from tests.fixtures.markdown_render import live_parts
 
 HONEST = {

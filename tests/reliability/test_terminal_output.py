@@ -187,7 +187,7 @@ def test_a_shell_pipe_into_head_shows_one_line_and_no_error(collection: dict[str
 
 
 def test_ask_says_when_the_answer_shows_the_document_otherwise(tmp_path: Path) -> None:
-    """A planted status image is quoted as text in the answer (assistant/hygiene.py); the terminal says so."""
+    """A planted status image is quoted as text in the answer (assistant/answering/hygiene.py); the terminal says so."""
     docs, data = tmp_path / "docs", tmp_path / "data"
     docs.mkdir()
     (docs / "ferry.md").write_text(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.locking import writer_lock
+from assistant.index.locking import writer_lock
 from tests.reliability.conftest import ROOT, qa, qa_env, state
 
 
@@ -79,9 +79,9 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
     reader's keyword search has run, and the writer commits the new version before the reader fetches the
     chunks its vector search found."""
     from assistant import Settings, build_assistant
-    from assistant.catalog import Catalog, catalog_file
-    from assistant.embedder import FakeEmbedder
-    from assistant.store import embedding_units
+    from assistant.index.catalog import Catalog, catalog_file
+    from assistant.index.store import embedding_units
+    from assistant.models.embedder import FakeEmbedder
     from ingest.chunker import chunk_document
     from ingest.loaders import load_document
 

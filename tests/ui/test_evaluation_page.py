@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant import Settings, build_assistant
-from assistant.catalog import Catalog, catalog_file
-from assistant.feedback import FeedbackStore, settings_snapshot
+from assistant.chats.feedback import FeedbackStore, settings_snapshot
+from assistant.index.catalog import Catalog, catalog_file
 from eval.runner import is_eval_collection
 from ui.feedback_view import NOTE_LABEL, SAVED_TEXT, SHORT_ANSWER_LABEL
 from ui.render import escape
@@ -162,7 +162,7 @@ def feedback_under_an_answer(data_dir: str, question: str, answer: dict) -> None
     from pathlib import Path
 
     from assistant import Settings
-    from assistant.feedback import FeedbackStore
+    from assistant.chats.feedback import FeedbackStore
     from ui.feedback_view import show_feedback
 
     settings = Settings(data_dir=Path(data_dir), collection="team", answerer="extractive")

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from assistant.app.admission import AnswerQueue, Busy
+from assistant.app.http.admission import AnswerQueue, Busy
 
 
 def test_beyond_its_places_the_queue_refuses_at_once_with_a_time_to_retry() -> None:

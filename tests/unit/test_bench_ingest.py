@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from assistant.embedder import FakeEmbedder
+from assistant.models.embedder import FakeEmbedder
 from assistant.text import sentence_spans
 from eval.bench.ingest import bench_ingest, ingest_lines, news_folder
 

@@ -1,7 +1,7 @@
 import sqlite3
 from pathlib import Path
 
-from assistant.catalog import Catalog
+from assistant.index.catalog import Catalog
 from tests.fixtures.catalog import add_texts
 
 

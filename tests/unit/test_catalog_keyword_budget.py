@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-import assistant.catalog as catalog_module
-from assistant.catalog import Catalog
+import assistant.index.catalog as catalog_module
+from assistant.index.catalog import Catalog
 from tests.fixtures.catalog import add_texts
 
 

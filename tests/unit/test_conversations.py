@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from assistant import Settings
-from assistant.conversations import MAX_TITLE, ConversationStore, title_from
+from assistant.chats.conversations import MAX_TITLE, ConversationStore, title_from
+from assistant.chats.feedback import FeedbackStore, settings_snapshot
 from assistant.errors import InputError
-from assistant.feedback import FeedbackStore, settings_snapshot
 
 ANSWER = {
     "answer": "Neutrality [1].",

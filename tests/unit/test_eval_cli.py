@@ -70,7 +70,7 @@ def test_a_collection_is_evaluated_as_it_is_with_the_report_in_the_data_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from assistant import Settings, build_assistant
-    from assistant.embedder import FakeEmbedder
+    from assistant.models.embedder import FakeEmbedder
 
     data = tmp_path / "data"
     monkeypatch.setenv("QA_DATA_DIR", str(data))

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, InputError, Settings, build_assistant
-from assistant.answerers.base import Answerer
-from assistant.embedder import FakeEmbedder
-from assistant.evidence import Evidence
-from assistant.feedback import FeedbackStore, settings_snapshot
+from assistant.answering.answerers.base import Answerer
+from assistant.answering.evidence import Evidence
+from assistant.chats.feedback import FeedbackStore, settings_snapshot
+from assistant.models.embedder import FakeEmbedder
 from eval.feedback_gold import gold_items, write_items
 from eval.report import aggregate
 from eval.runner import eval_collection_name, eval_settings, is_eval_collection, run_eval, run_on_collection

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedder import Embedder
-from assistant.evidence import Evidence, gather_evidence
+from assistant.answering.evidence import Evidence, gather_evidence
+from assistant.answering.verification import valid_passages
+from assistant.models.embedder import Embedder
 from assistant.types import Passage
-from assistant.verification import valid_passages
 from ingest.chunker import chunk_document
 from ingest.document import LoadedDocument
 from ingest.loaders import load_document

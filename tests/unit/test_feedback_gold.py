@@ -3,7 +3,7 @@
 import warnings
 from pathlib import Path
 
-from assistant.feedback import Feedback
+from assistant.chats.feedback import Feedback
 from eval.feedback_gold import (
     SENTENCE_TAG,
     corpus_root,

@@ -4,7 +4,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from assistant.feedback import FILE_NAME, FeedbackStore
+from assistant.chats.feedback import FILE_NAME, FeedbackStore
 
 # The table as it was before notes (the schema of feedback.sqlite3 files already on users' disks).
 OLD_SCHEMA = """

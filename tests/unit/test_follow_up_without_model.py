@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings, build_assistant
-from assistant.answerers.base import fallback_condense
+from assistant.answering.answerers.base import fallback_condense
 
 EARLIER = [
     {"role": "user", "content": "Who won the 1998 World Cup final?"},

@@ -1,11 +1,11 @@
-from assistant.retrieval import (
+from assistant.answering.retrieval import (
     reciprocal_rank_fusion,
     spread_sources,
     stating_share,
     stating_similarity,
     weighted_fusion,
 )
-from assistant.store import DenseHits
+from assistant.index.store import DenseHits
 from assistant.text import content_terms
 
 

@@ -1,10 +1,10 @@
 """The generative answerer's prompt and condensing, with a scripted chat model at the model boundary."""
 
 from assistant import Passage, Settings
-from assistant.answerers.base import REFUSAL
-from assistant.answerers.generative import GenerativeAnswerer
-from assistant.embedder import FakeEmbedder
-from assistant.evidence import Evidence, gather_evidence
+from assistant.answering.answerers.base import REFUSAL
+from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.answering.evidence import Evidence, gather_evidence
+from assistant.models.embedder import FakeEmbedder
 from tests.fixtures.chat_models import ScriptedChatModel
 
 

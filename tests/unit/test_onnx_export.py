@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from assistant import onnx_export
 from assistant.errors import ConfigError, ModelError
-from assistant.onnx_export import (
+from assistant.models.install import onnx_export
+from assistant.models.install.onnx_export import (
     FP32_FILE,
     INT8_FILE,
     MARKER_FILE,
@@ -130,7 +130,7 @@ def test_an_unexpected_exporter_error_becomes_a_model_error_naming_the_command(
         raise RuntimeError("unsupported operator")
 
     monkeypatch.setattr(onnx_export, "export", broken)
-    with pytest.raises(ModelError, match=r"unsupported operator.*python -m assistant.onnx_export"):
+    with pytest.raises(ModelError, match=r"unsupported operator.*python -m assistant.models.install.onnx_export"):
         ensure_exported(tmp_path / "models")
 
 

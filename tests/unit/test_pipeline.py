@@ -8,9 +8,9 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import RunnableLambda
 
 from assistant import Answer, Assistant, Settings, build_assistant
-from assistant.answerers.generative import GenerativeAnswerer
-from assistant.embedder import FakeEmbedder
-from assistant.pipeline import AnswerStream
+from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.answering.pipeline import AnswerStream
+from assistant.models.embedder import FakeEmbedder
 from tests.fixtures.chat_models import ScriptedChatModel
 
 FERRY = (
@@ -102,7 +102,7 @@ def test_the_pipeline_stream_ends_with_the_answer(make_assistant: Callable[..., 
 
 
 def test_answers_that_differ_only_in_where_markers_stand_say_the_same() -> None:
-    from assistant.markers import same_claims
+    from assistant.text.markers import same_claims
 
     assert same_claims("It is neutral [1] and unarmed [1].", "It is neutral and unarmed [1].")
     assert not same_claims("It is neutral [1].", "It is neutral [2].")

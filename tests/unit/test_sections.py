@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from assistant.catalog import Catalog
+from assistant.index.catalog import Catalog
 from assistant.types import ChunkRecord, Citation
 from ingest.chunker import chunk_document
 from ingest.document import LoadedDocument

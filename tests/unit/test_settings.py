@@ -98,9 +98,9 @@ def test_from_settings_reads_environment_under_overrides(monkeypatch: pytest.Mon
 def test_each_backend_name_the_settings_accept_has_exactly_one_factory() -> None:
     from typing import get_args
 
-    from assistant.answerers import ANSWERERS
-    from assistant.embedder import EMBEDDERS
-    from assistant.llm import CHAT_MODELS, RUNTIMES
+    from assistant.answering.answerers import ANSWERERS
+    from assistant.models.embedder import EMBEDDERS
+    from assistant.models.llm import CHAT_MODELS, RUNTIMES
     from assistant.settings import AnswererName, ChatBackend, EmbedderName, RuntimeName
 
     def names(alias: object) -> set[str]:  # a Literal may hold another Literal (AnswererName holds ChatBackend)

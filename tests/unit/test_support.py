@@ -2,12 +2,12 @@
 
 import pytest
 
-from assistant.comparison import comparison_parts, merge, renumbered
-from assistant.llm import OpenAIChatModel, yes_share
+from assistant.answering.comparison import comparison_parts, merge, renumbered
+from assistant.answering.support import SupportJudge, copies, dropped_frame, misplaced_number, mood, reorders
+from assistant.answering.verification import CheckedAnswer, refused
+from assistant.models.llm import OpenAIChatModel, yes_share
 from assistant.settings import Settings
-from assistant.support import SupportJudge, copies, dropped_frame, misplaced_number, mood, reorders
 from assistant.types import Citation, Passage
-from assistant.verification import CheckedAnswer, refused
 from tests.fixtures.fake_llm_server import fake_llm_server
 
 TALKS = "Russia demands that Ukraine never join NATO and remain neutral."

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from assistant.catalog import Catalog
+from assistant.index.catalog import Catalog
 from assistant.types import ChunkRecord
 from ui.examples import example_questions
 from ui.state import collection_slug

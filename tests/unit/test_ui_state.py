@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 import assistant.app.compose
 import ui.state
 from assistant import Settings
-from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.answering.answerers.extractive import ExtractiveAnswerer
 
 
 @pytest.fixture

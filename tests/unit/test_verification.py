@@ -2,11 +2,11 @@
 
 import pytest
 
-from assistant.embedder import Embedder
-from assistant.evidence import Evidence, gather_evidence
-from assistant.markers import markers_in
+from assistant.answering.evidence import Evidence, gather_evidence
+from assistant.answering.verification import REFUSAL, check_answer, gate
+from assistant.models.embedder import Embedder
+from assistant.text.markers import markers_in
 from assistant.types import Passage
-from assistant.verification import REFUSAL, check_answer, gate
 
 DOC = (
     "The Harbor Point lighthouse is 31 metres tall and was built of red brick in 1872. "

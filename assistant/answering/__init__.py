@@ -1,0 +1,1 @@
+"""Answering a question: retrieval, evidence, the claim check (support, verification), answerers, the pipeline."""

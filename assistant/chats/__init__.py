@@ -1,0 +1,1 @@
+"""Saved conversations and the feedback given on answers."""

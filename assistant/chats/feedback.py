@@ -1,0 +1,197 @@
+"""Users' verdicts on answers (thumbs, a correction: a short answer and a note), kept with everything needed to
+replay the question: the question, the prior turns, the answer with its citations, and the settings used."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import StoreError
+from assistant.index.catalog import open_data_file
+from assistant.settings import Settings
+
+FILE_NAME = "feedback.sqlite3"
+# Settings that say how an answer was made; secrets and paths of this machine are left out.
+SETTINGS_KEPT = (
+    "collection",
+    "answerer",
+    "k",
+    "embedder",
+    "fusion",
+    "dense_weight",
+    "candidates",
+    "chunk_size",
+    "chunk_overlap",
+    "min_relevance",
+    "min_term_coverage",
+    "llm_model",
+    "llm_excerpt_chars",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    conversation_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    rating INTEGER,
+    correction TEXT,
+    unanswerable INTEGER NOT NULL DEFAULT 0,
+    question TEXT NOT NULL,
+    history TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    note TEXT,
+    PRIMARY KEY (conversation_id, position)
+);
+"""
+# Every column, in the order rows are written and read (a database made before notes gets the column added).
+_COLUMNS = (
+    "conversation_id, position, rating, correction, unanswerable, question, history, answer, settings, updated_at, note"
+)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a user said about one answer. ``rating``: 1 up, 0 down, None not rated; ``correction``: the right
+    answer in a few words (what an evaluation scores); ``note``: anything else the user wanted to say about it."""
+
+    conversation_id: str
+    position: int
+    rating: int | None
+    correction: str | None
+    unanswerable: bool
+    question: str
+    history: list[dict[str, str]]
+    answer: dict[str, Any]
+    settings: dict[str, Any]
+    updated_at: float
+    note: str | None = None
+
+    @property
+    def corrected(self) -> bool:
+        """True when the user said what the right answer is (or that the documents do not answer it)."""
+        return bool((self.correction or "").strip()) or self.unanswerable
+
+
+def settings_snapshot(settings: Settings) -> dict[str, Any]:
+    """The settings an answer was made with, as plain JSON values."""
+    return settings.model_dump(mode="json", include=set(SETTINGS_KEPT))
+
+
+class FeedbackStore:
+    """One row per rated answer (conversation, message position); saving again updates it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._lock = threading.RLock()
+        self._db = open_data_file(data_dir, FILE_NAME, _SCHEMA, "feedback")
+        self._add_note_column()
+
+    def _add_note_column(self) -> None:
+        """A feedback file from before notes gets the column; its rows stay as they were, with no note."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(feedback)").fetchall()}
+        if "note" in columns:
+            return
+        try:
+            self._db.execute("ALTER TABLE feedback ADD COLUMN note TEXT")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another process added it first: nothing to do
+                raise StoreError(f"the feedback file could not be updated for notes ({exc})") from exc
+
+    def save(
+        self,
+        *,
+        conversation_id: str,
+        position: int,
+        question: str,
+        history: list[dict[str, str]],
+        answer: dict[str, Any],
+        settings: dict[str, Any],
+        rating: int | None = None,
+        correction: str | None = None,
+        note: str | None = None,
+        unanswerable: bool = False,
+        keep_rating: bool = False,
+        keep_correction: bool = False,
+    ) -> Feedback:
+        """Store or update the feedback on one answer. ``keep_rating`` leaves an earlier thumb as it was, and
+        ``keep_correction`` an earlier correction (with its note and 'unanswerable'): a thumb and a correction
+        are saved apart."""
+        with self._lock:  # the earlier row is read and replaced in one step
+            previous = self.get(conversation_id, position) if keep_rating or keep_correction else None
+            if previous is not None and keep_rating:
+                rating = previous.rating
+            if previous is not None and keep_correction:
+                correction, note, unanswerable = previous.correction, previous.note, previous.unanswerable
+            saved = Feedback(
+                conversation_id,
+                position,
+                rating,
+                " ".join((correction or "").split()) or None,
+                unanswerable,
+                question,
+                history,
+                answer,
+                settings,
+                time.time(),
+                (note or "").strip() or None,
+            )
+            self._db.execute(
+                f"INSERT OR REPLACE INTO feedback ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    saved.conversation_id,
+                    saved.position,
+                    saved.rating,
+                    saved.correction,
+                    int(saved.unanswerable),
+                    saved.question,
+                    json.dumps(history),
+                    json.dumps(answer),
+                    json.dumps(settings),
+                    saved.updated_at,
+                    saved.note,
+                ),
+            )
+        return saved
+
+    def get(self, conversation_id: str, position: int) -> Feedback | None:
+        """The feedback on one answer, or None."""
+        rows = self._rows("WHERE conversation_id=? AND position=?", (conversation_id, position))
+        return rows[0] if rows else None
+
+    def all(self) -> list[Feedback]:
+        """Every piece of feedback, oldest first."""
+        return self._rows("ORDER BY updated_at", ())
+
+    def corrected(self) -> list[Feedback]:
+        """The feedback that says what the right answer is: the material of a gold set."""
+        return [item for item in self.all() if item.corrected]
+
+    def _rows(self, where: str, params: tuple[Any, ...]) -> list[Feedback]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM feedback {where}", params).fetchall()
+        return [
+            Feedback(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                bool(row[4]),
+                row[5],
+                json.loads(row[6]),
+                json.loads(row[7]),
+                json.loads(row[8]),
+                row[9],
+                row[10],
+            )
+            for row in rows
+        ]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()

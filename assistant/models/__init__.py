@@ -1,0 +1,1 @@
+"""The models: the embedding model and the language-model runtimes (run time); their builders live in install/."""
