@@ -12,6 +12,7 @@ from pathlib import Path
 
 from assistant.errors import IngestError
 from ingest.document import Limits, LoadedDocument, SectionedText
+from ingest.formats.web import load_html
 
 _SHOWN_HEADERS = ("Subject", "From", "To", "Cc", "Date")
 _BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s";]{1,200}))', re.IGNORECASE)
@@ -63,8 +64,6 @@ def _body(message: EmailMessage, path: Path, limits: Limits) -> str:
             ) from exc
         content = payload.decode("utf-8", errors="replace")
     if part.get_content_type() == "text/html":
-        from ingest.loaders import load_html
-
         return load_html(path, content.encode(), limits).text
     return str(content).replace("\r\n", "\n")
 

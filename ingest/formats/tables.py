@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.errors import IngestError
 from ingest.document import Limits, LoadedDocument, SectionedText
 from ingest.formats.office import add_rows, cell_text, row_line
+from ingest.formats.text import decode_text
 
 # A table with more rows than this is cited by blocks of ROW_BLOCK rows ('rows 2-51'), not row by row: a
 # section per row of a million-row export held a million section records, and as many chunks and vectors.
@@ -19,8 +20,6 @@ ROW_BLOCK = 50
 
 def load_csv(path: Path, data: bytes, limits: Limits) -> LoadedDocument:
     """Rows numbered as a spreadsheet shows them (the header is row 1); the delimiter is detected."""
-    from ingest.loaders import decode_text
-
     try:
         text = decode_text(data, path.name)
     except IngestError as exc:
