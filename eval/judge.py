@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.prompts import load_prompt
-from assistant.models.llm import ChatModel
+from assistant.models.chat import ChatModel
 from assistant.text.markers import strip_markers
 from assistant.types import Answer
 

@@ -24,7 +24,8 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
-from assistant.models.llm import ChatModel, LocalChatModel
+from assistant.models.chat import ChatModel
+from assistant.models.llm import LocalChatModel
 from assistant.settings import Settings, load_settings
 
 PACKAGED_MODEL = "qwen2.5-coder-1.5b-instruct"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.errors import AssistantError, ConfigError, ModelError
-from assistant.models.llm import ChatModel, Messages, inert
+from assistant.models.chat import ChatModel, Messages, inert
 from assistant.settings import Settings
 
 SETTING = "QA_LLM_CHAT_MODEL"

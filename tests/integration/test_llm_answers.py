@@ -8,8 +8,9 @@ import pytest
 
 from assistant import Answer, Assistant, ModelError, Settings, build_assistant
 from assistant.answering.answerers.generative import GenerativeAnswerer
+from assistant.models.chat import ChatModel
 from assistant.models.embedder import Embedder
-from assistant.models.llm import ChatModel, LocalChatModel, OpenAIChatModel
+from assistant.models.llm import LocalChatModel, OpenAIChatModel
 from assistant.models.model_files import resolve_model_path
 from assistant.types import Citation
 from eval.judge import Judge

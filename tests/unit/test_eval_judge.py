@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.models.llm import ChatModel, Messages
+from assistant.models.chat import ChatModel, Messages
 from assistant.types import Answer, Citation
 from eval.judge import Judge, parse_verdict
 from eval.report import aggregate

@@ -5,7 +5,8 @@ import pytest
 from assistant.answering.comparison import comparison_parts, merge, renumbered
 from assistant.answering.support import SupportJudge, copies, dropped_frame, misplaced_number, mood, reorders
 from assistant.answering.verification import CheckedAnswer, refused
-from assistant.models.llm import OpenAIChatModel, yes_share
+from assistant.models.chat import yes_share
+from assistant.models.llm import OpenAIChatModel
 from assistant.settings import Settings
 from assistant.types import Citation, Passage
 from tests.fixtures.fake_llm_server import fake_llm_server
