@@ -1,32 +1,33 @@
-"""Every command the README shows in a ```bash block works as written: the blocks are run in order, as a new
-user would type them after `make install` and `source .venv/bin/activate`, in a temp folder that holds only
-the project's `eval/` (the sample documents) and nothing of the developer's data. ```shell blocks (installs,
-servers) are not run, nor is "Use it from your tools", whose examples need a running `qa serve`
-(tests/integration/test_readme_examples.py starts one and runs them)."""
+"""Every command the README shows in a ```bash block, and every ```python block, works as written: they are run
+in order, as a new user would type them after `make install` and `source .venv/bin/activate`, in a temp folder
+that holds only the project's `eval/` (the sample documents) and nothing of the developer's data. ```shell blocks
+(installs, servers) are not run; tests/unit/test_docs.py checks their make targets and qa commands, and
+tests/integration/test_readme_examples.py runs the examples of docs/."""
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
-BLOCK = re.compile(r"^```bash\n(.*?)^```", re.DOTALL | re.MULTILINE)
-SERVED = re.compile(r"^## Use it from your tools\n.*?(?=^## )", re.DOTALL | re.MULTILINE)
+from tests.fixtures.docs import README, ROOT, blocks
 
 
-def readme_commands() -> list[str]:
-    """The README's bash commands in order: comments dropped, backslash continuations joined."""
-    commands = []
-    for block in BLOCK.findall(SERVED.sub("", README.read_text(encoding="utf-8"))):
-        lines = block.replace("\\\n", " ").splitlines()
-        commands += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    return commands
+def readme_steps() -> list[tuple[str, list[str]]]:
+    """The README's steps in order, each (what the README shows, the command that runs it): a bash block is one
+    step per command (comments dropped, backslash continuations joined), a python block is one step."""
+    steps = []
+    for block in blocks(README):
+        if block.language == "bash":
+            lines = block.code.replace("\\\n", " ").splitlines()
+            commands = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+            steps += [(command, ["bash", "-c", command]) for command in commands]
+        elif block.language == "python":
+            steps.append((block.code, ["python", "-c", block.code]))
+    return steps
 
 
 def user_shell(tmp_path: Path) -> tuple[Path, dict[str, str]]:
@@ -64,27 +65,24 @@ def run_readme(tmp_path: Path, answerer: str | None) -> dict[str, subprocess.Com
     if answerer:
         env["QA_ANSWERER"] = answerer
     results = {}
-    for command in readme_commands():
-        done = subprocess.run(
-            ["bash", "-c", command], cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False
-        )
-        assert done.returncode == 0, f"README command failed: {command}\nstdout: {done.stdout}\nstderr: {done.stderr}"
-        assert "Traceback" not in done.stderr and "warning:" not in done.stderr, f"{command}\n{done.stderr}"
-        results[command] = done
+    for shown, command in readme_steps():
+        done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, f"README step failed: {shown}\nstdout: {done.stdout}\nstderr: {done.stderr}"
+        assert "Traceback" not in done.stderr and "warning:" not in done.stderr, f"{shown}\n{done.stderr}"
+        results[shown] = done
     return results
 
 
 def output_of(results: dict[str, subprocess.CompletedProcess[str]], start: str) -> str:
-    return next(done.stdout for command, done in results.items() if command.startswith(start))
+    return next(done.stdout for shown, done in results.items() if shown.startswith(start))
 
 
 def test_the_readme_shows_runnable_commands_and_no_developer_data() -> None:
-    commands = readme_commands()
-    assert any(command.startswith("qa ingest eval/corpus") for command in commands)
-    assert any(command.startswith("qa ingest my-notes") for command in commands)
-    text = README.read_text(encoding="utf-8")
-    before_developer_sections = text.split("\n## Evaluation\n")[0]
-    assert "../shared" not in before_developer_sections
+    shown = [step for step, _ in readme_steps()]
+    assert any(step.startswith("qa ingest eval/corpus") for step in shown)
+    assert any(step.startswith("qa ingest my-notes") for step in shown)
+    assert any("history=" in step for step in shown)  # a follow-up question from Python
+    assert "../shared" not in README.read_text(encoding="utf-8")
 
 
 def test_every_readme_command_works_as_written(tmp_path: Path) -> None:
@@ -92,8 +90,10 @@ def test_every_readme_command_works_as_written(tmp_path: Path) -> None:
     assert "neutral" in output_of(results, 'qa ask "What does Russia demand?"')
     assert output_of(results, 'qa ask "What does the ferry').startswith("I don't know based on the documents")
     assert "6 pm" in output_of(results, 'qa ask "When does the office close')
-    listing = list(results.values())[-2].stdout  # `qa sources list` after meetings.md was deleted
+    listing = results["qa sources list"].stdout  # after meetings.md was deleted
     assert "office.txt" in listing and "meetings.md" not in listing and "1 source in collection 'docs'" in listing
+    follow_up = next(done.stdout for shown, done in results.items() if "history=" in shown)
+    assert "NATO" in follow_up and "[1]" in follow_up
 
 
 @pytest.mark.llm
