@@ -150,3 +150,18 @@ def test_a_qa_toml_shown_in_the_docs_loads(tmp_path: Path) -> None:
         config = tmp_path / "qa.toml"
         config.write_text(block.code, encoding="utf-8")
         load_settings(config_file=config, environ={})
+
+
+def test_the_configuration_page_lists_every_setting_with_its_variable_and_group() -> None:
+    listed: dict[str, tuple[str, str]] = {}
+    for row in (DOCS / "configuration.md").read_text(encoding="utf-8").splitlines():
+        cells = row.split("|")
+        if len(cells) < 5 or not cells[1].strip().startswith("`"):
+            continue
+        names, variables, places = (re.findall(r"`([^`]+)`", cell) for cell in cells[1:4])
+        assert len(names) == len(variables) == len(places), row
+        for name, variable, place in zip(names, variables, places, strict=True):
+            assert variable == f"QA_{name.upper()}", row
+            group, _, inner = place.partition(".")
+            listed[name] = (group, inner)
+    assert listed == FLAT_NAMES
