@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 NATIVE_LLAMA ?= 1
 install: $(STAMP)
 	@$(BIN)/python -m assistant.models.install.onnx_export
-	@$(BIN)/python -m assistant.models.model_files
+	@$(BIN)/python -m assistant.models.install.assemble
 ifneq ($(NATIVE_LLAMA),0)
 	@$(BIN)/python -m assistant.models.install.llama_build
 endif

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from assistant.text import sentence_spans
 from assistant.types import ChunkRecord as Chunk
-from ingest.loaders import LoadedDocument
+from ingest.document import LoadedDocument
 
 # Bump when chunk boundaries change, so that existing collections are re-chunked on the next ingest.
 # 3: chunks embedded sentence by sentence (one vector per sentence, not one per chunk).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -13,11 +14,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant.errors import ModelError
-from assistant.models.install.onnx_export import (
+from assistant.models.onnx_files import (
+    EXPORT_COMMAND,
     FP32_FILE,
     INT8_FILE,
     ModelConfig,
-    ensure_exported,
+    export_now,
+    exported,
     packaged_model_dir,
     read_config,
 )
@@ -119,8 +122,7 @@ class OnnxEmbedder(Embedder):
 
         if not model_file.is_file():
             raise ModelError(
-                f"the ONNX embedding model {model_file} is missing; "
-                "run `python -m assistant.models.install.onnx_export` (or `make install`)"
+                f"the ONNX embedding model {model_file} is missing; run `{EXPORT_COMMAND}` (or `make install`)"
             )
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or _cores()
@@ -133,7 +135,7 @@ class OnnxEmbedder(Embedder):
         except Exception as exc:  # onnxruntime and tokenizers raise their own types for a bad file
             raise ModelError(
                 f"the ONNX embedding model {model_file} could not be loaded ({exc}); delete its folder and run "
-                "`python -m assistant.models.install.onnx_export`, or set QA_EMBEDDER=sentence-transformers"
+                f"`{EXPORT_COMMAND}`, or set QA_EMBEDDER=sentence-transformers"
             ) from exc
         tokenizer.no_padding()  # tokenizer.json ships with fixed padding to 128; we pad per batch
         tokenizer.enable_truncation(config.max_seq_length)
@@ -180,12 +182,12 @@ def _cores() -> int:
 
 def onnx_embedder(settings: Settings, file_name: str) -> OnnxEmbedder:
     """The ONNX embedder of ``settings.embedding_model`` (default: the packaged model), exported on first use
-    when `make install` has not done it (that once needs torch, and says so on stderr)."""
-    import sys
-
+    when `make install` has not done it (by the install-time exporter, run as a program: that once needs torch,
+    and says so on stderr)."""
     source = Path(settings.embedding_model) if settings.embedding_model else packaged_model_dir()
-    directory = ensure_exported(
-        settings.resolved_models_dir, source, lambda message: print(message, file=sys.stderr, flush=True)
+    models_dir = settings.resolved_models_dir
+    directory = exported(models_dir, source) or export_now(
+        models_dir, source, lambda message: print(message, file=sys.stderr, flush=True)
     )
     return OnnxEmbedder(directory / file_name, read_config(source))
 

@@ -19,6 +19,9 @@ from typing import Any, Literal, cast
 from assistant.errors import ConfigError, ModelError
 from assistant.models.chat import ChatModel, Messages, inert, yes_no_value, yes_share
 from assistant.models.llm_langchain import LangChainChatModel
+from assistant.models.model_files import resolve_model_path
+from assistant.models.native_build import built_for_other_cpu
+from assistant.models.prompt_cache import MIN_PREFIX_TOKENS, PrefixStates, identity
 from assistant.settings import ChatBackend, RuntimeName, Settings
 
 logger = logging.getLogger(__name__)
@@ -71,8 +74,6 @@ class LocalChatModel(ChatModel):
         """Assemble (first time only) and load the model."""
         if self._runtime is not None:
             return
-        from assistant.models.model_files import resolve_model_path
-
         path = (self._resolver or resolve_model_path)(self._settings)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         factories = self._runtimes or {name: RUNTIMES[name] for name in runtime_order(self._settings.llm_runtime)}
@@ -271,8 +272,6 @@ class _LlamaCppRuntime(Runtime):
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"the language model at {path} could not be loaded by llama-cpp-python ({exc})") from exc
-        from assistant.models.prompt_cache import PrefixStates, identity
-
         self._prefixes = PrefixStates(
             settings.resolved_models_dir / "prompt-states",
             identity(path, settings.llm_context_tokens, flash_attn=FLASH_ATTN),
@@ -389,8 +388,6 @@ class _LlamaCppRuntime(Runtime):
         an earlier process saved (returns how many tokens that spared reading), else read and saved (0)."""
         from llama_cpp import Llama
 
-        from assistant.models.prompt_cache import MIN_PREFIX_TOKENS
-
         if not messages or messages[0].get("role") != "system":
             return 0
         llama = self._llama
@@ -420,8 +417,6 @@ RUNTIMES: dict[RuntimeName, RuntimeFactory] = {
 
 def llama_cpp_problem() -> str | None:
     """Why llama-cpp-python cannot run here (not installed, built for another CPU), or None when it can."""
-    from assistant.models.install.llama_build import built_for_other_cpu
-
     # Checked before importing: code compiled for another CPU's instructions may crash on import.
     foreign = built_for_other_cpu()
     if foreign:

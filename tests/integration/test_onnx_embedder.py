@@ -13,7 +13,7 @@ import pytest
 from assistant import Settings
 from assistant.errors import ModelError
 from assistant.models.embedder import Embedder, OnnxEmbedder, build_embedder
-from assistant.models.install.onnx_export import packaged_model_dir, read_config
+from assistant.models.onnx_files import packaged_model_dir, read_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = [

