@@ -10,22 +10,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant import Assistant, AssistantError, Settings, build_assistant, load_settings
-from assistant.answering.answerers import ANSWERERS, Answerer, build_answerer
+from assistant import Assistant, AssistantError, Settings, load_settings
+from assistant.answering.answerers import ANSWERERS
+from assistant.app.compose import answerer_key
+from assistant.app.registry import Registry
 from assistant.chats.conversations import ConversationStore
 from assistant.chats.feedback import FeedbackStore
-from assistant.index.catalog import Catalog, catalog_file, closest_collection
-from assistant.models.embedder import Embedder, build_embedder
+from assistant.index.catalog import Catalog
+from assistant.index.folder import closest_collection
 from assistant.models.model_files import MODEL_NAME, model_status
 from ui.render import escape
 
-# The settings an answerer is built from (with the embedder it is handed); the collection, k, retrieval
-# and refusal-gate settings (min_relevance, min_term_coverage: the pipeline's) are not among them, so
-# changing those reuses the loaded model.
-ANSWERER_FIELDS = frozenset(
-    {"answerer", "embedder", "embedding_model", "models_dir"}
-    | {name for name in Settings.model_fields if name.startswith("llm_")}
-)
 ANSWERER_LABELS = {
     "local": "Language model on this computer",
     "extractive": "Quotes only (no language model)",
@@ -35,43 +30,22 @@ ANSWERER_LABELS = {
 MAX_K = 50
 
 
-@st.cache_resource(show_spinner="Loading the embedding model (first time only)...")
-def _embedder(kind: str, model: str | None) -> Embedder:
-    return build_embedder(Settings(embedder=kind, embedding_model=model))
-
-
-@st.cache_resource(show_spinner="Loading the answerer (first question only)...")
-def _answerer(answerer_json: str) -> Answerer:
-    settings = Settings.model_validate_json(answerer_json)
-    answerer = build_answerer(settings, _embedder(settings.embedder, settings.embedding_model))
-    answerer.warm_up()
-    return answerer
-
-
-def answerer_key(settings: Settings) -> str:
-    """The settings that define the answerer, as JSON: equal keys share one loaded model."""
-    return settings.model_dump_json(include=set(ANSWERER_FIELDS))
-
-
 @st.cache_resource(show_spinner=False)
-def _assistant(settings_json: str) -> Assistant:
-    settings = Settings.model_validate_json(settings_json)
-    return build_assistant(
-        settings,
-        embedder=_embedder(settings.embedder, settings.embedding_model),
-        answerer=_answerer(answerer_key(settings)),
-    )
+def registry() -> Registry:
+    """The registry of this process's Assistants, shared by every session: one embedding model per embedder
+    settings, one answerer per answerer settings (read in once, warm), one catalog per data folder."""
+    return Registry(warm_up=True)
 
 
 def get_assistant(settings: Settings) -> Assistant:
     """The Assistant for these settings, shared by every session of this process."""
-    return _assistant(settings.model_dump_json())
+    return registry().assistant_for(settings)
 
 
 def data_folder() -> Path:
     """The data folder the settings name (qa.toml, QA_DATA_DIR); a broken setting stops the page with its message."""
     try:
-        return load_settings().data_dir
+        return load_settings().storage.data_dir
     except AssistantError as exc:
         st.error(escape(str(exc)))
         st.stop()
@@ -82,10 +56,9 @@ def page_setup(title: str, icon: str) -> None:
     st.set_page_config(page_title=title, page_icon=icon, layout="wide")
 
 
-@st.cache_resource(show_spinner=False)
 def catalog(data_dir: str) -> Catalog:
-    """The catalog of a data directory, shared by the sessions of this process."""
-    return Catalog(catalog_file(Path(data_dir)))
+    """The catalog of a data directory, shared by the sessions of this process and its Assistants."""
+    return registry().catalog(Path(data_dir))
 
 
 @st.cache_resource(show_spinner=False)
@@ -149,12 +122,12 @@ def _starting_collection(base: Settings, counts: dict[str, tuple[int, int]], pin
     for candidate in (pinned, linked, st.session_state.get("collection")):
         if candidate and candidate in known:
             return candidate
-    for candidate in (_remembered(base.data_dir), base.collection):
+    for candidate in (_remembered(base.storage.data_dir), base.storage.collection):
         if candidate in counts:
             return candidate
     if counts:
         return max(counts, key=lambda name: counts[name][0])
-    return base.collection
+    return base.storage.collection
 
 
 def _choose() -> None:
@@ -202,14 +175,14 @@ def user_collections(data_dir: Path) -> dict[str, tuple[int, int]]:
 
     return {
         name: (documents, chunks)
-        for name, documents, chunks in catalog(str(data_dir)).collections()
+        for name, documents, chunks in catalog(str(data_dir)).records.collections()
         if not is_eval_collection(name)
     }
 
 
 def _collection_picker(base: Settings, pinned: str | None) -> str:
     """Pick an existing collection (with its counts) or create one; the choice stays in the URL and the session."""
-    counts = user_collections(base.data_dir)
+    counts = user_collections(base.storage.data_dir)
     created = st.session_state.setdefault("created_collections", [])
     linked = st.query_params.get("collection")
     choice = _starting_collection(base, counts, pinned)
@@ -239,7 +212,7 @@ def _collection_picker(base: Settings, pinned: str | None) -> str:
         st.success(escape(st.session_state.pop("collection_created")), icon=":material/check:")
     st.session_state.collection = choice
     st.query_params["collection"] = choice
-    _remember(base.data_dir, choice)
+    _remember(base.storage.data_dir, choice)
     return choice
 
 
@@ -248,7 +221,7 @@ def answerer_choices(base: Settings) -> list[str]:
     return [
         name
         for name in ANSWERERS
-        if name != "openai" or base.llm_base_url or base.llm_chat_model or base.answerer == "openai"
+        if name != "openai" or base.llm.base_url or base.llm.chat_model or base.llm.answerer == "openai"
     ]
 
 
@@ -256,8 +229,8 @@ def _model_caption(base: Settings) -> str:
     usable, status = model_status(base)
     if not usable:
         return f"Local model missing: {status}"
-    if base.llm_model_path is not None:
-        return f"Language model: your file {base.llm_model_path.name}, on this computer"
+    if base.llm.model_path is not None:
+        return f"Language model: your file {base.llm.model_path.name}, on this computer"
     return f"Language model: {MODEL_NAME}, on this computer"
 
 
@@ -280,17 +253,19 @@ def sidebar_settings(pinned: str | None = None) -> Settings:
             answerer = st.selectbox(
                 "Answerer",
                 names,
-                index=names.index(base.answerer) if base.answerer in names else 0,
+                index=names.index(base.llm.answerer) if base.llm.answerer in names else 0,
                 format_func=lambda name: ANSWERER_LABELS.get(name, name),
             )
-            k = st.slider("Passages read per answer", 1, min(max(10, base.k), MAX_K), min(base.k, MAX_K))
+            k = st.slider(
+                "Passages read per answer", 1, min(max(10, base.retrieval.k), MAX_K), min(base.retrieval.k, MAX_K)
+            )
             st.toggle("Show timings", key="show_timings", help="Seconds spent searching, to the first word, and in all")
             if answerer == "local" and model_status(base)[0]:
                 st.caption(escape(_model_caption(base)))
-            elif answerer == "openai" and base.llm_chat_model:
-                st.caption(f"LangChain chat model: {escape(base.llm_chat_model)}")
+            elif answerer == "openai" and base.llm.chat_model:
+                st.caption(f"LangChain chat model: {escape(base.llm.chat_model)}")
             elif answerer == "openai":
-                st.caption(f"Server: {escape(base.llm_base_url or '')}")
+                st.caption(f"Server: {escape(base.llm.base_url or '')}")
             else:
                 st.caption("Quotes the best sentences; no language model.")
         if answerer == "local" and not model_status(base)[0]:
@@ -305,20 +280,22 @@ def sidebar_settings(pinned: str | None = None) -> Settings:
 
 def empty_collection_notice(settings: Settings) -> bool:
     """When the collection holds no documents, say so and offer the Documents page; True when it is empty."""
-    if settings.collection in user_collections(settings.data_dir):
+    if settings.storage.collection in user_collections(settings.storage.data_dir):
         return False
     st.info(
-        f"The collection **{escape(settings.collection)}** has no documents yet, so there is nothing to answer "
+        f"The collection **{escape(settings.storage.collection)}** has no documents yet, so there is nothing to answer "
         "from. Add some on the Documents page.",
         icon=":material/folder_open:",
     )
-    page_link("pages/1_Documents.py", "Add documents", ":material/upload_file:", {"collection": settings.collection})
+    page_link(
+        "pages/1_Documents.py", "Add documents", ":material/upload_file:", {"collection": settings.storage.collection}
+    )
     return True
 
 
 def model_banner(settings: Settings) -> None:
     """A banner across the page when the chosen local model cannot run, with the command that fixes it."""
-    if settings.answerer != "local":
+    if settings.llm.answerer != "local":
         return
     usable, status = model_status(settings)
     if not usable:
@@ -344,10 +321,10 @@ def load_answerer(settings: Settings) -> float | None:
     seconds = load_seconds()
     if key in seconds:
         return None
-    what = "the embedding model" if settings.answerer == "extractive" else "the language model"
+    what = "the embedding model" if settings.llm.answerer == "extractive" else "the language model"
     with st.status(f"Loading {what} (first question only)...", expanded=False) as status:
         started = time.perf_counter()
-        _answerer(key)
+        registry().answerer(settings)
         took = time.perf_counter() - started
         status.update(label=f"Loaded {what} in {took:.1f} s (first question only)", state="complete")
     seconds[key] = took

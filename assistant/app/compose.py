@@ -2,26 +2,132 @@
 
 Each part is built on first use (loading the embedding model or opening Chroma is the slow part, and `qa sources`
 needs neither), at most once, unless the caller hands in one already built: tests and benchmarks inject a
-fake embedder, a scripted answerer or a Chroma client here, and every collection of `qa serve` shares one
-embedding model and one answerer.
+fake embedder, a scripted answerer or a Chroma client here.
+
+`Parts` are one collection's; `SharedParts` are what collections share: one embedding model per embedder
+setting, one answerer (and its language model) per answerer settings, and one catalog per data folder. The
+registry of per-collection Assistants (assistant/app/registry.py) hands its `SharedParts` to every `Parts`.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Hashable
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from assistant.answering.answerers import Answerer, build_answerer
 from assistant.answering.retrieval import HybridSearch
-from assistant.index.catalog import Catalog, catalog_file
+from assistant.index.catalog import Catalog
+from assistant.index.folder import catalog_file
 from assistant.index.store import VectorStore, chroma_folder, connect
 from assistant.models.embedder import Embedder, build_embedder
 from assistant.settings import Settings
 from ingest.indexer import Indexer
 
+T = TypeVar("T")
+
+# The settings an embedder is built from: the models group (embedder, embedding_model, models_dir).
+EMBEDDER_FIELDS = frozenset({"models"})
+# The settings an answerer is built from: the llm group (answerer and its language model) plus the embedder's,
+# which it is handed. The storage, retrieval and answering groups (collection, k, the refusal gates
+# min_relevance and min_term_coverage: the pipeline's) are not among them, so assistants that differ only in
+# those share one loaded model.
+ANSWERER_FIELDS = frozenset(EMBEDDER_FIELDS | {"llm"})
+
+
+def embedder_key(settings: Settings) -> str:
+    """The settings that define the embedder, as JSON: equal keys share one loaded embedding model."""
+    return settings.model_dump_json(include=set(EMBEDDER_FIELDS))
+
+
+def answerer_key(settings: Settings) -> str:
+    """The settings that define the answerer, as JSON: equal keys share one loaded answerer and model."""
+    return settings.model_dump_json(include=set(ANSWERER_FIELDS))
+
+
+class _Built:
+    """Values built once per key, each under its own lock: two threads asking for one key build it once, and
+    a slow build (a language model loading) does not hold up the other keys."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._guard:
+            if key in self._values:
+                return self._values[key]  # type: ignore[no-any-return]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                if key in self._values:
+                    return self._values[key]  # type: ignore[no-any-return]
+            value = build()
+            with self._guard:
+                self._values[key] = value
+            return value
+
+    def values(self) -> list[Any]:
+        with self._guard:
+            return list(self._values.values())
+
+    def clear(self) -> None:
+        with self._guard:
+            self._values.clear()
+            self._locks.clear()
+
+
+class SharedParts:
+    """What every collection's assistant shares: one embedder per embedder settings, one answerer per answerer
+    settings (``warm_up`` reads its fixed prompt as it loads), one catalog per data folder. An ``embedder`` or
+    ``answerer`` given is used for every settings instead of building one."""
+
+    def __init__(
+        self, *, embedder: Embedder | None = None, answerer: Answerer | None = None, warm_up: bool = False
+    ) -> None:
+        self._given_embedder = embedder
+        self._given_answerer = answerer
+        self._warm_up = warm_up
+        self._embedders = _Built()
+        self._answerers = _Built()
+        self._catalogs = _Built()
+
+    def embedder(self, settings: Settings) -> Embedder:
+        """The embedding model for ``settings`` (loaded once per embedder settings)."""
+        if self._given_embedder is not None:
+            return self._given_embedder
+        return self._embedders.get(embedder_key(settings), lambda: build_embedder(settings))
+
+    def answerer(self, settings: Settings) -> Answerer:
+        """The answer writer for ``settings`` (built once per answerer settings)."""
+        if self._given_answerer is not None:
+            return self._given_answerer
+
+        def build() -> Answerer:
+            answerer = build_answerer(settings, self.embedder(settings))
+            if self._warm_up:
+                answerer.warm_up()
+            return answerer
+
+        return self._answerers.get(answerer_key(settings), build)
+
+    def catalog(self, data_dir: Path) -> Catalog:
+        """The catalog of a data folder (one connection per folder, whatever the collection)."""
+        return self._catalogs.get(Path(data_dir).expanduser().resolve(), lambda: Catalog(catalog_file(data_dir)))
+
+    def close(self) -> None:
+        """Close the catalogs opened (models need no closing)."""
+        for catalog in self._catalogs.values():
+            catalog.close()
+        self._catalogs.clear()
+
 
 class Parts:
-    """The parts of one collection's assistant: embedder, store, catalog, search, indexer and answerer."""
+    """The parts of one collection's assistant: embedder, store, catalog, search, indexer and answerer. With
+    ``shared``, the embedder, answerer and catalog come from it (shared with other collections)."""
 
     def __init__(
         self,
@@ -30,26 +136,36 @@ class Parts:
         embedder: Embedder | None = None,
         answerer: Answerer | None = None,
         store_client: Any | None = None,
+        shared: SharedParts | None = None,
     ) -> None:
         self.settings = settings
         self._given_embedder = embedder
         self._given_answerer = answerer
         self._store_client = store_client
+        self._shared = shared
 
     @cached_property
     def embedder(self) -> Embedder:
-        """The embedding model (``settings.embedder``)."""
-        return self._given_embedder or build_embedder(self.settings)
+        """The embedding model (``settings.models.embedder``)."""
+        if self._given_embedder is not None:
+            return self._given_embedder
+        return self._shared.embedder(self.settings) if self._shared else build_embedder(self.settings)
 
     @cached_property
     def answerer(self) -> Answerer:
-        """The answer writer (``settings.answerer``)."""
-        return self._given_answerer or build_answerer(self.settings, self.embedder)
+        """The answer writer (``settings.llm.answerer``)."""
+        if self._given_answerer is not None:
+            return self._given_answerer
+        if self._shared:
+            return self._shared.answerer(self.settings)
+        return build_answerer(self.settings, self.embedder)
 
     @cached_property
     def catalog(self) -> Catalog:
         """Ingest records and keyword index of the data folder."""
-        return Catalog(catalog_file(self.settings.data_dir))
+        if self._shared:
+            return self._shared.catalog(self.settings.storage.data_dir)
+        return Catalog(catalog_file(self.settings.storage.data_dir))
 
     @cached_property
     def store(self) -> VectorStore:
@@ -57,10 +173,10 @@ class Parts:
         client = self._store_client or connect(self.settings)
         return VectorStore(
             client,
-            self.settings.collection,
+            self.settings.storage.collection,
             lambda: self.embedder,
-            server=self.settings.chroma_url,
-            path=None if self.settings.chroma_url else chroma_folder(self.settings),
+            server=self.settings.storage.chroma_url,
+            path=None if self.settings.storage.chroma_url else chroma_folder(self.settings),
         )
 
     @cached_property
@@ -80,6 +196,7 @@ def build_parts(
     embedder: Embedder | None = None,
     answerer: Answerer | None = None,
     store_client: Any | None = None,
+    shared: SharedParts | None = None,
 ) -> Parts:
     """The parts for ``settings``; any given one is used instead of building it."""
-    return Parts(settings, embedder=embedder, answerer=answerer, store_client=store_client)
+    return Parts(settings, embedder=embedder, answerer=answerer, store_client=store_client, shared=shared)

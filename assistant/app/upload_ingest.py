@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.app.http.errors import ErrorCode
 from assistant.app.http.openai_format import error_body
 from assistant.app.service import Assistant
 from assistant.app.uploads import Placed, Staging, folder_locked, safe_filename, upload_folder
@@ -42,9 +43,8 @@ class UploadOutcome:
         body: dict[str, Any] = {"summary": summary, "results": [vars(result) for result in self.results]}
         if self.status == 422:  # an error like any other, with the per-file results beside it
             reasons = "; ".join(result.reason or f"{result.source}: {result.status}" for result in self.results)
-            body.update(
-                error_body(422, f"no file was stored: {reasons or 'the request held no file'}", code="not_stored")
-            )
+            message = f"no file was stored: {reasons or 'the request held no file'}"
+            body.update(error_body(422, message, code=ErrorCode.NOT_STORED))
         return body
 
 

@@ -22,33 +22,29 @@ def built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Settings]]:
         return ExtractiveAnswerer()
 
     monkeypatch.setattr(assistant.app.compose, "build_answerer", build)
-    monkeypatch.setattr(ui.state, "build_answerer", build, raising=False)
-    caches = [getattr(ui.state, name) for name in ("_assistant", "_answerer") if hasattr(ui.state, name)]
-    for cache in caches:
-        cache.clear()
+    ui.state.registry.clear()  # the process's registry, as in a freshly started app
     yield calls
-    for cache in caches:
-        cache.clear()
+    ui.state.registry.clear()
 
 
 def test_changing_collection_or_k_reuses_the_loaded_answerer(built: list[Settings], tmp_path: Path) -> None:
     base = Settings(data_dir=tmp_path, collection="first", answerer="extractive", embedder="fake", k=5)
     first = ui.state.get_assistant(base)
-    second = ui.state.get_assistant(
-        base.model_copy(update={"collection": "second", "k": 9, "candidates": 40, "min_relevance": 0.6})
-    )
-    assert second.settings.collection == "second" and second.settings.k == 9
+    second = ui.state.get_assistant(base.updated(collection="second", k=9, candidates=40, min_relevance=0.6))
+    assert second.settings.storage.collection == "second" and second.settings.retrieval.k == 9
     assert second.pipeline.min_relevance == 0.6
     assert first.answerer is second.answerer
     assert len(built) == 1
+    # One catalog per data folder: the pages' (collection counts) is the Assistants'.
+    assert first.catalog is second.catalog is ui.state.catalog(str(tmp_path))
 
 
 def test_changing_an_answerer_setting_builds_a_new_answerer(built: list[Settings], tmp_path: Path) -> None:
     base = Settings(data_dir=tmp_path, collection="first", answerer="extractive", embedder="fake")
     first = ui.state.get_assistant(base)
-    shorter = ui.state.get_assistant(base.model_copy(update={"llm_max_tokens": 64}))
+    shorter = ui.state.get_assistant(base.updated(llm_max_tokens=64))
     assert first.answerer is not shorter.answerer
-    assert [settings.llm_max_tokens for settings in built] == [base.llm_max_tokens, 64]
+    assert [settings.llm.max_tokens for settings in built] == [base.llm.max_tokens, 64]
 
 
 def sidebar() -> AppTest:

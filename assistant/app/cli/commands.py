@@ -30,12 +30,15 @@ from assistant.app.cli.output import (
     terminal_json,
     terminal_safe,
 )
-from assistant.app.service import Assistant, build_assistant
+from assistant.app.registry import Registry
+from assistant.app.service import Assistant
 from assistant.errors import AssistantError
-from assistant.index.catalog import closest_collection
+from assistant.index.folder import closest_collection
+from assistant.progress import progress_bar
 from assistant.settings import load_settings
 from assistant.text import plural
 from assistant.types import Answer
+from ingest.indexer import find_source
 
 _SIGNALS_SEEN: list[int] = []
 
@@ -111,8 +114,9 @@ def _warn(message: str) -> None:
 
 
 def open_assistant(**overrides: Any) -> Assistant:
-    """An Assistant from qa.toml and QA_* variables plus command-line overrides."""
-    return build_assistant(load_settings(overrides, warn=_warn))
+    """The Assistant of the registry (assistant/app/registry.py) over qa.toml and QA_* variables plus command-line
+    overrides: a command uses one collection, and builds each part only when it needs it."""
+    return Registry(load_settings(overrides, warn=_warn)).assistant()
 
 
 def warn_if_no_documents(assistant: Assistant) -> bool:
@@ -120,8 +124,8 @@ def warn_if_no_documents(assistant: Assistant) -> bool:
     ingested yet), naming the data folder and the collections it does hold. True when it warned."""
     if assistant.sources():
         return False
-    name, folder = assistant.settings.collection, assistant.settings.data_dir
-    others = [other for other, _, _ in assistant.catalog.collections() if other != name]
+    name, folder = assistant.settings.storage.collection, assistant.settings.storage.data_dir
+    others = [other for other, _, _ in assistant.catalog.records.collections() if other != name]
     message = f"collection {name!r} has no documents in the data folder {folder}"
     if others:
         message += f"; collections there: {', '.join(others)} (pick one with --collection)"
@@ -157,7 +161,7 @@ def ingest(paths: Sequence[str], keep_missing: bool, collection: str | None) -> 
     """
     assistant = open_assistant(collection=collection)
     finished: list[Any] = []
-    bar, show = ingest_bar(assistant.settings.embed_batch_size, finished)
+    bar, show = ingest_bar(assistant.settings.ingest.embed_batch_size, finished)
     try:
         report = assistant.ingest(paths, progress=show, remove_missing=not keep_missing)
     except KeyboardInterrupt:
@@ -182,27 +186,26 @@ def ingest(paths: Sequence[str], keep_missing: bool, collection: str | None) -> 
             if result.warning:
                 name = terminal_safe(Path(result.source).name, name=True)
                 click.echo(f"  note: {name}: {terminal_safe(result.warning, name=True)}", err=True)
-    click.echo(f"{report.summary()} -> collection {assistant.settings.collection!r} in {assistant.settings.data_dir}")
+    storage = assistant.settings.storage
+    click.echo(f"{report.summary()} -> collection {storage.collection!r} in {storage.data_dir}")
     if report.count("failed"):
         sys.exit(1)
 
 
 def ingest_bar(embed_batch_size: int, finished: list[Any] | None = None) -> tuple[Any, Callable[[Any], None]]:
-    """A tqdm bar on stderr for an ingest (files done with rate and ETA, chunks stored, and the sentences
-    of a large batch as they are embedded), with the progress callback that moves it (and appends each file's
-    result to ``finished``, when given); the caller closes the bar."""
-    from tqdm import tqdm
-
-    bar = tqdm(unit="file", desc="ingest", file=sys.stderr, dynamic_ncols=True)
+    """A progress bar on stderr for an ingest (files done with rate and ETA, chunks stored, and the sentences
+    of a large batch as they are embedded; a line per file in a pipe or a log), with the progress callback that
+    moves it (and appends each file's result to ``finished``, when given); the caller closes the bar."""
+    bar = progress_bar(unit="file", desc="ingest")
 
     def show(event: Any) -> None:
         if event.stage == "files":
             if event.result is not None and finished is not None:
                 finished.append(event.result)
             bar.total = event.total
-            bar.update(event.done - bar.n)
             name = terminal_safe(event.name[:40], name=True)
-            bar.set_postfix_str(plural(event.chunks, "chunk") + (f", {name}" if name else ""))
+            bar.set_postfix_str(plural(event.chunks, "chunk") + (f", {name}" if name else ""), refresh=False)
+            bar.update(event.done - bar.n)
         elif event.stage == "wait":
             bar.write(terminal_safe(event.name, name=True), file=sys.stderr)
         elif event.total > embed_batch_size:
@@ -293,7 +296,9 @@ def chat(answerer: str | None, collection: str | None) -> None:
     assistant = open_assistant(collection=collection, answerer=answerer)
     warn_if_no_documents(assistant)
     history: list[dict[str, str]] = []
-    click.echo(f"Collection {assistant.settings.collection!r}. Ask a question (/help for commands, /quit to leave).")
+    click.echo(
+        f"Collection {assistant.settings.storage.collection!r}. Ask a question (/help for commands, /quit to leave)."
+    )
     while True:
         try:
             question = input("you> ").strip()
@@ -311,7 +316,8 @@ def chat(answerer: str | None, collection: str | None) -> None:
                 for record in assistant.sources():
                     click.echo(f"  {terminal_safe(record.source, name=True)} ({plural(record.chunk_count, 'chunk')})")
                 click.echo(
-                    f"({plural(len(assistant.sources()), 'source')} in collection {assistant.settings.collection!r})"
+                    f"({plural(len(assistant.sources()), 'source')} in collection "
+                    f"{assistant.settings.storage.collection!r})"
                 )
             else:
                 if command not in ("/help", "/?"):
@@ -332,7 +338,7 @@ def chat(answerer: str | None, collection: str | None) -> None:
 @main.command()
 @click.argument("query")
 @click.option("-k", type=click.IntRange(1, 50), default=5, show_default=True, help="How many passages (1-50).")
-@click.option("--source", "sources", multiple=True, help="Only search this file (repeatable).")
+@click.option("--source", "sources", multiple=True, help="Only search this file: its name or path (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print passages as JSON.")
 @common_options
 def search(query: str, k: int, sources: Sequence[str], as_json: bool, collection: str | None) -> None:
@@ -343,13 +349,9 @@ def search(query: str, k: int, sources: Sequence[str], as_json: bool, collection
     """
     assistant = open_assistant(collection=collection)
     empty = warn_if_no_documents(assistant)
-    resolved = [str(Path(source).expanduser().resolve()) for source in sources]
-    known = {record.source for record in assistant.sources()} if resolved else set()
-    for source, path in zip(sources, resolved, strict=True):
-        if path not in known:
-            raise click.ClickException(
-                f"{source}: not a source of collection {assistant.settings.collection!r}; see `qa sources list`"
-            )
+    # A file name as the hits show it, or its path (`qa sources remove` matches the same way).
+    known = [record.source for record in assistant.sources()] if sources else []
+    resolved = [find_source(source, known, assistant.settings.storage.collection) for source in sources]
     passages = assistant.search(query, k, resolved or None)
     if as_json:
         click.echo(terminal_json([p.model_dump(mode="json") for p in passages]))
@@ -360,7 +362,7 @@ def search(query: str, k: int, sources: Sequence[str], as_json: bool, collection
         if sys.stdout.isatty()
         else (lambda word: f"**{word}**")
     )
-    ranked_only = assistant.settings.fusion == "rrf"  # reciprocal-rank sums (~0.03) mean nothing to a reader
+    ranked_only = assistant.settings.retrieval.fusion == "rrf"  # reciprocal-rank sums (~0.03) mean nothing to a reader
     for rank, passage in enumerate(passages, start=1):
         page = f", page {passage.page}" if passage.page else ""
         page += f", {terminal_safe(passage.section)}" if passage.section else ""
@@ -398,8 +400,8 @@ def list_sources(ctx: click.Context, collection: str | None) -> None:
         when = datetime.datetime.fromtimestamp(record.ingested_at).strftime("%Y-%m-%d %H:%M")
         click.echo(f"{plural(record.chunk_count, 'chunk'):>11}  {when}  {terminal_safe(record.source, name=True)}")
     click.echo(
-        f"{plural(len(records), 'source')} in collection {assistant.settings.collection!r}, "
-        f"data folder {assistant.settings.data_dir}"
+        f"{plural(len(records), 'source')} in collection {assistant.settings.storage.collection!r}, "
+        f"data folder {assistant.settings.storage.data_dir}"
     )
 
 
@@ -485,7 +487,7 @@ def ui(port: int, host: str, collection: str | None) -> None:
         "--browser.gatherUsageStats",
         "false",
         "--server.maxUploadSize",
-        str(max(1, int(settings.max_upload_mb))),
+        str(max(1, int(settings.server.max_upload_mb))),
     ]
     click.echo(f"Open http://{host}:{port} in your browser (Ctrl-C stops the app).")
     sys.stdout.flush()
@@ -536,7 +538,7 @@ def serve(port: int, host: str, insecure: bool, workers: int, collection: str | 
     from assistant.app.http.api import create_app
 
     settings = load_settings({"collection": collection})
-    if not settings.api_keys and not _loopback(host):
+    if not settings.server.api_keys and not _loopback(host):
         if not insecure:
             raise click.ClickException(
                 f"--host {host} would let anyone who can reach this machine read and change your documents: set "
@@ -548,7 +550,7 @@ def serve(port: int, host: str, insecure: bool, workers: int, collection: str | 
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     else:
-        if not settings.chroma_url:
+        if not settings.storage.chroma_url:
             raise click.ClickException(
                 f"--workers {workers} needs a Chroma server: the embedded store is for one process; start "
                 "`chroma run --path DIR --host 127.0.0.1 --port PORT` and set QA_CHROMA_URL=http://127.0.0.1:PORT"

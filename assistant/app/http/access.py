@@ -15,6 +15,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from assistant.app.http.errors import HTTP_ERRORS
 from assistant.app.http.openai_format import error_body
 from assistant.settings import Settings
 
@@ -26,19 +27,19 @@ WRONG_KEY = "missing or wrong API key: send 'Authorization: Bearer KEY'"
 
 def key_ok(settings: Settings, authorization: str | None) -> bool:
     """Whether ``authorization`` carries one of the configured keys (always true when none is configured)."""
-    if not settings.api_keys:
+    if not settings.server.api_keys:
         return True
     token = (authorization or "").removeprefix("Bearer ").strip()
     # Compared in constant time, every key, so the timing says nothing about how much of a key was right.
-    matches = [hmac.compare_digest(token.encode(), key.encode()) for key in settings.api_keys]
+    matches = [hmac.compare_digest(token.encode(), key.encode()) for key in settings.server.api_keys]
     return any(matches)
 
 
 def body_limit_mb(settings: Settings, path: str) -> tuple[int, str]:
     """The body cap of a route in MB, and the setting that sets it."""
     if path == UPLOAD_PATH:
-        return settings.max_upload_request_mb, "QA_MAX_UPLOAD_REQUEST_MB"
-    return settings.max_request_mb, "QA_MAX_REQUEST_MB"
+        return settings.server.max_upload_request_mb, "QA_MAX_UPLOAD_REQUEST_MB"
+    return settings.server.max_request_mb, "QA_MAX_REQUEST_MB"
 
 
 def too_large(settings: Settings, path: str, declared: str | None) -> str:
@@ -60,21 +61,22 @@ class Gate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and self.settings.api_keys
+            and self.settings.server.api_keys
             and scope["path"] not in OPEN_PATHS
             and not key_ok(self.settings, Headers(scope=scope).get("authorization"))
         ):
-            await _refuse(401, WRONG_KEY, "invalid_api_key", scope, receive, send)
+            await _refuse(401, WRONG_KEY, scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length") if scope["type"] == "http" else None
         if declared and declared.isdigit() and int(declared) > body_limit_mb(self.settings, scope["path"])[0] * _MB:
             message = too_large(self.settings, scope["path"], declared)
-            await _refuse(413, message, "request_too_large", scope, receive, send)
+            await _refuse(413, message, scope, receive, send)
             return
         await self.app(scope, receive, send)
 
 
-async def _refuse(status: int, message: str, code: str, scope: Scope, receive: Receive, send: Send) -> None:
-    # Connection: close, as the body that follows the headers is not read.
-    response = JSONResponse(error_body(status, message, code=code), status_code=status, headers={"Connection": "close"})
+async def _refuse(status: int, message: str, scope: Scope, receive: Receive, send: Send) -> None:
+    # Connection: close, as the body that follows the headers is not read. The code is the status's (errors.py).
+    body = error_body(status, message, code=HTTP_ERRORS[status])
+    response = JSONResponse(body, status_code=status, headers={"Connection": "close"})
     await response(scope, receive, send)

@@ -14,8 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.app.http.admission import Busy
-from assistant.errors import AssistantError, ConfigError, IngestError, InputError, ModelError, StoreError
+from assistant.errors import InputError
 from assistant.types import Answer
 
 OWNER = "cited-qa"
@@ -134,42 +133,6 @@ _TYPES: dict[int, ErrorType] = {
 
 
 def error_body(status: int, message: str, *, param: str | None = None, code: str | None = None) -> dict[str, Any]:
-    """OpenAI's error shape, used for every error status of the service."""
+    """OpenAI's error shape, used for every error status of the service (``code``: an ErrorCode, errors.py)."""
     kind = _TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
-
-
-_STATUS: dict[type[AssistantError], int] = {
-    Busy: 503,
-    InputError: 400,
-    ConfigError: 400,
-    ModelError: 503,
-    StoreError: 503,
-    IngestError: 400,
-}
-
-
-# The public ``code`` of each kind of error: fixed here, so that renaming a class never changes what clients see.
-_CODES: dict[type[AssistantError], str] = {
-    Busy: "busy",
-    InputError: "input_error",
-    ConfigError: "config_error",
-    ModelError: "model_error",
-    StoreError: "store_error",
-    IngestError: "ingest_error",
-}
-
-
-def status_of(exc: AssistantError) -> int:
-    """The HTTP status for an error of the assistant."""
-    return next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-
-
-def code_of(exc: AssistantError) -> str:
-    """The stable public ``code`` for an error of the assistant (a subclass has its family's code)."""
-    return next((code for kind, code in _CODES.items() if isinstance(exc, kind)), "assistant_error")
-
-
-def assistant_error_body(exc: AssistantError) -> dict[str, Any]:
-    """The error body for an error of the assistant: the same whether it ends a response or a stream."""
-    return error_body(status_of(exc), str(exc), code=code_of(exc))

@@ -14,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.answering.pipeline import AnswerStream
 from assistant.app.http.admission import Ticket
-from assistant.app.http.openai_format import answer_fields, assistant_error_body, chunk, error_body, usage
+from assistant.app.http.errors import assistant_error_body
+from assistant.app.http.openai_format import answer_fields, chunk, error_body, usage
 from assistant.app.service import Assistant
 from assistant.app.upload_ingest import UploadOutcome
 from assistant.errors import AssistantError

@@ -1,0 +1,52 @@
+"""POST /v1/chat/completions: OpenAI-compatible chat completions with citations, whole or streamed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+from assistant.app.http.openai_format import ChatRequest, completion, message_text
+from assistant.app.http.service_state import ServiceDep
+from assistant.app.http.streams import answer_events, token_counter
+from assistant.errors import InputError
+
+router = APIRouter()
+
+
+@router.post("/v1/chat/completions")
+def chat_completions(request: ChatRequest, service: ServiceDep) -> Any:
+    """Answer the last user message from the documents (``stream: true`` for server-sent events)."""
+    *earlier, last = request.messages
+    if last.role != "user":
+        raise InputError("the last message must have role 'user' and hold the question")
+    question = message_text(last, len(request.messages) - 1)
+    history = [
+        {"role": m.role, "content": message_text(m, i)}
+        for i, m in enumerate(earlier)
+        if m.role in ("user", "assistant")
+    ]
+    chosen = request.collection or (request.model if request.model in service.collections() else None)
+    assistant = service.assistant(chosen)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    ticket = service.answers.admit()
+    if not request.stream:
+        try:
+            ticket.wait_turn()
+            read_tokens = token_counter(assistant)
+            answer = assistant.ask(question, history)
+            return completion(completion_id, request.model, answer, read_tokens())
+        finally:
+            ticket.release()
+    try:
+        pieces = assistant.stream(question, history)
+    except BaseException:
+        ticket.release()
+        raise
+    include_usage = bool(request.stream_options and request.stream_options.include_usage)
+    events = answer_events(completion_id, request.model, pieces, ticket, token_counter(assistant), include_usage)
+    # The ticket is also released after the response, in case the stream never started (client gone).
+    return StreamingResponse(events, media_type="text/event-stream", background=BackgroundTask(ticket.release))
