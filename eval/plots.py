@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.settings import read_settings_dump
+
 
 def write_plots(report: dict[str, Any], folder: Path) -> list[Path]:
     """Write the three plots into ``folder`` and return their paths."""
@@ -13,7 +15,7 @@ def write_plots(report: dict[str, Any], folder: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    title = f"{Path(report['gold']).name} · {report['settings']['answerer']}"
+    title = f"{Path(report['gold']).name} · {read_settings_dump(report['settings'])['answerer']}"
     paths = []
 
     figure, axis = plt.subplots(figsize=(5, 3.2))

@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from assistant.settings import read_settings_dump
 from eval import metrics
 
 HIGHER_IS_BETTER = [
@@ -169,11 +170,12 @@ def _cell(value: Any) -> str:
 
 def markdown(report: dict[str, Any]) -> str:
     """report.md: metrics table, per-tag table, worst questions with what was retrieved and what was removed."""
+    settings = read_settings_dump(report["settings"])  # a report of any settings_version
     lines = [
         f"# Evaluation report: {Path(report['gold']).name}",
         "",
         (
-            f"Corpus `{report['corpus']}`, answerer `{report['settings']['answerer']}`, k={report['settings']['k']}, "
+            f"Corpus `{report['corpus']}`, answerer `{settings['answerer']}`, k={settings['k']}, "
             f"{report['created']}."
         ),
         "",

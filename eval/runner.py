@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.app.service import Assistant
 from assistant.errors import IngestError, InputError
-from assistant.settings import Settings
+from assistant.settings import Settings, dump_settings
 from assistant.text.markers import strip_markers
 from assistant.types import Answer
 from eval import metrics
@@ -135,9 +135,9 @@ def build_judge(name: str, assistant: Assistant) -> Judge:
     if name not in ("local", "openai"):
         raise ConfigError(f"--judge {name!r}: choose local or openai")
     reusable = getattr(assistant.answerer, "chat_model", None)
-    if reusable is not None and assistant.settings.answerer == name:
+    if reusable is not None and assistant.settings.llm.answerer == name:
         return Judge(reusable)
-    return Judge(build_chat_model(assistant.settings.model_copy(update={"answerer": name})))
+    return Judge(build_chat_model(assistant.settings.updated(answerer=name)))
 
 
 def _ask(assistant: Assistant, question: str, history: list[dict[str, str]]) -> tuple[str, Answer]:
@@ -200,7 +200,7 @@ def _ask_all(
 
 
 def _run_settings(assistant: Assistant) -> dict[str, Any]:
-    return assistant.settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})
+    return dump_settings(assistant.settings, leave_out={"api_keys", "llm_api_key"})
 
 
 def run_eval(
@@ -221,10 +221,10 @@ def run_eval(
     items = _first(check_sources(loaded, corpus, gold), limit)
     corpus_files = {str(path.resolve()) for path in corpus.rglob("*") if path.is_file()}
     foreign = [record.source for record in assistant.sources() if record.source not in corpus_files]
-    owned = assistant.settings.collection == eval_collection_name(corpus)
+    owned = assistant.settings.storage.collection == eval_collection_name(corpus)
     if foreign and not owned:
         # Never delete from a collection the user named: it may hold their own documents.
-        name = assistant.settings.collection
+        name = assistant.settings.storage.collection
         raise InputError(
             f"collection {name!r} holds {len(foreign)} source(s) that are not in the corpus {corpus} "
             f"(e.g. {foreign[0]}); scores would mix in those documents and the evaluation will not delete them. "
@@ -264,7 +264,7 @@ def run_on_collection(
 
     A gold source is matched to the collection's stored documents by its ending (``metrics.source_matches``);
     one the collection does not hold is reported as a warning (its item can still score on its answer)."""
-    collection = assistant.settings.collection
+    collection = assistant.settings.storage.collection
     stored = [record.source for record in assistant.sources()]
     if not stored:
         raise InputError(f"collection {collection!r} holds no documents, so there is nothing to evaluate")

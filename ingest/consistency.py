@@ -78,7 +78,7 @@ class Consistency:
 
 def check(settings: Settings, catalog: Catalog, store: VectorStore) -> Consistency:
     """Compare the catalog with the vector store and the keyword index (reads only)."""
-    collection = settings.collection
+    collection = settings.storage.collection
     chunks = catalog.collection_chunks(collection)
     expected = {unit.vector_id for unit in embedding_units(chunks)}
     # Stores written before sentence vectors held one vector per chunk, under the chunk's id.
@@ -108,8 +108,8 @@ def repair(settings: Settings, catalog: Catalog, store: VectorStore, embedder: C
     from the stored chunk text, rebuild the keyword rows; an index that cannot be read is started again and
     every vector embedded anew from the catalog (the documents' files are not needed). Returns the check made
     afterwards."""
-    collection = settings.collection
-    with writer_lock(settings.data_dir, settings.writer_timeout_s):
+    collection = settings.storage.collection
+    with writer_lock(settings.storage.data_dir, settings.ingest.writer_timeout_s):
         found = check(settings, catalog, store)
         if found.unreadable:
             store.rebuild()
@@ -129,17 +129,21 @@ def _embed_missing(
 ) -> None:
     """Embed the ``wanted`` vectors from the catalog's chunk texts and store them, a batch at a time, each
     batch checked for room first (a repair on a disk still full stops between writes, and can be run again)."""
-    chunks = catalog.collection_chunks(settings.collection)
+    chunks = catalog.collection_chunks(settings.storage.collection)
     units = [unit for unit in embedding_units(chunks) if unit.vector_id in wanted]
     sources = {chunk.chunk_id: chunk.source for chunk in chunks}
     del chunks
     model = embedder()
-    folder = None if settings.chroma_url else chroma_folder(settings)
-    size = settings.embed_batch_size
+    folder = None if settings.storage.chroma_url else chroma_folder(settings)
+    size = settings.ingest.embed_batch_size
     for start in range(0, len(units), size):
         batch = units[start : start + size]
-        need = needed_bytes(len(batch), model.dimension, 0, store_size(folder) if folder else 0, settings.chroma_url)
-        check_room(settings.data_dir, need, then="run `qa sources verify --repair` again (it goes on where it stopped)")
+        need = needed_bytes(
+            len(batch), model.dimension, 0, store_size(folder) if folder else 0, settings.storage.chroma_url
+        )
+        check_room(
+            settings.storage.data_dir, need, then="run `qa sources verify --repair` again (it goes on where it stopped)"
+        )
         store.upsert(
             [u.vector_id for u in batch],
             model.embed_batch([u.text for u in batch]),

@@ -43,7 +43,7 @@ if chat_id and current is None:
     del st.query_params["chat"]
 # An open chat answers from its own collection, whatever the sidebar showed before.
 settings = sidebar_settings(pinned=current.collection if current else None)
-feedback = feedback_store(str(settings.data_dir))
+feedback = feedback_store(str(settings.storage.data_dir))
 model_banner(settings)
 messages: list[dict[str, Any]] = store.messages(current.id) if current else []
 st.session_state.messages = messages
@@ -52,7 +52,7 @@ if current is None:
     st.title("Ask your documents")
 else:
     st.header(escape(current.title))
-st.caption(f"Collection **{escape(settings.collection)}** · answers cite the exact passage they rest on.")
+st.caption(f"Collection **{escape(settings.storage.collection)}** · answers cite the exact passage they rest on.")
 empty = empty_collection_notice(settings)
 
 
@@ -62,7 +62,7 @@ def show_answer(answer: Answer, collection: str, key: str) -> None:
         st.info(refusal_markdown(answer), icon=":material/help:")
     else:
         st.markdown(answer_markdown(answer))
-    show_sources(answer, collection, key=key, data_dir=str(settings.data_dir))
+    show_sources(answer, collection, key=key, data_dir=str(settings.storage.data_dir))
     if st.session_state.get("show_timings"):
         st.caption(f"Timings: {timings_caption(answer)}")
 
@@ -87,7 +87,7 @@ for position, message in enumerate(messages):
             continue
         show_answer(
             Answer.model_validate(message["answer"]),
-            current.collection if current else settings.collection,
+            current.collection if current else settings.storage.collection,
             f"{current.id if current else 'new'}-{position}",
         )
         note = st.session_state.get("load_note")
@@ -101,7 +101,9 @@ for position, message in enumerate(messages):
 
 question = st.chat_input("Ask a question about your documents")
 examples = (
-    [] if messages or question or empty else example_questions(catalog(str(settings.data_dir)), settings.collection)
+    []
+    if messages or question or empty
+    else example_questions(catalog(str(settings.storage.data_dir)), settings.storage.collection)
 )
 if examples:
     st.write("Try one of these:")
@@ -122,11 +124,11 @@ def answer_question(settings: Settings, question: str) -> None:
         except AssistantError as exc:
             st.error(escape(str(exc)))
             return
-    conversation = current or store.create(title_from(question), settings.collection)
+    conversation = current or store.create(title_from(question), settings.storage.collection)
     store.add_message(conversation.id, "user", question)
     position = store.add_message(conversation.id, "assistant", answer.answer, answer.model_dump())
     if took is not None and took >= 0.5:  # a model that was already in memory is not news
-        what = "embedding model" if settings.answerer == "extractive" else "language model"
+        what = "embedding model" if settings.llm.answerer == "extractive" else "language model"
         st.session_state.load_note = (
             conversation.id,
             position,

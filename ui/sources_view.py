@@ -51,7 +51,7 @@ def show_card(card: Card, collection: str, key: str, data_dir: str | Path | None
 def _data_dir() -> Path:
     from assistant import load_settings
 
-    return load_settings().data_dir
+    return load_settings().storage.data_dir
 
 
 def show_sources(

@@ -83,9 +83,9 @@ class HybridSearch:
         ``query_vector`` is the query's embedding when the caller already has it.
         """
         checkpoint("retrieve")
-        k = k or self._settings.k
+        k = k or self._settings.retrieval.k
         settings = self._settings
-        n = max(settings.candidates, k)
+        n = max(settings.retrieval.candidates, k)
         vector = list(query_vector) if query_vector is not None else self._embedder.embed(query)
         # Vectors are sentences, several per chunk: ask for many, so that the n best chunks are among them
         # and most keyword candidates get their own similarity (the rest get the floor, an upper bound).
@@ -102,26 +102,30 @@ class HybridSearch:
         # One catalog snapshot for both reads: a file replaced in between would otherwise give chunks of
         # its old version (keyword) next to chunks of its new one (dense).
         with self._catalog.snapshot():
-            keyword = self._catalog.keyword_search(settings.collection, query, n, sources)
+            keyword = self._catalog.keyword_search(settings.storage.collection, query, n, sources)
             records: dict[str, ChunkRecord] = {record.chunk_id: record for record, _ in keyword}
-            records.update(self._catalog.chunks(settings.collection, [c for c in dense_ids if c not in records]))
+            records.update(
+                self._catalog.chunks(settings.storage.collection, [c for c in dense_ids if c not in records])
+            )
         # Vectors the catalog does not list (an interrupted ingest) drop out here.
         dense_ids = [chunk_id for chunk_id in dense_ids if chunk_id in records]
         keyword_ids = [record.chunk_id for record, _ in keyword]
-        if settings.fusion == "rrf":
-            fused = reciprocal_rank_fusion([dense_ids, keyword_ids], settings.rrf_k)
+        if settings.retrieval.fusion == "rrf":
+            fused = reciprocal_rank_fusion([dense_ids, keyword_ids], settings.retrieval.rrf_k)
         else:
             candidates = list(dict.fromkeys(dense_ids + keyword_ids))
             dense = {
-                chunk_id: stating_similarity(hits, chunk_id, records[chunk_id].text, settings.second_sentence_weight)
+                chunk_id: stating_similarity(
+                    hits, chunk_id, records[chunk_id].text, settings.retrieval.second_sentence_weight
+                )
                 for chunk_id in candidates
             }
             terms = content_terms(query)
             scores = {record.chunk_id: score * stating_share(terms, record.text) for record, score in keyword}
-            fused = weighted_fusion(dense, scores, candidates, settings.dense_weight)
+            fused = weighted_fusion(dense, scores, candidates, settings.retrieval.dense_weight)
             # Rank-only fusion keeps its own order: its scores (~0.03) are on another scale than the penalty.
             fused = spread_sources(
-                fused, {chunk_id: records[chunk_id].source for chunk_id, _ in fused}, settings.source_spread
+                fused, {chunk_id: records[chunk_id].source for chunk_id, _ in fused}, settings.retrieval.source_spread
             )
         # A passage's score stays its own relevance, 0 to 1; the spread changes only the order.
         return [_passage(records[chunk_id], min(1.0, score)) for chunk_id, score in fused[:k]]

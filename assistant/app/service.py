@@ -59,7 +59,7 @@ class Assistant:
     def retriever(self, k: int | None = None, sources: Sequence[str] | None = None) -> PassageRetriever:
         """A LangChain retriever over this collection (optionally limited to some source files)."""
         return PassageRetriever(
-            search=self.parts.search, k=k or self.settings.k, sources=list(sources) if sources else None
+            search=self.parts.search, k=k or self.settings.retrieval.k, sources=list(sources) if sources else None
         )
 
     def ingest(
@@ -87,22 +87,22 @@ class Assistant:
         if not repair:
             return [
                 f"unfinished upload left by a request that died: {name}"
-                for name in abandoned_uploads(self.settings.data_dir)
+                for name in abandoned_uploads(self.settings.storage.data_dir)
             ]
 
         def stored(collection: str, source: str) -> str | None:
             record = self.catalog.source(collection, source)
             return record.sha256 if record else None
 
-        return recover_staged(self.settings.data_dir, stored)
+        return recover_staged(self.settings.storage.data_dir, stored)
 
     def sources(self) -> list[SourceRecord]:
         """The files in the collection."""
-        return self.catalog.sources(self.settings.collection)
+        return self.catalog.sources(self.settings.storage.collection)
 
     def document_text(self, source: str) -> str | None:
         """The indexed text of a file; citation offsets point into it."""
-        return self.catalog.document_text(self.settings.collection, source)
+        return self.catalog.document_text(self.settings.storage.collection, source)
 
     def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
         """The passages that best match ``query``, best first."""
@@ -116,17 +116,17 @@ class Assistant:
             retriever=self.retriever(),
             embedder=self.embedder,
             document_text=self.document_text,
-            min_relevance=self.settings.min_relevance,
-            min_coverage=self.settings.min_term_coverage,
+            min_relevance=self.settings.answering.min_relevance,
+            min_coverage=self.settings.answering.min_term_coverage,
             support=self.support_judge,
-            link_hosts=self.settings.link_hosts,
+            link_hosts=self.settings.answering.link_hosts,
         )
 
     @cached_property
     def support_judge(self) -> SupportJudge:
         """Judges whether passages assert answer sentences: by meaning with the answerer's model
         (``semantic_check``), else by the rules alone."""
-        verifier = self.answerer.verifier if self.settings.semantic_check else None
+        verifier = self.answerer.verifier if self.settings.answering.semantic_check else None
         return SupportJudge(verifier)
 
     def ask(self, question: str, history: Sequence[dict[str, str]] | None = None) -> Answer:

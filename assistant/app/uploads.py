@@ -69,7 +69,7 @@ def original_name(name: str) -> str:
 def too_large(name: str, size: int, settings: Settings) -> str:
     """The refusal of a file over ``max_upload_mb``, with its real size."""
     return (
-        f"{original_name(name)} is {size / _MB:.1f} MB, over the {settings.max_upload_mb} MB limit per file; "
+        f"{original_name(name)} is {size / _MB:.1f} MB, over the {settings.server.max_upload_mb} MB limit per file; "
         "split or compress it, or raise QA_MAX_UPLOAD_MB and restart"
     )
 
@@ -95,7 +95,7 @@ def _target(folder: Path, name: str, same_bytes: Callable[[Path], bool]) -> tupl
 
 def upload_folder(settings: Settings) -> Path:
     """Where the uploads of the settings' collection are kept."""
-    return settings.data_dir / "uploads" / settings.collection
+    return settings.storage.data_dir / "uploads" / settings.storage.collection
 
 
 def forget_upload(path: Path) -> None:
@@ -198,7 +198,7 @@ class Staging:
     def add(self, name: str, data: bytes, settings: Settings) -> StagedFile:
         """A file whose bytes are already in memory (the web app's uploads), staged like a streamed one; a file over
         ``max_upload_mb`` is noted as refused and not written."""
-        if len(data) > settings.max_upload_mb * _MB:
+        if len(data) > settings.server.max_upload_mb * _MB:
             staged = StagedFile(name, None, len(data), too_large(name, len(data), settings))
             self.files.append(staged)
             return staged

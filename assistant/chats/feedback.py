@@ -13,7 +13,7 @@ from typing import Any
 
 from assistant.errors import StoreError
 from assistant.index.catalog import open_data_file
-from assistant.settings import Settings
+from assistant.settings import Settings, dump_settings, read_settings_dump
 
 FILE_NAME = "feedback.sqlite3"
 # Settings that say how an answer was made; secrets and paths of this machine are left out.
@@ -68,7 +68,7 @@ class Feedback:
     question: str
     history: list[dict[str, str]]
     answer: dict[str, Any]
-    settings: dict[str, Any]
+    settings: dict[str, Any]  # by flat name ("k", "llm_model"), whichever settings_version saved the row
     updated_at: float
     note: str | None = None
 
@@ -79,8 +79,8 @@ class Feedback:
 
 
 def settings_snapshot(settings: Settings) -> dict[str, Any]:
-    """The settings an answer was made with, as plain JSON values."""
-    return settings.model_dump(mode="json", include=set(SETTINGS_KEPT))
+    """The settings an answer was made with, as plain JSON values by group, with their "settings_version"."""
+    return dump_settings(settings, only=SETTINGS_KEPT)
 
 
 class FeedbackStore:
@@ -136,7 +136,7 @@ class FeedbackStore:
                 question,
                 history,
                 answer,
-                settings,
+                read_settings_dump(settings),
                 time.time(),
                 (note or "").strip() or None,
             )
@@ -184,7 +184,7 @@ class FeedbackStore:
                 row[5],
                 json.loads(row[6]),
                 json.loads(row[7]),
-                json.loads(row[8]),
+                read_settings_dump(json.loads(row[8])),
                 row[9],
                 row[10],
             )

@@ -92,10 +92,10 @@ def connect(settings: Settings) -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
+    if settings.storage.chroma_url:
+        url = urlparse(settings.storage.chroma_url)
         if not url.hostname:
-            raise StoreError(f"QA_CHROMA_URL {settings.chroma_url!r} is not a URL; use e.g. http://127.0.0.1:8000")
+            raise StoreError(f"QA_CHROMA_URL {settings.storage.chroma_url!r} is not a URL; use e.g. http://127.0.0.1:8000")
         try:
             return chromadb.HttpClient(
                 host=url.hostname,
@@ -105,7 +105,7 @@ def connect(settings: Settings) -> Any:
             )
         except Exception as exc:  # chromadb raises several unrelated types for a dead server
             raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); start it with "
+                f"cannot reach the Chroma server at {settings.storage.chroma_url} ({exc}); start it with "
                 "`chroma run --path DIR --host 127.0.0.1 --port PORT` or unset QA_CHROMA_URL"
             ) from exc
     path = chroma_folder(settings)
@@ -115,14 +115,15 @@ def connect(settings: Settings) -> Any:
     except Exception as exc:
         if no_room(exc):
             raise DiskFullError(
-                f"the disk holding the data folder {settings.data_dir} is full ({exc}); free some space and try again"
+                f"the disk holding the data folder {settings.storage.data_dir} is full ({exc}); "
+                "free some space and try again"
             ) from exc
         raise StoreError(f"the vector store in {path} cannot be opened ({type(exc).__name__}: {exc})") from exc
 
 
 def chroma_folder(settings: Settings) -> Path:
     """Where the embedded Chroma store keeps its files."""
-    return settings.data_dir / "chroma"
+    return settings.storage.data_dir / "chroma"
 
 
 class VectorStore:

@@ -184,8 +184,8 @@ def onnx_embedder(settings: Settings, file_name: str) -> OnnxEmbedder:
     """The ONNX embedder of ``settings.embedding_model`` (default: the packaged model), exported on first use
     when `make install` has not done it (by the install-time exporter, run as a program: that once needs torch,
     and says so on stderr)."""
-    source = Path(settings.embedding_model) if settings.embedding_model else packaged_model_dir()
-    models_dir = settings.resolved_models_dir
+    source = Path(settings.models.embedding_model) if settings.models.embedding_model else packaged_model_dir()
+    models_dir = settings.models.resolved_dir
     directory = exported(models_dir, source) or export_now(
         models_dir, source, lambda message: print(message, file=sys.stderr, flush=True)
     )
@@ -209,7 +209,7 @@ class FakeEmbedder(Embedder):
 
 
 EMBEDDERS: dict[EmbedderName, Callable[[Settings], Embedder]] = {
-    "sentence-transformers": lambda settings: SentenceTransformerEmbedder(settings.embedding_model),
+    "sentence-transformers": lambda settings: SentenceTransformerEmbedder(settings.models.embedding_model),
     "onnx": lambda settings: onnx_embedder(settings, FP32_FILE),
     "onnx-int8": lambda settings: onnx_embedder(settings, INT8_FILE),
     "fake": lambda settings: FakeEmbedder(),
@@ -218,4 +218,4 @@ EMBEDDERS: dict[EmbedderName, Callable[[Settings], Embedder]] = {
 
 def build_embedder(settings: Settings) -> Embedder:
     """The embedder named by ``settings.embedder``."""
-    return EMBEDDERS[settings.embedder](settings)
+    return EMBEDDERS[settings.models.embedder](settings)

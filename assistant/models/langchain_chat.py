@@ -37,12 +37,12 @@ _LOADING = threading.Lock()
 
 def _shared(settings: Settings) -> tuple[ChatModel, threading.Lock]:
     key = (
-        settings.llm_model_path,
-        settings.resolved_models_dir,
-        settings.llm_context_tokens,
-        settings.llm_threads,
-        settings.llm_runtime,
-        settings.llm_timeout_s,
+        settings.llm.model_path,
+        settings.models.resolved_dir,
+        settings.llm.context_tokens,
+        settings.llm.threads,
+        settings.llm.runtime,
+        settings.llm.timeout_s,
     )
     with _LOADING:
         if key not in _LOADED:
@@ -93,11 +93,11 @@ class ChatCitedQA(BaseChatModel):
             return self._borrowed
         settings = self.settings or load_settings()
         if self.timeout is not None:
-            settings = settings.model_copy(update={"llm_timeout_s": self.timeout})
+            settings = settings.updated(llm_timeout_s=self.timeout)
         return _shared(settings)
 
     def _reported_name(self) -> str:
-        path = self.settings.llm_model_path if self.settings else None
+        path = self.settings.llm.model_path if self.settings else None
         return Path(path).stem if path and self.model_name == PACKAGED_MODEL else self.model_name
 
     def _stream(

@@ -61,7 +61,7 @@ class LocalChatModel(ChatModel):
         self._runtime: Runtime | None = None
         self.last_timings: dict[str, Any] = {}
         # Seconds to wait for the first and each next piece of a reply (QA_LLM_TIMEOUT_S); may be changed.
-        self.timeout_s: float = settings.llm_timeout_s
+        self.timeout_s: float = settings.llm.timeout_s
         # llama.cpp runs one request at a time per context; callers queue here instead of inside C++.
         self._lock = threading.Lock()
 
@@ -76,7 +76,7 @@ class LocalChatModel(ChatModel):
             return
         path = (self._resolver or resolve_model_path)(self._settings)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        factories = self._runtimes or {name: RUNTIMES[name] for name in runtime_order(self._settings.llm_runtime)}
+        factories = self._runtimes or {name: RUNTIMES[name] for name in runtime_order(self._settings.llm.runtime)}
         names = list(factories)
         for name in names:
             try:
@@ -192,9 +192,9 @@ class _XllamacppRuntime(Runtime):
             raise ModelError("xllamacpp is not installed; run `make install` or use QA_ANSWERER=extractive") from exc
         params = xllamacpp.CommonParams()
         params.model.path = str(path)
-        params.n_ctx = settings.llm_context_tokens
-        params.cpuparams.n_threads = settings.llm_threads
-        params.cpuparams_batch.n_threads = settings.llm_threads
+        params.n_ctx = settings.llm.context_tokens
+        params.cpuparams.n_threads = settings.llm.threads
+        params.cpuparams_batch.n_threads = settings.llm.threads
         params.n_parallel = 1
         params.verbosity = -1
         # The in-process server also opens an HTTP port; keep it on loopback.
@@ -263,9 +263,9 @@ class _LlamaCppRuntime(Runtime):
         try:
             self._llama = Llama(
                 model_path=str(path),
-                n_ctx=settings.llm_context_tokens,
-                n_threads=settings.llm_threads,
-                n_threads_batch=settings.llm_threads,
+                n_ctx=settings.llm.context_tokens,
+                n_threads=settings.llm.threads,
+                n_threads_batch=settings.llm.threads,
                 flash_attn=FLASH_ATTN,
                 seed=0,
                 verbose=False,
@@ -273,8 +273,8 @@ class _LlamaCppRuntime(Runtime):
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"the language model at {path} could not be loaded by llama-cpp-python ({exc})") from exc
         self._prefixes = PrefixStates(
-            settings.resolved_models_dir / "prompt-states",
-            identity(path, settings.llm_context_tokens, flash_attn=FLASH_ATTN),
+            settings.models.resolved_dir / "prompt-states",
+            identity(path, settings.llm.context_tokens, flash_attn=FLASH_ATTN),
         )
         llama = self._llama
         eos, bos = llama.token_eos(), llama.token_bos()
@@ -448,10 +448,10 @@ class OpenAIChatModel(ChatModel):
     """Any server speaking the OpenAI chat-completions protocol (vLLM, llama.cpp server, Ollama /v1)."""
 
     def __init__(self, settings: Settings) -> None:
-        if not settings.llm_base_url:
+        if not settings.llm.base_url:
             raise ConfigError("the openai answerer needs QA_LLM_BASE_URL, e.g. http://127.0.0.1:8080/v1")
         self._settings = settings
-        self._url = settings.llm_base_url.rstrip("/") + "/chat/completions"
+        self._url = settings.llm.base_url.rstrip("/") + "/chat/completions"
         # The server's token counts of the last reply, in the llama.cpp keys the local model uses.
         self.last_timings: dict[str, Any] = {}
         # Cleared when a server refuses the field, so the next requests go without it.
@@ -469,11 +469,11 @@ class OpenAIChatModel(ChatModel):
         import httpx
 
         body = _request(messages, max_tokens, stop, stream=True)
-        body["model"] = self._settings.llm_model
+        body["model"] = self._settings.llm.model
         if self._ask_usage:
             body["stream_options"] = {"include_usage": True}
-        headers = {"Authorization": f"Bearer {self._settings.llm_api_key}"} if self._settings.llm_api_key else {}
-        timeout = httpx.Timeout(self._settings.llm_timeout_s, connect=min(10.0, self._settings.llm_timeout_s))
+        headers = {"Authorization": f"Bearer {self._settings.llm.api_key}"} if self._settings.llm.api_key else {}
+        timeout = httpx.Timeout(self._settings.llm.timeout_s, connect=min(10.0, self._settings.llm.timeout_s))
         try:
             with httpx.stream("POST", self._url, json=body, headers=headers, timeout=timeout) as response:
                 if response.status_code >= 400:
@@ -500,7 +500,7 @@ class OpenAIChatModel(ChatModel):
                     )
         except httpx.TimeoutException as exc:
             raise ModelError(
-                f"{self._url} did not answer within {self._settings.llm_timeout_s:g} s (QA_LLM_TIMEOUT_S)",
+                f"{self._url} did not answer within {self._settings.llm.timeout_s:g} s (QA_LLM_TIMEOUT_S)",
                 is_retryable=True,
             ) from exc
         except httpx.HTTPError as exc:
@@ -516,10 +516,10 @@ class OpenAIChatModel(ChatModel):
             import httpx
 
             body = _request(inert(messages), 1, None, stream=False)
-            body.update(model=self._settings.llm_model, logprobs=True, top_logprobs=20)
-            headers = {"Authorization": f"Bearer {self._settings.llm_api_key}"} if self._settings.llm_api_key else {}
+            body.update(model=self._settings.llm.model, logprobs=True, top_logprobs=20)
+            headers = {"Authorization": f"Bearer {self._settings.llm.api_key}"} if self._settings.llm.api_key else {}
             try:
-                response = httpx.post(self._url, json=body, headers=headers, timeout=self._settings.llm_timeout_s)
+                response = httpx.post(self._url, json=body, headers=headers, timeout=self._settings.llm.timeout_s)
                 first = response.json()["choices"][0]["logprobs"]["content"][0]
                 return _yes_from_options({item["token"]: item["logprob"] for item in first["top_logprobs"]})
             except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError):
@@ -550,7 +550,7 @@ class OpenAIChatModel(ChatModel):
 
 def _openai_chat_model(settings: Settings) -> ChatModel:
     """The openai answerer's writer: the LangChain chat model ``llm_chat_model`` names, else the HTTP client."""
-    if settings.llm_chat_model:
+    if settings.llm.chat_model:
         return LangChainChatModel(settings)
     return OpenAIChatModel(settings)
 
@@ -563,4 +563,4 @@ CHAT_MODELS: dict[ChatBackend, Callable[[Settings], ChatModel]] = {
 
 def build_chat_model(settings: Settings) -> ChatModel:
     """The chat model for ``settings.answerer`` (one of the chat backends: local or openai)."""
-    return CHAT_MODELS[cast(ChatBackend, settings.answerer)](settings)
+    return CHAT_MODELS[cast(ChatBackend, settings.llm.answerer)](settings)

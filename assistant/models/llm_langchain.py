@@ -23,7 +23,7 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
 
 def build_langchain_model(settings: Settings) -> Any:
     """The LangChain chat model ``settings.llm_chat_model`` names; ConfigError (one line, with the fix) otherwise."""
-    spec = (settings.llm_chat_model or "").strip()
+    spec = (settings.llm.chat_model or "").strip()
     provider, _, model = spec.partition(":")
     provider = provider.strip().replace("-", "_").lower()
     if not provider or not model.strip():
@@ -41,10 +41,10 @@ def build_langchain_model(settings: Settings) -> Any:
             f"{SETTING}={spec!r}: LangChain knows no provider {provider!r}; choose one of: {', '.join(known)}"
         )
     options: dict[str, Any] = {"temperature": 0.0}
-    if settings.llm_base_url:
-        options["base_url"] = settings.llm_base_url
-    if settings.llm_api_key:
-        options["api_key"] = settings.llm_api_key
+    if settings.llm.base_url:
+        options["base_url"] = settings.llm.base_url
+    if settings.llm.api_key:
+        options["api_key"] = settings.llm.api_key
     try:
         return init_chat_model(model.strip(), model_provider=provider, **options)
     except ImportError as exc:
@@ -63,7 +63,7 @@ class LangChainChatModel(ChatModel):
 
     def __init__(self, settings: Settings, model: Any = None) -> None:
         self._settings = settings
-        self.name = (settings.llm_chat_model or "").strip()
+        self.name = (settings.llm.chat_model or "").strip()
         self.model = model if model is not None else build_langchain_model(settings)
         # In the llama.cpp keys the local model uses, so the HTTP service reads usage the same way.
         self.last_timings: dict[str, Any] = {}

@@ -160,9 +160,9 @@ def own_model(path: Path) -> Path:
 
 def resolve_model_path(settings: Settings, progress: Callable[[int, int], None] | None = None) -> Path:
     """The GGUF to load: ``QA_LLM_MODEL_PATH`` when set, else the packaged model (assembled on first use)."""
-    if settings.llm_model_path is not None:
-        return own_model(settings.llm_model_path)
-    return ensure_assembled(settings.resolved_models_dir, packaged_part_paths(), progress=progress)
+    if settings.llm.model_path is not None:
+        return own_model(settings.llm.model_path)
+    return ensure_assembled(settings.models.resolved_dir, packaged_part_paths(), progress=progress)
 
 
 def assembled_model(models_dir: Path) -> Path | None:
@@ -176,10 +176,10 @@ def assembled_model(models_dir: Path) -> Path | None:
 
 def model_status(settings: Settings) -> tuple[bool, str]:
     """(usable, one line for people) about the local model, without loading or assembling it."""
-    models_dir = settings.resolved_models_dir
+    models_dir = settings.models.resolved_dir
     try:
-        if settings.llm_model_path is not None:
-            return True, f"your GGUF: {own_model(settings.llm_model_path)}"
+        if settings.llm.model_path is not None:
+            return True, f"your GGUF: {own_model(settings.llm.model_path)}"
         for name in (MODEL_FILE_NAME, *PREVIOUS_FILE_NAMES):
             target = models_dir / name
             if target.is_file() and _marker_matches(_marker_for(target), target, MODEL_SHA256):

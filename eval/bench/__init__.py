@@ -52,6 +52,6 @@ def bench_command(parts: tuple[str, ...], limit: int | None, ingest_mb: float, o
     from assistant.settings import load_settings
     from eval.bench.suite import main
 
-    folder = out or load_settings().data_dir / "bench"
+    folder = out or load_settings().storage.data_dir / "bench"
     click.echo(f"writing the report to {folder}", err=True)
     main(parts or PART_NAMES, limit, ingest_mb, folder)

@@ -55,11 +55,11 @@ def sentences(squad_file: Path, count: int) -> list[str]:
 def backends(settings: Settings) -> dict[str, Embedder]:
     """The torch baseline at two batch sizes and every ONNX candidate, loaded in this process."""
     models: dict[str, Embedder] = {
-        BASELINE: SentenceTransformerEmbedder(settings.embedding_model),
-        LIMIT: SentenceTransformerEmbedder(settings.embedding_model, batch_size=256),
+        BASELINE: SentenceTransformerEmbedder(settings.models.embedding_model),
+        LIMIT: SentenceTransformerEmbedder(settings.models.embedding_model, batch_size=256),
     }
     for name in CANDIDATES:
-        models[name] = build_embedder(settings.model_copy(update={"embedder": name}))
+        models[name] = build_embedder(settings.updated(embedder=name))
     return models
 
 
@@ -132,7 +132,7 @@ def run(
     result["process_texts"] = len(texts[:process_texts])
     for name in ("sentence-transformers", *CANDIDATES):
         progress(f"embedders: a fresh process loads {name} and embeds {result['process_texts']} texts")
-        result["process"][name] = fresh_process(name, settings.resolved_models_dir, texts[:process_texts])
+        result["process"][name] = fresh_process(name, settings.models.resolved_dir, texts[:process_texts])
     return result
 
 

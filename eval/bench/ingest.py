@@ -87,7 +87,9 @@ def _embedded_texts(folder: Path, settings: Settings) -> list[str]:
 
     texts: list[str] = []
     for path in sorted(folder.glob("*.txt")):
-        chunks = chunk_document(load_document(path, path.read_bytes()), settings.chunk_size, settings.chunk_overlap)
+        chunks = chunk_document(
+            load_document(path, path.read_bytes()), settings.ingest.chunk_size, settings.ingest.chunk_overlap
+        )
         texts.extend(dict.fromkeys(unit.text for unit in embedding_units(chunks)))
     return texts
 
@@ -211,5 +213,5 @@ def section(
     progress(f"ingest: generating {megabytes:g} MB of news-sized articles from the public sets")
     folder = news_folder(work / "news", megabytes, squad_files)
     result = bench_ingest(folder, work, build_embedder(settings), SentenceTransformerEmbedder(), progress)
-    result["embedder"] = settings.embedder
-    return result, ["## Ingest throughput", "", *ingest_lines(result, settings.embedder)]
+    result["embedder"] = settings.models.embedder
+    return result, ["## Ingest throughput", "", *ingest_lines(result, settings.models.embedder)]

@@ -231,7 +231,7 @@ def run(
     """Measure every variant, interleaved; the result for report.json."""
     from assistant.settings import Settings
 
-    threads = threads or Settings().llm_threads
+    threads = threads or Settings().llm.threads
     found, notes = variants(models_dir, quants)
     workers: list[Worker] = []
     result: dict[str, Any] = {

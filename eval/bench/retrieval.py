@@ -207,7 +207,9 @@ def _mean_chunk_chars(folder: Path, settings: Settings) -> float:
     lengths = [
         chunk.end - chunk.start
         for path in sorted(folder.glob("*.txt"))
-        for chunk in chunk_document(load_document(path, path.read_bytes()), settings.chunk_size, settings.chunk_overlap)
+        for chunk in chunk_document(
+            load_document(path, path.read_bytes()), settings.ingest.chunk_size, settings.ingest.chunk_overlap
+        )
     ]
     return round(sum(lengths) / max(1, len(lengths)), 1)
 
@@ -235,7 +237,7 @@ def _systems(
     return {
         "ours": Ours(ours, chunk_chars),
         "ours_rrf": Ours(
-            build_assistant(settings.model_copy(update={"fusion": "rrf"}), embedder=embedder), chunk_chars
+            build_assistant(settings.updated(fusion="rrf"), embedder=embedder), chunk_chars
         ),
         "plain_bm25": PlainBM25(corpus),
         "naive_langchain": NaiveLangChain(corpus, embedder, work / f"{name}-naive", progress),

@@ -66,7 +66,7 @@ class WholeChunkAnswerer(GenerativeAnswerer):
     def stream(self, evidence: Evidence) -> Any:
         lines = "\n".join(f"[{n}] {' '.join(p.text.split())}" for n, p in enumerate(evidence.passages, start=1))
         messages = load_prompt("answer").render(refusal=REFUSAL, passages=lines, question=evidence.question)
-        yield from self._model.stream(messages, max_tokens=self._settings.llm_max_tokens)
+        yield from self._model.stream(messages, max_tokens=self._settings.llm.max_tokens)
 
 
 def time_answers(assistant: Assistant, model: LocalChatModel) -> dict[str, float]:
@@ -102,7 +102,7 @@ def bench_answers(data: Path) -> dict[str, Any]:
     model = LocalChatModel(settings)
     results: dict[str, Any] = {}
     # The meaning check's cost, measured side by side: the same answerer with the word checks alone.
-    words_only = settings.model_copy(update={"semantic_check": False})
+    words_only = settings.updated(semantic_check=False)
     for name, kind, chosen in (
         ("ours", GenerativeAnswerer, settings),
         ("ours_word_checks_only", GenerativeAnswerer, words_only),
@@ -203,7 +203,7 @@ def main(
     the data folder's bench/); print the whole report at the end."""
     from assistant.settings import load_settings
 
-    out = out or load_settings().data_dir / "bench"
+    out = out or load_settings().storage.data_dir / "bench"
     out.mkdir(parents=True, exist_ok=True)
     report = Report(out)
     sets = [(name, path) for name, path in (("XQuAD", XQUAD), ("COVID-QA", COVIDQA)) if path.is_file()]

@@ -49,7 +49,7 @@ def ask_with(
             chat: ChatModel = request.getfixturevalue("local_model")
         else:
             base_url = request.getfixturevalue("openai_server")
-            chat = OpenAIChatModel(settings.model_copy(update={"llm_base_url": base_url, "llm_timeout_s": 120}))
+            chat = OpenAIChatModel(settings.updated(llm_base_url=base_url, llm_timeout_s=120))
         settings = make_assistant(answerer=request.param).settings
         writer = GenerativeAnswerer(chat, settings, name=request.param)
         assistant = build_assistant(settings, embedder=real_embedder, answerer=writer)

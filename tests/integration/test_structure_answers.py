@@ -73,7 +73,7 @@ def write_rota(folder: Path) -> Path:
 def excerpt_for(assistant: Assistant, embedder: Embedder, question: str) -> str:
     passages = assistant.search(question, 4)
     found = gather_evidence(question, embedder.embed(question), passages, embedder, assistant.document_text)
-    return "\n".join(found.excerpt(assistant.settings.llm_excerpt_chars))
+    return "\n".join(found.excerpt(assistant.settings.llm.excerpt_chars))
 
 
 def test_a_procedure_split_across_chunks_is_read_whole_from_the_stored_document(

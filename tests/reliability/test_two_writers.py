@@ -96,14 +96,14 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
     reader.ingest([path])
     path.write_text(new, encoding="utf-8")
     document = load_document(path.resolve())
-    chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
+    chunks = chunk_document(document, settings.ingest.chunk_size, settings.ingest.chunk_overlap)
     units = embedding_units(chunks)
     reader.store.upsert(
         [u.vector_id for u in units],
         FakeEmbedder().embed_batch([u.text for u in units]),
         [document.source] * len(units),
     )
-    writer = Catalog(catalog_file(settings.data_dir))
+    writer = Catalog(catalog_file(settings.storage.data_dir))
     searched = Catalog.keyword_search
 
     def then_the_writer_commits(self: Catalog, *args: object, **kwargs: object) -> object:

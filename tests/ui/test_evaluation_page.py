@@ -133,10 +133,10 @@ def test_a_packaged_set_runs_on_its_own_documents_in_a_hidden_collection(data: P
     assert app.selectbox(key="report_choice").value == "sample-extractive"
     report = json.loads((data / "reports" / "sample-extractive" / "report.json").read_text())
     # The sample corpus went into its own evaluation collection in the app's data folder, never the user's.
-    assert is_eval_collection(report["settings"]["collection"])
-    assert Path(report["settings"]["data_dir"]) == data
+    assert is_eval_collection(report["settings"]["storage"]["collection"])
+    assert Path(report["settings"]["storage"]["data_dir"]) == data
     assert report["metrics"]["hit@5"] >= 0.9
-    assert sorted(collections(data)) == sorted([COLLECTION, report["settings"]["collection"]])
+    assert sorted(collections(data)) == sorted([COLLECTION, report["settings"]["storage"]["collection"]])
 
 
 def test_no_corrections_yet_says_where_to_make_them_and_cannot_run(data: Path) -> None:

@@ -37,8 +37,8 @@ def test_a_named_runtime_is_the_only_one_tried() -> None:
 
 
 def test_the_setting_comes_from_the_environment_and_is_checked() -> None:
-    assert load_settings(environ={}).llm_runtime == "auto"
-    assert load_settings(environ={"QA_LLM_RUNTIME": "xllamacpp"}).llm_runtime == "xllamacpp"
+    assert load_settings(environ={}).llm.runtime == "auto"
+    assert load_settings(environ={"QA_LLM_RUNTIME": "xllamacpp"}).llm.runtime == "xllamacpp"
     with pytest.raises(ConfigError, match="QA_LLM_RUNTIME"):
         load_settings(environ={"QA_LLM_RUNTIME": "fastest"})
 

@@ -110,7 +110,10 @@ def test_custom_models_get_their_own_export_folder(tmp_path: Path) -> None:
 
 
 def test_the_onnx_embedders_are_settings_choices() -> None:
-    assert Settings(embedder="onnx").embedder == "onnx" and Settings(embedder="onnx-int8").embedder == "onnx-int8"
+    assert (
+        Settings(embedder="onnx").models.embedder == "onnx"
+        and Settings(embedder="onnx-int8").models.embedder == "onnx-int8"
+    )
     with pytest.raises(ConfigError, match=r"embedder.*'onnx'"):
         load_settings({"embedder": "nope"}, environ={})
 

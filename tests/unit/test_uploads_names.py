@@ -11,7 +11,7 @@ from assistant.errors import InputError
 
 def save_upload(settings: Settings, name: str, data: bytes) -> Path:
     """Stage one upload and move it in, as the web app and the API do (without the ingest)."""
-    staging = Staging.create(settings.data_dir)
+    staging = Staging.create(settings.storage.data_dir)
     try:
         staged = staging.add(name, data, settings)
         if staged.problem:

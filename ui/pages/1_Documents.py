@@ -29,7 +29,7 @@ RESULT_WORDS = {
 page_setup("Documents", "📚")
 settings = sidebar_settings()
 st.title("Documents")
-st.caption(f"Collection **{escape(settings.collection)}** · up to {settings.max_upload_mb} MB per file")
+st.caption(f"Collection **{escape(settings.storage.collection)}** · up to {settings.server.max_upload_mb} MB per file")
 
 
 def _plural(count: int, word: str) -> str:
@@ -43,7 +43,7 @@ def add_files(files: list) -> None:
         assistant = get_assistant(settings)
         # Each click stages its own copies of the files: another upload of the same name at the same moment
         # (another tab, the HTTP API) can neither overwrite them before they are read nor undo over them.
-        staging = Staging.create(settings.data_dir)
+        staging = Staging.create(settings.storage.data_dir)
         try:
             for file in files:
                 staging.add(file.name, file.getvalue(), settings)
@@ -94,7 +94,7 @@ def _outcome_line(results: list) -> str:
         return "No files were read."
     order = list(dict.fromkeys(RESULT_WORDS.values()))
     parts = [_plural(counts[word], "file") + f" {word}" for word in order if word in counts]
-    return ", ".join(parts) + f" · collection {settings.collection}"
+    return ", ".join(parts) + f" · collection {settings.storage.collection}"
 
 
 def remove(source: str) -> None:
@@ -103,7 +103,7 @@ def remove(source: str) -> None:
     except AssistantError as exc:
         st.session_state.remove_problem = str(exc)
     else:
-        st.session_state.removed_note = f"Removed {Path(source).name} from {settings.collection}."
+        st.session_state.removed_note = f"Removed {Path(source).name} from {settings.storage.collection}."
 
 
 outcome = st.session_state.pop("ingest_outcome", None)
@@ -124,7 +124,9 @@ files = st.file_uploader(
     accept_multiple_files=True,
     key=f"uploader-{st.session_state.get('uploader_round', 0)}",
 )
-if files and st.button(f"Add {_plural(len(files), 'file')} to {settings.collection}", type="primary", width="stretch"):
+if files and st.button(
+    f"Add {_plural(len(files), 'file')} to {settings.storage.collection}", type="primary", width="stretch"
+):
     add_files(files)
 
 st.subheader("In this collection")
@@ -148,7 +150,7 @@ for record in shown:
         when = datetime.datetime.fromtimestamp(record.ingested_at).strftime("%Y-%m-%d %H:%M")
         details.caption(f"{_plural(record.chunk_count, 'passage')} · added {when}")
         with action.popover("Remove", icon=":material/delete:", width="stretch"):
-            st.write(f"Remove **{escape(name)}** from {escape(settings.collection)}? Answers stop using it.")
+            st.write(f"Remove **{escape(name)}** from {escape(settings.storage.collection)}? Answers stop using it.")
             st.button(
                 "Yes, remove it",
                 key=f"remove-{record.source}",
@@ -161,4 +163,6 @@ for record in shown:
             text = assistant.document_text(record.source) or ""
             st.text(text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else ""))
             st.caption(f"{len(text):,} characters")
-            document_view_link("Open the whole document", {"collection": settings.collection, "source": record.source})
+            document_view_link(
+                "Open the whole document", {"collection": settings.storage.collection, "source": record.source}
+            )

@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant import AssistantError
+from assistant.settings import read_settings_dump
 from eval.feedback_gold import corrections, gold_items, gold_path, write_items
 from eval.samples import GOLD_DIR, SAMPLE_CORPUS
 from ui.render import escape
@@ -39,10 +40,10 @@ page_setup("Evaluation", "📊")
 settings = sidebar_settings()
 st.title("Evaluation")
 st.caption("Ask a set of questions whose answers are known, and see how many the assistant gets right.")
-reports_dir = settings.data_dir / "reports"
-corrected = corrections(feedback_store(str(settings.data_dir)).all(), settings.collection)
-stored = [record.source for record in catalog(str(settings.data_dir)).sources(settings.collection)]
-corrections_file = gold_path(settings.data_dir, settings.collection)
+reports_dir = settings.storage.data_dir / "reports"
+corrected = corrections(feedback_store(str(settings.storage.data_dir)).all(), settings.storage.collection)
+stored = [record.source for record in catalog(str(settings.storage.data_dir)).sources(settings.storage.collection)]
+corrections_file = gold_path(settings.storage.data_dir, settings.storage.collection)
 
 
 def find_reports() -> dict[str, Path]:
@@ -63,7 +64,7 @@ def set_label(choice: str) -> str:
 
 def terminal_command(parts: list[str]) -> str:
     """The same run from a terminal, with this app's data folder."""
-    return f"QA_DATA_DIR={shlex.quote(str(settings.data_dir))} {shlex.join(['qa', 'eval', *parts])}"
+    return f"QA_DATA_DIR={shlex.quote(str(settings.storage.data_dir))} {shlex.join(['qa', 'eval', *parts])}"
 
 
 def progress_text(done: int, total: int) -> str:
@@ -81,29 +82,29 @@ def run_section() -> None:
     if choice == CORRECTIONS:
         if not corrected:
             st.info(
-                f"No corrections in the collection {escape(settings.collection)} yet. On the Chat page, use "
+                f"No corrections in the collection {escape(settings.storage.collection)} yet. On the Chat page, use "
                 '"Correct this answer" under an answer to give the right one; it is then listed here.'
             )
         else:
             st.caption(
                 f"Asks the {len(corrected)} corrected question{'s' if len(corrected) != 1 else ''} of the collection "
-                f"{escape(settings.collection)} as it is now; nothing is added to it."
+                f"{escape(settings.storage.collection)} as it is now; nothing is added to it."
             )
-        out = reports_dir / f"{corrections_file.stem}-{settings.answerer}"
-        command = ["--collection", settings.collection, "--gold", str(corrections_file), "--out", str(out)]
+        out = reports_dir / f"{corrections_file.stem}-{settings.llm.answerer}"
+        command = ["--collection", settings.storage.collection, "--gold", str(corrections_file), "--out", str(out)]
     else:
         default_corpus = SAMPLE_CORPUS if choice == "sample.jsonl" else ROOT.parent / "shared" / "seed-corpus"
         st.caption(f"Asked of its own documents: {escape(PACKAGED.get(choice, ('', 'the folder below'))[1])}.")
         with st.expander("Advanced"):
             corpus = Path(st.text_input("Folder of documents", str(default_corpus)))
-        out = reports_dir / f"{Path(choice).stem}-{settings.answerer}"
+        out = reports_dir / f"{Path(choice).stem}-{settings.llm.answerer}"
         command = ["--corpus", str(corpus), "--gold", str(GOLD_DIR / choice), "--out", str(out)]
     if st.button("Run evaluation", type="primary", disabled=choice == CORRECTIONS and not corrected):
         run(choice, corpus, out)
     with st.expander("Details: the same run from a terminal"):
         if choice == CORRECTIONS and corrected:
             write_items(gold_items(corrected, stored), corrections_file)  # the file the command names
-        st.code(terminal_command([*command, "--answerer", settings.answerer]), language="bash")
+        st.code(terminal_command([*command, "--answerer", settings.llm.answerer]), language="bash")
 
 
 def run(choice: str, corpus: Path | None, out: Path) -> None:
@@ -152,7 +153,7 @@ def report_tab() -> None:
             escape(str(part))
             for part in (
                 Path(report["gold"]).name,
-                f"answerer {report['settings']['answerer']}",
+                f"answerer {read_settings_dump(report['settings'])['answerer']}",
                 report["created"],
             )
         )
@@ -246,7 +247,7 @@ def corrections_tab() -> None:
         return
     st.caption(
         f"{len(corrected)} corrected answer{'s' if len(corrected) != 1 else ''} in the collection "
-        f"{escape(settings.collection)}."
+        f"{escape(settings.storage.collection)}."
     )
     st.dataframe(
         [

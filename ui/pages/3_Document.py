@@ -14,22 +14,24 @@ page_setup("Document", "📄")
 settings = sidebar_settings()
 st.title("Document")
 params = st.query_params
-documents = catalog(str(settings.data_dir))
-sources = [record.source for record in documents.sources(settings.collection)]
+documents = catalog(str(settings.storage.data_dir))
+sources = [record.source for record in documents.sources(settings.storage.collection)]
 if not sources:
     st.info("This collection is empty. Add documents on the Documents page.")
     st.stop()
 
 linked = params.get("source")
 if linked and linked not in sources:
-    st.warning(f"{escape(file_name(linked))} is not in the collection {escape(settings.collection)} (removed since?).")
+    st.warning(
+        f"{escape(file_name(linked))} is not in the collection {escape(settings.storage.collection)} (removed since?)."
+    )
 source = st.selectbox(
     "Document",
     sources,
     index=sources.index(linked) if linked in sources else 0,
     format_func=file_name,
 )
-text = documents.document_text(settings.collection, source) or ""
+text = documents.document_text(settings.storage.collection, source) or ""
 
 
 def _offset(name: str) -> int | None:
@@ -48,7 +50,7 @@ else:
 
 
 def _page(offset: int) -> int | None:
-    return documents.page_at(settings.collection, source, offset) if cited else None
+    return documents.page_at(settings.storage.collection, source, offset) if cited else None
 
 
 page = _page((highlights[0] if highlights else passage).start)

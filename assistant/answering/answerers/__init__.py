@@ -14,7 +14,7 @@ from assistant.settings import AnswererName, Settings
 def _generative(settings: Settings, embedder: Embedder) -> Answerer:
     from assistant.models.llm import build_chat_model
 
-    return GenerativeAnswerer(build_chat_model(settings), settings, name=settings.answerer)
+    return GenerativeAnswerer(build_chat_model(settings), settings, name=settings.llm.answerer)
 
 
 ANSWERERS: dict[AnswererName, Callable[[Settings, Embedder], Answerer]] = {
@@ -26,7 +26,7 @@ ANSWERERS: dict[AnswererName, Callable[[Settings, Embedder], Answerer]] = {
 
 def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
     """The answerer named by ``settings.answerer``."""
-    return ANSWERERS[settings.answerer](settings, embedder)
+    return ANSWERERS[settings.llm.answerer](settings, embedder)
 
 
 __all__ = ["ANSWERERS", "REFUSAL", "Answerer", "build_answerer"]

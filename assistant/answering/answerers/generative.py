@@ -57,13 +57,13 @@ class GenerativeAnswerer(Answerer):
     def stream(self, evidence: Evidence) -> Iterator[str]:
         """Stream the model's answer to the question over the excerpt the evidence chose."""
         # Every 100 characters of excerpt cost ~0.4 s before the first token at ~60 prompt tokens/s.
-        lines = evidence.excerpt(self._settings.llm_excerpt_chars)
+        lines = evidence.excerpt(self._settings.llm.excerpt_chars)
         if not lines:
             yield REFUSAL
             return
         messages = load_prompt("answer").render(refusal=REFUSAL, passages="\n".join(lines), question=evidence.question)
         written = []
-        for piece in self._model.stream(messages, max_tokens=self._settings.llm_max_tokens):
+        for piece in self._model.stream(messages, max_tokens=self._settings.llm.max_tokens):
             written.append(piece)
             yield piece
         missed = _missed_item(evidence, "".join(written))

@@ -32,7 +32,7 @@ def _loaded(assistant: Assistant, part: str) -> bool:
 
 
 def _store(assistant: Assistant) -> str:
-    url = assistant.settings.chroma_url
+    url = assistant.settings.storage.chroma_url
     if url:
         import httpx
 
@@ -42,36 +42,36 @@ def _store(assistant: Assistant) -> str:
             raise AssistantError(
                 f"cannot reach the Chroma server at {url} ({exc}); start it again or check QA_CHROMA_URL"
             ) from exc
-    where = url or str(assistant.settings.data_dir / "chroma")
+    where = url or str(assistant.settings.storage.data_dir / "chroma")
     if not _loaded(assistant, "store"):
         return f"{where}; the collection opens on the first request"
-    return f"{assistant.store.count()} vectors in collection {assistant.settings.collection!r} at {where}"
+    return f"{assistant.store.count()} vectors in collection {assistant.settings.storage.collection!r} at {where}"
 
 
 def _embedder(assistant: Assistant) -> str:
     if not _loaded(assistant, "embedder"):
-        return f"{assistant.settings.embedder}; loads on the first request"
+        return f"{assistant.settings.models.embedder}; loads on the first request"
     vector = assistant.embedder.embed("health check")
     return f"{type(assistant.embedder).__name__}, {len(vector)} dimensions"
 
 
 def _language_model(assistant: Assistant) -> str:
     settings = assistant.settings
-    if settings.answerer == "extractive":
+    if settings.llm.answerer == "extractive":
         return "extractive answerer: no language model needed"
-    if settings.answerer == "openai" and settings.llm_chat_model and not settings.llm_base_url:
-        return f"LangChain chat model {settings.llm_chat_model}; its provider is reached on the first answer"
-    if settings.answerer == "openai":
+    if settings.llm.answerer == "openai" and settings.llm.chat_model and not settings.llm.base_url:
+        return f"LangChain chat model {settings.llm.chat_model}; its provider is reached on the first answer"
+    if settings.llm.answerer == "openai":
         import httpx
 
-        url = (settings.llm_base_url or "").rstrip("/") + "/models"
+        url = (settings.llm.base_url or "").rstrip("/") + "/models"
         try:
             httpx.get(url, timeout=_LLM_PROBE_TIMEOUT_S)  # any HTTP answer means the server is there
         except httpx.HTTPError as exc:
             raise AssistantError(
-                f"cannot reach the language model server at {settings.llm_base_url} ({exc}); check QA_LLM_BASE_URL"
+                f"cannot reach the language model server at {settings.llm.base_url} ({exc}); check QA_LLM_BASE_URL"
             ) from exc
-        return f"OpenAI-compatible server at {settings.llm_base_url}"
+        return f"OpenAI-compatible server at {settings.llm.base_url}"
     from assistant.models.model_files import model_status
 
     usable, detail = model_status(settings)

@@ -32,7 +32,7 @@ class _Parts:
     def __init__(self, staging: Staging, settings: Settings) -> None:
         self.staging = staging
         self.settings = settings
-        self.limit = settings.max_upload_mb * 1024 * 1024
+        self.limit = settings.server.max_upload_mb * 1024 * 1024
         self.header_name = b""
         self.header_value = b""
         self.disposition = b""

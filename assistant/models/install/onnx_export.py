@@ -267,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        models_dir = args.models_dir or settings.resolved_models_dir
-        source = args.model or (Path(settings.embedding_model) if settings.embedding_model else None)
+        models_dir = args.models_dir or settings.models.resolved_dir
+        source = args.model or (Path(settings.models.embedding_model) if settings.models.embedding_model else None)
         target = ensure_exported(models_dir, source, lambda message: print(message, file=sys.stderr, flush=True))
     except Exception as exc:  # noqa: BLE001 - one line for `make install`, not a traceback
         print(f"{FAILED_LINE}{exc}", file=sys.stderr)

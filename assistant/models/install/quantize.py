@@ -27,7 +27,7 @@ _CHUNK = 8 * 1024 * 1024
 
 def requantised_path(settings: Settings, quant: str) -> Path:
     """Where the ``quant`` copy of the packaged model lives."""
-    return settings.resolved_models_dir / MODEL_FILE_NAME.replace("q4_k_m", f"{quant.lower()}-from-q4_k_m")
+    return settings.models.resolved_dir / MODEL_FILE_NAME.replace("q4_k_m", f"{quant.lower()}-from-q4_k_m")
 
 
 def _marker(target: Path) -> Path:
@@ -52,7 +52,7 @@ def requantised_model(settings: Settings, quant: str) -> Path:
     """The packaged model requantised to ``quant`` (made on first use, about a minute on two cores)."""
     if quant not in QUANTS:
         raise ModelError(f"no requantisation to {quant!r}; choose one of: {', '.join(QUANTS)}")
-    if settings.llm_model_path is not None:
+    if settings.llm.model_path is not None:
         raise ModelError("requantised copies are made of the packaged model only (QA_LLM_MODEL_PATH is set)")
     target = requantised_path(settings, quant)
     if target.is_file() and _verified(target, quant):
@@ -71,7 +71,7 @@ def requantised_model(settings: Settings, quant: str) -> Path:
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{quant}")
     params.allow_requantize = True
-    params.nthread = settings.llm_threads
+    params.nthread = settings.llm.threads
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
     try:
