@@ -1,5 +1,6 @@
-# Two commands matter: `make demo` runs the product, `make test` checks it. Both install first.
-# `make lint` checks style and types (ruff, mypy).
+# Two commands matter: `make demo` runs the product, `make test` checks it (the whole suite). Both install first.
+# `make check` is the fast loop while editing (under 3 minutes): `make lint`, then the unit tests.
+# `make lint` checks style, types and the import layers (ruff, mypy, import-linter).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 PORT ?= 8501
 
-.PHONY: install demo test lint e2e eval bench bench-retrieval
+.PHONY: install demo test check lint e2e eval bench bench-retrieval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +43,12 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q -ra tests
+
+# Lint, then tests/unit: no network socket, no real embedding or language model, no browser, no server
+# (tests/unit/conftest.py enforces it; the few unit tests marked `integration` run in `make test` only).
+# Needs only the installed packages, not the models `install` prepares.
+check: lint
+	$(BIN)/python -m pytest -q -ra -m "not integration" tests/unit
 
 # Lint and format check (ruff), then types (mypy: --strict on assistant/ and ingest/, see pyproject.toml).
 # Needs only the installed packages, not the models `install` prepares.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -95,16 +94,16 @@ def eval_command(
 
 def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]]:
     """A per-question progress bar (made at the first tick) and its closer."""
-    from tqdm import tqdm
+    from assistant.progress import progress_bar
 
     bar: Any = None
 
     def progress(done: int, total: int, name: str) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(unit="question", desc="eval", file=sys.stderr, total=total)
+            bar = progress_bar(unit="question", desc="eval", total=total)
+        bar.set_postfix_str(name[:30], refresh=False)
         bar.update(done - bar.n)
-        bar.set_postfix_str(name[:30])
 
     def close() -> None:
         if bar is not None:
@@ -329,10 +328,9 @@ def claims_data_command(xquad: Path | None, covid: Path | None, out: Path, seed:
 def claims_command(data: Path, split: str, out: Path, limit: int | None, answerer: str) -> None:
     """Judge every claim of one split with the assistant's own support check; writes OUT/claims-report.json and
     OUT/claims-report.md (supported kept, unsupported removed, relation swaps removed, per kind)."""
-    from tqdm import tqdm
-
     from assistant.answering.support import judge_for
     from assistant.app.service import build_assistant
+    from assistant.progress import progress_bar
     from assistant.settings import load_settings
     from eval.claims import load_claims, score_claims, write_claims_report
     from eval.runner import eval_settings
@@ -341,7 +339,7 @@ def claims_command(data: Path, split: str, out: Path, limit: int | None, answere
     assistant = build_assistant(eval_settings(load_settings({}), data.parent, answerer=answerer))
     judge = judge_for(assistant)
     records: list[dict[str, Any]] = []
-    with tqdm(unit="claim", desc="claims", file=sys.stderr, total=len(items)) as bar:
+    with progress_bar(unit="claim", desc="claims", total=len(items)) as bar:
         metrics = score_claims(items, judge, progress=lambda done, _total: bar.update(done - bar.n), records=records)
     info = {"data": str(data), "split": split, "limit": limit, "answerer": answerer}
     write_claims_report(metrics, records, items, out, info)

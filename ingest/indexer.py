@@ -9,7 +9,7 @@ import hashlib
 import os
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -614,16 +614,28 @@ class Indexer:
         collection = self._settings.collection
         if self._catalog.source(collection, source) is None:
             known = [record.source for record in self._catalog.sources(collection)]
-            matches = [s for s in known if s.endswith("/" + str(path).removeprefix("./")) or s == str(path)]
-            if len(matches) != 1:
-                hint = "several match; give the full path" if matches else "see `qa sources list`"
-                raise IngestError(f"{path}: not a source of collection {collection!r}; {hint}")
-            source = matches[0]
+            source = find_source(path, known, collection)
         vectors = sorted(self._store.ids_for_source(source))
         ids = self._catalog.remove_source(collection, source, stale_vectors=vectors)
         self._store.delete(sorted(set(ids) | set(vectors)))
         self._catalog.clear_pending(collection, vectors)
         return FileResult(source, "removed", len(ids), reason=reason)
+
+
+def find_source(path: str | Path, known: Sequence[str], collection: str) -> str:
+    """The source of ``known`` that ``path`` names: its full path, or a file name (or the end of a path) as `qa
+    search` and `qa sources list` show it. IngestError when none does, or when several do (they are listed)."""
+    resolved = str(Path(path).expanduser().resolve())
+    if resolved in known:
+        return resolved
+    tail = "/" + str(path).removeprefix("./")
+    matches = [source for source in known if source == str(path) or source.endswith(tail)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        listed = "; ".join(sorted(matches))
+        raise IngestError(f"{path}: {len(matches)} sources of {collection!r} match ({listed}); give the full path")
+    raise IngestError(f"{path}: not a source of collection {collection!r}; see `qa sources list`")
 
 
 def _opening(text: str) -> str:

@@ -46,13 +46,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def make_assistant(tmp_path: Path, real_embedder: Embedder) -> Callable[..., Assistant]:
-    """Build assistants on real Chroma in a temp dir with the real embedding model."""
+def make_assistant(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Assistant]:
+    """Build assistants on real Chroma in a temp dir, with the real embedding model unless another is given
+    (the model is loaded only then, so a test that passes FakeEmbedder never waits for it)."""
 
     def build(embedder: Embedder | None = None, **overrides: Any) -> Assistant:
         values: dict[str, Any] = {"data_dir": tmp_path / "data", "collection": "test-docs", "answerer": "extractive"}
         values.update(overrides)
-        return build_assistant(Settings(**values), embedder=embedder or real_embedder)
+        return build_assistant(Settings(**values), embedder=embedder or request.getfixturevalue("real_embedder"))
 
     return build
 

