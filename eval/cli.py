@@ -135,7 +135,8 @@ def _run_on_collection(
         raise click.BadParameter(str(exc), param_hint="'--collection'") from None
     assistant = build_assistant(settings)
     if not assistant.sources():
-        held = [name for name, _documents, _chunks in assistant.catalog.collections() if not is_eval_collection(name)]
+        collections = assistant.catalog.records.collections()
+        held = [name for name, _documents, _chunks in collections if not is_eval_collection(name)]
         known = f"collections with documents: {', '.join(held)}" if held else "no collection holds documents yet"
         raise click.BadParameter(
             f"the collection {collection!r} holds no documents in {settings.data_dir} ({known})",

@@ -79,7 +79,7 @@ class Consistency:
 def check(settings: Settings, catalog: Catalog, store: VectorStore) -> Consistency:
     """Compare the catalog with the vector store and the keyword index (reads only)."""
     collection = settings.storage.collection
-    chunks = catalog.collection_chunks(collection)
+    chunks = catalog.records.collection_chunks(collection)
     expected = {unit.vector_id for unit in embedding_units(chunks)}
     # Stores written before sentence vectors held one vector per chunk, under the chunk's id.
     legacy = {chunk.chunk_id for chunk in chunks}
@@ -88,17 +88,17 @@ def check(settings: Settings, catalog: Catalog, store: VectorStore) -> Consisten
         stored = set(store.all_ids())
     except DamagedIndexError as exc:
         stored, unreadable = set(), str(exc.__cause__ or exc)[:300]
-    stray, unindexed = catalog.keyword_gaps(collection)
+    stray, unindexed = catalog.keywords.gaps(collection)
     return Consistency(
         collection=collection,
-        sources=len(catalog.sources(collection)),
+        sources=len(catalog.records.sources(collection)),
         chunks=len(chunks),
         vectors=len(stored),
         orphan_vectors=sorted(stored - expected - legacy),
         missing_vectors=sorted(v for v in expected - stored if chunk_of(v) not in stored),
         stray_keyword_rows=stray,
         unindexed_chunks=unindexed,
-        pending_deletes=len(catalog.pending_deletes(collection)),
+        pending_deletes=len(catalog.journal.pending(collection)),
         unreadable=unreadable,
     )
 
@@ -116,11 +116,11 @@ def repair(settings: Settings, catalog: Catalog, store: VectorStore, embedder: C
         if found.orphan_vectors:
             store.delete(found.orphan_vectors)
         if found.pending_deletes:
-            catalog.clear_pending(collection, catalog.pending_deletes(collection))
+            catalog.journal.clear(collection, catalog.journal.pending(collection))
         if found.missing_vectors:
             _embed_missing(settings, catalog, store, embedder, set(found.missing_vectors))
         if found.stray_keyword_rows or found.unindexed_chunks:
-            catalog.repair_keywords(collection)
+            catalog.keywords.repair(collection)
         return check(settings, catalog, store)
 
 
@@ -129,7 +129,7 @@ def _embed_missing(
 ) -> None:
     """Embed the ``wanted`` vectors from the catalog's chunk texts and store them, a batch at a time, each
     batch checked for room first (a repair on a disk still full stops between writes, and can be run again)."""
-    chunks = catalog.collection_chunks(settings.storage.collection)
+    chunks = catalog.records.collection_chunks(settings.storage.collection)
     units = [unit for unit in embedding_units(chunks) if unit.vector_id in wanted]
     sources = {chunk.chunk_id: chunk.source for chunk in chunks}
     del chunks

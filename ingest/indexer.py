@@ -19,8 +19,9 @@ from typing import Any, Literal
 from assistant.answering.evidence import evidence_pieces, looks_like_instruction
 from assistant.errors import AssistantError, DiskFullError, IngestError, StoreError, no_room
 from assistant.faults import checkpoint
-from assistant.index.catalog import Catalog, SourceRecord
+from assistant.index.catalog import Catalog
 from assistant.index.locking import writer_lock
+from assistant.index.records import SourceRecord
 from assistant.index.store import EmbeddingUnit, VectorStore, chroma_folder, chunk_of, embedding_units
 from assistant.models.embedder import Embedder
 from assistant.settings import Settings
@@ -325,7 +326,7 @@ class Indexer:
         """Sources stored from links this ingest left out as pointing outside their folder: an earlier ingest
         (or one with QA_FOLLOW_OUTSIDE_LINKS) followed them, and a sync of the folder takes them out again."""
         collection = self._settings.collection
-        return [str(target) for target in targets if self._catalog.source(collection, str(target)) is not None]
+        return [str(target) for target in targets if self._catalog.records.source(collection, str(target)) is not None]
 
     def _missing(self, paths: list[str | Path], found: list[Path]) -> list[str]:
         """Sources under the folders in ``paths`` that this ingest did not find and that are gone from disk."""
@@ -333,7 +334,7 @@ class Indexer:
         seen = {str(path) for path in found}
         return [
             record.source
-            for record in self._catalog.sources(self._settings.collection)
+            for record in self._catalog.records.sources(self._settings.collection)
             if record.source not in seen
             and any(Path(record.source).is_relative_to(folder) for folder in folders)
             and not Path(record.source).exists()
@@ -425,7 +426,7 @@ class Indexer:
                 ids = [unit.vector_id for _, unit in units]
                 # Noted first as pending deletion unless their chunks get listed: whatever stops this ingest
                 # before a file's commit, its vectors are removed by the next writer (see _delete_pending).
-                self._catalog.note_pending(self._settings.collection, ids)
+                self._catalog.journal.note(self._settings.collection, ids)
                 # Vectors go in first; they stay invisible until the catalog commit lists their chunks.
                 self._store.upsert(ids, [vectors[unit.text] for _, unit in units], [p.source for p, _ in units])
                 del vectors
@@ -521,7 +522,7 @@ class Indexer:
             f"{hashlib.sha256(data).hexdigest()}:{CHUNKER_VERSION}:"
             f"{self._settings.chunk_size}:{self._settings.chunk_overlap}"
         )
-        previous = self._catalog.source(self._settings.collection, source)
+        previous = self._catalog.records.source(self._settings.collection, source)
         if previous is not None and previous.sha256 == digest:
             return FileResult(source, "unchanged", previous.chunk_count)
         size, overlap = self._settings.chunk_size, self._settings.chunk_overlap
@@ -567,7 +568,7 @@ class Indexer:
             )
             checkpoint("delete-old")
             self._store.delete(old_ids)
-            self._catalog.clear_pending(self._settings.collection, old_ids)
+            self._catalog.journal.clear(self._settings.collection, old_ids)
         except Exception as exc:  # noqa: BLE001 - this file fails; the ingest goes on
             return _failure(prepared.path, exc), exc
         result = FileResult(
@@ -593,15 +594,15 @@ class Indexer:
         and those of files whose commit never came (a crash, an interrupt, a failed batch). Vectors a newer
         version uses again stay."""
         collection = self._settings.collection
-        pending = self._catalog.pending_deletes(collection)
+        pending = self._catalog.journal.pending(collection)
         if not pending:
             return
         chunk_ids = sorted({chunk_of(vector_id) for vector_id in pending})
         listed: set[str] = set()
         for start in range(0, len(chunk_ids), 500):  # SQLite caps the variables of one statement
-            listed.update(self._catalog.chunks(collection, chunk_ids[start : start + 500]))
+            listed.update(self._catalog.records.chunks(collection, chunk_ids[start : start + 500]))
         self._store.delete([vector_id for vector_id in pending if chunk_of(vector_id) not in listed])
-        self._catalog.clear_pending(collection, pending)
+        self._catalog.journal.clear(collection, pending)
 
     def remove(self, path: str | Path) -> FileResult:
         """Delete one file's chunks from the collection (the file itself is not touched)."""
@@ -612,13 +613,13 @@ class Indexer:
         self._delete_pending()
         source = str(Path(path).expanduser().resolve())
         collection = self._settings.collection
-        if self._catalog.source(collection, source) is None:
-            known = [record.source for record in self._catalog.sources(collection)]
+        if self._catalog.records.source(collection, source) is None:
+            known = [record.source for record in self._catalog.records.sources(collection)]
             source = find_source(path, known, collection)
         vectors = sorted(self._store.ids_for_source(source))
         ids = self._catalog.remove_source(collection, source, stale_vectors=vectors)
         self._store.delete(sorted(set(ids) | set(vectors)))
-        self._catalog.clear_pending(collection, vectors)
+        self._catalog.journal.clear(collection, vectors)
         return FileResult(source, "removed", len(ids), reason=reason)
 
 

@@ -63,7 +63,7 @@ def _dialog_body(card: Card, collection: str, data_dir: str, key: str) -> None:
 
     documents = catalog(data_dir)
     span = card.span
-    text = documents.document_text(collection, span.source)
+    text = documents.texts.text_of(collection, span.source)
     if text is None or text[span.start : span.end] != span.text:
         st.caption(CHANGED_NOTE)
         st.markdown(
@@ -78,7 +78,7 @@ def _dialog_body(card: Card, collection: str, data_dir: str, key: str) -> None:
         Span(span.start, span.end),
         highlights,
         key,
-        lambda offset: documents.page_at(collection, span.source, offset) or span.page,
+        lambda offset: documents.texts.page_at(collection, span.source, offset) or span.page,
     )
 
 

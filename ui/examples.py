@@ -40,11 +40,11 @@ def example_questions(catalog: Catalog, collection: str, limit: int = MAX_EXAMPL
     """Up to ``limit`` questions about the newest documents of ``collection``, one per document, from a
     section heading or a title line; [] when none reads like a topic."""
     questions: list[str] = []
-    for record in sorted(catalog.sources(collection), key=lambda record: -record.ingested_at):
+    for record in sorted(catalog.records.sources(collection), key=lambda record: -record.ingested_at):
         name = Path(record.source).stem.replace("_", " ").replace("-", " ")
-        chunks = catalog.chunks(collection, catalog.chunk_ids(collection, record.source)[:20])
+        chunks = catalog.records.chunks(collection, catalog.records.chunk_ids(collection, record.source)[:20])
         topics = [_topic(chunk.section) for chunk in sorted(chunks.values(), key=lambda chunk: chunk.start)]
-        title = _title_line((catalog.document_text(collection, record.source) or "")[:400])
+        title = _title_line((catalog.texts.text_of(collection, record.source) or "")[:400])
         # A heading that repeats the file name or the title asks nothing: prefer the first section under it.
         said = {_folded(name), _folded(title or "")}
         topic = next((topic for topic in topics if topic and _folded(topic) not in said), title)

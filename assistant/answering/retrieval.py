@@ -102,10 +102,10 @@ class HybridSearch:
         # One catalog snapshot for both reads: a file replaced in between would otherwise give chunks of
         # its old version (keyword) next to chunks of its new one (dense).
         with self._catalog.snapshot():
-            keyword = self._catalog.keyword_search(settings.storage.collection, query, n, sources)
+            keyword = self._catalog.keywords.search(settings.storage.collection, query, n, sources)
             records: dict[str, ChunkRecord] = {record.chunk_id: record for record, _ in keyword}
             records.update(
-                self._catalog.chunks(settings.storage.collection, [c for c in dense_ids if c not in records])
+                self._catalog.records.chunks(settings.storage.collection, [c for c in dense_ids if c not in records])
             )
         # Vectors the catalog does not list (an interrupted ingest) drop out here.
         dense_ids = [chunk_id for chunk_id in dense_ids if chunk_id in records]

@@ -13,7 +13,8 @@ from assistant.answering.retrieval import PassageRetriever
 from assistant.answering.support import SupportJudge
 from assistant.app.compose import Parts, build_parts
 from assistant.app.uploads import abandoned_uploads, recover_staged
-from assistant.index.catalog import Catalog, SourceRecord
+from assistant.index.catalog import Catalog
+from assistant.index.records import SourceRecord
 from assistant.index.store import VectorStore
 from assistant.models.embedder import Embedder
 from assistant.settings import Settings, load_settings
@@ -91,18 +92,18 @@ class Assistant:
             ]
 
         def stored(collection: str, source: str) -> str | None:
-            record = self.catalog.source(collection, source)
+            record = self.catalog.records.source(collection, source)
             return record.sha256 if record else None
 
         return recover_staged(self.settings.storage.data_dir, stored)
 
     def sources(self) -> list[SourceRecord]:
         """The files in the collection."""
-        return self.catalog.sources(self.settings.storage.collection)
+        return self.catalog.records.sources(self.settings.storage.collection)
 
     def document_text(self, source: str) -> str | None:
         """The indexed text of a file; citation offsets point into it."""
-        return self.catalog.document_text(self.settings.storage.collection, source)
+        return self.catalog.texts.text_of(self.settings.storage.collection, source)
 
     def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
         """The passages that best match ``query``, best first."""

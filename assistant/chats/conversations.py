@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.index.catalog import open_data_file
+from assistant.index.folder import open_data_file
 
 FILE_NAME = "conversations.sqlite3"
 MAX_TITLE = 120

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import StoreError
-from assistant.index.catalog import open_data_file
+from assistant.index.folder import open_data_file
 from assistant.settings import Settings, dump_settings, read_settings_dump
 
 FILE_NAME = "feedback.sqlite3"

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.errors import StoreError
-from assistant.index.catalog import ensure_data_dir
+from assistant.index.folder import ensure_data_dir
 
 LOCK_NAME = "writer.lock"
 _POLL_S = 0.2

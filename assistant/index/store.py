@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 from assistant.errors import AssistantError, DamagedIndexError, DiskFullError, StoreError, no_room
 from assistant.faults import checkpoint
-from assistant.index.catalog import ensure_data_dir
+from assistant.index.folder import ensure_data_dir
 from assistant.models.embedder import Embedder
 from assistant.settings import Settings
 from assistant.text import sentence_spans

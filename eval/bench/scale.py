@@ -35,7 +35,7 @@ import numpy as np
 
 from assistant import Settings, build_assistant
 from assistant.answering.retrieval import weighted_fusion
-from assistant.index.catalog import catalog_file
+from assistant.index.folder import catalog_file
 from assistant.index.store import embedding_units
 from assistant.models.embedder import Embedder
 from assistant.text import sentence_spans
@@ -402,8 +402,8 @@ def time_search(
     spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
     assistant = build_assistant(settings, embedder=_TimedEmbedder(embedder, spent))
     _time_calls(assistant.store, "query", "chroma", spent)
-    _time_calls(assistant.catalog, "keyword_search", "fts", spent)
-    _time_calls(assistant.catalog, "chunks", "fetch", spent)
+    _time_calls(assistant.catalog.keywords, "search", "fts", spent)
+    _time_calls(assistant.catalog.records, "chunks", "fetch", spent)
     for question in asked[:warm_up]:  # the first query loads the HNSW index from disk
         assistant.search(question, k)
     totals: list[float] = []
@@ -463,7 +463,7 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
         candidates = list(dict.fromkeys(dense_ids + list(keyword)))
         dense = {chunk_id: hits.best.get(chunk_id, hits.floor) for chunk_id in candidates}
         fused = weighted_fusion(dense, keyword, candidates, settings.dense_weight)[:k]
-        assistant.catalog.chunks(settings.collection, [chunk_id for chunk_id, _ in fused])
+        assistant.catalog.records.chunks(settings.collection, [chunk_id for chunk_id, _ in fused])
         totals.append(time.perf_counter() - started)
         peak = max(peak, rss_mb())
         del index

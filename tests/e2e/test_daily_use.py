@@ -19,7 +19,8 @@ from playwright.sync_api import expect
 
 from assistant import Settings, build_assistant
 from assistant.chats.feedback import FeedbackStore
-from assistant.index.catalog import Catalog, catalog_file
+from assistant.index.catalog import Catalog
+from assistant.index.folder import catalog_file
 from tests.fixtures.streamlit_app import app_environment, ask, running_app
 from ui.render import escape
 
@@ -233,7 +234,7 @@ def test_a_correction_is_evaluated_from_the_browser_and_from_the_command_it_show
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["metrics"]["n"] == 1 and report["per_question"][0]["question"] == "What does Russia demand?"
     assert report["metrics"]["hit@5"] == 1.0
-    collections = [name for name, _, _ in Catalog(catalog_file(workspace["data"])).collections()]
+    collections = [name for name, _, _ in Catalog(catalog_file(workspace["data"])).records.collections()]
     assert collections == [COLLECTION]  # neither run made a collection of its own
 
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from assistant.index.catalog import Catalog, catalog_file
+from assistant.index.catalog import Catalog
+from assistant.index.folder import catalog_file
 from tests.fixtures.documents import write_docx
 from tests.fixtures.formats import WRITERS
 from tests.fixtures.streamlit_app import app_environment, running_app
@@ -206,7 +207,7 @@ def test_an_office_day(page: Any, office: dict[str, Any]) -> None:
     page.get_by_role("button", name="Run evaluation").click()
     page.get_by_text(re.compile("answer_contains|Answer contains", re.IGNORECASE)).first.wait_for(timeout=300_000)
     shot(page, "office-evaluation-1280x900.png")
-    collections = [name for name, _, _ in Catalog(catalog_file(office["data"])).collections()]
+    collections = [name for name, _, _ in Catalog(catalog_file(office["data"])).records.collections()]
     assert collections == [COLLECTION]  # the run made no collection of its own
     sidebar(page).locator('[data-testid="stSelectbox"]').first.click()
     options = page.get_by_role("option").all_inner_texts()

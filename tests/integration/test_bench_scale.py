@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings, build_assistant
-from assistant.index.catalog import catalog_file, fts_table
+from assistant.index.folder import catalog_file
+from assistant.index.schema import fts_table
 from assistant.models.embedder import FakeEmbedder
 from eval.bench.scale import PARTS, markdown, run, section
 

@@ -79,7 +79,7 @@ def test_extractive_answers_cite_each_fact_at_its_place(assistant: Assistant, fa
 
 def test_the_keyword_index_holds_section_paths(assistant: Assistant) -> None:
     # 'speaker notes' is in no slide's text, only in the notes' section path.
-    found = assistant.catalog.keyword_search("formats", "speaker notes", 5)
+    found = assistant.catalog.keywords.search("formats", "speaker notes", 5)
     assert found and all(record.section.endswith("speaker notes") for record, _ in found)
     assert all("speaker" not in record.text for record, _ in found)
 

@@ -47,14 +47,14 @@ def test_editing_a_file_replaces_only_its_chunks(make_assistant: Callable[..., A
     assistant = make_assistant()
     assistant.ingest([corpus])
     tea, trains = str((corpus / "nested" / "tea.txt").resolve()), str((corpus / "trains.txt").resolve())
-    trains_ids = assistant.catalog.chunk_ids("test-docs", trains)
+    trains_ids = assistant.catalog.records.chunk_ids("test-docs", trains)
     write(corpus / "nested" / "tea.txt", "Black tea wants boiling water and four minutes.")
     report = assistant.ingest([corpus])
     assert [(Path(r.source).name, r.status) for r in report.results if r.status != "unchanged"] == [
         ("tea.txt", "replaced")
     ]
-    assert assistant.catalog.chunk_ids("test-docs", trains) == trains_ids
-    assert assistant.store.chunk_ids_for_source(tea) == sorted(assistant.catalog.chunk_ids("test-docs", tea))
+    assert assistant.catalog.records.chunk_ids("test-docs", trains) == trains_ids
+    assert assistant.store.chunk_ids_for_source(tea) == sorted(assistant.catalog.records.chunk_ids("test-docs", tea))
     top = assistant.search("How long should tea steep?", k=1)[0]
     assert "Black tea" in top.text
     assert all("Green tea" not in p.text for p in assistant.search("green tea 80 degrees", k=5))
@@ -78,7 +78,7 @@ def test_bad_files_are_reported_and_the_rest_of_the_batch_still_lands(
 ) -> None:
     assistant = make_assistant()
     assistant.ingest([corpus / "bees.md"])
-    before = assistant.catalog.chunk_ids("test-docs", str((corpus / "bees.md").resolve()))
+    before = assistant.catalog.records.chunk_ids("test-docs", str((corpus / "bees.md").resolve()))
     bad = tmp_path / "bad"
     write(bad / "empty.txt", "")
     (bad / "blob.txt").write_bytes(bytes(range(256)) * 8)
@@ -104,7 +104,7 @@ def test_bad_files_are_reported_and_the_rest_of_the_batch_still_lands(
     assert "broken.pdf: not a readable PDF" in outcome["broken.pdf"][1]
     assert "missing-folder: no such file or directory" in outcome["missing-folder"][1]
     assert not report.ok
-    assert assistant.catalog.chunk_ids("test-docs", str((corpus / "bees.md").resolve())) == before
+    assert assistant.catalog.records.chunk_ids("test-docs", str((corpus / "bees.md").resolve())) == before
     top = assistant.search("costs more than gold by weight", k=1)[0]
     assert top.source.endswith("good.pdf") and top.page == 2
 
@@ -115,7 +115,7 @@ def test_a_crash_while_recording_leaves_the_old_version_searchable_and_no_orphan
     assistant = make_assistant()
     assistant.ingest([corpus])
     tea = str((corpus / "nested" / "tea.txt").resolve())
-    old_ids = sorted(assistant.catalog.chunk_ids("test-docs", tea))
+    old_ids = sorted(assistant.catalog.records.chunk_ids("test-docs", tea))
     write(corpus / "nested" / "tea.txt", "Oolong tea is rolled and partly oxidised.")
 
     def crash(*args: object, **kwargs: object) -> None:
@@ -124,7 +124,7 @@ def test_a_crash_while_recording_leaves_the_old_version_searchable_and_no_orphan
     monkeypatch.setattr(Catalog, "replace_source", crash)
     with pytest.raises(KeyboardInterrupt):
         assistant.ingest([corpus / "nested"])
-    assert sorted(assistant.catalog.chunk_ids("test-docs", tea)) == old_ids
+    assert sorted(assistant.catalog.records.chunk_ids("test-docs", tea)) == old_ids
     assert assistant.store.chunk_ids_for_source(tea) == old_ids
     assert "Green tea" in assistant.search("tea", k=1, sources=[tea])[0].text
     monkeypatch.undo()
@@ -237,7 +237,7 @@ def test_a_fault_in_the_reading_thread_fails_the_ingest_instead_of_reporting_no_
     def broken(*_args: Any) -> None:
         raise StoreError("the catalog cannot be read")
 
-    monkeypatch.setattr(assistant.catalog, "source", broken)
+    monkeypatch.setattr(assistant.catalog.records, "source", broken)
     with pytest.raises(StoreError, match="catalog cannot be read"):
         assistant.ingest([tmp_path])
 

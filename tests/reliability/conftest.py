@@ -88,10 +88,10 @@ def _read_state(data: Path) -> dict[str, Any]:
         catalog = assistant.catalog
         return {
             "sources": sorted((Path(r.source).name, r.sha256, r.chunk_count) for r in assistant.sources()),
-            "chunks": sorted(c.chunk_id for c in catalog.collection_chunks("docs")),
+            "chunks": sorted(c.chunk_id for c in catalog.records.collection_chunks("docs")),
             "vectors": sorted(assistant.store.all_ids()),
-            "keyword_gaps": catalog.keyword_gaps("docs"),
-            "pending": catalog.pending_deletes("docs"),
+            "keyword_gaps": catalog.keywords.gaps("docs"),
+            "pending": catalog.journal.pending("docs"),
             "consistent": found.ok,
         }
     finally:

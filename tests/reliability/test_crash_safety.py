@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant.faults import POINTS
-from assistant.index.catalog import catalog_file, fts_table
+from assistant.index.folder import catalog_file
+from assistant.index.schema import fts_table
 from tests.reliability.conftest import qa, state
 
 VERSION_1 = {
@@ -90,7 +91,7 @@ def test_verify_finds_and_repair_fixes_what_a_crash_can_leave(clean: dict[str, o
     assistant = build_assistant(
         Settings(data_dir=data, collection="docs", answerer="extractive"), embedder=FakeEmbedder()
     )
-    some_chunk = assistant.catalog.collection_chunks("docs")[0]
+    some_chunk = assistant.catalog.records.collection_chunks("docs")[0]
     # An orphan vector, a missing vector and a keyword row without a chunk.
     assistant.store.upsert(["0123456789abcdef-0"], FakeEmbedder().embed_batch(["stray"]), [some_chunk.source])
     assistant.store.delete([f"{some_chunk.chunk_id}-0"])

@@ -199,13 +199,14 @@ def damage(data: Path) -> None:
     from contextlib import closing
 
     from assistant import Settings, build_assistant
-    from assistant.index.catalog import catalog_file, fts_table
+    from assistant.index.folder import catalog_file
+    from assistant.index.schema import fts_table
     from assistant.models.embedder import FakeEmbedder
 
     assistant = build_assistant(
         Settings(data_dir=data, collection="docs", answerer="extractive"), embedder=FakeEmbedder()
     )
-    chunk = assistant.catalog.collection_chunks("docs")[0]
+    chunk = assistant.catalog.records.collection_chunks("docs")[0]
     assistant.store.upsert(["0123456789abcdef-0"], FakeEmbedder().embed_batch(["stray"]), [chunk.source])
     assistant.store.delete([f"{chunk.chunk_id}-0"])
     assistant.catalog.close()

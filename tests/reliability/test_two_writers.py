@@ -79,7 +79,9 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
     reader's keyword search has run, and the writer commits the new version before the reader fetches the
     chunks its vector search found."""
     from assistant import Settings, build_assistant
-    from assistant.index.catalog import Catalog, catalog_file
+    from assistant.index.catalog import Catalog
+    from assistant.index.folder import catalog_file
+    from assistant.index.keywords import Keywords
     from assistant.index.store import embedding_units
     from assistant.models.embedder import FakeEmbedder
     from ingest.chunker import chunk_document
@@ -104,14 +106,14 @@ def test_a_search_during_a_replacement_sees_one_version_of_the_file_never_both(
         [document.source] * len(units),
     )
     writer = Catalog(catalog_file(settings.storage.data_dir))
-    searched = Catalog.keyword_search
+    searched = Keywords.search
 
-    def then_the_writer_commits(self: Catalog, *args: object, **kwargs: object) -> object:
+    def then_the_writer_commits(self: Keywords, *args: object, **kwargs: object) -> object:
         found = searched(self, *args, **kwargs)  # type: ignore[arg-type]
         writer.replace_source("docs", document.source, "new", document.text, document.page_starts, chunks)
         return found
 
-    monkeypatch.setattr(Catalog, "keyword_search", then_the_writer_commits)
+    monkeypatch.setattr(Keywords, "search", then_the_writer_commits)
     passages = reader.search("ferry timetable departures", k=10)
     versions = {"seven" in p.text for p in passages}
     assert passages and len(versions) == 1, [p.text for p in passages]

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from assistant import Settings, build_assistant
 from assistant.chats.feedback import FeedbackStore, settings_snapshot
-from assistant.index.catalog import Catalog, catalog_file
+from assistant.index.catalog import Catalog
+from assistant.index.folder import catalog_file
 from eval.runner import is_eval_collection
 from ui.feedback_view import NOTE_LABEL, SAVED_TEXT, SHORT_ANSWER_LABEL
 from ui.render import escape
@@ -72,7 +73,7 @@ def evaluation_page() -> AppTest:
 
 
 def collections(data: Path) -> list[str]:
-    return [name for name, _documents, _chunks in Catalog(catalog_file(data)).collections()]
+    return [name for name, _documents, _chunks in Catalog(catalog_file(data)).records.collections()]
 
 
 def test_the_corrections_run_against_the_collection_and_the_report_is_shown(data: Path) -> None:

@@ -6,7 +6,7 @@ from tests.fixtures.catalog import add_texts
 
 
 def _ranking(catalog: Catalog, collection: str, query: str) -> list[tuple[str, float]]:
-    return [(record.chunk_id, score) for record, score in catalog.keyword_search(collection, query, 10)]
+    return [(record.chunk_id, score) for record, score in catalog.keywords.search(collection, query, 10)]
 
 
 def test_a_large_collection_leaves_another_collections_keyword_ranking_unchanged(tmp_path: Path) -> None:
@@ -49,6 +49,8 @@ def test_a_catalog_with_the_old_shared_keyword_index_is_split_per_collection_on_
     path = tmp_path / "catalog.db"
     Catalog(path).close()
     db = sqlite3.connect(path)
+    # As a file written before migrations were recorded, with the one keyword table of older versions.
+    db.execute("DROP TABLE schema_migrations")
     db.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(text, tokenize = 'porter unicode61')")
     for rowid, (collection, text) in enumerate(
         [("one", "Saturn has many moons."), ("two", "Jupiter has a red spot.")], 1

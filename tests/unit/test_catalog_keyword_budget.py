@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-import assistant.index.catalog as catalog_module
+import assistant.index.keywords as keywords_module
 from assistant.index.catalog import Catalog
 from tests.fixtures.catalog import add_texts
 
 
 def _ids(catalog: Catalog, collection: str, query: str, n: int = 10) -> list[str]:
-    return [record.chunk_id for record, _ in catalog.keyword_search(collection, query, n)]
+    return [record.chunk_id for record, _ in catalog.keywords.search(collection, query, n)]
 
 
 @pytest.fixture
@@ -34,9 +34,9 @@ def test_within_the_budget_every_term_counts(catalog: Catalog) -> None:
 def test_over_the_budget_only_rows_with_a_rare_term_are_ranked_with_every_terms_score(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    full = dict(catalog.keyword_search("lab", "ferret infection", 5))
-    monkeypatch.setattr(catalog_module, "KEYWORD_ROW_BUDGET", 100)
-    pruned = catalog.keyword_search("lab", "ferret infection", 5)
+    full = dict(catalog.keywords.search("lab", "ferret infection", 5))
+    monkeypatch.setattr(keywords_module, "KEYWORD_ROW_BUDGET", 100)
+    pruned = catalog.keywords.search("lab", "ferret infection", 5)
     # The 100 infection-only rows are not ranked; the ferret rows keep their full scores and order.
     assert pruned[0][0].chunk_id == "notes.txt-10"
     assert sorted(record.chunk_id for record, _ in pruned) == ["notes.txt-10", "notes.txt-20", "notes.txt-30"]
@@ -54,11 +54,11 @@ def test_over_the_budget_the_top_rows_are_those_of_a_full_search_when_rare_terms
         texts[n] = f"Ferret {'infection' if n % 40 else 'sighting'} number {n}" + " and so on" * (n // 20) + "."
     add_texts(catalog, "lab", "notes.txt", texts)
     full = [
-        (record.chunk_id, round(score, 9)) for record, score in catalog.keyword_search("lab", "ferret infection", 10)
+        (record.chunk_id, round(score, 9)) for record, score in catalog.keywords.search("lab", "ferret infection", 10)
     ]
-    monkeypatch.setattr(catalog_module, "KEYWORD_ROW_BUDGET", 30)
+    monkeypatch.setattr(keywords_module, "KEYWORD_ROW_BUDGET", 30)
     pruned = [
-        (record.chunk_id, round(score, 9)) for record, score in catalog.keyword_search("lab", "ferret infection", 10)
+        (record.chunk_id, round(score, 9)) for record, score in catalog.keywords.search("lab", "ferret infection", 10)
     ]
     assert pruned == full
 

@@ -89,4 +89,5 @@ def test_a_collection_is_evaluated_as_it_is_with_the_report_in_the_data_folder(
     assert result.exit_code == 0, result.output
     report = json.loads((data / "reports" / "bees-gold-extractive" / "report.json").read_text())
     assert report["metrics"]["hit@1"] == 1.0 and report["collection"] == "bees"
-    assert [name for name, *_ in build_assistant(settings, embedder=FakeEmbedder()).catalog.collections()] == ["bees"]
+    catalog = build_assistant(settings, embedder=FakeEmbedder()).catalog
+    assert [name for name, *_ in catalog.records.collections()] == ["bees"]

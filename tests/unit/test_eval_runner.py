@@ -139,7 +139,7 @@ def test_a_correction_scores_on_the_collection_itself_without_ingesting_anything
     team: Assistant, tmp_path: Path
 ) -> None:
     gold = corrections_gold(team, tmp_path, "25 days")
-    before = team.catalog.collections()
+    before = team.catalog.records.collections()
     ticks: list[tuple[int, int]] = []
     records, info = run_on_collection(gold, team, progress=lambda done, total, _name: ticks.append((done, total)))
     [record] = records
@@ -149,7 +149,7 @@ def test_a_correction_scores_on_the_collection_itself_without_ingesting_anything
     assert info["collection"] == "team" and info["gold_warnings"] == []
     assert ticks == [(0, 1), (1, 1)]
     # No collection made, none changed (the failed upload beside the documents was never read).
-    assert team.catalog.collections() == before and all(not is_eval_collection(name) for name, *_ in before)
+    assert team.catalog.records.collections() == before and all(not is_eval_collection(name) for name, *_ in before)
 
 
 @pytest.mark.integration  # the team collection is embedded by the real model

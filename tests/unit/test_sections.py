@@ -43,7 +43,7 @@ def test_an_old_catalog_gains_the_section_column_and_keeps_its_chunks(tmp_path: 
     db.commit()
     db.close()
     catalog = Catalog(path)
-    assert catalog.chunks("docs", ["c1"]) == {"c1": ChunkRecord("c1", "a.txt", 0, 6, None, "Saturn", "")}
+    assert catalog.records.chunks("docs", ["c1"]) == {"c1": ChunkRecord("c1", "a.txt", 0, 6, None, "Saturn", "")}
     catalog.replace_source(
         "docs",
         "b.csv",
@@ -52,8 +52,8 @@ def test_an_old_catalog_gains_the_section_column_and_keeps_its_chunks(tmp_path: 
         [],
         [ChunkRecord("c2", "b.csv", 0, 12, None, "Moon: Titan.", "Moons > row 2")],
     )
-    assert catalog.chunks("docs", ["c2"])["c2"].section == "Moons > row 2"
-    assert [record.chunk_id for record, _ in catalog.keyword_search("docs", "moons", 5)] == ["c2"]
+    assert catalog.records.chunks("docs", ["c2"])["c2"].section == "Moons > row 2"
+    assert [record.chunk_id for record, _ in catalog.keywords.search("docs", "moons", 5)] == ["c2"]
     catalog.close()
     Catalog(path).close()  # opening it again leaves the column as it is
 

@@ -15,7 +15,7 @@ settings = sidebar_settings()
 st.title("Document")
 params = st.query_params
 documents = catalog(str(settings.storage.data_dir))
-sources = [record.source for record in documents.sources(settings.storage.collection)]
+sources = [record.source for record in documents.records.sources(settings.storage.collection)]
 if not sources:
     st.info("This collection is empty. Add documents on the Documents page.")
     st.stop()
@@ -31,7 +31,7 @@ source = st.selectbox(
     index=sources.index(linked) if linked in sources else 0,
     format_func=file_name,
 )
-text = documents.document_text(settings.storage.collection, source) or ""
+text = documents.texts.text_of(settings.storage.collection, source) or ""
 
 
 def _offset(name: str) -> int | None:
@@ -50,7 +50,7 @@ else:
 
 
 def _page(offset: int) -> int | None:
-    return documents.page_at(settings.storage.collection, source, offset) if cited else None
+    return documents.texts.page_at(settings.storage.collection, source, offset) if cited else None
 
 
 page = _page((highlights[0] if highlights else passage).start)
