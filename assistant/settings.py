@@ -588,7 +588,8 @@ def _describe(exc: ValidationError, origin: Mapping[str, str]) -> str:
     for error in exc.errors():
         field = _setting_name(error["loc"])
         detail = error["msg"].removeprefix("Value error, ")
-        hint = f" ({origin[field]})" if field in origin else ""
+        where = origin.get(field) or origin.get(field.split(".")[0])  # a [group] table's unknown key: the group's
+        hint = f" ({where})" if where else ""
         if error["type"] == "extra_forbidden":
             detail = _suggestion(field)
         problems.append(f"setting {field!r}{hint}: {detail}")

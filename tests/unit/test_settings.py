@@ -239,7 +239,8 @@ def test_grouped_tables_in_qa_toml_and_grouped_keywords_are_accepted_too(tmp_pat
 def test_a_misspelt_key_in_a_group_table_gets_a_did_you_mean_in_that_group(tmp_path: Path) -> None:
     config = tmp_path / "qa.toml"
     config.write_text("[llm]\nbase_ur = 'http://localhost:9'\n")
-    with pytest.raises(ConfigError, match=r"'llm.base_ur'.*unknown setting; did you mean 'llm.base_url'\?"):
+    expected = r"'llm.base_ur' \(in .*qa.toml\): unknown setting; did you mean 'llm.base_url'\?"
+    with pytest.raises(ConfigError, match=expected):
         load_settings(config_file=config, environ={})
 
 
