@@ -50,7 +50,8 @@ def example(marker: str) -> Block:
 
 
 def environment(data: Path, answerer: str) -> dict[str, str]:
-    """What a user's shell has: `qa` on the PATH (this tree's code), one data folder, no stray settings."""
+    """What a user's shell has: `qa` on the PATH (this tree's code), one data folder, no stray settings; the
+    per-user data folder (for `Settings(...)` built in code, which reads no variable) is a temp one too."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
     config = data.parent / "docs-qa.toml"
     data.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +63,7 @@ def environment(data: Path, answerer: str) -> dict[str, str]:
             "QA_DATA_DIR": str(data),
             "QA_CONFIG": str(config),
             "QA_ANSWERER": answerer,
+            "XDG_DATA_HOME": str(data.parent / "user-data"),
             "HF_HUB_OFFLINE": "1",
         }
     )
@@ -176,6 +178,8 @@ def test_the_examples_of_the_other_pages(tmp_path: Path, block: Block) -> None:
     output = run(block, environment(tmp_path / "data", "extractive"))
     if "settings.retrieval.k" in block.code:  # configuration.md: flat names in, groups out
         assert output.splitlines() == ["3 http://127.0.0.1:8080/v1 handbook", "http://127.0.0.1:8080/v1"]
+    if "Registry(" in block.code:  # architecture.md: two collections, one embedding model
+        assert output.split() == ["docs", "notes", "True"]
 
 
 @pytest.mark.llm
