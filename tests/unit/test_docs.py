@@ -183,3 +183,27 @@ def test_the_http_page_lists_every_error_code_with_its_status() -> None:
         assert listed[code.value] == status, code
     for status, code in (VALIDATION_ERROR, OTHER_ASSISTANT_ERROR):
         assert listed[code.value] == status, code
+
+
+# Words in capitals a page shows as placeholders (`qa ask QUESTION`, `--corpus DIR`) or names of other tools.
+PLACEHOLDERS = {
+    *"ANSWERER DATA DATA_DIR DELETE FILE GOLD HASH INST METRIC NAME PATH PORT POST QUERY SQUAD VALUE".split(),
+    *"OPENAI_API_KEY OPENAI_BASE_URL MiniLM".split(),
+}
+
+
+def test_every_name_of_the_code_the_pages_show_is_defined() -> None:
+    # A class (`SharedParts`) or a constant (`ANSWERER_FIELDS`) a page names in code must be defined or imported
+    # somewhere in the project (the Makefile included), so a rename shows here.
+    sources = "\n".join(
+        path.read_text(encoding="utf-8") for folder in TOP_FOLDERS[:-2] for path in (ROOT / folder).rglob("*.py")
+    )
+    sources += (ROOT / "Makefile").read_text(encoding="utf-8")
+    name = r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{4,}|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)\b"
+    for page in pages():
+        for code in re.findall(r"`([^`\n]+)`", page.read_text(encoding="utf-8")):
+            for word in re.findall(name, code):
+                if word.startswith("QA_") or word in PLACEHOLDERS:
+                    continue
+                defined = rf"^\s*(class {word}\b|def {word}\b|{word}\s*[:?]?=|{word}:)|\bimport\b.*\b{word}\b"
+                assert re.search(defined, sources, re.MULTILINE), f"{page.name} names {word}, defined nowhere"
