@@ -139,11 +139,11 @@ def _run_on_collection(
         held = [name for name, _documents, _chunks in collections if not is_eval_collection(name)]
         known = f"collections with documents: {', '.join(held)}" if held else "no collection holds documents yet"
         raise click.BadParameter(
-            f"the collection {collection!r} holds no documents in {settings.data_dir} ({known})",
+            f"the collection {collection!r} holds no documents in {settings.storage.data_dir} ({known})",
             param_hint="'--collection'",
         )
     if out is None:
-        out = settings.data_dir / "reports" / f"{gold.stem}-{settings.answerer}"
+        out = settings.storage.data_dir / "reports" / f"{gold.stem}-{settings.llm.answerer}"
     progress, close = _progress_bar()
     try:
         records, info = run_on_collection(gold, assistant, progress=progress, limit=limit, judge=judge)
@@ -162,7 +162,7 @@ def _run_on_corpus(
     from eval.runner import eval_settings, run_eval
 
     settings = eval_settings(load_settings({}), corpus, answerer=answerer, k=k)
-    ingesting, show_ingest = ingest_bar(settings.embed_batch_size)
+    ingesting, show_ingest = ingest_bar(settings.ingest.embed_batch_size)
     ticks, close = _progress_bar()
 
     def progress(done: int, total: int, name: str) -> None:

@@ -311,7 +311,7 @@ class Indexer:
         files per embedding batch (a folder of small files would otherwise embed a few sentences at a time).
         """
         paths = list(paths)
-        found = discover(paths, follow_outside_links=self._settings.follow_outside_links)
+        found = discover(paths, follow_outside_links=self._settings.ingest.follow_outside_links)
         with self._writing(progress):
             report = self._ingest(found.files, found.problems, progress)
             if remove_missing:
@@ -325,7 +325,7 @@ class Indexer:
     def _followed_before(self, targets: list[Path]) -> list[str]:
         """Sources stored from links this ingest left out as pointing outside their folder: an earlier ingest
         (or one with QA_FOLLOW_OUTSIDE_LINKS) followed them, and a sync of the folder takes them out again."""
-        collection = self._settings.collection
+        collection = self._settings.storage.collection
         return [str(target) for target in targets if self._catalog.records.source(collection, str(target)) is not None]
 
     def _missing(self, paths: list[str | Path], found: list[Path]) -> list[str]:
@@ -334,7 +334,7 @@ class Indexer:
         seen = {str(path) for path in found}
         return [
             record.source
-            for record in self._catalog.records.sources(self._settings.collection)
+            for record in self._catalog.records.sources(self._settings.storage.collection)
             if record.source not in seen
             and any(Path(record.source).is_relative_to(folder) for folder in folders)
             and not Path(record.source).exists()
@@ -347,7 +347,7 @@ class Indexer:
             if progress:
                 progress(Progress("wait", 0, 0, message))
 
-        return writer_lock(self._settings.data_dir, self._settings.writer_timeout_s, say)
+        return writer_lock(self._settings.storage.data_dir, self._settings.ingest.writer_timeout_s, say)
 
     def _ingest(self, files: list[Path], problems: list[FileResult], progress: ProgressCallback | None) -> IngestReport:
         report = IngestReport(results=list(problems))
@@ -398,7 +398,7 @@ class Indexer:
             if prepared.failed:
                 return pending, None
             pending.units.append((prepared, unit))
-            if len(pending.units) >= self._settings.embed_batch_size:
+            if len(pending.units) >= self._settings.ingest.embed_batch_size:
                 full = self._flush(pending, report, tick)
                 pending = _Slice()
                 if full is not None:
@@ -426,7 +426,7 @@ class Indexer:
                 ids = [unit.vector_id for _, unit in units]
                 # Noted first as pending deletion unless their chunks get listed: whatever stops this ingest
                 # before a file's commit, its vectors are removed by the next writer (see _delete_pending).
-                self._catalog.journal.note(self._settings.collection, ids)
+                self._catalog.journal.note(self._settings.storage.collection, ids)
                 # Vectors go in first; they stay invisible until the catalog commit lists their chunks.
                 self._store.upsert(ids, [vectors[unit.text] for _, unit in units], [p.source for p, _ in units])
                 del vectors
@@ -463,9 +463,11 @@ class Indexer:
     def _check_room(self, vectors: int, text_chars: int) -> None:
         """DiskFullError when the data folder's disk lacks room to store this much."""
         if self._store_size is None:  # measured once an ingest: it only sets the reserve
-            self._store_size = 0 if self._settings.chroma_url else store_size(chroma_folder(self._settings))
-        need = needed_bytes(vectors, self._embedder_dimension, text_chars, self._store_size, self._settings.chroma_url)
-        check_room(self._settings.data_dir, need)
+            self._store_size = 0 if self._settings.storage.chroma_url else store_size(chroma_folder(self._settings))
+        need = needed_bytes(
+            vectors, self._embedder_dimension, text_chars, self._store_size, self._settings.storage.chroma_url
+        )
+        check_room(self._settings.storage.data_dir, need)
 
     @cached_property
     def _embedder_dimension(self) -> int:
@@ -509,7 +511,7 @@ class Indexer:
 
     def _prepare(self, path: Path) -> _Prepared | FileResult:
         source = str(path)
-        limits = Limits(self._settings.max_file_mb, self._settings.max_text_chars)
+        limits = Limits(self._settings.ingest.max_file_mb, self._settings.ingest.max_text_chars)
         try:
             data = read_limited(path, limits)
         except IngestError as exc:  # over the size cap: refused before it is read
@@ -520,12 +522,12 @@ class Indexer:
         # Chunking settings and version are part of the fingerprint: changing them re-chunks the file.
         digest = (
             f"{hashlib.sha256(data).hexdigest()}:{CHUNKER_VERSION}:"
-            f"{self._settings.chunk_size}:{self._settings.chunk_overlap}"
+            f"{self._settings.ingest.chunk_size}:{self._settings.ingest.chunk_overlap}"
         )
-        previous = self._catalog.records.source(self._settings.collection, source)
+        previous = self._catalog.records.source(self._settings.storage.collection, source)
         if previous is not None and previous.sha256 == digest:
             return FileResult(source, "unchanged", previous.chunk_count)
-        size, overlap = self._settings.chunk_size, self._settings.chunk_overlap
+        size, overlap = self._settings.ingest.chunk_size, self._settings.ingest.chunk_overlap
         try:
             document = load_document(path, data, limits)
             del data  # only the text is kept
@@ -540,7 +542,7 @@ class Indexer:
                         kept = None
         except Exception as exc:  # noqa: BLE001 - any fault in one file fails that file, not the ingest
             return _failure(path, exc)
-        if units > self._settings.max_sentence_vectors:
+        if units > self._settings.ingest.max_sentence_vectors:
             note = f"{units:,} sentences, over max_sentence_vectors: embedded a chunk at a time ({chunks:,} vectors)"
             document = replace(document, notes=(*document.notes, note))
             return _Prepared(path, digest, previous, document, size, overlap, kept, chunks, whole_chunks=True)
@@ -558,7 +560,7 @@ class Indexer:
             # A failed commit needs no cleanup here: the new vectors were noted pending before the upsert, and
             # _delete_pending removes those the catalog does not list (keeping the old version's).
             count = self._catalog.replace_source(
-                self._settings.collection,
+                self._settings.storage.collection,
                 source,
                 prepared.digest,
                 prepared.document.text,
@@ -568,7 +570,7 @@ class Indexer:
             )
             checkpoint("delete-old")
             self._store.delete(old_ids)
-            self._catalog.journal.clear(self._settings.collection, old_ids)
+            self._catalog.journal.clear(self._settings.storage.collection, old_ids)
         except Exception as exc:  # noqa: BLE001 - this file fails; the ingest goes on
             return _failure(prepared.path, exc), exc
         result = FileResult(
@@ -584,7 +586,7 @@ class Indexer:
         import numpy as np
 
         vectors: list[Any] = []
-        size = self._settings.embed_batch_size
+        size = self._settings.ingest.embed_batch_size
         for start in range(0, len(texts), size):
             vectors.extend(np.asarray(self._embedder.embed_batch(texts[start : start + size]), dtype=np.float32))
         return vectors
@@ -593,7 +595,7 @@ class Indexer:
         """Delete the vectors noted as pending whose chunks no commit lists: a replaced or removed version's,
         and those of files whose commit never came (a crash, an interrupt, a failed batch). Vectors a newer
         version uses again stay."""
-        collection = self._settings.collection
+        collection = self._settings.storage.collection
         pending = self._catalog.journal.pending(collection)
         if not pending:
             return
@@ -612,7 +614,7 @@ class Indexer:
     def _remove(self, path: str | Path, reason: str = "") -> FileResult:
         self._delete_pending()
         source = str(Path(path).expanduser().resolve())
-        collection = self._settings.collection
+        collection = self._settings.storage.collection
         if self._catalog.records.source(collection, source) is None:
             known = [record.source for record in self._catalog.records.sources(collection)]
             source = find_source(path, known, collection)

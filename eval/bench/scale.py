@@ -238,8 +238,8 @@ def build_collection(
         "pool": pool.key,
         "size": size,
         "noise": NOISE,
-        "chunk_size": settings.chunk_size,
-        "chunk_overlap": settings.chunk_overlap,
+        "chunk_size": settings.ingest.chunk_size,
+        "chunk_overlap": settings.ingest.chunk_overlap,
         "chunker": CHUNKER_VERSION,
     }
     manifest = folder / "manifest.json"
@@ -251,7 +251,7 @@ def build_collection(
         shutil.rmtree(folder)
     corpus = folder / "corpus"
     corpus.mkdir(parents=True)
-    collection = settings.collection
+    collection = settings.storage.collection
     started = time.perf_counter()
     chunks_done = documents = embedded = 0
     pending: list[_Prepared] = []
@@ -290,7 +290,7 @@ def build_collection(
     import multiprocessing
 
     workers = 1 if size >= 5_000 and "fork" in multiprocessing.get_all_start_methods() else 0
-    initargs = (pool.sentences, pool.articles, corpus, settings.chunk_size, settings.chunk_overlap)
+    initargs = (pool.sentences, pool.articles, corpus, settings.ingest.chunk_size, settings.ingest.chunk_overlap)
     prepared = _prepared_documents(workers, initargs)
     first = next(prepared)
     assistant = build_assistant(settings, embedder=embedder)
@@ -439,14 +439,14 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
     memory_before = rss_mb()
     peak = memory_before
     assistant = build_assistant(settings, embedder=embedder)
-    with sqlite3.connect(str(catalog_file(settings.data_dir))) as db:
+    with sqlite3.connect(str(catalog_file(settings.storage.data_dir))) as db:
         rows = db.execute(
-            "SELECT chunk_id, text FROM chunks WHERE collection=? ORDER BY rowid", (settings.collection,)
+            "SELECT chunk_id, text FROM chunks WHERE collection=? ORDER BY rowid", (settings.storage.collection,)
         ).fetchall()
     chunk_ids = [row[0] for row in rows]
     texts = [row[1] for row in rows]
     del rows
-    n = max(settings.candidates, k)
+    n = max(settings.retrieval.candidates, k)
     totals: list[float] = []
     rebuilds: list[float] = []
     assistant.search(asked[0], k)  # the HNSW index loaded, as for ours
@@ -462,8 +462,8 @@ def time_baseline(settings: Settings, embedder: Embedder, asked: Sequence[str], 
         dense_ids = list(hits.best)[:n]
         candidates = list(dict.fromkeys(dense_ids + list(keyword)))
         dense = {chunk_id: hits.best.get(chunk_id, hits.floor) for chunk_id in candidates}
-        fused = weighted_fusion(dense, keyword, candidates, settings.dense_weight)[:k]
-        assistant.catalog.records.chunks(settings.collection, [chunk_id for chunk_id, _ in fused])
+        fused = weighted_fusion(dense, keyword, candidates, settings.retrieval.dense_weight)[:k]
+        assistant.catalog.records.chunks(settings.storage.collection, [chunk_id for chunk_id, _ in fused])
         totals.append(time.perf_counter() - started)
         peak = max(peak, rss_mb())
         del index

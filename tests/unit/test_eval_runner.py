@@ -58,7 +58,7 @@ def test_eval_refuses_a_user_collection_holding_other_documents_and_keeps_them(
 
 def test_eval_accepts_a_new_user_collection(settings: Settings, corpus: Path, gold: Path) -> None:
     records, info = run_eval(corpus, gold, harness(settings, corpus, "fresh-one"))
-    assert len(records) == 1 and info["settings"]["collection"] == "fresh-one"
+    assert len(records) == 1 and info["settings"]["storage"]["collection"] == "fresh-one"
 
 
 def test_eval_prunes_its_own_collection_of_files_gone_from_the_corpus(
@@ -85,7 +85,7 @@ class WrongNumbers(Answerer):
 
 
 def test_raw_citation_validity_sees_markers_validation_removed(settings: Settings, corpus: Path, gold: Path) -> None:
-    settings = settings.model_copy(update={"collection": eval_collection_name(corpus)})
+    settings = settings.updated(collection=eval_collection_name(corpus))
     assistant = build_assistant(settings, embedder=FakeEmbedder(), answerer=WrongNumbers())
     records, _ = run_eval(corpus, gold, assistant)
     assert "[9]" not in records[0]["answer"]
@@ -117,7 +117,7 @@ def team(make_assistant: Callable[..., Assistant], tmp_path: Path) -> Assistant:
 def corrections_gold(assistant: Assistant, tmp_path: Path, *corrections: str) -> Path:
     """Ask the holiday question, save each correction as the Chat page does, export them as the Evaluation page does."""
     answer = assistant.ask(HOLIDAY_QUESTION)
-    store = FeedbackStore(assistant.settings.data_dir)
+    store = FeedbackStore(assistant.settings.storage.data_dir)
     for position, correction in enumerate(corrections, start=1):
         store.save(
             conversation_id="chat1",

@@ -42,7 +42,9 @@ st.title("Evaluation")
 st.caption("Ask a set of questions whose answers are known, and see how many the assistant gets right.")
 reports_dir = settings.storage.data_dir / "reports"
 corrected = corrections(feedback_store(str(settings.storage.data_dir)).all(), settings.storage.collection)
-stored = [record.source for record in catalog(str(settings.storage.data_dir)).records.sources(settings.storage.collection)]
+stored = [
+    record.source for record in catalog(str(settings.storage.data_dir)).records.sources(settings.storage.collection)
+]
 corrections_file = gold_path(settings.storage.data_dir, settings.storage.collection)
 
 

