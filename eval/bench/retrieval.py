@@ -236,9 +236,7 @@ def _systems(
     chunk_chars = _mean_chunk_chars(corpus, settings)
     return {
         "ours": Ours(ours, chunk_chars),
-        "ours_rrf": Ours(
-            build_assistant(settings.updated(fusion="rrf"), embedder=embedder), chunk_chars
-        ),
+        "ours_rrf": Ours(build_assistant(settings.updated(fusion="rrf"), embedder=embedder), chunk_chars),
         "plain_bm25": PlainBM25(corpus),
         "naive_langchain": NaiveLangChain(corpus, embedder, work / f"{name}-naive", progress),
     }
