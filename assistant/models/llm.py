@@ -3,6 +3,7 @@ OpenAI-compatible server, or a LangChain chat model (llm_langchain.py); ``build_
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import logging
@@ -11,6 +12,7 @@ import os
 import queue
 import threading
 import time
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
@@ -81,6 +83,7 @@ class LocalChatModel(ChatModel):
         for name in names:
             try:
                 self._runtime = factories[name](path, self._settings)
+                _LOADED_MODELS.add(self)
                 return
             except ModelError as exc:
                 if name == names[-1]:
@@ -145,6 +148,27 @@ class LocalChatModel(ChatModel):
             abandoned.set()
 
 
+# Models still loaded when the interpreter exits are closed by an exit hook, while llama_cpp is whole. Left to
+# Llama.__del__, a model something still holds then (a cache, a registry, a test fixture) is freed only after the
+# interpreter has wiped llama_cpp's module globals, and prints a TypeError traceback as the process ends.
+_LOADED_MODELS: weakref.WeakSet[LocalChatModel] = weakref.WeakSet()
+
+
+def _close_at_exit() -> None:
+    for model in list(_LOADED_MODELS):
+        # A reply still being written keeps its model: freeing it under llama.cpp's thread could crash.
+        if model._lock.acquire(blocking=False):
+            try:
+                runtime, model._runtime = model._runtime, None
+                if runtime is not None:
+                    runtime.close()
+            finally:
+                model._lock.release()
+
+
+atexit.register(_close_at_exit)
+
+
 Put = Callable[[tuple[str, Any]], None]
 RuntimeFactory = Callable[[Path, Settings], "Runtime"]
 # Flash attention reads prompts ~1.5x faster on this CPU (eval/bench/prefill.py); the llama.cpp server
@@ -178,6 +202,9 @@ class Runtime(ABC):
 
         self.generate(messages, 3, None, put, threading.Event())
         return yes_no_value("".join(pieces))
+
+    def close(self) -> None:  # noqa: B027 - a runtime with nothing to free before the interpreter's teardown
+        """Free the model now (at the interpreter's exit); the runtime is not used after."""
 
 
 class _XllamacppRuntime(Runtime):
@@ -374,6 +401,14 @@ class _LlamaCppRuntime(Runtime):
             return sorted({self._llama.tokenize(word.encode(), add_bos=False, special=False)[0] for word in words})
 
         return first(["Yes", "yes", " Yes", " yes", "YES"]), first(["No", "no", " No", " no", "NO"])
+
+    def close(self) -> None:
+        """Free the model, its context and the last reply's sampler while llama_cpp is whole (see _close_at_exit);
+        Llama.close() alone leaves the sampler to its __del__."""
+        sampler, self._llama._sampler = self._llama._sampler, None
+        if sampler is not None:
+            sampler.close()
+        self._llama.close()
 
     @functools.lru_cache(maxsize=8)  # noqa: B019 - one runtime per process; a few fixed system prompts
     def _system_tokens(self, system: str) -> list[int]:
