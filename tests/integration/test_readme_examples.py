@@ -177,7 +177,7 @@ def test_each_api_example(server: tuple[int, dict[str, str]], block: Block) -> N
 def test_the_examples_of_the_other_pages(tmp_path: Path, block: Block) -> None:
     output = run(block, environment(tmp_path / "data", "extractive"))
     if "settings.retrieval.k" in block.code:  # configuration.md: flat names in, groups out
-        assert output.splitlines() == ["3 http://127.0.0.1:8080/v1 handbook", "http://127.0.0.1:8080/v1"]
+        assert output.splitlines() == ["3 http://127.0.0.1:8080/v1 handbook", "http://127.0.0.1:8080/v1", "4"]
     if "Registry(" in block.code:  # architecture.md: two collections, one embedding model
         assert output.split() == ["docs", "notes", "True"]
 
