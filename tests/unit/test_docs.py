@@ -207,3 +207,13 @@ def test_every_name_of_the_code_the_pages_show_is_defined() -> None:
                     continue
                 defined = rf"^\s*(class {word}\b|def {word}\b|{word}\s*[:?]?=|{word}:)|\bimport\b.*\b{word}\b"
                 assert re.search(defined, sources, re.MULTILINE), f"{page.name} names {word}, defined nowhere"
+
+
+def test_the_architecture_page_names_every_module() -> None:
+    page = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    modules = [*(ROOT / "assistant").rglob("*.py"), *(ROOT / "ingest").rglob("*.py")]
+    for module in modules:
+        path = module.relative_to(ROOT).as_posix()
+        if module.name == "__init__.py" and module.parent.name not in ("text", "evidence"):
+            continue  # a package is named by its folder
+        assert path in page or f"`{module.name}`" in page, f"docs/architecture.md does not say where {path} fits"
