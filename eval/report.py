@@ -174,10 +174,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Evaluation report: {Path(report['gold']).name}",
         "",
-        (
-            f"Corpus `{report['corpus']}`, answerer `{settings['answerer']}`, k={settings['k']}, "
-            f"{report['created']}."
-        ),
+        (f"Corpus `{report['corpus']}`, answerer `{settings['answerer']}`, k={settings['k']}, {report['created']}."),
         "",
     ]
     lines += [f"> {warning}" for warning in report.get("gold_warnings", [])]

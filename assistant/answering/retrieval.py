@@ -104,9 +104,8 @@ class HybridSearch:
         with self._catalog.snapshot():
             keyword = self._catalog.keywords.search(settings.storage.collection, query, n, sources)
             records: dict[str, ChunkRecord] = {record.chunk_id: record for record, _ in keyword}
-            records.update(
-                self._catalog.records.chunks(settings.storage.collection, [c for c in dense_ids if c not in records])
-            )
+            missing = [c for c in dense_ids if c not in records]
+            records.update(self._catalog.records.chunks(settings.storage.collection, missing))
         # Vectors the catalog does not list (an interrupted ingest) drop out here.
         dense_ids = [chunk_id for chunk_id in dense_ids if chunk_id in records]
         keyword_ids = [record.chunk_id for record, _ in keyword]

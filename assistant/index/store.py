@@ -95,7 +95,9 @@ def connect(settings: Settings) -> Any:
     if settings.storage.chroma_url:
         url = urlparse(settings.storage.chroma_url)
         if not url.hostname:
-            raise StoreError(f"QA_CHROMA_URL {settings.storage.chroma_url!r} is not a URL; use e.g. http://127.0.0.1:8000")
+            raise StoreError(
+                f"QA_CHROMA_URL {settings.storage.chroma_url!r} is not a URL; use e.g. http://127.0.0.1:8000"
+            )
         try:
             return chromadb.HttpClient(
                 host=url.hostname,
