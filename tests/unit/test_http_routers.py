@@ -57,6 +57,10 @@ def test_the_health_router_alone_checks_the_parts(registry: Registry) -> None:
     assert report["status"] == "ok"
     assert set(report["checks"]) == {"store", "embedding_model", "language_model"}
     assert report["checks"]["language_model"]["detail"] == "extractive answerer: no language model needed"
+    # The registry's Assistant ingested a document, so its store and embedder are open: the report says what
+    # they hold instead of "opens on the first request".
+    assert report["checks"]["store"]["detail"].startswith("1 vectors in collection 'docs'"), report
+    assert "dimensions" in report["checks"]["embedding_model"]["detail"]
 
 
 def test_the_models_router_alone_lists_the_collections(registry: Registry) -> None:

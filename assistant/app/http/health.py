@@ -28,7 +28,7 @@ def _check(probe: Callable[[], str]) -> dict[str, str]:
 def _loaded(assistant: Assistant, part: str) -> bool:
     """Whether the Assistant built ``part`` already: a health check must stay cheap, polled as it is, and
     does not load a model or open a store for the first time."""
-    return part in vars(assistant)
+    return part in vars(assistant.parts)  # the parts' cached properties, set once built
 
 
 def _store(assistant: Assistant) -> str:
