@@ -39,6 +39,9 @@ _INLINE_LINK = re.compile(_TEXT + _DESTINATION)
 # inside a quote or a list item that line starts with '>' or '- ': looked for anywhere, to be safe.
 _DEFINITION = re.compile(r"\[([^\[\]]+)\]:\s*(<[^<>\n]*>|[^\s<>]+)")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>")
+# The opening of a link to a script or data URL that no closing parenthesis completes ('[1](javascript:alert(1)'):
+# CommonMark leaves it as text, a lenient renderer may not, so its '](' is parted in any case.
+_SCRIPT_LINK_OPENING = re.compile(r"\]\((?=\s*<?\s*(?:javascript|data|vbscript):)", re.IGNORECASE)
 # What GFM and linkify make a link with no markup at all.
 _BARE_URL = re.compile(r"(?:(?:https?|ftp)://|(?<![^\W_])www\.)[^\s<>`]*[^\s<>`.,;:!?'\")\]]")
 _DROPPED_ELEMENT = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
@@ -116,6 +119,7 @@ def _once(text: str, hosts: frozenset[str], found: set[str]) -> str:
     text = _INLINE_IMAGE.sub(image, text)
     text = _REFERENCE_IMAGE.sub(image, text)
     text = _INLINE_LINK.sub(link, text)
+    text = _SCRIPT_LINK_OPENING.sub(lambda _: note(LINK, "] ("), text)
     return _DEFINITION.sub(definition, text)
 
 
