@@ -13,6 +13,9 @@ _PLACE = re.compile(r"^(row|page|slide|sheet|part|chapter|section)\s*\d+\b(?!:)"
 _NUMBERING = re.compile(r"^(slide\s*\d+:\s*|[\d.]+\s+|[ivx]+\.\s+)", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 MAX_EXAMPLES = 3
+# The chat page asks for examples on every redraw of an empty chat: only the newest documents are read, so a
+# large collection whose files have no headings does not cost a read of every file each time.
+MAX_DOCUMENTS_READ = 20
 
 
 def _topic(section: str) -> str | None:
@@ -37,10 +40,11 @@ def _folded(text: str) -> str:
 
 
 def example_questions(catalog: Catalog, collection: str, limit: int = MAX_EXAMPLES) -> list[str]:
-    """Up to ``limit`` questions about the newest documents of ``collection``, one per document, from a
-    section heading or a title line; [] when none reads like a topic."""
+    """Up to ``limit`` questions about the newest documents of ``collection`` (at most MAX_DOCUMENTS_READ of
+    them), one per document, from a section heading or a title line; [] when none reads like a topic."""
     questions: list[str] = []
-    for record in sorted(catalog.records.sources(collection), key=lambda record: -record.ingested_at):
+    newest = sorted(catalog.records.sources(collection), key=lambda record: -record.ingested_at)
+    for record in newest[:MAX_DOCUMENTS_READ]:
         name = Path(record.source).stem.replace("_", " ").replace("-", " ")
         chunks = catalog.records.chunks(collection, catalog.records.chunk_ids(collection, record.source)[:20])
         topics = [_topic(chunk.section) for chunk in sorted(chunks.values(), key=lambda chunk: chunk.start)]
