@@ -1,13 +1,19 @@
-"""Shared fixtures: settings in a temp dir, the real embedding model (loaded once), corpus paths."""
+"""Shared fixtures: settings in a temp dir, the real embedding model (loaded once), corpus paths, a PostgreSQL
+database."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from psycopg import sql
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -15,6 +21,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from assistant import Assistant, Settings, build_assistant
 from assistant.models.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
+from tests.fixtures.servers import postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "eval" / "corpus"
@@ -70,3 +77,29 @@ def seed_corpus() -> Path:
     if not SEED_ARTICLE.is_file():
         pytest.skip(f"seed corpus not found at {SEED_CORPUS} (it lives in ../shared beside the project)")
     return SEED_CORPUS
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[str]:
+    """One temporary PostgreSQL cluster for the whole run, started only when a test asks for ``postgres_url``;
+    yields the URL of its ``qa`` database. Its folder comes from mkdtemp, not pytest's tmp dirs, which the
+    ``postgres`` user that runs the server as root could not enter."""
+    folder = Path(tempfile.mkdtemp(prefix="qa-postgres-"))
+    try:
+        with postgres_server(folder) as url:
+            yield url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: str) -> Iterator[str]:
+    """The URL of a fresh, empty database of its own for this test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(postgres_cluster, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield postgres_cluster.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(postgres_cluster, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
