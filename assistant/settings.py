@@ -56,6 +56,12 @@ class StorageSettings(_Group):
     chroma_url: str | None = Field(
         None, description="URL of a Chroma server (chroma run ...); unset means the embedded store."
     )
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL (postgresql://user@host:port/db) for everything that is not a vector: "
+        "the catalog, keyword index, chats, feedback and uploads, shared by several app servers; unset means "
+        "SQLite files in the data folder.",
+    )
 
     @field_validator("collection")
     @classmethod
@@ -279,6 +285,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "models_dir": ("models", "dir"),
     "collection": ("storage", "collection"),
     "chroma_url": ("storage", "chroma_url"),
+    "database_url": ("storage", "database_url"),
     "embedder": ("models", "embedder"),
     "embedding_model": ("models", "embedding_model"),
     "embed_batch_size": ("ingest", "embed_batch_size"),
@@ -336,6 +343,7 @@ class SettingsKeywords(TypedDict, total=False):
     models_dir: Any
     collection: Any
     chroma_url: Any
+    database_url: Any
     embedder: Any
     embedding_model: Any
     embed_batch_size: Any

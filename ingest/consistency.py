@@ -7,8 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.errors import DamagedIndexError
-from assistant.index.catalog import Catalog
-from assistant.index.locking import writer_lock
+from assistant.index.catalog import CatalogStore
 from assistant.index.store import VectorStore, chroma_folder, chunk_of, embedding_units
 from assistant.models.embedder import Embedder
 from assistant.settings import Settings
@@ -76,7 +75,7 @@ class Consistency:
         return found
 
 
-def check(settings: Settings, catalog: Catalog, store: VectorStore) -> Consistency:
+def check(settings: Settings, catalog: CatalogStore, store: VectorStore) -> Consistency:
     """Compare the catalog with the vector store and the keyword index (reads only)."""
     collection = settings.storage.collection
     chunks = catalog.records.collection_chunks(collection)
@@ -103,13 +102,15 @@ def check(settings: Settings, catalog: Catalog, store: VectorStore) -> Consisten
     )
 
 
-def repair(settings: Settings, catalog: Catalog, store: VectorStore, embedder: Callable[[], Embedder]) -> Consistency:
-    """Fix what check() finds, under the data folder's writer lock: delete orphan vectors, embed missing ones
+def repair(
+    settings: Settings, catalog: CatalogStore, store: VectorStore, embedder: Callable[[], Embedder]
+) -> Consistency:
+    """Fix what check() finds, under the store's writer lock: delete orphan vectors, embed missing ones
     from the stored chunk text, rebuild the keyword rows; an index that cannot be read is started again and
     every vector embedded anew from the catalog (the documents' files are not needed). Returns the check made
     afterwards."""
     collection = settings.storage.collection
-    with writer_lock(settings.storage.data_dir, settings.ingest.writer_timeout_s):
+    with catalog.writer_lock(settings.ingest.writer_timeout_s):
         found = check(settings, catalog, store)
         if found.unreadable:
             store.rebuild()
@@ -125,7 +126,7 @@ def repair(settings: Settings, catalog: Catalog, store: VectorStore, embedder: C
 
 
 def _embed_missing(
-    settings: Settings, catalog: Catalog, store: VectorStore, embedder: Callable[[], Embedder], wanted: set[str]
+    settings: Settings, catalog: CatalogStore, store: VectorStore, embedder: Callable[[], Embedder], wanted: set[str]
 ) -> None:
     """Embed the ``wanted`` vectors from the catalog's chunk texts and store them, a batch at a time, each
     batch checked for room first (a repair on a disk still full stops between writes, and can be run again)."""

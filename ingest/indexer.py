@@ -19,8 +19,7 @@ from typing import Any, Literal
 from assistant.answering.evidence import evidence_pieces, looks_like_instruction
 from assistant.errors import AssistantError, DiskFullError, IngestError, StoreError, no_room
 from assistant.faults import checkpoint
-from assistant.index.catalog import Catalog
-from assistant.index.locking import writer_lock
+from assistant.index.catalog import CatalogStore
 from assistant.index.records import SourceRecord
 from assistant.index.store import EmbeddingUnit, VectorStore, chroma_folder, chunk_of, embedding_units
 from assistant.models.embedder import Embedder
@@ -280,7 +279,7 @@ class Indexer:
     def __init__(
         self,
         settings: Settings,
-        catalog: Catalog,
+        catalog: CatalogStore,
         store: Callable[[], VectorStore],
         embedder: Callable[[], Embedder],
     ) -> None:
@@ -347,7 +346,7 @@ class Indexer:
             if progress:
                 progress(Progress("wait", 0, 0, message))
 
-        return writer_lock(self._settings.storage.data_dir, self._settings.ingest.writer_timeout_s, say)
+        return self._catalog.writer_lock(self._settings.ingest.writer_timeout_s, say)
 
     def _ingest(self, files: list[Path], problems: list[FileResult], progress: ProgressCallback | None) -> IngestReport:
         report = IngestReport(results=list(problems))

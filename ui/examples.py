@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.index.catalog import Catalog
+from assistant.index.catalog import CatalogStore
 
 # Sections that name a place, not a topic: 'Sales > row 14', 'page 2 (OCR text)', 'Slide 3' (a titled slide,
 # 'Slide 3: Budget', keeps its title).
@@ -39,7 +39,7 @@ def _folded(text: str) -> str:
     return " ".join(_WORDS.findall(text.casefold()))
 
 
-def example_questions(catalog: Catalog, collection: str, limit: int = MAX_EXAMPLES) -> list[str]:
+def example_questions(catalog: CatalogStore, collection: str, limit: int = MAX_EXAMPLES) -> list[str]:
     """Up to ``limit`` questions about the newest documents of ``collection`` (at most MAX_DOCUMENTS_READ of
     them), one per document, from a section heading or a title line; [] when none reads like a topic."""
     questions: list[str] = []

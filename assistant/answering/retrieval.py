@@ -28,7 +28,7 @@ from pydantic import ConfigDict
 from assistant.answering.support import asserts_nothing, may_assert_nothing
 from assistant.errors import StoreError, no_room
 from assistant.faults import checkpoint
-from assistant.index.catalog import Catalog
+from assistant.index.catalog import CatalogStore
 from assistant.index.store import DenseHits, VectorStore
 from assistant.models.embedder import Embedder
 from assistant.settings import Settings
@@ -64,7 +64,7 @@ class HybridSearch:
     """Finds the passages of one collection that best match a query."""
 
     def __init__(
-        self, settings: Settings, catalog: Catalog, store: Callable[[], VectorStore], embedder: Embedder
+        self, settings: Settings, catalog: CatalogStore, store: Callable[[], VectorStore], embedder: Embedder
     ) -> None:
         self._settings = settings
         self._catalog = catalog

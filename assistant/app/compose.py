@@ -5,7 +5,10 @@ needs neither), at most once, unless the caller hands in one already built: test
 fake embedder, a scripted answerer or a Chroma client here.
 
 `Parts` are one collection's; `SharedParts` are what collections share: one embedding model per embedder
-setting, one answerer (and its language model) per answerer settings, and one catalog per data folder. The
+setting, one answerer (and its language model) per answerer settings, and one state store per place: the SQLite
+files of a data folder, or the PostgreSQL database of ``QA_DATABASE_URL`` (assistant/index/postgres/), which
+holds the catalog, the keyword index, saved chats and feedback of app servers on several machines. This is the
+one place that chooses between them. The
 registry of per-collection Assistants (assistant/app/registry.py) hands its `SharedParts` to every `Parts`.
 """
 
@@ -15,16 +18,22 @@ import threading
 from collections.abc import Callable, Hashable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assistant.answering.answerers import Answerer, build_answerer
 from assistant.answering.retrieval import HybridSearch
-from assistant.index.catalog import Catalog
+from assistant.app.uploads import FolderUploads, UploadStore
+from assistant.chats.conversations import ConversationStore
+from assistant.chats.feedback import FeedbackStore
+from assistant.index.catalog import Catalog, CatalogStore
 from assistant.index.folder import catalog_file
 from assistant.index.store import VectorStore, chroma_folder, connect
 from assistant.models.embedder import Embedder, build_embedder
 from assistant.settings import Settings
 from ingest.indexer import Indexer
+
+if TYPE_CHECKING:
+    from assistant.index.postgres.connection import PgConnection
 
 T = TypeVar("T")
 
@@ -94,6 +103,8 @@ class SharedParts:
         self._embedders = _Built()
         self._answerers = _Built()
         self._catalogs = _Built()
+        self._databases = _Built()
+        self._chats = _Built()
 
     def embedder(self, settings: Settings) -> Embedder:
         """The embedding model for ``settings`` (loaded once per embedder settings)."""
@@ -114,15 +125,61 @@ class SharedParts:
 
         return self._answerers.get(answerer_key(settings), build)
 
-    def catalog(self, data_dir: Path) -> Catalog:
-        """The catalog of a data folder (one connection per folder, whatever the collection)."""
+    def database(self, url: str) -> PgConnection:
+        """The connection to a server state store, its schema brought up to date (one per URL)."""
+        # Imported here: the embedded default never loads the PostgreSQL driver.
+        from assistant.index.postgres.connection import PgConnection
+        from assistant.index.postgres.schema import migrate
+
+        def build() -> PgConnection:
+            connection = PgConnection(url)
+            migrate(connection)
+            return connection
+
+        return self._databases.get(url, build)
+
+    def catalog(self, settings: Settings) -> CatalogStore:
+        """The catalog of the settings' state store: the server's when ``database_url`` is set, else the data
+        folder's (one per folder or URL, whatever the collection)."""
+        url = settings.storage.database_url
+        if url:
+            from assistant.index.postgres.catalog import PgCatalog
+
+            return self._catalogs.get(url, lambda: PgCatalog(self.database(url)))
+        data_dir = settings.storage.data_dir
         return self._catalogs.get(Path(data_dir).expanduser().resolve(), lambda: Catalog(catalog_file(data_dir)))
 
+    def conversations(self, settings: Settings) -> ConversationStore:
+        """The saved chats of the settings' state store."""
+        url = settings.storage.database_url
+        if url:
+            return self._chats.get(("conversations", url), lambda: ConversationStore(self.database(url)))
+        folder = Path(settings.storage.data_dir).expanduser().resolve()
+        return self._chats.get(("conversations", folder), lambda: ConversationStore.in_folder(folder))
+
+    def feedback(self, settings: Settings) -> FeedbackStore:
+        """The feedback on answers of the settings' state store."""
+        url = settings.storage.database_url
+        if url:
+            return self._chats.get(("feedback", url), lambda: FeedbackStore(self.database(url)))
+        folder = Path(settings.storage.data_dir).expanduser().resolve()
+        return self._chats.get(("feedback", folder), lambda: FeedbackStore.in_folder(folder))
+
+    def uploads(self, settings: Settings) -> UploadStore:
+        """Where stored uploads are kept: the server state store, or the data folder's upload folders."""
+        url = settings.storage.database_url
+        if url:
+            from assistant.index.postgres.uploads import PgUploads
+
+            return PgUploads(self.database(url))
+        return FolderUploads()
+
     def close(self) -> None:
-        """Close the catalogs opened (models need no closing)."""
-        for catalog in self._catalogs.values():
-            catalog.close()
-        self._catalogs.clear()
+        """Close the stores opened (models need no closing)."""
+        for store in [*self._chats.values(), *self._catalogs.values(), *self._databases.values()]:
+            store.close()
+        for built in (self._chats, self._catalogs, self._databases):
+            built.clear()
 
 
 class Parts:
@@ -161,11 +218,19 @@ class Parts:
         return build_answerer(self.settings, self.embedder)
 
     @cached_property
-    def catalog(self) -> Catalog:
-        """Ingest records and keyword index of the data folder."""
-        if self._shared:
-            return self._shared.catalog(self.settings.storage.data_dir)
-        return Catalog(catalog_file(self.settings.storage.data_dir))
+    def _state(self) -> SharedParts:
+        """Where the state stores come from: the shared parts, or this collection's own."""
+        return self._shared or SharedParts()
+
+    @cached_property
+    def catalog(self) -> CatalogStore:
+        """Ingest records and keyword index of the state store."""
+        return self._state.catalog(self.settings)
+
+    @cached_property
+    def uploads(self) -> UploadStore:
+        """Where stored uploads are kept (see SharedParts.uploads)."""
+        return self._state.uploads(self.settings)
 
     @cached_property
     def store(self) -> VectorStore:

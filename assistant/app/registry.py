@@ -19,7 +19,7 @@ from assistant.answering.answerers import Answerer
 from assistant.app.compose import SharedParts, build_parts
 from assistant.app.service import Assistant
 from assistant.errors import InputError
-from assistant.index.catalog import Catalog
+from assistant.index.catalog import CatalogStore
 from assistant.models.embedder import Embedder
 from assistant.settings import Settings
 
@@ -99,9 +99,11 @@ class Registry:
         names = {name for name, _, _ in self.catalog().records.collections()}
         return sorted(names | {self.settings.storage.collection})
 
-    def catalog(self, data_dir: Path | None = None) -> Catalog:
-        """The catalog of ``data_dir`` (default: the registry's data folder), shared by its collections."""
-        return self.shared.catalog(self.settings.storage.data_dir if data_dir is None else data_dir)
+    def catalog(self, data_dir: Path | None = None) -> CatalogStore:
+        """The catalog of the registry's state store (or of another data folder), shared by its collections."""
+        if data_dir is None:
+            return self.shared.catalog(self.settings)
+        return self.shared.catalog((self._settings or Settings()).updated(data_dir=Path(data_dir)))
 
     def embedder(self, settings: Settings | None = None) -> Embedder:
         """The embedding model for ``settings`` (default: the registry's), loaded once."""

@@ -85,6 +85,9 @@ def _ingest_locked(assistant: Assistant, staging: Staging, progress: ProgressCal
         result = by_path.get(entry.target.resolve()) or FileResult(str(entry.target), "failed", reason="not ingested")
         if result.status in STORED:
             entry.keep()
+            if result.status != "unchanged":
+                collection = assistant.settings.storage.collection
+                assistant.parts.uploads.keep(collection, result.source, entry.target.name, entry.target.read_bytes())
         else:
             entry.undo()
         results[index] = result

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from assistant.errors import InputError
 from assistant.settings import Settings
@@ -39,6 +39,28 @@ _MANIFEST = "manifest.json"
 # A staging folder younger than this without its lock file may be one being made right now.
 _YOUNG_S = 60.0
 _MB = 1024 * 1024
+
+
+class UploadStore(Protocol):
+    """Where stored uploads are kept beyond the receiving host's folder (assistant/app/compose.py chooses)."""
+
+    def keep(self, collection: str, source: str, name: str, data: bytes) -> None: ...
+
+    def read(self, collection: str, source: str) -> bytes | None: ...
+
+
+class FolderUploads:
+    """One machine: the upload folder of the data folder is the store, nothing more to keep."""
+
+    def keep(self, collection: str, source: str, name: str, data: bytes) -> None:
+        """Nothing: the file is in the collection's upload folder already."""
+
+    def read(self, collection: str, source: str) -> bytes | None:
+        """The file's bytes from the folder, or None when it is gone."""
+        try:
+            return Path(source).read_bytes()
+        except OSError:
+            return None
 
 
 def _parts(name: str) -> tuple[str, str]:

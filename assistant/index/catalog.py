@@ -12,15 +12,19 @@ Each job has its module; Catalog opens the file and composes them:
 - connection.py: the one connection they share (a lock, transactions, snapshots)
 
 The two writes that span the parts, replacing and removing a file, are here.
+
+CatalogStore is what the rest of the code sees: this SQLite catalog, or the PostgreSQL one of a server state
+store (assistant/index/postgres/catalog.py), chosen by the composition root (assistant/app/compose.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from assistant.errors import DiskFullError, StoreError, no_room
 from assistant.faults import checkpoint
@@ -29,10 +33,63 @@ from assistant.index.connection import Connection
 from assistant.index.folder import ensure_data_dir
 from assistant.index.journal import Journal, write_pending
 from assistant.index.keywords import Keywords
+from assistant.index.locking import writer_lock
 from assistant.index.records import Records
 from assistant.index.schema import migrate
 from assistant.index.texts import Texts
 from assistant.types import ChunkRecord
+
+
+class KeywordIndex(Protocol):
+    """BM25 search over a collection's chunks, and the check and repair of its rows (SQLite FTS5 or PostgreSQL)."""
+
+    def search(
+        self, collection: str, query: str, n: int, sources: Sequence[str] | None = None
+    ) -> list[tuple[ChunkRecord, float]]: ...
+
+    def gaps(self, collection: str) -> tuple[int, int]: ...
+
+    def repair(self, collection: str) -> None: ...
+
+
+class CatalogStore(Protocol):
+    """A catalog as the ingest, the search and the checks use it, whichever database holds it."""
+
+    @property
+    def records(self) -> Records: ...
+
+    @property
+    def journal(self) -> Journal: ...
+
+    @property
+    def keywords(self) -> KeywordIndex: ...
+
+    @property
+    def texts(self) -> Texts: ...
+
+    @property
+    def read_only(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+    def snapshot(self) -> AbstractContextManager[None]: ...
+
+    def writer_lock(
+        self, timeout_s: float, say: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]: ...
+
+    def replace_source(
+        self,
+        collection: str,
+        source: str,
+        sha256: str,
+        text: str,
+        page_starts: Sequence[int],
+        chunks: Iterable[ChunkRecord],
+        stale_vectors: Sequence[str] = (),
+    ) -> int: ...
+
+    def remove_source(self, collection: str, source: str, stale_vectors: Sequence[str] = ()) -> list[str]: ...
 
 
 class Catalog:
@@ -40,6 +97,7 @@ class Catalog:
 
     def __init__(self, path: Path) -> None:
         ensure_data_dir(path.parent)
+        self._folder = path.parent
         self._connection = _open(path)
         self.records = Records(self._connection)
         self.journal = Journal(self._connection)
@@ -60,6 +118,10 @@ class Catalog:
         """Reads in the block see one committed state of the catalog, whatever other processes commit meanwhile."""
         with self._connection.snapshot():
             yield
+
+    def writer_lock(self, timeout_s: float, say: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
+        """The one-writer lock of the data folder (a file lock beside the catalog, see locking.py)."""
+        return writer_lock(self._folder, timeout_s, say)
 
     def replace_source(
         self,

@@ -5,10 +5,36 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
 
 from assistant.errors import DiskFullError
+
+
+class Cursor(Protocol):
+    """What a transaction's block writes through (a sqlite3 connection, or the PostgreSQL Writer)."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Any: ...
+
+
+class Database(Protocol):
+    """A state database as its parts use it, SQLite (Connection) or PostgreSQL (postgres.connection.PgConnection):
+    SQL with ``?`` placeholders, reads under a lock, writes in a transaction."""
+
+    lock: threading.RLock
+    read_only: bool
+    commits: int
+
+    def query(self, sql: str, params: Sequence[object] = ...) -> list[tuple[Any, ...]]: ...
+
+    def transaction(self) -> AbstractContextManager[Cursor]: ...
+
+    def snapshot(self) -> AbstractContextManager[None]: ...
+
+    def close(self) -> None: ...
 
 
 class Connection:

@@ -8,23 +8,23 @@ clear it (see ingest.indexer.Indexer._delete_pending).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-from assistant.index.connection import Connection
+from assistant.index.connection import Cursor, Database
 
 
-def write_pending(db: sqlite3.Connection, collection: str, vector_ids: Sequence[str]) -> None:
+def write_pending(db: Cursor, collection: str, vector_ids: Sequence[str]) -> None:
     """Note vectors as pending deletion inside a transaction the caller holds."""
     db.executemany(
-        "INSERT OR IGNORE INTO pending_deletes VALUES (?, ?)", [(collection, vector_id) for vector_id in vector_ids]
+        "INSERT INTO pending_deletes VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [(collection, vector_id) for vector_id in vector_ids],
     )
 
 
 class Journal:
     """The vectors of each collection that are noted for deletion."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Database) -> None:
         self._connection = connection
 
     def note(self, collection: str, vector_ids: Sequence[str]) -> None:

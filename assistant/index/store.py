@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -265,6 +265,20 @@ class VectorStore:
             ids.extend(page)
             if len(page) < step:
                 return ids
+
+    def pages(self) -> Iterator[tuple[list[str], list[list[float]], list[str]]]:
+        """Every vector with its source, a page at a time: (ids, vectors, sources), to copy a collection."""
+        offset = 0
+        step = self._max_batch
+        while True:
+            page = self._collection.get(include=["embeddings", "metadatas"], limit=step, offset=offset)
+            ids = list(page["ids"])
+            if ids:
+                vectors = [list(map(float, vector)) for vector in page["embeddings"]]
+                yield ids, vectors, [str((meta or {}).get("source", "")) for meta in page["metadatas"]]
+            offset += len(ids)
+            if len(ids) < step:
+                return
 
     def count(self) -> int:
         """Number of vectors in the collection (one per sentence of every chunk)."""

@@ -427,7 +427,7 @@ def test_health_names_no_paths_without_the_key(tmp_path: Path) -> None:
         keyed = httpx.get(f"{served.url}/healthz", headers={"Authorization": "Bearer s3cret"}, timeout=30)
     assert open_health.status_code == 200 and open_health.json()["status"] in ("ok", "degraded")
     assert str(data) not in open_health.text and "detail" not in open_health.text, open_health.text
-    assert set(open_health.json()["checks"]) == {"store", "embedding_model", "language_model"}
+    assert set(open_health.json()["checks"]) == {"store", "state", "embedding_model", "language_model"}
     assert str(data) in keyed.text
 
 

@@ -55,7 +55,7 @@ def code(response: Any) -> str | None:
 def test_the_health_router_alone_checks_the_parts(registry: Registry) -> None:
     report = alone(health.router, registry).get("/healthz").json()
     assert report["status"] == "ok"
-    assert set(report["checks"]) == {"store", "embedding_model", "language_model"}
+    assert set(report["checks"]) == {"store", "state", "embedding_model", "language_model"}
     assert report["checks"]["language_model"]["detail"] == "extractive answerer: no language model needed"
     # The registry's Assistant ingested a document, so its store and embedder are open: the report says what
     # they hold instead of "opens on the first request".

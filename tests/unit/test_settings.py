@@ -127,6 +127,13 @@ OLD_NAMES = [
     ("QA_MODELS_DIR", "models_dir", "models.dir", "/srv/qa-models", Path("/srv/qa-models")),
     ("QA_COLLECTION", "collection", "storage.collection", "team-notes", "team-notes"),
     ("QA_CHROMA_URL", "chroma_url", "storage.chroma_url", "http://localhost:8001", "http://localhost:8001"),
+    (
+        "QA_DATABASE_URL",
+        "database_url",
+        "storage.database_url",
+        "postgresql://qa@db.internal:5432/qa",
+        "postgresql://qa@db.internal:5432/qa",
+    ),
     ("QA_EMBEDDER", "embedder", "models.embedder", "fake", "fake"),
     ("QA_EMBEDDING_MODEL", "embedding_model", "models.embedding_model", "/srv/mini", "/srv/mini"),
     ("QA_EMBED_BATCH_SIZE", "embed_batch_size", "ingest.embed_batch_size", "64", 64),

@@ -444,6 +444,40 @@ def verify_sources(ctx: click.Context, repair: bool, collection: str | None) -> 
         sys.exit(1)
 
 
+@main.group(cls=HelpGroup)
+def admin() -> None:
+    """Operate the stores: `qa admin migrate-to URL` moves a data folder onto servers."""
+
+
+@admin.command("migrate-to")
+@click.argument("url")
+@click.option(
+    "--chroma-url",
+    required=True,
+    help="The Chroma server (chroma run ...) the app servers will use (their QA_CHROMA_URL).",
+)
+@verbose_option
+def migrate_to_command(url: str, chroma_url: str) -> None:
+    """Copy this data folder (every collection, chat and feedback) into PostgreSQL at URL and a Chroma server,
+    then check both sides as `qa sources verify` does (exit 1 if they differ)."""
+    from assistant.app.migrate import migrate_to
+
+    settings = load_settings(warn=_warn)
+    report = migrate_to(settings, url, chroma_url, say=lambda line: click.echo(terminal_safe(line), err=True))
+    click.echo(
+        f"copied {plural(report.documents, 'document')}, {plural(report.vectors, 'vector')}, "
+        f"{plural(report.chat_rows, 'chat and feedback row')}"
+    )
+    for before, after in report.checks.values():
+        click.echo("data folder: " + "\n".join(terminal_safe(line, name=True) for line in before.lines()))
+        click.echo("server:      " + "\n".join(terminal_safe(line, name=True) for line in after.lines()))
+    if not report.ok:
+        click.echo(
+            "the two sides differ; run the command again, or `qa sources verify --repair` on the server", err=True
+        )
+        sys.exit(1)
+
+
 @main.command("warm-up", hidden=True)
 def warm_up() -> None:
     """Read the local model's fixed system prompt once and keep llama.cpp's state of it on disk, so that the

@@ -1,4 +1,5 @@
-"""What `/healthz` reports: the vector store, the embedding model and the language model, each checked.
+"""What `/healthz` reports: the vector store, the state store (the data folder's SQLite files, or PostgreSQL), the
+embedding model and the language model, each checked.
 
 Each check says ``ok`` or ``down`` with one line for people; the whole is ``degraded`` when any is down.
 Nothing is cached: a store that comes back shows as ``ok`` on the next call, without a restart. Parts
@@ -48,6 +49,15 @@ def _store(assistant: Assistant) -> str:
     return f"{assistant.store.count()} vectors in collection {assistant.settings.storage.collection!r} at {where}"
 
 
+def _state(assistant: Assistant) -> str:
+    url = assistant.settings.storage.database_url
+    if not url:
+        return f"SQLite files in {assistant.settings.storage.data_dir}"
+    from assistant.index.postgres.connection import ping
+
+    return ping(url, _LLM_PROBE_TIMEOUT_S)
+
+
 def _embedder(assistant: Assistant) -> str:
     if not _loaded(assistant, "embedder"):
         return f"{assistant.settings.models.embedder}; loads on the first request"
@@ -81,9 +91,10 @@ def _language_model(assistant: Assistant) -> str:
 
 
 def health_report(assistant: Assistant) -> dict[str, Any]:
-    """``{"status": "ok"|"degraded", "checks": {"store", "embedding_model", "language_model"}}``."""
+    """``{"status": "ok"|"degraded", "checks": {"store", "state", "embedding_model", "language_model"}}``."""
     checks = {
         "store": _check(lambda: _store(assistant)),
+        "state": _check(lambda: _state(assistant)),
         "embedding_model": _check(lambda: _embedder(assistant)),
         "language_model": _check(lambda: _language_model(assistant)),
     }

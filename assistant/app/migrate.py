@@ -1,0 +1,142 @@
+"""`qa admin migrate-to URL`: copy an embedded data folder (SQLite files and embedded Chroma) into a server state
+store (PostgreSQL at URL and the Chroma server of QA_CHROMA_URL), for a team moving from one machine to several.
+
+Every collection is checked first and copied only when consistent (a crashed ingest is repaired before, not
+carried over). Documents are copied with their chunks, text and pages (the keyword index is made from them in
+PostgreSQL), vectors as stored (nothing is embedded again), then saved chats and feedback with their ids. Both
+sides are checked afterwards, as `qa sources verify` checks them. Copying again updates what was copied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.app.compose import SharedParts, build_parts
+from assistant.chats import conversations, feedback
+from assistant.errors import InputError
+from assistant.index.connection import Database
+from assistant.settings import Settings
+from assistant.types import ChunkRecord
+from ingest.consistency import Consistency, check
+
+# The chat tables, each with its columns (the same in both databases) and its primary key.
+_CHAT_TABLES = (
+    ("conversations", "id, title, collection, created_at, updated_at", "id"),
+    ("messages", "conversation_id, position, role, content, answer", "conversation_id, position"),
+    (
+        "feedback",
+        (
+            "conversation_id, position, rating, correction, unanswerable, question, history, answer, settings, "
+            "updated_at, note"
+        ),
+        "conversation_id, position",
+    ),
+)
+
+
+@dataclass
+class MigrationReport:
+    """What was copied, and the checks of both sides per collection: (embedded, server)."""
+
+    documents: int = 0
+    vectors: int = 0
+    chat_rows: int = 0
+    checks: dict[str, tuple[Consistency, Consistency]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when every collection is consistent on both sides and holds the same documents and vectors."""
+        return all(
+            before.ok
+            and after.ok
+            and (before.sources, before.chunks, before.vectors) == (after.sources, after.chunks, after.vectors)
+            for before, after in self.checks.values()
+        )
+
+
+def migrate_to(
+    settings: Settings, url: str, chroma_url: str, say: Callable[[str], None] = lambda _: None
+) -> MigrationReport:
+    """Copy every collection, chat and feedback row of ``settings``' data folder into the server store at ``url``
+    and the Chroma server at ``chroma_url``."""
+    if settings.storage.database_url:
+        raise InputError("QA_DATABASE_URL is set: migrate-to copies from an embedded data folder; unset it first")
+    if settings.storage.chroma_url:
+        raise InputError("QA_CHROMA_URL is set: migrate-to copies from the embedded vector store; unset it first")
+    if not chroma_url:
+        raise InputError("give the Chroma server the app servers will use: --chroma-url http://HOST:PORT")
+    source_settings = settings
+    target_settings = settings.updated(database_url=url, chroma_url=chroma_url)
+    shared = SharedParts()
+    report = MigrationReport()
+    try:
+        source_catalog = shared.catalog(source_settings)
+        target_catalog = shared.catalog(target_settings)
+        names = [name for name, _, _ in source_catalog.records.collections()]
+        for name in names:
+            source = build_parts(source_settings.updated(collection=name), shared=shared)
+            found = check(source.settings, source.catalog, source.store)
+            if not found.ok:
+                raise InputError(
+                    f"collection {name!r} is not consistent in {settings.storage.data_dir}; run `qa sources verify "
+                    f"--repair --collection {name}` first:\n" + "\n".join(found.lines())
+                )
+        with target_catalog.writer_lock(settings.ingest.writer_timeout_s, say):
+            for name in names:
+                source = build_parts(source_settings.updated(collection=name), shared=shared)
+                target = build_parts(target_settings.updated(collection=name), shared=shared)
+                say(f"copying collection {name!r}")
+                by_source: dict[str, list[ChunkRecord]] = defaultdict(list)
+                for chunk in source.catalog.records.collection_chunks(name):
+                    by_source[chunk.source].append(chunk)
+                for record in source.catalog.records.sources(name):
+                    text = source.catalog.texts.text_of(name, record.source) or ""
+                    pages = source.catalog.texts.page_starts(name, record.source)
+                    target.catalog.replace_source(
+                        name, record.source, record.sha256, text, pages, by_source.get(record.source, [])
+                    )
+                    report.documents += 1
+                for ids, vectors, sources in source.store.pages():
+                    target.store.upsert(ids, vectors, sources)
+                    report.vectors += len(ids)
+        # Opened first so that files from older versions are brought up to date (feedback's note column).
+        shared.conversations(source_settings)
+        shared.feedback(source_settings)
+        report.chat_rows = _copy_chats(settings.storage.data_dir, shared.database(url))
+        for name in names:
+            source = build_parts(source_settings.updated(collection=name), shared=shared)
+            target = build_parts(target_settings.updated(collection=name), shared=shared)
+            report.checks[name] = (
+                check(source.settings, source.catalog, source.store),
+                check(target.settings, target.catalog, target.store),
+            )
+    finally:
+        shared.close()
+    return report
+
+
+def _copy_chats(data_dir: Path, target: Database) -> int:
+    """Copy saved chats and feedback rows, keeping their ids (rows already there are updated); returns how many."""
+    copied = 0
+    for file_name, tables in ((conversations.FILE_NAME, _CHAT_TABLES[:2]), (feedback.FILE_NAME, _CHAT_TABLES[2:])):
+        path = data_dir / file_name
+        if not path.exists():
+            continue
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            for table, columns, key in tables:
+                rows = db.execute(f"SELECT {columns} FROM {table}").fetchall()
+                names = [name.strip() for name in columns.split(",")]
+                updates = ", ".join(f"{name} = excluded.{name}" for name in names if name not in key)
+                marks = ", ".join("?" * len(names))
+                with target.transaction() as writer:
+                    writer.executemany(
+                        f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {updates}",
+                        rows,
+                    )
+                copied += len(rows)
+    return copied

@@ -1,0 +1,145 @@
+"""The one PostgreSQL connection of a process's state store, shared by its parts and by the threads of a web app
+the way the SQLite catalog's connection is (assistant/index/connection.py): calls take turns under one lock, and
+a write is one transaction whatever parts it touches.
+
+SQL is written once, with ``?`` placeholders as for SQLite; ``?`` becomes psycopg's ``%s`` here (a literal ``%``
+is doubled first), so the read-side parts (records, texts) run unchanged on either database.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import pq
+
+from assistant.errors import StoreError
+
+CONNECT_TIMEOUT_S = 10
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def pg_sql(sql: str) -> str:
+    """SQLite-style SQL with ``?`` placeholders as psycopg SQL (``%s``)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def check_url(url: str) -> str:
+    """The URL when it names a PostgreSQL database, else a StoreError saying what QA_DATABASE_URL should be."""
+    if not re.match(r"postgres(ql)?://", url):
+        raise StoreError(
+            f"QA_DATABASE_URL {redacted(url)!r} is not a PostgreSQL URL; use e.g. "
+            "postgresql://qa@127.0.0.1:5432/qa, or unset it to keep the state in the data folder"
+        )
+    return url
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    """An autocommit connection to ``url``, or a StoreError naming the server and what to do."""
+    try:
+        return psycopg.connect(check_url(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"cannot reach the PostgreSQL server at {redacted(url)} ({str(exc).strip()}); start it, or check "
+            "QA_DATABASE_URL"
+        ) from exc
+
+
+def ping(url: str, timeout_s: float) -> str:
+    """One line saying the server at ``url`` answers, or a StoreError saying it does not."""
+    try:
+        with psycopg.connect(check_url(url), autocommit=True, connect_timeout=max(1, int(timeout_s))) as session:
+            row = session.execute("SHOW server_version").fetchone()
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"cannot reach the PostgreSQL server at {redacted(url)} ({str(exc).strip()}); start it, or check "
+            "QA_DATABASE_URL"
+        ) from exc
+    return f"PostgreSQL {row[0] if row else ''} at {redacted(url)}"
+
+
+class Writer:
+    """What a transaction's block writes through: ``?`` SQL on the transaction's cursor."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+        self.cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[object] | None = None) -> psycopg.Cursor[Any]:
+        return self.cursor.execute(pg_sql(sql) if params is not None else sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        self.cursor.executemany(pg_sql(sql), list(rows))
+
+
+class PgConnection:
+    """A state store's connection: reads under the lock, writes in a transaction, a snapshot for several reads.
+    A connection the server dropped (a restart) is opened again on the next call outside a transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.db = connect(url)
+        self.lock = threading.RLock()
+        self.read_only = False  # the SQLite catalog's full-disk mode; a server reports its own errors
+        self.commits = 0
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self.lock:
+            self.db.close()
+
+    def _usable(self) -> psycopg.Connection[Any]:
+        if self.db.closed or self.db.info.transaction_status == pq.TransactionStatus.UNKNOWN:
+            self.db = connect(self.url)
+        return self.db
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read."""
+        with self.lock:
+            try:
+                return self._usable().execute(pg_sql(sql) if params else sql, params or None).fetchall()
+            except psycopg.OperationalError as exc:
+                raise self._failed(exc) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        """A write: committed when the block ends, rolled back when it raises."""
+        with self.lock:
+            db = self._usable()
+            try:
+                with db.transaction(), db.cursor() as cursor:
+                    yield Writer(cursor)
+            except psycopg.OperationalError as exc:
+                raise self._failed(exc) from exc
+            self.commits += 1
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads in the block see one committed state, whatever other servers commit meanwhile."""
+        with self.lock:
+            db = self._usable()
+            if db.info.transaction_status != pq.TransactionStatus.IDLE:
+                yield
+                return
+            with db.transaction():
+                db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield
+
+    def _failed(self, exc: psycopg.Error) -> StoreError:
+        return StoreError(
+            f"the PostgreSQL server at {redacted(self.url)} failed ({str(exc).strip()}); check that it runs and "
+            "try again"
+        )

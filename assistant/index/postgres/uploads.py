@@ -1,0 +1,49 @@
+"""Uploaded files in the server state store: the bytes of each stored upload, by SHA-256 (one copy however many
+collections hold it), and which upload name each source came from. A host that did not receive a file can still
+hand out its bytes; the copy on the receiving host's disk is only its working copy."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from assistant.index.postgres.connection import PgConnection, Writer
+
+
+class PgUploads:
+    """The uploads of every collection, in PostgreSQL."""
+
+    def __init__(self, connection: PgConnection) -> None:
+        self._connection = connection
+
+    def keep(self, collection: str, source: str, name: str, data: bytes) -> None:
+        """Record a stored upload and its bytes (a new version replaces the old one)."""
+        digest = hashlib.sha256(data).hexdigest()
+        with self._connection.transaction() as db:
+            db.execute("INSERT INTO upload_blobs VALUES (?, ?) ON CONFLICT DO NOTHING", (digest, data))
+            db.execute(
+                "INSERT INTO uploads VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, source) DO UPDATE SET "
+                "name = excluded.name, sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at",
+                (collection, source, name, digest, time.time()),
+            )
+            _drop_unused_blobs(db)
+
+    def read(self, collection: str, source: str) -> bytes | None:
+        """The bytes of an uploaded source, or None when it was not uploaded (or was removed)."""
+        rows = self._connection.query(
+            "SELECT b.data FROM uploads u JOIN upload_blobs b ON b.sha256 = u.sha256 "
+            "WHERE u.collection = ? AND u.source = ?",
+            (collection, source),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+
+def forget_upload(db: Writer, collection: str, source: str) -> None:
+    """Forget a removed source's upload, in the removal's transaction (its bytes too, unless another upload has
+    the same)."""
+    db.execute("DELETE FROM uploads WHERE collection = ? AND source = ?", (collection, source))
+    _drop_unused_blobs(db)
+
+
+def _drop_unused_blobs(db: Writer) -> None:
+    db.execute("DELETE FROM upload_blobs b WHERE NOT EXISTS (SELECT 1 FROM uploads u WHERE u.sha256 = b.sha256)")
