@@ -16,7 +16,7 @@ from assistant.app.compose import answerer_key
 from assistant.app.registry import Registry
 from assistant.chats.conversations import ConversationStore
 from assistant.chats.feedback import FeedbackStore
-from assistant.index.catalog import Catalog
+from assistant.index.catalog import CatalogStore
 from assistant.index.folder import closest_collection
 from assistant.models.model_files import MODEL_NAME, model_status
 from ui.render import escape
@@ -56,21 +56,21 @@ def page_setup(title: str, icon: str) -> None:
     st.set_page_config(page_title=title, page_icon=icon, layout="wide")
 
 
-def catalog(data_dir: str) -> Catalog:
-    """The catalog of a data directory, shared by the sessions of this process and its Assistants."""
-    return registry().catalog(Path(data_dir))
+def catalog(data_dir: str) -> CatalogStore:
+    """The catalog of the state store (a data directory's, or the server's), shared by the sessions and Assistants."""
+    return registry().shared.catalog(load_settings().updated(data_dir=Path(data_dir)))
 
 
-@st.cache_resource(show_spinner=False)
 def conversations(data_dir: str) -> ConversationStore:
-    """The saved conversations of a data directory."""
-    return ConversationStore(Path(data_dir))
+    """The saved conversations of a data directory, or of the server state database the settings name
+    (QA_DATABASE_URL), shared by the sessions of this process."""
+    return registry().shared.conversations(load_settings().updated(data_dir=Path(data_dir)))
 
 
-@st.cache_resource(show_spinner=False)
 def feedback_store(data_dir: str) -> FeedbackStore:
-    """The feedback given on answers in a data directory."""
-    return FeedbackStore(Path(data_dir))
+    """The feedback given on answers in a data directory, or in the server state database the settings name,
+    shared by the sessions of this process."""
+    return registry().shared.feedback(load_settings().updated(data_dir=Path(data_dir)))
 
 
 def _plural(count: int, word: str) -> str:

@@ -1,17 +1,18 @@
 """Users' verdicts on answers (thumbs, a correction: a short answer and a note), kept with everything needed to
-replay the question: the question, the prior turns, the answer with its citations, and the settings used."""
+replay the question: the question, the prior turns, the answer with its citations, and the settings used. Kept in a
+SQLite file of the data folder (`FeedbackStore.in_folder`) or in the server state database (PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import StoreError
+from assistant.index.connection import Connection, Database
 from assistant.index.folder import open_data_file
 from assistant.settings import Settings, dump_settings, read_settings_dump
 
@@ -49,10 +50,24 @@ CREATE TABLE IF NOT EXISTS feedback (
     PRIMARY KEY (conversation_id, position)
 );
 """
-# Every column, in the order rows are written and read (a database made before notes gets the column added).
-_COLUMNS = (
-    "conversation_id, position, rating, correction, unanswerable, question, history, answer, settings, updated_at, note"
+# Every column, in the order rows are written and read (a file made before notes gets the column added).
+_COLUMN_NAMES = (
+    "conversation_id",
+    "position",
+    "rating",
+    "correction",
+    "unanswerable",
+    "question",
+    "history",
+    "answer",
+    "settings",
+    "updated_at",
+    "note",
 )
+_COLUMNS = ", ".join(_COLUMN_NAMES)
+# What a thumb (``keep_correction``) and a correction (``keep_rating``) leave as the row had them.
+_RATING = ("rating",)
+_CORRECTION = ("correction", "note", "unanswerable")
 
 
 @dataclass(frozen=True)
@@ -84,23 +99,22 @@ def settings_snapshot(settings: Settings) -> dict[str, Any]:
 
 
 class FeedbackStore:
-    """One row per rated answer (conversation, message position); saving again updates it."""
+    """One row per rated answer (conversation, message position) in ``database`` (whose tables exist), shared
+    with the other parts of the process; saving again updates the row."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self._lock = threading.RLock()
-        self._db = open_data_file(data_dir, FILE_NAME, _SCHEMA, "feedback")
-        self._add_note_column()
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._owns_database = False
 
-    def _add_note_column(self) -> None:
-        """A feedback file from before notes gets the column; its rows stay as they were, with no note."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(feedback)").fetchall()}
-        if "note" in columns:
-            return
-        try:
-            self._db.execute("ALTER TABLE feedback ADD COLUMN note TEXT")
-        except sqlite3.OperationalError as exc:
-            if "duplicate column" not in str(exc):  # another process added it first: nothing to do
-                raise StoreError(f"the feedback file could not be updated for notes ({exc})") from exc
+    @classmethod
+    def in_folder(cls, data_dir: Path) -> FeedbackStore:
+        """The feedback of a data folder (its feedback.sqlite3, made when missing; a file from before notes gets
+        the column); closing the store closes the file."""
+        db = open_data_file(data_dir, FILE_NAME, _SCHEMA, "feedback")
+        _add_note_column(db)
+        store = cls(Connection(db))
+        store._owns_database = True
+        return store
 
     def save(
         self,
@@ -120,43 +134,36 @@ class FeedbackStore:
     ) -> Feedback:
         """Store or update the feedback on one answer. ``keep_rating`` leaves an earlier thumb as it was, and
         ``keep_correction`` an earlier correction (with its note and 'unanswerable'): a thumb and a correction
-        are saved apart."""
-        with self._lock:  # the earlier row is read and replaced in one step
-            previous = self.get(conversation_id, position) if keep_rating or keep_correction else None
-            if previous is not None and keep_rating:
-                rating = previous.rating
-            if previous is not None and keep_correction:
-                correction, note, unanswerable = previous.correction, previous.note, previous.unanswerable
-            saved = Feedback(
-                conversation_id,
-                position,
-                rating,
-                " ".join((correction or "").split()) or None,
-                unanswerable,
-                question,
-                history,
-                answer,
-                read_settings_dump(settings),
-                time.time(),
-                (note or "").strip() or None,
+        are saved apart, and one saved on another server at the same moment is not lost."""
+        kept = (_RATING if keep_rating else ()) + (_CORRECTION if keep_correction else ())
+        # The row's own values where kept, decided by the database in the write itself (no read first to race).
+        updates = ", ".join(
+            f"{name} = feedback.{name}" if name in kept else f"{name} = excluded.{name}" for name in _COLUMN_NAMES[2:]
+        )
+        values = (
+            conversation_id,
+            position,
+            rating,
+            " ".join((correction or "").split()) or None,
+            int(unanswerable),
+            question,
+            json.dumps(history),
+            json.dumps(answer),
+            json.dumps(settings),
+            time.time(),
+            (note or "").strip() or None,
+        )
+        placeholders = ", ".join("?" for _ in _COLUMN_NAMES)
+        with self._db.transaction() as db:
+            db.execute(
+                f"INSERT INTO feedback ({_COLUMNS}) VALUES ({placeholders}) "
+                f"ON CONFLICT (conversation_id, position) DO UPDATE SET {updates}",
+                values,
             )
-            self._db.execute(
-                f"INSERT OR REPLACE INTO feedback ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    saved.conversation_id,
-                    saved.position,
-                    saved.rating,
-                    saved.correction,
-                    int(saved.unanswerable),
-                    saved.question,
-                    json.dumps(history),
-                    json.dumps(answer),
-                    json.dumps(settings),
-                    saved.updated_at,
-                    saved.note,
-                ),
-            )
-        return saved
+            row = db.execute(
+                f"SELECT {_COLUMNS} FROM feedback WHERE conversation_id=? AND position=?", (conversation_id, position)
+            ).fetchone()
+        return _feedback(row)
 
     def get(self, conversation_id: str, position: int) -> Feedback | None:
         """The feedback on one answer, or None."""
@@ -165,33 +172,44 @@ class FeedbackStore:
 
     def all(self) -> list[Feedback]:
         """Every piece of feedback, oldest first."""
-        return self._rows("ORDER BY updated_at", ())
+        return self._rows("ORDER BY updated_at, conversation_id, position", ())
 
     def corrected(self) -> list[Feedback]:
         """The feedback that says what the right answer is: the material of a gold set."""
         return [item for item in self.all() if item.corrected]
 
     def _rows(self, where: str, params: tuple[Any, ...]) -> list[Feedback]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM feedback {where}", params).fetchall()
-        return [
-            Feedback(
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                bool(row[4]),
-                row[5],
-                json.loads(row[6]),
-                json.loads(row[7]),
-                read_settings_dump(json.loads(row[8])),
-                row[9],
-                row[10],
-            )
-            for row in rows
-        ]
+        return [_feedback(row) for row in self._db.query(f"SELECT {_COLUMNS} FROM feedback {where}", params)]
 
     def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
+        """Close the SQLite file of a store opened with `in_folder`; a shared database stays open for its owner."""
+        if self._owns_database:
             self._db.close()
+
+
+def _feedback(row: tuple[Any, ...]) -> Feedback:
+    return Feedback(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        bool(row[4]),
+        row[5],
+        json.loads(row[6]),
+        json.loads(row[7]),
+        read_settings_dump(json.loads(row[8])),
+        row[9],
+        row[10],
+    )
+
+
+def _add_note_column(db: sqlite3.Connection) -> None:
+    """A feedback file from before notes gets the column; its rows stay as they were, with no note."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)").fetchall()}
+    if "note" in columns:
+        return
+    try:
+        db.execute("ALTER TABLE feedback ADD COLUMN note TEXT")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):  # another process added it first: nothing to do
+            raise StoreError(f"the feedback file could not be updated for notes ({exc})") from exc

@@ -203,7 +203,7 @@ def test_a_correction_is_evaluated_from_the_browser_and_from_the_command_it_show
     page.get_by_label(re.compile("^Note")).fill("The brief lists it among the demands.")
     page.get_by_role("button", name="Save correction").click()
     page.get_by_text("Your correction: the right answer is a cap on Ukraine").wait_for()
-    [stored] = [item for item in FeedbackStore(workspace["data"]).all() if item.corrected]
+    [stored] = [item for item in FeedbackStore.in_folder(workspace["data"]).all() if item.corrected]
     assert stored.rating == 0 and stored.settings["answerer"] == "extractive" and stored.answer["citations"]
     assert stored.correction == "a cap on Ukraine's armed forces" and stored.note
 

@@ -52,7 +52,7 @@ def correct(data: Path, short_answer: str, note: str | None = None) -> None:
     """Ask QUESTION in the collection and save a correction of its answer, as the Chat page does."""
     settings = Settings(data_dir=data, collection=COLLECTION, answerer="extractive")
     answer = build_assistant(settings).ask(QUESTION)
-    FeedbackStore(data).save(
+    FeedbackStore.in_folder(data).save(
         conversation_id="chat1",
         position=1,
         question=QUESTION,
@@ -167,7 +167,7 @@ def feedback_under_an_answer(data_dir: str, question: str, answer: dict) -> None
     from ui.feedback_view import show_feedback
 
     settings = Settings(data_dir=Path(data_dir), collection="team", answerer="extractive")
-    show_feedback(FeedbackStore(Path(data_dir)), settings, "chat1", 1, question, [], answer)
+    show_feedback(FeedbackStore.in_folder(Path(data_dir)), settings, "chat1", 1, question, [], answer)
 
 
 def test_a_correction_saved_under_an_answer_keeps_the_short_answer_and_the_note(data: Path) -> None:
@@ -182,7 +182,7 @@ def test_a_correction_saved_under_an_answer_keeps_the_short_answer_and_the_note(
     assert [box.label for box in app.checkbox] == ["The documents do not answer this"]
     next(button for button in app.button if button.label == "Save correction").click().run()
     assert not app.exception
-    [saved] = FeedbackStore(data).corrected()
+    [saved] = FeedbackStore.in_folder(data).corrected()
     assert (saved.correction, saved.note, saved.question) == ("25 days", "Not 30: that is the refund delay.", QUESTION)
     assert saved.settings["collection"] == COLLECTION
     assert app.success[0].value == SAVED_TEXT
@@ -199,6 +199,6 @@ def test_a_sentence_typed_as_the_short_answer_is_saved_with_a_hint(data: Path) -
     sentence = "Every employee gets twenty-five days of paid holiday in each calendar year"
     next(box for box in app.text_input if box.label == SHORT_ANSWER_LABEL).set_value(sentence)
     next(button for button in app.button if button.label == "Save correction").click().run()
-    [saved] = FeedbackStore(data).corrected()
+    [saved] = FeedbackStore.in_folder(data).corrected()
     assert saved.correction == sentence
     assert any("long answer" in caption.value for caption in app.caption)

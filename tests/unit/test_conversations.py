@@ -1,6 +1,7 @@
 """Saved conversations and feedback: real SQLite files in a temp data folder."""
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,13 @@ ANSWER = {
 
 
 def test_a_conversation_is_read_back_with_its_answers_after_the_store_is_reopened(tmp_path: Path) -> None:
-    store = ConversationStore(tmp_path)
+    store = ConversationStore.in_folder(tmp_path)
     chat = store.create(title_from("What does Russia demand?"), "news")
     store.add_message(chat.id, "user", "What does Russia demand?")
     assert store.add_message(chat.id, "assistant", "Neutrality [1].", ANSWER) == 1
     store.close()
 
-    reopened = ConversationStore(tmp_path)
+    reopened = ConversationStore.in_folder(tmp_path)
     [listed] = reopened.list()
     assert (listed.id, listed.title, listed.collection) == (chat.id, "What does Russia demand?", "news")
     messages = reopened.messages(chat.id)
@@ -49,7 +50,7 @@ def test_a_conversation_is_read_back_with_its_answers_after_the_store_is_reopene
 
 
 def test_conversations_are_renamed_and_deleted_and_listed_newest_first(tmp_path: Path) -> None:
-    store = ConversationStore(tmp_path)
+    store = ConversationStore.in_folder(tmp_path)
     first = store.create("first", "news")
     second = store.create("second", "news")
     store.add_message(first.id, "user", "hello")  # used last, so listed first
@@ -63,7 +64,7 @@ def test_conversations_are_renamed_and_deleted_and_listed_newest_first(tmp_path:
 
 @pytest.mark.parametrize("title", ["", "   ", "x" * (MAX_TITLE + 1)])
 def test_a_bad_title_is_refused_with_a_reason(tmp_path: Path, title: str) -> None:
-    store = ConversationStore(tmp_path)
+    store = ConversationStore.in_folder(tmp_path)
     chat = store.create("kept", "news")
     with pytest.raises(InputError, match="title"):
         store.rename(chat.id, title)
@@ -76,7 +77,7 @@ def test_a_long_first_question_makes_a_short_title() -> None:
 
 
 def test_feedback_keeps_the_thumb_when_a_correction_is_added(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path)
+    store = FeedbackStore.in_folder(tmp_path)
     settings = settings_snapshot(Settings(collection="news", answerer="extractive", llm_api_key="secret"))
     common: dict[str, Any] = {
         "conversation_id": "c",
@@ -93,14 +94,33 @@ def test_feedback_keeps_the_thumb_when_a_correction_is_added(tmp_path: Path) -> 
     rated = store.save(**common, rating=1, keep_correction=True)
     assert rated.rating == 1 and rated.correction == "a cap on its army" and rated.corrected
     assert "llm_api_key" not in saved.settings and saved.settings["answerer"] == "extractive"
-    assert [item.position for item in FeedbackStore(tmp_path).corrected()] == [1]
+    assert [item.position for item in FeedbackStore.in_folder(tmp_path).corrected()] == [1]
 
 
 def test_two_chats_that_begin_alike_get_titles_that_tell_them_apart(tmp_path: Path) -> None:
-    store = ConversationStore(tmp_path)
+    store = ConversationStore.in_folder(tmp_path)
     first = store.create("Holiday rules", "team")
     second = store.create("Holiday rules", "team")
     third = store.create("Holiday rules", "other")
     assert [first.title, second.title, third.title] == ["Holiday rules", "Holiday rules (2)", "Holiday rules (3)"]
     long = store.create("x" * MAX_TITLE, "team")
     assert store.create(long.title, "team").title == "x" * (MAX_TITLE - 4) + " (2)"
+
+
+def test_a_conversations_file_written_before_the_shared_database_opens_with_its_chats(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "conversations.sqlite3") as db:  # the tables as the earlier code made them
+        db.executescript(
+            """CREATE TABLE conversations (id TEXT PRIMARY KEY, title TEXT NOT NULL, collection TEXT NOT NULL,
+                created_at REAL NOT NULL, updated_at REAL NOT NULL);
+            CREATE TABLE messages (conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                position INTEGER NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, answer TEXT,
+                PRIMARY KEY (conversation_id, position));"""
+        )
+        db.execute("INSERT INTO conversations VALUES ('old1', 'Holiday rules', 'team', 1.0, 2.0)")
+        db.execute("INSERT INTO messages VALUES ('old1', 0, 'user', 'How many days?', NULL)")
+    db.close()
+    store = ConversationStore.in_folder(tmp_path)
+    assert [(chat.id, chat.title) for chat in store.list()] == [("old1", "Holiday rules")]
+    assert store.add_message("old1", "assistant", "25 days [1].", ANSWER) == 1
+    assert store.create("Holiday rules", "team").title == "Holiday rules (2)"
+    assert [message["content"] for message in store.messages("old1")] == ["How many days?", "25 days [1]."]

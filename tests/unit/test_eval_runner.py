@@ -117,7 +117,7 @@ def team(make_assistant: Callable[..., Assistant], tmp_path: Path) -> Assistant:
 def corrections_gold(assistant: Assistant, tmp_path: Path, *corrections: str) -> Path:
     """Ask the holiday question, save each correction as the Chat page does, export them as the Evaluation page does."""
     answer = assistant.ask(HOLIDAY_QUESTION)
-    store = FeedbackStore(assistant.settings.storage.data_dir)
+    store = FeedbackStore.in_folder(assistant.settings.storage.data_dir)
     for position, correction in enumerate(corrections, start=1):
         store.save(
             conversation_id="chat1",

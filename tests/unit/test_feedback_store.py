@@ -49,7 +49,7 @@ def old_feedback_file(data: Path) -> None:
 
 def test_a_feedback_file_from_before_notes_opens_and_keeps_its_rows(tmp_path: Path) -> None:
     old_feedback_file(tmp_path / "data")
-    store = FeedbackStore(tmp_path / "data")
+    store = FeedbackStore.in_folder(tmp_path / "data")
     [old] = store.all()
     assert (old.conversation_id, old.correction, old.note, old.rating) == ("chat1", "neutrality", None, 0)
     assert old.settings == {"collection": "news"} and old.corrected
@@ -67,7 +67,7 @@ def test_a_feedback_file_from_before_notes_opens_and_keeps_its_rows(tmp_path: Pa
     )
     store.save(conversation_id="chat2", position=1, question="q", history=[], answer={}, settings={}, rating=1)
     store.close()
-    reopened = FeedbackStore(tmp_path / "data")  # opening a migrated file again changes nothing
+    reopened = FeedbackStore.in_folder(tmp_path / "data")  # opening a migrated file again changes nothing
     first = reopened.get("chat1", 1)
     assert first is not None and first.rating == 0
     assert (first.correction, first.note) == ("guarantees of neutrality", "It also wants a cap on the army.")
@@ -75,7 +75,7 @@ def test_a_feedback_file_from_before_notes_opens_and_keeps_its_rows(tmp_path: Pa
 
 
 def test_a_thumb_keeps_the_note_and_a_blank_note_is_none(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path)
+    store = FeedbackStore.in_folder(tmp_path)
     common: dict[str, Any] = {
         "conversation_id": "c",
         "position": 1,

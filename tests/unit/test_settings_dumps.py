@@ -74,7 +74,7 @@ def test_an_old_report_is_shown_and_compared_with_a_new_one(
 
 
 def test_feedback_saved_before_the_groups_reads_as_before_beside_new_feedback(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path)
+    store = FeedbackStore.in_folder(tmp_path)
     answer = {"answer": "In spring [1].", "citations": []}
     common: dict[str, Any] = {
         "question": "When do bees swarm?",

@@ -1,9 +1,9 @@
 """HTTP service (`qa serve`): an OpenAI-compatible chat endpoint with citations, search and documents.
 
 `create_app` assembles the service: the access gate (API key, declared body size), the routers of routes/
-(health, models, chat, search, documents), the exception handlers (error_handlers.py) and the Service they
-share (service_state.py: the registry of per-collection Assistants and the admission queues). Routes stay thin:
-each makes one call on the Assistant of the requested collection. Every error, whatever its status, has
+(health, models, chat, conversations, search, documents), the exception handlers (error_handlers.py) and the
+Service they share (service_state.py: the registry of per-collection Assistants and the admission queues). Routes
+stay thin: each makes one call on the Assistant of the requested collection. Every error, whatever its status, has
 OpenAI's shape ``{"error": {"message", "type", "param", "code"}}`` with a code from errors.py.
 """
 
@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from assistant.app.http.access import Gate
 from assistant.app.http.error_handlers import install_error_handlers
-from assistant.app.http.routes import chat, documents, health, models, search
+from assistant.app.http.routes import chat, conversations, documents, health, models, search
 from assistant.app.http.service_state import Service
 from assistant.app.registry import Registry
 from assistant.settings import Settings, load_settings
@@ -34,6 +34,7 @@ def create_app(settings: Settings, *, registry: Registry | None = None) -> FastA
     app.include_router(health.router)
     app.include_router(models.router)
     app.include_router(chat.router, max_body_size=json_limit)
+    app.include_router(conversations.router, max_body_size=json_limit)
     app.include_router(search.router, max_body_size=json_limit)
     app.include_router(documents.router, max_body_size=settings.server.max_upload_request_mb * _MB)
     return app

@@ -2,6 +2,8 @@
 
 Extensions, all optional for clients that know only OpenAI's fields:
 - request: ``collection`` picks the collection (else ``model`` when it names one, else the default);
+  ``conversation_id`` continues a saved conversation (routes/conversations.py): its messages are the history
+  and the turn is added to it; the reply carries ``conversation_id`` back (the last stream chunk too);
 - ``choices[0].message`` (and the last stream chunk, beside ``choices``): ``citations`` (the passages the
   ``[n]`` markers name), ``refused`` (the documents do not support an answer) and ``refusal_reason``;
 - top level: ``qa_answer``, the whole Answer JSON (`qa ask --json`).
@@ -53,6 +55,11 @@ class ChatRequest(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     collection: str | None = Field(None, description="Collection to answer from (extension; overrides model).")
+    conversation_id: str | None = Field(
+        None,
+        description="A saved conversation to continue (extension, from POST /v1/conversations): its messages are "
+        "the history, earlier messages of the request are not read, and the question and answer are added to it.",
+    )
 
 
 def message_text(message: ChatMessage, index: int) -> str:

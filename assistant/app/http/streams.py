@@ -19,6 +19,7 @@ from assistant.app.http.openai_format import answer_fields, chunk, error_body, u
 from assistant.app.service import Assistant
 from assistant.app.upload_ingest import UploadOutcome
 from assistant.errors import AssistantError
+from assistant.types import Answer
 from ingest.indexer import Progress
 
 logger = logging.getLogger(__name__)
@@ -48,11 +49,13 @@ async def answer_events(
     ticket: Ticket,
     tokens: Callable[[], dict[str, int]],
     include_usage: bool,
+    on_answer: Callable[[Answer], dict[str, Any]] | None = None,
 ) -> AsyncIterator[str]:
     """The answer as server-sent events. Each piece is awaited from a worker thread, so that a client that
     goes away cancels this generator at its next piece and ``finally`` stops the generation; a synchronous
     generator would be left running until the model finished (measured: a disconnected client's answer
-    went on being written to the end)."""
+    went on being written to the end). ``on_answer`` runs on the checked answer before the last chunk, which
+    carries the fields it returns."""
 
     def event(payload: dict[str, Any]) -> str:
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
@@ -77,12 +80,10 @@ async def answer_events(
             if piece:  # empty while the draft is written: between them a client that left stops the model
                 yield delta(piece)
         answer = await run_in_threadpool(lambda: pieces.answer)
+        extra = await run_in_threadpool(on_answer, answer) if on_answer else {}
         final = {"index": 0, "delta": {}, "finish_reason": "stop"}
-        yield event(
-            chunk(
-                completion_id, model, created, choices=[final], **answer_fields(answer), qa_answer=answer.model_dump()
-            )
-        )
+        fields = {**answer_fields(answer), "qa_answer": answer.model_dump(), **extra}
+        yield event(chunk(completion_id, model, created, choices=[final], **fields))
         if include_usage:
             yield event(chunk(completion_id, model, created, choices=[], usage=tokens()))
     except AssistantError as exc:
