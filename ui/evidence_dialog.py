@@ -59,7 +59,7 @@ def open_evidence(card: Card, collection: str, data_dir: str, key: str) -> None:
 
 
 def _dialog_body(card: Card, collection: str, data_dir: str, key: str) -> None:
-    from ui.state import catalog
+    from ui.state import catalog, document_bytes
 
     documents = catalog(data_dir)
     span = card.span
@@ -79,6 +79,7 @@ def _dialog_body(card: Card, collection: str, data_dir: str, key: str) -> None:
         highlights,
         key,
         lambda offset: documents.texts.page_at(collection, span.source, offset) or span.page,
+        lambda: document_bytes(data_dir, collection, span.source),
     )
 
 
@@ -89,9 +90,10 @@ def show_in_document(
     highlights: list[Span],
     key: str,
     page_of: Callable[[int], int | None],
+    file_bytes: Callable[[], bytes | None],
 ) -> None:
     """The passage in its document: the text around it (wider at each "Show more"), its sentences marked, and
-    for a PDF the page it is on, drawn with the sentences marked."""
+    for a PDF the page it is on, drawn with the sentences marked (from ``file_bytes``: the file as added)."""
     more = st.session_state.get(_more_key(key), 0)
     window = context_window(text, passage, CONTEXT_CHARS * (1 + 2 * more))
     if is_markdown(source):
@@ -114,9 +116,8 @@ def show_in_document(
         st.caption(WHOLE_DOCUMENT)
     page = page_of((highlights[0] if highlights else passage).start)
     if Path(source).suffix.lower() == ".pdf" and page:
-        _pdf_page(
-            source, page, [text[span.start : span.end] for span in highlights] or [text[passage.start : passage.end]]
-        )
+        phrases = [text[span.start : span.end] for span in highlights] or [text[passage.start : passage.end]]
+        _pdf_page(source, file_bytes(), page, phrases)
 
 
 def _whole_table(text: str, window: Span, reach: int = 6000) -> Span:
@@ -136,10 +137,10 @@ def _whole_table(text: str, window: Span, reach: int = 6000) -> Span:
     return Span(start, window.end)
 
 
-def _pdf_page(source: str, page: int, phrases: list[str]) -> None:
+def _pdf_page(source: str, data: bytes | None, page: int, phrases: list[str]) -> None:
     """The PDF page drawn as an image with the cited phrases marked."""
     st.markdown(f"**Page {page} of {escape(file_name(source))}**")
-    drawn = page_image(Path(source), page, phrases) if Path(source).is_file() else None
+    drawn = page_image(data, page, phrases) if data is not None else None
     if drawn is None:
         st.caption("The page cannot be shown: the PDF is no longer readable where it was added.")
         return

@@ -162,14 +162,14 @@ class PageImage:
         return self.image.crop((0, max(0, top - margin), self.image.width, min(self.image.height, bottom + margin)))
 
 
-def page_image(path: Path, page: int, phrases: list[str]) -> PageImage | None:
-    """Page ``page`` (1-based) of a PDF as an image, each phrase found on it marked in orange; None when the
-    file or page cannot be read."""
+def page_image(document_file: Path | bytes, page: int, phrases: list[str]) -> PageImage | None:
+    """Page ``page`` (1-based) of a PDF (its path or its bytes) as an image, each phrase found on it marked in
+    orange; None when the file or page cannot be read."""
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
 
     try:
-        document = pdfium.PdfDocument(str(path))
+        document = pdfium.PdfDocument(str(document_file) if isinstance(document_file, Path) else document_file)
     except (pdfium.PdfiumError, OSError):
         return None
     try:

@@ -73,6 +73,12 @@ def feedback_store(data_dir: str) -> FeedbackStore:
     return registry().shared.feedback(load_settings().updated(data_dir=Path(data_dir)))
 
 
+def document_bytes(data_dir: str, collection: str, source: str) -> bytes | None:
+    """A document's file as it was added (an upload from the server store, whichever host received it; else
+    from this host's disk), or None when it cannot be found."""
+    return registry().shared.uploads(load_settings().updated(data_dir=Path(data_dir))).read(collection, source)
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 

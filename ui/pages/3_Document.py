@@ -8,7 +8,7 @@ import streamlit as st
 from ui.evidence_dialog import show_in_document
 from ui.evidence_view import Span, parse_spans
 from ui.render import DETAILS_LABEL, escape, file_name
-from ui.state import catalog, page_setup, sidebar_settings
+from ui.state import catalog, document_bytes, page_setup, sidebar_settings
 
 page_setup("Document", "📄")
 settings = sidebar_settings()
@@ -58,7 +58,15 @@ st.caption(" · ".join(part for part in (escape(file_name(source)), f"page {page
 if not text:
     st.write("(no text)")
 else:
-    show_in_document(text, source, passage, highlights, f"page-{source}-{passage.start}-{passage.end}", _page)
+    show_in_document(
+        text,
+        source,
+        passage,
+        highlights,
+        f"page-{source}-{passage.start}-{passage.end}",
+        _page,
+        lambda: document_bytes(str(settings.storage.data_dir), settings.storage.collection, source),
+    )
 if st.toggle(DETAILS_LABEL, key="document-details"):
     where = f"cited passage: characters {passage.start}–{passage.end} · " if cited else ""
     st.caption(f"{where}{len(text):,} characters · stored as {escape(source)}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 
 from assistant.index.postgres.connection import PgConnection, Writer
 
@@ -29,13 +30,19 @@ class PgUploads:
             _drop_unused_blobs(db)
 
     def read(self, collection: str, source: str) -> bytes | None:
-        """The bytes of an uploaded source, or None when it was not uploaded (or was removed)."""
+        """The bytes of a source: an upload's from the database (whichever host received it), another file's
+        from this host's disk; None when neither has it."""
         rows = self._connection.query(
             "SELECT b.data FROM uploads u JOIN upload_blobs b ON b.sha256 = u.sha256 "
             "WHERE u.collection = ? AND u.source = ?",
             (collection, source),
         )
-        return bytes(rows[0][0]) if rows else None
+        if rows:
+            return bytes(rows[0][0])
+        try:
+            return Path(source).read_bytes()
+        except OSError:
+            return None
 
 
 def forget_upload(db: Writer, collection: str, source: str) -> None:
