@@ -102,6 +102,18 @@ def test_a_chat_in_a_conversation_keeps_the_turn_with_its_citations(client: Test
     assert [message["role"] for message in store.messages(conversation["id"])] == ["user", "assistant"]
 
 
+def test_an_untitled_conversation_is_named_by_its_first_question_and_a_titled_one_keeps_its_title(
+    client: TestClient,
+) -> None:
+    untitled = client.post("/v1/conversations", json={}).json()
+    titled = client.post("/v1/conversations", json={"title": "Ferry"}).json()
+    for conversation in (untitled, titled):
+        ask(client, conversation["id"], QUESTION)
+        ask(client, conversation["id"], "And the last one?")
+    titles = {item["id"]: item["title"] for item in client.get("/v1/conversations").json()["conversations"]}
+    assert titles == {untitled["id"]: QUESTION, titled["id"]: "Ferry"}
+
+
 def test_a_follow_up_sent_alone_is_read_with_the_saved_turns(client: TestClient) -> None:
     conversation = client.post("/v1/conversations", json={}).json()
     ask(client, conversation["id"], QUESTION)

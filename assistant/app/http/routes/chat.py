@@ -13,7 +13,7 @@ from assistant.app.http.openai_format import ChatRequest, completion, message_te
 from assistant.app.http.routes.conversations import conversation_or_404, conversation_store
 from assistant.app.http.service_state import ServiceDep
 from assistant.app.http.streams import answer_events, token_counter
-from assistant.chats.conversations import Conversation
+from assistant.chats.conversations import DEFAULT_TITLE, Conversation, title_from
 from assistant.errors import InputError
 from assistant.types import Answer
 
@@ -48,9 +48,12 @@ def chat_completions(request: ChatRequest, service: ServiceDep) -> Any:
         """Add the turn to the conversation (as the browser app saves it); the reply's extra fields."""
         if saved_in is None:
             return {}
-        conversation_store(service).add_messages(
+        store = conversation_store(service)
+        positions = store.add_messages(
             saved_in.id, [("user", question, None), ("assistant", answer.answer, answer.model_dump())]
         )
+        if positions[0] == 0 and saved_in.title == DEFAULT_TITLE:  # named by its first question, as in the browser
+            store.rename(saved_in.id, title_from(question))
         return {"conversation_id": saved_in.id}
 
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
