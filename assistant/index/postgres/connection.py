@@ -107,12 +107,24 @@ class PgConnection:
         return self.db
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one read."""
+        """The rows of one read. A read outside a transaction on a connection the server dropped (a restart,
+        a failover) is tried once more on a new one."""
         with self.lock:
+            db = self._usable()
+            idle = db.info.transaction_status == pq.TransactionStatus.IDLE
             try:
-                return self._usable().execute(pg_sql(sql) if params else sql, params or None).fetchall()
+                return self._read(db, sql, params)
+            except psycopg.OperationalError as exc:
+                if not (idle and db.closed):
+                    raise self._failed(exc) from exc
+            try:
+                return self._read(self._usable(), sql, params)
             except psycopg.OperationalError as exc:
                 raise self._failed(exc) from exc
+
+    @staticmethod
+    def _read(db: psycopg.Connection[Any], sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        return db.execute(pg_sql(sql) if params else sql, params or None).fetchall()
 
     @contextmanager
     def transaction(self) -> Iterator[Writer]:

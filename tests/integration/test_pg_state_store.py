@@ -1,0 +1,183 @@
+"""The server state store's own parts against a real PostgreSQL: connecting and its messages, migrations, the
+catalog's all-or-nothing writes, the advisory writer lock across processes, upload bytes, and a connection the
+server dropped."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from assistant.app.compose import SharedParts
+from assistant.errors import StoreError
+from assistant.index.postgres.catalog import PgCatalog
+from assistant.index.postgres.connection import PgConnection, redacted
+from assistant.index.postgres.schema import MIGRATIONS, applied, migrate
+from assistant.index.postgres.uploads import PgUploads
+from assistant.settings import Settings
+from assistant.types import ChunkRecord
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXT = "Russia demands a neutral Ukraine. The ferry leaves every 40 minutes."
+
+
+def chunks(source: str) -> list[ChunkRecord]:
+    return [
+        ChunkRecord(f"{source}-0", source, 0, 33, None, TEXT[:33], ""),
+        ChunkRecord(f"{source}-1", source, 34, len(TEXT), None, TEXT[34:], "Harbour"),
+    ]
+
+
+@pytest.fixture
+def catalog(postgres_url: str) -> Iterator[PgCatalog]:
+    shared = SharedParts()
+    found = shared.catalog(Settings(database_url=postgres_url))
+    assert isinstance(found, PgCatalog)
+    yield found
+    shared.close()
+
+
+def test_a_wrong_or_unreachable_url_says_what_to_set_and_never_shows_the_password() -> None:
+    with pytest.raises(StoreError, match="not a PostgreSQL URL") as wrong:
+        PgConnection("mysql://qa:hunter2@db/qa")
+    with pytest.raises(StoreError, match="cannot reach the PostgreSQL server") as down:
+        PgConnection("postgresql://qa:hunter2@127.0.0.1:1/qa")
+    for error in (wrong, down):
+        assert "hunter2" not in str(error.value) and "QA_DATABASE_URL" in str(error.value)
+    assert redacted("postgresql://qa:hunter2@db:5432/qa") == "postgresql://qa:***@db:5432/qa"
+
+
+def test_the_schema_is_made_once_and_two_hosts_starting_together_take_turns(postgres_url: str) -> None:
+    connections = [PgConnection(postgres_url) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def start(connection: PgConnection) -> None:
+        try:
+            migrate(connection)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(connection,)) for connection in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert applied(connections[0]) == [name for name, _ in MIGRATIONS]
+    migrate(connections[0])  # up to date: nothing more
+    assert len(applied(connections[0])) == len(MIGRATIONS)
+    for connection in connections:
+        connection.close()
+
+
+def test_a_write_that_fails_midway_leaves_the_earlier_version_whole(catalog: PgCatalog) -> None:
+    catalog.replace_source("docs", "/a.md", "v1", TEXT, [], chunks("/a.md"))
+
+    def broken() -> Iterator[ChunkRecord]:
+        yield chunks("/a.md")[0]
+        raise OSError("the loader failed")
+
+    with pytest.raises(OSError):
+        catalog.replace_source("docs", "/a.md", "v2", "other text", [], broken(), stale_vectors=["x-0"])
+    assert catalog.records.source("docs", "/a.md").sha256 == "v1"  # type: ignore[union-attr]
+    assert catalog.texts.text_of("docs", "/a.md") == TEXT
+    assert [hit.chunk_id for hit, _ in catalog.keywords.search("docs", "ferry", 5)] == ["/a.md-1"]
+    assert catalog.journal.pending("docs") == []  # the failed write's note went with it
+    assert catalog.remove_source("docs", "/a.md") == ["/a.md-0", "/a.md-1"]
+    assert catalog.records.sources("docs") == [] and catalog.keywords.search("docs", "ferry", 5) == []
+    assert catalog.keywords.gaps("docs") == (0, 0)
+
+
+def test_a_second_writer_waits_for_the_first_and_is_told_who_holds_the_lock(catalog: PgCatalog) -> None:
+    heard: list[str] = []
+    order: list[str] = []
+
+    def second() -> None:
+        with catalog.writer_lock(10, heard.append):
+            order.append("second")
+
+    with catalog.writer_lock(5):
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        time.sleep(0.6)
+        order.append("first done")
+    waiter.join(timeout=15)
+    assert order == ["first done", "second"]
+    assert heard and "waiting for another writer" in heard[0] and "pid" in heard[0]
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_names_the_holder(catalog: PgCatalog) -> None:
+    with catalog.writer_lock(5), pytest.raises(StoreError, match=r"still running after 0.5 s.*QA_WRITER_TIMEOUT_S"):
+        with catalog.writer_lock(0.5):
+            pass
+
+
+def test_a_killed_writer_leaves_no_lock_behind(postgres_url: str, catalog: PgCatalog) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from assistant.index.postgres.locking import advisory_writer_lock\n"
+            "with advisory_writer_lock(sys.argv[1], 5):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(600)\n",
+            postgres_url,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreError, match="still running"), catalog.writer_lock(0.3):
+            pass
+        holder.kill()  # SIGKILL: no clean-up runs in the holder
+        holder.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while True:  # the server notices the closed socket and ends the session
+            try:
+                with catalog.writer_lock(0.5):
+                    break
+            except StoreError:
+                assert time.monotonic() < deadline, "the killed writer's lock was never released"
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+
+
+def test_upload_bytes_are_kept_once_by_content_and_go_with_their_document(
+    catalog: PgCatalog, postgres_url: str
+) -> None:
+    uploads = PgUploads(PgConnection(postgres_url))
+    catalog.replace_source("docs", "/up/a.pdf", "h", TEXT, [0], chunks("/up/a.pdf"))
+    catalog.replace_source("team", "/up/a.pdf", "h", TEXT, [0], chunks("/up/a.pdf"))
+    uploads.keep("docs", "/up/a.pdf", "a.pdf", b"%PDF-1.4 first")
+    uploads.keep("team", "/up/a.pdf", "a.pdf", b"%PDF-1.4 first")
+    assert uploads.read("docs", "/up/a.pdf") == b"%PDF-1.4 first"
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT count(*) FROM upload_blobs").fetchone() == (1,)
+    uploads.keep("docs", "/up/a.pdf", "a.pdf", b"%PDF-1.4 second")  # a new version replaces the first
+    assert uploads.read("docs", "/up/a.pdf") == b"%PDF-1.4 second"
+    catalog.remove_source("docs", "/up/a.pdf")
+    catalog.remove_source("team", "/up/a.pdf")
+    assert uploads.read("docs", "/up/a.pdf") is None  # not on this disk either
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT count(*) FROM upload_blobs").fetchone() == (0,)
+
+
+def test_a_connection_the_server_dropped_is_opened_again_for_the_next_read(postgres_url: str) -> None:
+    connection = PgConnection(postgres_url)
+    migrate(connection)
+    pid = connection.query("SELECT pg_backend_pid()")[0][0]
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    assert connection.query("SELECT count(*) FROM documents WHERE collection=?", ("docs",)) == [(0,)]
+    assert connection.query("SELECT pg_backend_pid()")[0][0] != pid
+    connection.close()
