@@ -83,7 +83,7 @@ def test_a_write_that_fails_midway_leaves_the_earlier_version_whole(catalog: PgC
         yield chunks("/a.md")[0]
         raise OSError("the loader failed")
 
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="loader failed"):
         catalog.replace_source("docs", "/a.md", "v2", "other text", [], broken(), stale_vectors=["x-0"])
     assert catalog.records.source("docs", "/a.md").sha256 == "v1"  # type: ignore[union-attr]
     assert catalog.texts.text_of("docs", "/a.md") == TEXT
@@ -113,9 +113,9 @@ def test_a_second_writer_waits_for_the_first_and_is_told_who_holds_the_lock(cata
 
 
 def test_a_writer_that_cannot_get_the_lock_in_time_names_the_holder(catalog: PgCatalog) -> None:
-    with catalog.writer_lock(5), pytest.raises(StoreError, match=r"still running after 0.5 s.*QA_WRITER_TIMEOUT_S"):
-        with catalog.writer_lock(0.5):
-            pass
+    busy = pytest.raises(StoreError, match=r"still running after 0.5 s.*QA_WRITER_TIMEOUT_S")
+    with catalog.writer_lock(5), busy, catalog.writer_lock(0.5):
+        pass
 
 
 def test_a_killed_writer_leaves_no_lock_behind(postgres_url: str, catalog: PgCatalog) -> None:
@@ -123,11 +123,13 @@ def test_a_killed_writer_leaves_no_lock_behind(postgres_url: str, catalog: PgCat
         [
             sys.executable,
             "-c",
-            "import sys, time\n"
-            "from assistant.index.postgres.locking import advisory_writer_lock\n"
-            "with advisory_writer_lock(sys.argv[1], 5):\n"
-            "    print('held', flush=True)\n"
-            "    time.sleep(600)\n",
+            (
+                "import sys, time\n"
+                "from assistant.index.postgres.locking import advisory_writer_lock\n"
+                "with advisory_writer_lock(sys.argv[1], 5):\n"
+                "    print('held', flush=True)\n"
+                "    time.sleep(600)\n"
+            ),
             postgres_url,
         ],
         cwd=ROOT,
