@@ -71,7 +71,7 @@ class PgCatalog:
         count = 0
         with self._connection.transaction() as db:
             write_pending(db, collection, stale_vectors)
-            records.delete_chunks(db, collection, source)  # its keyword rows go with them (foreign keys)
+            records.delete_chunks(db, collection, source)  # its keyword rows go with them (a trigger)
             records.write_document(db, collection, source, sha256, text, page_starts)
             batch: list[tuple[int, ChunkRecord]] = []
             for chunk in chunks:
