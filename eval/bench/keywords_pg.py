@@ -8,6 +8,10 @@ with ``PgCatalog.replace_source`` into the PostgreSQL database given; every answ
 ``Keywords.search`` and ``PgKeywords.search`` (no embeddings: the keyword side of hybrid search alone) and scored
 as eval/bench/retrieval.py scores systems.
 
+``--hybrid`` also scores the project's hybrid search (dense + keyword, fused; the real embedding model) with the
+catalog in SQLite and with the same catalog copied into PostgreSQL, over the same vectors: what the state store
+changes in what users get.
+
 ``--scale N`` also times both on a collection of N chunks built as eval/bench/scale.py builds its collections
 (COVID-QA sentences recombined into documents; here without vectors), 200 COVID-QA questions, 50 candidates as
 hybrid search asks, and reports how long writing the keyword rows took.
@@ -217,6 +221,48 @@ def at_scale(size: int, work: Path, url: str, progress: Callable[[str], None]) -
         stores.close()
 
 
+def hybrid(name: str, squad_file: Path, work: Path, url: str, half: str = TEST) -> dict[str, dict[str, float]]:
+    """The project's hybrid search on one half of one set, its catalog in SQLite and then in PostgreSQL (the same
+    chunks, copied; the same embedded Chroma vectors): hit@1/5/10 and MRR by passage of each."""
+    from assistant.app.compose import SharedParts, build_parts
+    from assistant.app.service import Assistant
+    from assistant.models.embedder import build_embedder
+    from eval.bench.retrieval import KS, Ours, _mean_chunk_chars
+
+    corpus = work / f"{name}-{half}-hybrid"
+    gold = build_corpus(squad_file, corpus, (SPLIT_NAMES[name], half))
+    settings = Settings(
+        data_dir=work / f"{name}-{half}-hybrid-data", collection=f"kwbench-hybrid-{name.lower()}-{half}"
+    )
+    embedder = build_embedder(settings)
+    shared = SharedParts(embedder=embedder)
+    try:
+        embedded = Assistant(build_parts(settings, shared=shared))
+        embedded.ingest([corpus])
+        served = Assistant(build_parts(settings.updated(database_url=url), shared=shared))
+        collection = settings.storage.collection
+        by_source: dict[str, list[ChunkRecord]] = {}
+        for chunk in embedded.catalog.records.collection_chunks(collection):
+            by_source.setdefault(chunk.source, []).append(chunk)
+        for record in served.catalog.records.sources(collection):
+            served.catalog.remove_source(collection, record.source)
+        for record in embedded.catalog.records.sources(collection):
+            text = embedded.catalog.texts.text_of(collection, record.source) or ""
+            pages = embedded.catalog.texts.page_starts(collection, record.source)
+            served.catalog.replace_source(
+                collection, record.source, record.sha256, text, pages, by_source[record.source]
+            )
+        chunk_chars = _mean_chunk_chars(corpus, settings)
+        result = {}
+        for system, assistant in (("sqlite_catalog", embedded), ("postgres_catalog", served)):
+            search = Ours(assistant, chunk_chars)
+            rankings = [search.search(item.question, max(KS)) for item in gold]
+            result[system] = {key: value for key, value in score(rankings, gold).items() if key.startswith("passage")}
+        return result
+    finally:
+        shared.close()
+
+
 def table(results: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
         "| set (questions) | system | hit@1 | hit@5 | hit@10 | p50 ms | p95 ms | same top 10 |",
@@ -238,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--database-url", required=True, help="a PostgreSQL database to write kwbench-* into")
     parser.add_argument("--half", choices=(DEV, TEST), default=TEST)
     parser.add_argument("--scale", type=int, default=0, help="also time both on a collection of this many chunks")
+    parser.add_argument("--hybrid", action="store_true", help="also score hybrid search with either catalog")
     parser.add_argument("--work", type=Path, default=None, help="folder for the files and SQLite catalogs")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kwbench-") as temporary:
@@ -248,6 +295,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             for name, path in SETS.items()
         }
         print("\n".join(table(results)))
+        if args.hybrid:
+            print("\n| set | hybrid search, catalog in | hit@1 | hit@5 | hit@10 | MRR |\n|---|---|---|---|---|---|")
+            for name, path in SETS.items():
+                for system, s in hybrid(name, path, work, args.database_url, args.half).items():
+                    print(
+                        f"| {name} {args.half} | {system.split('_')[0]} | {s['passage_hit@1']:.3f} | "
+                        f"{s['passage_hit@5']:.3f} | {s['passage_hit@10']:.3f} | {s['passage_mrr']:.3f} |"
+                    )
         if args.scale:
             found = at_scale(args.scale, work, args.database_url, scale.stderr_progress)
             print(
