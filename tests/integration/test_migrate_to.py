@@ -54,6 +54,8 @@ def test_a_data_folder_moves_onto_the_servers_and_both_sides_verify(tmp_path: Pa
             there = qa(server, "sources", "verify", "--collection", collection)
             assert here.returncode == 0 and there.returncode == 0, here.stdout + there.stdout
             assert here.stdout == there.stdout  # same sources, chunks and vectors, consistent
+        listed = qa(server, "sources", "list").stdout
+        assert "2 sources in collection 'docs', state store postgresql://" in listed and "ferry.md" in listed
         after = qa(server, "search", "When was the lamp automated?", "--json")
         assert json.loads(after.stdout) == json.loads(before.stdout)
 

@@ -35,7 +35,7 @@ from assistant.app.service import Assistant
 from assistant.errors import AssistantError
 from assistant.index.folder import closest_collection
 from assistant.progress import progress_bar
-from assistant.settings import load_settings
+from assistant.settings import Settings, load_settings
 from assistant.text import plural
 from assistant.types import Answer
 from ingest.indexer import find_source
@@ -119,14 +119,24 @@ def open_assistant(**overrides: Any) -> Assistant:
     return Registry(load_settings(overrides, warn=_warn)).assistant()
 
 
+def state_place(settings: Settings) -> str:
+    """Where the collections' records are, in words: the data folder, or the server state store (no password)."""
+    url = settings.storage.database_url
+    if url:
+        from assistant.index.postgres.connection import redacted
+
+        return f"the state store {redacted(url)}"
+    return f"the data folder {settings.storage.data_dir}"
+
+
 def warn_if_no_documents(assistant: Assistant) -> bool:
     """Say so when the collection holds no documents (a mistyped --collection, another data folder, nothing
     ingested yet), naming the data folder and the collections it does hold. True when it warned."""
     if assistant.sources():
         return False
-    name, folder = assistant.settings.storage.collection, assistant.settings.storage.data_dir
+    name = assistant.settings.storage.collection
     others = [other for other, _, _ in assistant.catalog.records.collections() if other != name]
-    message = f"collection {name!r} has no documents in the data folder {folder}"
+    message = f"collection {name!r} has no documents in {state_place(assistant.settings)}"
     if others:
         message += f"; collections there: {', '.join(others)} (pick one with --collection)"
     if close := closest_collection(name, others):
@@ -401,7 +411,7 @@ def list_sources(ctx: click.Context, collection: str | None) -> None:
         click.echo(f"{plural(record.chunk_count, 'chunk'):>11}  {when}  {terminal_safe(record.source, name=True)}")
     click.echo(
         f"{plural(len(records), 'source')} in collection {assistant.settings.storage.collection!r}, "
-        f"data folder {assistant.settings.storage.data_dir}"
+        + state_place(assistant.settings).removeprefix("the ")
     )
 
 
