@@ -13,7 +13,7 @@ from assistant.answering.retrieval import PassageRetriever
 from assistant.answering.support import SupportJudge
 from assistant.app.compose import Parts, build_parts
 from assistant.app.uploads import abandoned_uploads, recover_staged
-from assistant.index.catalog import Catalog
+from assistant.index.catalog import CatalogStore
 from assistant.index.records import SourceRecord
 from assistant.index.store import VectorStore
 from assistant.models.embedder import Embedder
@@ -48,7 +48,7 @@ class Assistant:
         return self.parts.answerer
 
     @property
-    def catalog(self) -> Catalog:
+    def catalog(self) -> CatalogStore:
         """Ingest records and keyword index."""
         return self.parts.catalog
 
