@@ -17,7 +17,7 @@ import pytest
 from assistant.app.compose import SharedParts
 from assistant.errors import StoreError
 from assistant.index.postgres.catalog import PgCatalog
-from assistant.index.postgres.connection import PgConnection, redacted
+from assistant.index.postgres.connection import PgConnection, redacted, refused
 from assistant.index.postgres.schema import MIGRATIONS, applied, migrate
 from assistant.index.postgres.uploads import PgUploads
 from assistant.settings import Settings
@@ -43,14 +43,24 @@ def catalog(postgres_url: str) -> Iterator[PgCatalog]:
     shared.close()
 
 
-def test_a_wrong_or_unreachable_url_says_what_to_set_and_never_shows_the_password() -> None:
-    with pytest.raises(StoreError, match="not a PostgreSQL URL") as wrong:
-        PgConnection("mysql://qa:hunter2@db/qa")
-    with pytest.raises(StoreError, match="cannot reach the PostgreSQL server") as down:
-        PgConnection("postgresql://qa:hunter2@127.0.0.1:1/qa")
-    for error in (wrong, down):
-        assert "hunter2" not in str(error.value) and "QA_DATABASE_URL" in str(error.value)
-    assert redacted("postgresql://qa:hunter2@db:5432/qa") == "postgresql://qa:***@db:5432/qa"
+def test_a_wrong_or_unreachable_url_says_what_to_set_and_never_shows_the_password(postgres_url: str) -> None:
+    server = postgres_url.removeprefix("postgresql://qa@").rsplit("/", 1)[0]
+    cases = {
+        "mysql://qa:hunter2@db/qa": "not a PostgreSQL URL",
+        "postgresql://qa:hunter2@127.0.0.1:1/qa": "cannot reach the PostgreSQL server at postgresql://qa@127.0.0.1:1/qa",
+        f"postgresql://qa:hunter2@{server}/nowhere": "no such database",
+        "postgresql://qa:hun/ter2@127.0.0.1:1/qa": "the database of QA_DATABASE_URL",  # an unescaped '/'
+        "postgresql://qa@127.0.0.1:1/qa?password=hunter2": "at postgresql://qa@127.0.0.1:1/qa",
+    }
+    for url, said in cases.items():
+        with pytest.raises(StoreError) as error:
+            PgConnection(url)
+        assert said in str(error.value) and "QA_DATABASE_URL" in str(error.value), str(error.value)
+        assert "hunter2" not in str(error.value) and "ter2" not in str(error.value)
+    assert redacted("host=db password=hunter2 user=qa dbname=qa") == "postgresql://qa@db/qa"
+    # The test cluster trusts every local user; what a server asking for a password answers, as libpq words it:
+    wrong = psycopg.OperationalError('connection failed: FATAL:  password authentication failed for user "qa"')
+    assert "refused the user or password" in str(refused("postgresql://qa:hunter2@db/qa", wrong))
 
 
 def test_the_schema_is_made_once_and_two_hosts_starting_together_take_turns(postgres_url: str) -> None:
@@ -174,12 +184,46 @@ def test_upload_bytes_are_kept_once_by_content_and_go_with_their_document(
         assert db.execute("SELECT count(*) FROM upload_blobs").fetchone() == (0,)
 
 
-def test_a_connection_the_server_dropped_is_opened_again_for_the_next_read(postgres_url: str) -> None:
-    connection = PgConnection(postgres_url)
-    migrate(connection)
-    pid = connection.query("SELECT pg_backend_pid()")[0][0]
+def _dropped_by_the_server(connection: PgConnection, postgres_url: str) -> int:
+    """End the connection's session from the server side, as a restart or a failover does; returns its pid."""
+    pid = int(connection.query("SELECT pg_backend_pid()")[0][0])
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    return pid
+
+
+def test_a_connection_the_server_dropped_is_opened_again_for_the_next_read_search_or_write(
+    postgres_url: str,
+) -> None:
+    connection = PgConnection(postgres_url)
+    migrate(connection)
+    catalog = PgCatalog(connection)
+    pid = _dropped_by_the_server(connection, postgres_url)
     assert connection.query("SELECT count(*) FROM documents WHERE collection=?", ("docs",)) == [(0,)]
     assert connection.query("SELECT pg_backend_pid()")[0][0] != pid
+    _dropped_by_the_server(connection, postgres_url)
+    catalog.replace_source("docs", "/a.md", "v1", TEXT, [], chunks("/a.md"))  # a write
+    _dropped_by_the_server(connection, postgres_url)
+    with catalog.snapshot():  # a search's reads
+        assert [hit.chunk_id for hit, _ in catalog.keywords.search("docs", "ferry", 5)] == ["/a.md-1"]
+    connection.close()
+
+
+def test_a_server_that_goes_away_mid_write_is_a_store_error_and_the_write_is_not_half_done(
+    postgres_url: str,
+) -> None:
+    connection = PgConnection(postgres_url)
+    migrate(connection)
+    catalog = PgCatalog(connection)
+    pid = int(connection.query("SELECT pg_backend_pid()")[0][0])
+
+    def dropped_midway() -> Iterator[ChunkRecord]:
+        yield chunks("/a.md")[0]
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        yield chunks("/a.md")[1]
+
+    with pytest.raises(StoreError, match="PostgreSQL server at postgresql://"):
+        catalog.replace_source("docs", "/a.md", "v1", TEXT, [], dropped_midway())
+    assert catalog.records.sources("docs") == []  # nothing of it committed; the next read reconnects
     connection.close()

@@ -11,26 +11,31 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict
 
 from assistant.errors import StoreError
 
 CONNECT_TIMEOUT_S = 10
+_PLAIN = re.compile(r"[A-Za-z0-9._-]*")
+_UNSHOWN = "the database of QA_DATABASE_URL"
 
 
 def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The database a URL names, for messages and logs: user, host, port and database name only, never the
+    password (wherever it is written); when those cannot be told apart safely, only the setting's name."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.Error:
+        return _UNSHOWN
+    user, host, port, name = (str(parts.get(key, "")) for key in ("user", "host", "port", "dbname"))
+    if not all(_PLAIN.fullmatch(field) for field in (user, host, port, name)):
+        return _UNSHOWN  # a password with '/' or '@' unescaped shifts every part: show none of them
+    return "postgresql://" + (f"{user}@" if user else "") + host + (f":{port}" if port else "") + f"/{name}"
 
 
 def pg_sql(sql: str) -> str:
@@ -42,8 +47,8 @@ def check_url(url: str) -> str:
     """The URL when it names a PostgreSQL database, else a StoreError saying what QA_DATABASE_URL should be."""
     if not re.match(r"postgres(ql)?://", url):
         raise StoreError(
-            f"QA_DATABASE_URL {redacted(url)!r} is not a PostgreSQL URL; use e.g. "
-            "postgresql://qa@127.0.0.1:5432/qa, or unset it to keep the state in the data folder"
+            "QA_DATABASE_URL is not a PostgreSQL URL (it starts with postgresql://); use e.g. "
+            "postgresql://qa:PASSWORD@127.0.0.1:5432/qa, or unset it to keep the state in the data folder"
         )
     return url
 
@@ -53,10 +58,21 @@ def connect(url: str) -> psycopg.Connection[Any]:
     try:
         return psycopg.connect(check_url(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:
-        raise StoreError(
-            f"cannot reach the PostgreSQL server at {redacted(url)} ({str(exc).strip()}); start it, or check "
-            "QA_DATABASE_URL"
-        ) from exc
+        raise refused(url, exc) from exc
+
+
+def refused(url: str, exc: psycopg.Error) -> StoreError:
+    """Why a connection to ``url`` failed, and the fix, in words."""
+    reason = " ".join(str(exc).split())
+    where = redacted(url)
+    if "password authentication failed" in reason or "no password supplied" in reason:
+        return StoreError(f"PostgreSQL at {where} refused the user or password; fix them in QA_DATABASE_URL")
+    if "does not exist" in reason and "database" in reason:
+        return StoreError(
+            f"{where}: no such database on that PostgreSQL server; create it (CREATE DATABASE ... OWNER ...) or "
+            "fix its name in QA_DATABASE_URL"
+        )
+    return StoreError(f"cannot reach the PostgreSQL server at {where} ({reason}); start it, or check QA_DATABASE_URL")
 
 
 def ping(url: str, timeout_s: float) -> str:
@@ -65,10 +81,7 @@ def ping(url: str, timeout_s: float) -> str:
         with psycopg.connect(check_url(url), autocommit=True, connect_timeout=max(1, int(timeout_s))) as session:
             row = session.execute("SHOW server_version").fetchone()
     except psycopg.Error as exc:
-        raise StoreError(
-            f"cannot reach the PostgreSQL server at {redacted(url)} ({str(exc).strip()}); start it, or check "
-            "QA_DATABASE_URL"
-        ) from exc
+        raise refused(url, exc) from exc
     return f"PostgreSQL {row[0] if row else ''} at {redacted(url)}"
 
 
@@ -127,26 +140,39 @@ class PgConnection:
         return db.execute(pg_sql(sql) if params else sql, params or None).fetchall()
 
     @contextmanager
+    def _begun(self) -> Iterator[psycopg.Connection[Any]]:
+        """A transaction on a live connection: one the server dropped (a restart, a failover) is replaced when
+        its BEGIN fails, before anything of the block has run. Server failures become StoreErrors."""
+        try:
+            with ExitStack() as stack:
+                db = self._usable()
+                try:
+                    stack.enter_context(db.transaction())
+                except psycopg.OperationalError:
+                    if not db.closed:
+                        raise
+                    db = self._usable()
+                    stack.enter_context(db.transaction())
+                yield db
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
+
+    @contextmanager
     def transaction(self) -> Iterator[Writer]:
         """A write: committed when the block ends, rolled back when it raises."""
         with self.lock:
-            db = self._usable()
-            try:
-                with db.transaction(), db.cursor() as cursor:
-                    yield Writer(cursor)
-            except psycopg.OperationalError as exc:
-                raise self._failed(exc) from exc
+            with self._begun() as db, db.cursor() as cursor:
+                yield Writer(cursor)
             self.commits += 1
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Reads in the block see one committed state, whatever other servers commit meanwhile."""
         with self.lock:
-            db = self._usable()
-            if db.info.transaction_status != pq.TransactionStatus.IDLE:
+            if self._usable().info.transaction_status != pq.TransactionStatus.IDLE:
                 yield
                 return
-            with db.transaction():
+            with self._begun() as db:
                 db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 yield
 
