@@ -9,7 +9,18 @@ import click
 
 from assistant.app.cli.options import verbose_option
 
-PART_NAMES = ("answers", "quality", "latency", "ingest", "startup", "scaleout", "scale", "embedder", "prefill")
+PART_NAMES = (
+    "answers",
+    "quality",
+    "latency",
+    "ingest",
+    "startup",
+    "scaleout",
+    "scale",
+    "server",
+    "embedder",
+    "prefill",
+)
 
 
 @click.command("bench")
@@ -22,9 +33,10 @@ PART_NAMES = ("answers", "quality", "latency", "ingest", "startup", "scaleout", 
     "BM25 and the naive LangChain recipe), latency (search at 10,000 chunks), ingest (throughput against the "
     "encode limit and the naive recipe), startup (cold start and memory of `qa ask`, `qa serve`, the app), "
     "scaleout (one `qa serve` worker against two on one Chroma server), scale (search at 10,000 and "
-    "100,000 chunks against BM25 rebuilt per query), embedder (ONNX Runtime against sentence-transformers: "
-    "texts/s, agreement, memory), prefill (prompt and generated tokens/s and first-token time of the "
-    "llama.cpp built for this CPU against the xllamacpp wheel). Default: all.",
+    "100,000 chunks against BM25 rebuilt per query), server (search at 10,000 and 100,000 chunks and ingest "
+    "through a Chroma server and PostgreSQL against the embedded default), embedder (ONNX Runtime against "
+    "sentence-transformers: texts/s, agreement, memory), prefill (prompt and generated tokens/s and "
+    "first-token time of the llama.cpp built for this CPU against the xllamacpp wheel). Default: all.",
 )
 @click.option("--limit", type=int, default=None, help="Questions per public set in the quality part (default: all).")
 @click.option(
@@ -46,8 +58,9 @@ def bench_command(parts: tuple[str, ...], limit: int | None, ingest_mb: float, o
 
     Data it reads, beside the project (a part whose data is missing says so and is skipped): answers needs
     ../shared/seed-corpus; quality, latency, ingest, scaleout, scale and embedder need
-    ../shared/datasets/xquad-en/xquad.en.json and/or ../shared/datasets/covid-qa/covid-qa.json; startup uses
-    eval/corpus. Nothing is written into the source tree: the report goes to --out.
+    ../shared/datasets/xquad-en/xquad.en.json and/or ../shared/datasets/covid-qa/covid-qa.json; server needs
+    COVID-QA and PostgreSQL's server programs (initdb, postgres); startup uses eval/corpus. Nothing is written
+    into the source tree: the report goes to --out.
     """
     from assistant.settings import load_settings
     from eval.bench.suite import main

@@ -222,17 +222,24 @@ def _scale_settings(cache_dir: Path, size: int) -> Settings:
 
 
 def build_collection(
-    size: int, pool: Pool, cache_dir: Path, embedder: Embedder, progress: Callable[[str], None]
+    size: int,
+    pool: Pool,
+    cache_dir: Path,
+    embedder: Embedder,
+    progress: Callable[[str], None],
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """A collection of at least ``size`` chunks under ``cache_dir/chunks-{size}``, built or reused.
 
     Documents are written under ``corpus/`` too, so that the collection is exactly what `qa ingest` of
-    that folder would make (up to the vectors' noise)."""
+    that folder would make (up to the vectors' noise). ``settings`` says where the collection is written
+    (default: embedded Chroma and the SQLite catalog under ``data/``; eval/bench/server_stack.py gives
+    a Chroma server and PostgreSQL)."""
     from assistant.progress import progress_bar
     from ingest.chunker import CHUNKER_VERSION
 
     folder = cache_dir / f"chunks-{size}"
-    settings = _scale_settings(cache_dir, size)
+    settings = settings or _scale_settings(cache_dir, size)
     recipe = {
         "version": BUILD_VERSION,
         "pool": pool.key,

@@ -14,6 +14,9 @@ Writes report.md and report.json into the folder given (`qa bench --out`; defaul
   model's own limit on the same sentences and the naive LangChain recipe, and an unchanged re-ingest.
 - scale: hybrid search p50/p95 at 10,000 and 100,000 chunks (precomputed vectors) against BM25 rebuilt per
   query (eval/bench/scale.py; QA_BENCH_SCALE_DIR caches the built collections between runs).
+- server: the server stack (a Chroma server and PostgreSQL on loopback, started for the run) against the embedded
+  default: search p50/p95 at 10,000 and 100,000 chunks (the scale part's collections) and ingest throughput
+  (eval/bench/server_stack.py).
 - embedder: texts/s of the ONNX Runtime embedders (fp32, int8) against sentence-transformers in torch, their
   agreement with its vectors, and the peak memory of a fresh process per backend (eval/bench/embedders.py).
 - prefill: prompt and generated tokens/s and first-token time of the local model with ~1,200 characters of
@@ -48,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT.parent / "shared" / "seed-corpus"
 XQUAD = ROOT.parent / "shared" / "datasets" / "xquad-en" / "xquad.en.json"
 COVIDQA = ROOT.parent / "shared" / "datasets" / "covid-qa" / "covid-qa.json"
-PARTS = ("answers", "quality", "latency", "ingest", "startup", "scaleout", "scale", "embedder", "prefill")
+PARTS = ("answers", "quality", "latency", "ingest", "startup", "scaleout", "scale", "server", "embedder", "prefill")
 QUESTIONS = [
     "What does Russia demand?",
     "What does Trump propose?",
@@ -281,6 +284,11 @@ def main(
             from eval.bench.scale import section
 
             report.add("scale", *section(COVIDQA, work / "scale"))
+        if "server" in parts:
+            from eval.bench.server_stack import section as server_section
+
+            # The same folder as the scale part's: the embedded collections it built are reused.
+            report.add("server", *server_section(COVIDQA, work / "scale"))
         if "embedder" in parts:
             from eval.bench.embedders import section as embedder_section
 
