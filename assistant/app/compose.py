@@ -182,6 +182,19 @@ class SharedParts:
             built.clear()
 
 
+def open_state_store(settings: Settings) -> None:
+    """Reach the settings' server state store and bring its schema up to date, or raise the StoreError that says
+    what is wrong (nothing to do for a data folder): a server starts only when its database works, and its
+    workers find the schema migrated."""
+    url = settings.storage.database_url
+    if url:
+        shared = SharedParts()
+        try:
+            shared.database(url)
+        finally:
+            shared.close()
+
+
 class Parts:
     """The parts of one collection's assistant: embedder, store, catalog, search, indexer and answerer. With
     ``shared``, the embedder, answerer and catalog come from it (shared with other collections)."""

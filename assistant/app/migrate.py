@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.app.compose import SharedParts, build_parts
+from assistant.app.compose import Parts, SharedParts, build_parts
 from assistant.chats import conversations, feedback
 from assistant.errors import InputError
 from assistant.index.connection import Database
@@ -60,57 +60,58 @@ class MigrationReport:
 
 
 def migrate_to(
-    settings: Settings, url: str, chroma_url: str, say: Callable[[str], None] = lambda _: None
+    settings: Settings,
+    url: str,
+    chroma_url: str,
+    say: Callable[[str], None] = lambda _: None,
+    *,
+    replace: bool = False,
 ) -> MigrationReport:
     """Copy every collection, chat and feedback row of ``settings``' data folder into the server store at ``url``
-    and the Chroma server at ``chroma_url``."""
+    and the Chroma server at ``chroma_url``. A collection the servers hold already is refused, or with
+    ``replace`` emptied first (what the servers stored in it is lost)."""
     if settings.storage.database_url:
         raise InputError("QA_DATABASE_URL is set: migrate-to copies from an embedded data folder; unset it first")
     if settings.storage.chroma_url:
         raise InputError("QA_CHROMA_URL is set: migrate-to copies from the embedded vector store; unset it first")
     if not chroma_url:
         raise InputError("give the Chroma server the app servers will use: --chroma-url http://HOST:PORT")
-    source_settings = settings
     target_settings = settings.updated(database_url=url, chroma_url=chroma_url)
     shared = SharedParts()
     report = MigrationReport()
+
+    def parts(base: Settings, name: str) -> Parts:
+        return build_parts(base.updated(collection=name), shared=shared)
+
     try:
-        source_catalog = shared.catalog(source_settings)
-        target_catalog = shared.catalog(target_settings)
-        names = [name for name, _, _ in source_catalog.records.collections()]
+        names = [name for name, _, _ in shared.catalog(settings).records.collections()]
         for name in names:
-            source = build_parts(source_settings.updated(collection=name), shared=shared)
+            source = parts(settings, name)
             found = check(source.settings, source.catalog, source.store)
             if not found.ok:
                 raise InputError(
                     f"collection {name!r} is not consistent in {settings.storage.data_dir}; run `qa sources verify "
                     f"--repair --collection {name}` first:\n" + "\n".join(found.lines())
                 )
+        target_catalog = shared.catalog(target_settings)
+        taken = sorted({name for name, _, _ in target_catalog.records.collections()} & set(names))
+        if taken and not replace:
+            raise InputError(
+                f"the servers already hold collection(s) {', '.join(map(repr, taken))}; add --replace to replace "
+                "them with this folder's copy (what the servers stored in them is lost), or migrate into an "
+                "empty database"
+            )
+        for name in names:  # both servers answer before anything is written
+            parts(target_settings, name).store.count()
         with target_catalog.writer_lock(settings.ingest.writer_timeout_s, say):
             for name in names:
-                source = build_parts(source_settings.updated(collection=name), shared=shared)
-                target = build_parts(target_settings.updated(collection=name), shared=shared)
-                say(f"copying collection {name!r}")
-                by_source: dict[str, list[ChunkRecord]] = defaultdict(list)
-                for chunk in source.catalog.records.collection_chunks(name):
-                    by_source[chunk.source].append(chunk)
-                for record in source.catalog.records.sources(name):
-                    text = source.catalog.texts.text_of(name, record.source) or ""
-                    pages = source.catalog.texts.page_starts(name, record.source)
-                    target.catalog.replace_source(
-                        name, record.source, record.sha256, text, pages, by_source.get(record.source, [])
-                    )
-                    report.documents += 1
-                for ids, vectors, sources in source.store.pages():
-                    target.store.upsert(ids, vectors, sources)
-                    report.vectors += len(ids)
+                _copy_collection(parts(settings, name), parts(target_settings, name), name in taken, report, say)
         # Opened first so that files from older versions are brought up to date (feedback's note column).
-        shared.conversations(source_settings)
-        shared.feedback(source_settings)
+        shared.conversations(settings)
+        shared.feedback(settings)
         report.chat_rows = _copy_chats(settings.storage.data_dir, shared.database(url))
         for name in names:
-            source = build_parts(source_settings.updated(collection=name), shared=shared)
-            target = build_parts(target_settings.updated(collection=name), shared=shared)
+            source, target = parts(settings, name), parts(target_settings, name)
             report.checks[name] = (
                 check(source.settings, source.catalog, source.store),
                 check(target.settings, target.catalog, target.store),
@@ -118,6 +119,36 @@ def migrate_to(
     finally:
         shared.close()
     return report
+
+
+def _copy_collection(
+    source: Parts, target: Parts, replace: bool, report: MigrationReport, say: Callable[[str], None]
+) -> None:
+    """One collection: emptied on the servers first when ``replace``; vectors, then each document with its
+    chunks, text, pages and file bytes. Vectors go first: a failure midway leaves only vectors no document
+    lists, which `qa sources verify --repair` (or migrate-to --replace) clears."""
+    name = source.settings.storage.collection
+    if replace:
+        say(f"replacing collection {name!r} on the servers")
+        target.store.rebuild()
+        for record in target.catalog.records.sources(name):
+            target.catalog.remove_source(name, record.source)
+        target.catalog.journal.clear(name, target.catalog.journal.pending(name))
+    say(f"copying collection {name!r}")
+    for ids, vectors, sources in source.store.pages():
+        target.store.upsert(ids, vectors, sources)
+        report.vectors += len(ids)
+    by_source: dict[str, list[ChunkRecord]] = defaultdict(list)
+    for chunk in source.catalog.records.collection_chunks(name):
+        by_source[chunk.source].append(chunk)
+    for record in source.catalog.records.sources(name):
+        text = source.catalog.texts.text_of(name, record.source) or ""
+        pages = source.catalog.texts.page_starts(name, record.source)
+        target.catalog.replace_source(name, record.source, record.sha256, text, pages, by_source[record.source])
+        data = source.uploads.read(name, record.source)
+        if data is not None:  # the file as added, for the servers' page images
+            target.uploads.keep(name, record.source, Path(record.source).name, data)
+        report.documents += 1
 
 
 def _copy_chats(data_dir: Path, target: Database) -> int:

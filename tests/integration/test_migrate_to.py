@@ -64,8 +64,30 @@ def test_a_data_folder_moves_onto_the_servers_and_both_sides_verify(tmp_path: Pa
         assert (moved_chat.id, moved_chat.title) == (chat.id, "Harbour")
         assert [m["content"] for m in ConversationStore(database).messages(chat.id)][1] == "Every 40 minutes [1]."
         assert [(f.conversation_id, f.rating) for f in FeedbackStore(database).all()] == [(chat.id, 1)]
+        # The files as added go too: an app host draws a PDF page from them without the laptop's disk.
+        kept = database.query(
+            "SELECT b.data FROM uploads u JOIN upload_blobs b USING (sha256) WHERE u.collection = ? AND u.source = ?",
+            ("docs", str((docs / "ferry.md").resolve())),
+        )
+        assert [bytes(row[0]) for row in kept] == [(docs / "ferry.md").read_bytes()]
 
-        # Copying again changes nothing and still checks out.
+        # Copying again is refused (the servers may have stored more since); --replace copies the folder's
+        # current state, a changed file and a removed one included, and both sides check out alike.
         again = qa(folder, "admin", "migrate-to", postgres_url, "--chroma-url", chroma_url)
-        assert again.returncode == 0 and "copied 3 documents" in again.stdout, again.stdout + again.stderr
+        assert again.returncode == 1 and "already hold collection(s) 'docs', 'lights'" in again.stderr
+        assert "--replace" in again.stderr
+        (docs / "ferry.md").write_text("# Harbour\n\nThe harbour ferry now leaves every 25 minutes.\n")
+        assert qa(folder, "ingest", str(docs)).returncode == 0
+        assert qa(folder, "sources", "remove", "lamp.txt", "--collection", "lights").returncode == 0
+        replaced = qa(folder, "admin", "migrate-to", postgres_url, "--chroma-url", chroma_url, "--replace")
+        assert replaced.returncode == 0, replaced.stdout + replaced.stderr
+        assert "copied 2 documents" in replaced.stdout and replaced.stdout.count("consistent") == 2
+        there = qa(server, "sources", "verify", "--collection", "docs")
+        assert there.returncode == 0 and there.stdout == qa(folder, "sources", "verify").stdout
+        assert "25 minutes" in qa(server, "search", "How often does the ferry leave?").stdout
         database.close()
+
+    # A Chroma server that cannot be reached is found before anything is written to PostgreSQL.
+    down = qa(folder, "admin", "migrate-to", postgres_url, "--chroma-url", chroma_url, "--replace")
+    assert down.returncode == 1 and chroma_url in down.stderr and "Chroma server" in down.stderr
+    assert "copying collection" not in down.stderr

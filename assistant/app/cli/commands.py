@@ -30,6 +30,7 @@ from assistant.app.cli.output import (
     terminal_json,
     terminal_safe,
 )
+from assistant.app.compose import open_state_store
 from assistant.app.registry import Registry
 from assistant.app.service import Assistant
 from assistant.errors import AssistantError
@@ -466,14 +467,19 @@ def admin() -> None:
     required=True,
     help="The Chroma server (chroma run ...) the app servers will use (their QA_CHROMA_URL).",
 )
+@click.option(
+    "--replace", is_flag=True, help="Replace collections the servers hold already (what they stored in them is lost)."
+)
 @verbose_option
-def migrate_to_command(url: str, chroma_url: str) -> None:
+def migrate_to_command(url: str, chroma_url: str, replace: bool) -> None:
     """Copy this data folder (every collection, chat and feedback) into PostgreSQL at URL and a Chroma server,
     then check both sides as `qa sources verify` does (exit 1 if they differ)."""
     from assistant.app.migrate import migrate_to
 
     settings = load_settings(warn=_warn)
-    report = migrate_to(settings, url, chroma_url, say=lambda line: click.echo(terminal_safe(line), err=True))
+    report = migrate_to(
+        settings, url, chroma_url, say=lambda line: click.echo(terminal_safe(line), err=True), replace=replace
+    )
     click.echo(
         f"copied {plural(report.documents, 'document')}, {plural(report.vectors, 'vector')}, "
         f"{plural(report.chat_rows, 'chat and feedback row')}"
@@ -483,7 +489,9 @@ def migrate_to_command(url: str, chroma_url: str) -> None:
         click.echo("server:      " + "\n".join(terminal_safe(line, name=True) for line in after.lines()))
     if not report.ok:
         click.echo(
-            "the two sides differ; run the command again, or `qa sources verify --repair` on the server", err=True
+            "the two sides differ (above); run it again with --replace, or `qa sources verify --repair` with "
+            "QA_DATABASE_URL and QA_CHROMA_URL set to repair the servers' side",
+            err=True,
         )
         sys.exit(1)
 
@@ -512,6 +520,7 @@ def warm_up() -> None:
 def ui(port: int, host: str, collection: str | None) -> None:
     """Start the Streamlit app in the browser."""
     settings = load_settings({"collection": collection})  # bad settings fail here, with one line
+    open_state_store(settings)
     app = Path(str(resources.files("ui"))) / "Chat.py"
     env = dict(os.environ)
     if collection:
@@ -590,6 +599,7 @@ def serve(port: int, host: str, insecure: bool, workers: int, collection: str | 
             )
         warning = f"warning: serving {host} without API keys (--insecure): anyone who can reach it may use it"
         click.echo(warning, err=True)
+    open_state_store(settings)
     click.echo(f"Serving http://{host}:{port} (OpenAPI at /openapi.json, docs at /docs)")
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
