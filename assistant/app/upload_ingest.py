@@ -69,7 +69,10 @@ def _ingest_locked(assistant: Assistant, staging: Staging, progress: ProgressCal
                 results.append(FileResult(safe_filename(staged.name), "failed", reason=staged.problem))
                 continue
             try:
-                placed.append((len(results), staging.place(assistant.settings, staged, [p for _, p in placed])))
+                earlier = [p for _, p in placed]
+                placed.append(
+                    (len(results), staging.place(assistant.settings, staged, earlier, assistant.parts.uploads))
+                )
                 results.append(None)
             except InputError as exc:  # no free name
                 results.append(FileResult(safe_filename(staged.name), "failed", reason=str(exc)))
@@ -87,7 +90,7 @@ def _ingest_locked(assistant: Assistant, staging: Staging, progress: ProgressCal
             entry.keep()
             if result.status != "unchanged":
                 collection = assistant.settings.storage.collection
-                assistant.parts.uploads.keep(collection, result.source, entry.target.name, entry.target.read_bytes())
+                assistant.parts.uploads.keep(collection, result.source, entry.name, entry.target.read_bytes())
         else:
             entry.undo()
         results[index] = result

@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,9 +48,15 @@ class UploadStore(Protocol):
 
     def read(self, collection: str, source: str) -> bytes | None: ...
 
+    def names(self, collection: str, folder: Path) -> dict[str, tuple[str, str]]: ...
+
 
 class FolderUploads:
     """One machine: the upload folder of the data folder is the store, nothing more to keep."""
+
+    def names(self, collection: str, folder: Path) -> dict[str, tuple[str, str]]:
+        """Nothing beyond the folder itself, which _target reads."""
+        return {}
 
     def keep(self, collection: str, source: str, name: str, data: bytes) -> None:
         """Nothing: the file is in the collection's upload folder already."""
@@ -96,9 +102,17 @@ def too_large(name: str, size: int, settings: Settings) -> str:
     )
 
 
-def _target(folder: Path, name: str, same_bytes: Callable[[Path], bool]) -> tuple[Path, bool]:
+def _target(
+    folder: Path,
+    name: str,
+    same_bytes: Callable[[Path], bool],
+    elsewhere: Mapping[str, tuple[str, str]] | None = None,
+    digest: str = "",
+) -> tuple[Path, bool]:
     """Where an upload called ``name`` goes in ``folder`` and whether a file is there already (the folder's lock
-    held): its own earlier version, a file with the same bytes, or a free name."""
+    held): its own earlier version, a file with the same bytes, or a free name. ``elsewhere`` are the files
+    other hosts stored under this folder's path (file name -> (upload name, SHA-256)): a name one of them took
+    for another upload is not free here either."""
     clean = safe_filename(name)
     original = original_name(name)
     tag = "-" + hashlib.sha256(original.encode("utf-8")).hexdigest()[:8]
@@ -106,8 +120,11 @@ def _target(folder: Path, name: str, same_bytes: Callable[[Path], bool]) -> tupl
     candidate = clean
     for candidate in (clean, _join(*_parts(name), tag=tag)):
         path = folder / candidate
+        other = (elsewhere or {}).get(candidate)
         if not path.exists():
-            return path, False
+            if other is None or other[0] == original or other[1] == digest:
+                return path, False
+            continue
         if names.get(candidate, candidate) == original:  # files saved before names were kept: their own name
             return path, True
         if same_bytes(path):
@@ -179,6 +196,7 @@ class Placed:
     target: Path
     backup: Path | None  # the earlier version, kept in the staging folder until the new one is stored
     new: bool  # no file was there before
+    name: str = ""  # the upload's name as sent
 
     def undo(self) -> None:
         """Put back the earlier version, or remove the file (and its name) when it was new. The folder's lock
@@ -230,16 +248,26 @@ class Staging:
         staged.size = len(data)
         return staged
 
-    def place(self, settings: Settings, staged: StagedFile, placed: list[Placed]) -> Placed:
+    def place(
+        self, settings: Settings, staged: StagedFile, placed: list[Placed], uploads: UploadStore | None = None
+    ) -> Placed:
         """Move a staged file into the collection's folder (its lock held by the caller), noting first in the
-        manifest what to undo should the process die before the ingest ends."""
+        manifest what to undo should the process die before the ingest ends. ``uploads`` says which names
+        other hosts took in the collection."""
         assert staged.path is not None
         folder = upload_folder(settings)
-        target, exists = _target(folder, staged.name, lambda path: filecmp.cmp(path, staged.path, shallow=False))  # type: ignore[arg-type]
+        elsewhere = uploads.names(settings.storage.collection, folder) if uploads else {}
+        target, exists = _target(
+            folder,
+            staged.name,
+            lambda path: filecmp.cmp(path, staged.path, shallow=False),  # type: ignore[arg-type]
+            elsewhere,
+            _sha256(staged.path) if elsewhere else "",
+        )
         if any(other.target == target for other in placed):
             raise InputError(f"{original_name(staged.name)}: the request holds two files by this name; send one")
         backup = self.folder / f"{staged.path.name}.previous" if exists else None
-        entry = Placed(target, backup, new=not exists)
+        entry = Placed(target, backup, new=not exists, name=original_name(staged.name))
         self._write_manifest([*placed, entry])
         if backup is not None:
             try:

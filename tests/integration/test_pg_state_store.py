@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from assistant.app.compose import SharedParts
+from assistant.app.uploads import Staging, folder_locked, upload_folder
 from assistant.errors import StoreError
 from assistant.index.postgres.catalog import PgCatalog
 from assistant.index.postgres.connection import PgConnection, redacted, refused
@@ -227,3 +228,30 @@ def test_a_server_that_goes_away_mid_write_is_a_store_error_and_the_write_is_not
         catalog.replace_source("docs", "/a.md", "v1", TEXT, [], dropped_midway())
     assert catalog.records.sources("docs") == []  # nothing of it committed; the next read reconnects
     connection.close()
+
+
+def test_an_upload_name_another_host_took_for_another_file_is_not_reused(tmp_path: Path, postgres_url: str) -> None:
+    """Two hosts keep uploads under the same path (as docs/scaling.md asks), each on its own disk: what host A
+    stored under a name tells host B that the name is taken, unless it is the same upload again."""
+    settings = Settings(data_dir=tmp_path / "data", collection="docs", database_url=postgres_url)
+    connection = PgConnection(postgres_url)
+    migrate(connection)
+    uploads = PgUploads(connection)
+    folder = upload_folder(settings)
+    folder.mkdir(parents=True)
+    uploads.keep("docs", str(folder.resolve() / "ferry_notes.txt"), "ferry notes.txt", b"A: every 40 minutes")
+
+    def placed_on_host_b(name: str, data: bytes) -> str:
+        staging = Staging.create(settings.storage.data_dir)
+        try:
+            staged = staging.add(name, data, settings)
+            with folder_locked(folder):
+                entry = staging.place(settings, staged, [], uploads)
+                entry.undo()  # only where it would go matters here
+            return entry.target.name
+        finally:
+            staging.discard()
+
+    assert placed_on_host_b("ferry_notes.txt", b"B: a different file") != "ferry_notes.txt"  # not A's document
+    assert placed_on_host_b("ferry notes.txt", b"A's file, a new version") == "ferry_notes.txt"  # replaces it
+    assert placed_on_host_b("ferry_notes.txt", b"A: every 40 minutes") == "ferry_notes.txt"  # the same bytes

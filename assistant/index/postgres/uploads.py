@@ -29,6 +29,12 @@ class PgUploads:
             )
             _drop_unused_blobs(db)
 
+    def names(self, collection: str, folder: Path) -> dict[str, tuple[str, str]]:
+        """The files stored under ``folder``'s path by any host: file name -> (upload name, SHA-256)."""
+        rows = self._connection.query("SELECT source, name, sha256 FROM uploads WHERE collection = ?", (collection,))
+        here = folder.resolve()
+        return {Path(source).name: (name, sha) for source, name, sha in rows if Path(source).parent == here}
+
     def read(self, collection: str, source: str) -> bytes | None:
         """The bytes of a source: an upload's from the database (whichever host received it), another file's
         from this host's disk; None when neither has it."""
