@@ -25,7 +25,7 @@ from assistant.types import ChunkRecord
 from ingest.consistency import Consistency, check
 
 # The chat tables, each with its columns (the same in both databases) and its primary key.
-_CHAT_TABLES = (
+CHAT_TABLES = (
     ("conversations", "id, title, collection, created_at, updated_at", "id"),
     ("messages", "conversation_id, position, role, content, answer", "conversation_id, position"),
     (
@@ -154,7 +154,7 @@ def _copy_collection(
 def _copy_chats(data_dir: Path, target: Database) -> int:
     """Copy saved chats and feedback rows, keeping their ids (rows already there are updated); returns how many."""
     copied = 0
-    for file_name, tables in ((conversations.FILE_NAME, _CHAT_TABLES[:2]), (feedback.FILE_NAME, _CHAT_TABLES[2:])):
+    for file_name, tables in ((conversations.FILE_NAME, CHAT_TABLES[:2]), (feedback.FILE_NAME, CHAT_TABLES[2:])):
         path = data_dir / file_name
         if not path.exists():
             continue

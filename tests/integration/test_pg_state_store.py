@@ -4,6 +4,8 @@ server dropped."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,8 +17,13 @@ import psycopg
 import pytest
 
 from assistant.app.compose import SharedParts
+from assistant.app.migrate import CHAT_TABLES
 from assistant.app.uploads import Staging, folder_locked, upload_folder
+from assistant.chats.conversations import ConversationStore
+from assistant.chats.feedback import FeedbackStore
 from assistant.errors import StoreError
+from assistant.index.catalog import Catalog
+from assistant.index.folder import catalog_file
 from assistant.index.postgres.catalog import PgCatalog
 from assistant.index.postgres.connection import PgConnection, redacted, refused
 from assistant.index.postgres.schema import MIGRATIONS, applied, migrate
@@ -255,3 +262,31 @@ def test_an_upload_name_another_host_took_for_another_file_is_not_reused(tmp_pat
     assert placed_on_host_b("ferry_notes.txt", b"B: a different file") != "ferry_notes.txt"  # not A's document
     assert placed_on_host_b("ferry notes.txt", b"A's file, a new version") == "ferry_notes.txt"  # replaces it
     assert placed_on_host_b("ferry_notes.txt", b"A: every 40 minutes") == "ferry_notes.txt"  # the same bytes
+
+
+def test_the_tables_both_databases_share_have_the_same_columns_in_the_same_order(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Rows are written by position in both (and copied by migrate-to by name), so a column added to one
+    database's table and not the other's would break writes or copies on one side only."""
+    ConversationStore.in_folder(tmp_path).close()
+    FeedbackStore.in_folder(tmp_path).close()
+    Catalog(catalog_file(tmp_path)).close()
+    files = {"conversations": "conversations", "messages": "conversations", "feedback": "feedback"}
+    server = PgConnection(postgres_url)
+    migrate(server)
+    copied = {table: [c.strip() for c in columns.split(",")] for table, columns, _ in CHAT_TABLES}
+    for table in ("documents", "chunks", "pending_deletes", "conversations", "messages", "feedback"):
+        path = tmp_path / (f"{files[table]}.sqlite3" if table in files else "catalog.sqlite3")
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            local = [str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")]
+        remote = [
+            str(row[0])
+            for row in server.query(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                (table,),
+            )
+        ]
+        assert local == remote, table
+        assert copied.get(table, local) == local, table
+    server.close()
