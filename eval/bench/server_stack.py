@@ -25,9 +25,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +38,7 @@ from assistant.models.embedder import Embedder, FakeEmbedder
 from assistant.types import ChunkRecord, Passage
 from eval.bench import scale
 from eval.bench.ingest import news_folder
+from eval.bench.postgres import postgres_installed, postgres_server
 from eval.bench.startup import running
 
 P95_TARGET_MS = 80.0
@@ -48,95 +46,15 @@ AGREEMENT_QUESTIONS = 50  # asked of both stacks to check that they return the s
 STACKS = ("server", "embedded")
 
 
-def _postgres_bin() -> Path | None:
-    """The bin folder of the newest PostgreSQL installed (Debian's layout, else ``initdb`` on PATH), or None."""
-    found = sorted(
-        (path for path in Path("/usr/lib/postgresql").glob("*/bin") if (path / "initdb").is_file()),
-        key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else -1,
-    )
-    if found:
-        return found[-1]
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def postgres_cluster() -> Iterator[str]:
-    """A new PostgreSQL cluster in a temporary folder, listening on 127.0.0.1 only, with trust authentication and
-    the server's default settings; yields the URL of its database ``qa`` and stops and removes it afterwards. As
-    root the server runs as the ``postgres`` user (PostgreSQL refuses to run as root)."""
-    import psycopg
-
-    bin_dir = _postgres_bin()
-    if bin_dir is None:
-        raise RuntimeError("PostgreSQL's server programs (initdb, postgres) are not installed")
-    folder = Path(tempfile.mkdtemp(prefix="qa-bench-postgres-"))  # under /tmp, which the server's user can enter
-    user = "postgres" if os.geteuid() == 0 else None
-    if user:
-        shutil.chown(folder, user, user)
-    groups: list[int] | None = [] if user else None  # none of root's groups
-    process: subprocess.Popen[bytes] | None = None
+    """A new PostgreSQL cluster in a temporary folder (under /tmp, which the server's user can enter), with the
+    server's default settings as installed; yields the URL of its database ``qa``, removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="qa-bench-postgres-"))
     try:
-        subprocess.run(
-            [
-                str(bin_dir / "initdb"),
-                "-D",
-                str(folder / "data"),
-                "-U",
-                "qa",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ],
-            cwd=folder,
-            capture_output=True,
-            check=True,
-            user=user,
-            group=user,
-            extra_groups=groups,
-        )
-        port = _free_port()
-        command = [str(bin_dir / "postgres"), "-D", str(folder / "data"), "-c", "listen_addresses=127.0.0.1"]
-        command += ["-c", f"port={port}", "-c", f"unix_socket_directories={folder}"]
-        with (folder / "server.log").open("wb") as log:
-            process = subprocess.Popen(
-                command,
-                cwd=folder,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                user=user,
-                group=user,
-                extra_groups=groups,
-            )
-        base = f"postgresql://qa@127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=2) as connection:
-                    connection.execute("CREATE DATABASE qa")
-                break
-            except psycopg.OperationalError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log_text = (folder / "server.log").read_text(errors="replace")[-1000:]
-                    raise RuntimeError(f"PostgreSQL did not start:\n{log_text}") from None
-                time.sleep(0.1)
-        yield f"{base}/qa"
+        with postgres_server(folder, throwaway=False) as url:
+            yield url
     finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)  # fast shutdown: open sessions are ended
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -453,7 +371,7 @@ def section(
         f"{squad_file} not found"
         if not squad_file.is_file()
         else "PostgreSQL's server programs (initdb, postgres) are not installed"
-        if _postgres_bin() is None
+        if not postgres_installed()
         else None
     )
     if missing:
