@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -31,7 +30,7 @@ from assistant.errors import DiskFullError, StoreError, no_room
 from assistant.faults import checkpoint
 from assistant.index import keywords, records
 from assistant.index.connection import Connection
-from assistant.index.folder import ensure_data_dir
+from assistant.index.folder import OPEN_WAIT_S, busy, ensure_data_dir, write_ahead_log
 from assistant.index.journal import Journal, write_pending
 from assistant.index.keywords import Keywords
 from assistant.index.locking import writer_lock
@@ -39,9 +38,6 @@ from assistant.index.records import Records
 from assistant.index.schema import migrate
 from assistant.index.texts import Texts
 from assistant.types import ChunkRecord
-
-# How long opening the catalog waits for another process's write lock (SQLite's busy timeout).
-_OPEN_WAIT_S = 30.0
 
 
 class KeywordIndex(Protocol):
@@ -169,9 +165,9 @@ def _open(path: Path) -> Connection:
     """A connection to the catalog file, its schema up to date; read-only on a disk too full to write."""
     db: sqlite3.Connection | None = None
     try:
-        db = sqlite3.connect(str(path), timeout=_OPEN_WAIT_S, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(str(path), timeout=OPEN_WAIT_S, isolation_level=None, check_same_thread=False)
         keywords.register(db)
-        _write_ahead_log(db)
+        write_ahead_log(db)
         migrate(db)
     except sqlite3.DatabaseError as exc:
         if db is not None:
@@ -179,31 +175,12 @@ def _open(path: Path) -> Connection:
                 db.close()
         if no_room(exc):
             return _open_read_only(path, exc)
-        if _busy(exc):  # another process held the write lock throughout
+        if busy(exc):  # another process held the write lock throughout
             raise StoreError(
                 f"{path}: the catalog is busy in another process ({exc}); try again when it is done"
             ) from exc
         raise StoreError(f"{path}: the catalog database is unreadable ({exc}); move it away and re-ingest") from exc
     return Connection(db)
-
-
-def _busy(exc: sqlite3.DatabaseError) -> bool:
-    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
-
-
-def _write_ahead_log(db: sqlite3.Connection) -> None:
-    """Switch the file to WAL. Two processes setting up the same new file at one moment (two ingests started
-    together) make SQLite answer "busy" at once here, without waiting as other statements do: try again for as
-    long as they would wait."""
-    deadline = time.monotonic() + _OPEN_WAIT_S
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if not _busy(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 def _open_read_only(path: Path, exc: sqlite3.DatabaseError) -> Connection:
