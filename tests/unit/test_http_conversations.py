@@ -10,53 +10,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.app.http.api import create_app
-from assistant.app.http.error_handlers import install_error_handlers
 from assistant.app.http.routes import chat, conversations
-from assistant.app.http.service_state import Service
 from assistant.app.registry import Registry
 from assistant.chats.conversations import ConversationStore
 from assistant.settings import Settings
+from tests.fixtures.http import alone, code, ferry_registry, router_settings
 
-FERRY = "The harbour ferry leaves every 40 minutes from the north pier."
 QUESTION = "How often does the ferry leave?"
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", collection="docs", answerer="extractive", embedder="fake")
+    return router_settings(tmp_path)
 
 
 @pytest.fixture
 def registry(settings: Settings, tmp_path: Path) -> Iterator[Registry]:
-    """A registry whose default collection holds one document."""
-    built = Registry(settings)
-    (tmp_path / "ferry.txt").write_text(FERRY, encoding="utf-8")
-    built.assistant().ingest([tmp_path / "ferry.txt"])
-    yield built
-    built.close()
-
-
-def alone(registry: Registry, *routers: APIRouter) -> TestClient:
-    app = FastAPI()
-    Service(registry).attach(app)
-    install_error_handlers(app)
-    for router in routers:
-        app.include_router(router)
-    return TestClient(app)
+    with ferry_registry(settings, tmp_path) as built:
+        yield built
 
 
 @pytest.fixture
 def client(registry: Registry) -> TestClient:
     return alone(registry, conversations.router, chat.router)
-
-
-def code(response: Any) -> str | None:
-    found: str | None = response.json()["error"]["code"]
-    return found
 
 
 def ask(client: TestClient, conversation_id: str, question: str, **fields: Any) -> Any:

@@ -6,54 +6,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.app.http.api import create_app
-from assistant.app.http.error_handlers import install_error_handlers
 from assistant.app.http.routes import chat, documents, health, models, search
-from assistant.app.http.service_state import Service
 from assistant.app.registry import Registry
 from assistant.settings import Settings
-
-FERRY = "The harbour ferry leaves every 40 minutes from the north pier."
+from tests.fixtures.http import alone, code, ferry_registry, router_settings
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", collection="docs", answerer="extractive", embedder="fake")
+    return router_settings(tmp_path)
 
 
 @pytest.fixture
 def registry(settings: Settings, tmp_path: Path) -> Iterator[Registry]:
-    """A registry whose default collection holds one document."""
-    built = Registry(settings)
-    (tmp_path / "ferry.txt").write_text(FERRY, encoding="utf-8")
-    built.assistant().ingest([tmp_path / "ferry.txt"])
-    yield built
-    built.close()
-
-
-def alone(router: APIRouter, registry: Registry) -> TestClient:
-    """``router`` on a bare app: its Service and the error handlers, nothing else."""
-    app = FastAPI()
-    Service(registry).attach(app)
-    install_error_handlers(app)
-    app.include_router(router)
-    return TestClient(app)
-
-
-def code(response: Any) -> str | None:
-    """The ``code`` of an error body."""
-    found: str | None = response.json()["error"]["code"]
-    return found
+    with ferry_registry(settings, tmp_path) as built:
+        yield built
 
 
 def test_the_health_router_alone_checks_the_parts(registry: Registry) -> None:
-    report = alone(health.router, registry).get("/healthz").json()
+    report = alone(registry, health.router).get("/healthz").json()
     assert report["status"] == "ok"
     assert set(report["checks"]) == {"store", "state", "embedding_model", "language_model"}
     assert report["checks"]["language_model"]["detail"] == "extractive answerer: no language model needed"
@@ -64,7 +40,7 @@ def test_the_health_router_alone_checks_the_parts(registry: Registry) -> None:
 
 
 def test_the_models_router_alone_lists_the_collections(registry: Registry) -> None:
-    client = alone(models.router, registry)
+    client = alone(registry, models.router)
     assert [card["id"] for card in client.get("/v1/models").json()["data"]] == ["docs"]
     assert client.get("/v1/models/docs").json()["id"] == "docs"
     missing = client.get("/v1/models/gpt-4")
@@ -72,7 +48,7 @@ def test_the_models_router_alone_lists_the_collections(registry: Registry) -> No
 
 
 def test_the_chat_router_alone_answers_with_a_citation(registry: Registry) -> None:
-    client = alone(chat.router, registry)
+    client = alone(registry, chat.router)
     reply = client.post(
         "/v1/chat/completions",
         json={"model": "docs", "messages": [{"role": "user", "content": "How often does the ferry leave?"}]},
@@ -89,7 +65,7 @@ def test_the_chat_router_alone_answers_with_a_citation(registry: Registry) -> No
 
 
 def test_the_search_router_alone_finds_passages_and_names_bad_requests(registry: Registry) -> None:
-    client = alone(search.router, registry)
+    client = alone(registry, search.router)
     found = client.post("/v1/search", json={"query": "ferry north pier", "k": 3})
     assert found.status_code == 200 and found.json()["passages"][0]["source"].endswith("ferry.txt")
     invalid = client.post("/v1/search", json={"query": "ferry", "k": 0})
@@ -99,7 +75,7 @@ def test_the_search_router_alone_finds_passages_and_names_bad_requests(registry:
 
 
 def test_the_documents_router_alone_uploads_lists_and_removes(registry: Registry) -> None:
-    client = alone(documents.router, registry)
+    client = alone(registry, documents.router)
     added = client.post(
         "/v1/documents",
         params={"collection": "notes"},
