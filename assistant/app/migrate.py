@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,9 @@ from pathlib import Path
 from assistant.app.compose import Parts, SharedParts, build_parts
 from assistant.chats import conversations, feedback
 from assistant.errors import InputError
+from assistant.index.catalog import copy_documents
 from assistant.index.connection import Database
 from assistant.settings import Settings
-from assistant.types import ChunkRecord
 from ingest.consistency import Consistency, check
 
 # The chat tables, each with its columns (the same in both databases) and its primary key.
@@ -138,16 +137,10 @@ def _copy_collection(
     for ids, vectors, sources in source.store.pages():
         target.store.upsert(ids, vectors, sources)
         report.vectors += len(ids)
-    by_source: dict[str, list[ChunkRecord]] = defaultdict(list)
-    for chunk in source.catalog.records.collection_chunks(name):
-        by_source[chunk.source].append(chunk)
-    for record in source.catalog.records.sources(name):
-        text = source.catalog.texts.text_of(name, record.source) or ""
-        pages = source.catalog.texts.page_starts(name, record.source)
-        target.catalog.replace_source(name, record.source, record.sha256, text, pages, by_source[record.source])
-        data = source.uploads.read(name, record.source)
-        if data is not None:  # the file as added, for the servers' page images
-            target.uploads.keep(name, record.source, Path(record.source).name, data)
+    for copied in copy_documents(source.catalog, target.catalog, name):
+        file = Path(copied)
+        if file.is_file():  # the file as added, for the servers' page images
+            target.uploads.keep(name, copied, file.name, file)
         report.documents += 1
 
 

@@ -92,6 +92,22 @@ class CatalogStore(Protocol):
     def remove_source(self, collection: str, source: str, stale_vectors: Sequence[str] = ()) -> list[str]: ...
 
 
+def copy_documents(source: CatalogStore, target: CatalogStore, collection: str) -> list[str]:
+    """Copy every document of a collection (record, text, pages, chunks; the target makes its keyword rows) from
+    one catalog into another, each file in its own write; returns the sources copied. Vectors are not copied."""
+    by_source: dict[str, list[ChunkRecord]] = {}
+    for chunk in source.records.collection_chunks(collection):
+        by_source.setdefault(chunk.source, []).append(chunk)
+    copied = []
+    for record in source.records.sources(collection):
+        text = source.texts.text_of(collection, record.source) or ""
+        pages = source.texts.page_starts(collection, record.source)
+        chunks = by_source.get(record.source, [])
+        target.replace_source(collection, record.source, record.sha256, text, pages, chunks)
+        copied.append(record.source)
+    return copied
+
+
 class Catalog:
     """The catalog file of a data folder: its records, journal, keyword index and texts over one connection."""
 

@@ -226,6 +226,7 @@ def hybrid(name: str, squad_file: Path, work: Path, url: str, half: str = TEST) 
     chunks, copied; the same embedded Chroma vectors): hit@1/5/10 and MRR by passage of each."""
     from assistant.app.compose import SharedParts, build_parts
     from assistant.app.service import Assistant
+    from assistant.index.catalog import copy_documents
     from assistant.models.embedder import build_embedder
     from eval.bench.retrieval import KS, Ours, _mean_chunk_chars
 
@@ -241,17 +242,9 @@ def hybrid(name: str, squad_file: Path, work: Path, url: str, half: str = TEST) 
         embedded.ingest([corpus])
         served = Assistant(build_parts(settings.updated(database_url=url), shared=shared))
         collection = settings.storage.collection
-        by_source: dict[str, list[ChunkRecord]] = {}
-        for chunk in embedded.catalog.records.collection_chunks(collection):
-            by_source.setdefault(chunk.source, []).append(chunk)
         for record in served.catalog.records.sources(collection):
             served.catalog.remove_source(collection, record.source)
-        for record in embedded.catalog.records.sources(collection):
-            text = embedded.catalog.texts.text_of(collection, record.source) or ""
-            pages = embedded.catalog.texts.page_starts(collection, record.source)
-            served.catalog.replace_source(
-                collection, record.source, record.sha256, text, pages, by_source[record.source]
-            )
+        copy_documents(embedded.catalog, served.catalog, collection)
         chunk_chars = _mean_chunk_chars(corpus, settings)
         result = {}
         for system, assistant in (("sqlite_catalog", embedded), ("postgres_catalog", served)):
