@@ -90,7 +90,7 @@ def _ingest_locked(assistant: Assistant, staging: Staging, progress: ProgressCal
             entry.keep()
             if result.status != "unchanged":
                 collection = assistant.settings.storage.collection
-                assistant.parts.uploads.keep(collection, result.source, entry.name, entry.target.read_bytes())
+                assistant.parts.uploads.keep(collection, result.source, entry.name, entry.target)
         else:
             entry.undo()
         results[index] = result

@@ -44,7 +44,7 @@ _MB = 1024 * 1024
 class UploadStore(Protocol):
     """Where stored uploads are kept beyond the receiving host's folder (assistant/app/compose.py chooses)."""
 
-    def keep(self, collection: str, source: str, name: str, data: bytes) -> None: ...
+    def keep(self, collection: str, source: str, name: str, file: Path) -> None: ...
 
     def read(self, collection: str, source: str) -> bytes | None: ...
 
@@ -58,8 +58,8 @@ class FolderUploads:
         """Nothing beyond the folder itself, which _target reads."""
         return {}
 
-    def keep(self, collection: str, source: str, name: str, data: bytes) -> None:
-        """Nothing: the file is in the collection's upload folder already."""
+    def keep(self, collection: str, source: str, name: str, file: Path) -> None:
+        """Nothing (the file is not even read): it is in the collection's upload folder already."""
 
     def read(self, collection: str, source: str) -> bytes | None:
         """The file's bytes from the folder, or None when it is gone."""

@@ -5,6 +5,7 @@ server dropped."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sqlite3
 import subprocess
 import sys
@@ -173,17 +174,23 @@ def test_a_killed_writer_leaves_no_lock_behind(postgres_url: str, catalog: PgCat
 
 
 def test_upload_bytes_are_kept_once_by_content_and_go_with_their_document(
-    catalog: PgCatalog, postgres_url: str
+    catalog: PgCatalog, postgres_url: str, tmp_path: Path
 ) -> None:
     uploads = PgUploads(PgConnection(postgres_url))
+
+    def file(data: bytes) -> Path:
+        path = tmp_path / hashlib.sha256(data).hexdigest()
+        path.write_bytes(data)
+        return path
+
     catalog.replace_source("docs", "/up/a.pdf", "h", TEXT, [0], chunks("/up/a.pdf"))
     catalog.replace_source("team", "/up/a.pdf", "h", TEXT, [0], chunks("/up/a.pdf"))
-    uploads.keep("docs", "/up/a.pdf", "a.pdf", b"%PDF-1.4 first")
-    uploads.keep("team", "/up/a.pdf", "a.pdf", b"%PDF-1.4 first")
+    uploads.keep("docs", "/up/a.pdf", "a.pdf", file(b"%PDF-1.4 first"))
+    uploads.keep("team", "/up/a.pdf", "a.pdf", file(b"%PDF-1.4 first"))
     assert uploads.read("docs", "/up/a.pdf") == b"%PDF-1.4 first"
     with psycopg.connect(postgres_url) as db:
         assert db.execute("SELECT count(*) FROM upload_blobs").fetchone() == (1,)
-    uploads.keep("docs", "/up/a.pdf", "a.pdf", b"%PDF-1.4 second")  # a new version replaces the first
+    uploads.keep("docs", "/up/a.pdf", "a.pdf", file(b"%PDF-1.4 second"))  # a new version replaces the first
     assert uploads.read("docs", "/up/a.pdf") == b"%PDF-1.4 second"
     catalog.remove_source("docs", "/up/a.pdf")
     catalog.remove_source("team", "/up/a.pdf")
@@ -246,7 +253,9 @@ def test_an_upload_name_another_host_took_for_another_file_is_not_reused(tmp_pat
     uploads = PgUploads(connection)
     folder = upload_folder(settings)
     folder.mkdir(parents=True)
-    uploads.keep("docs", str(folder.resolve() / "ferry_notes.txt"), "ferry notes.txt", b"A: every 40 minutes")
+    sent = tmp_path / "sent-by-a.txt"
+    sent.write_bytes(b"A: every 40 minutes")
+    uploads.keep("docs", str(folder.resolve() / "ferry_notes.txt"), "ferry notes.txt", sent)
 
     def placed_on_host_b(name: str, data: bytes) -> str:
         staging = Staging.create(settings.storage.data_dir)

@@ -17,17 +17,21 @@ class PgUploads:
     def __init__(self, connection: PgConnection) -> None:
         self._connection = connection
 
-    def keep(self, collection: str, source: str, name: str, data: bytes) -> None:
-        """Record a stored upload and its bytes (a new version replaces the old one)."""
+    def keep(self, collection: str, source: str, name: str, file: Path) -> None:
+        """Record a stored upload and the bytes of ``file`` (a new version replaces the old one)."""
+        data = file.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         with self._connection.transaction() as db:
+            replaced = db.execute(
+                "SELECT sha256 FROM uploads WHERE collection = ? AND source = ?", (collection, source)
+            ).fetchall()
             db.execute("INSERT INTO upload_blobs VALUES (?, ?) ON CONFLICT DO NOTHING", (digest, data))
             db.execute(
                 "INSERT INTO uploads VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, source) DO UPDATE SET "
                 "name = excluded.name, sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at",
                 (collection, source, name, digest, time.time()),
             )
-            _drop_unused_blobs(db)
+            _drop_if_unused(db, [str(row[0]) for row in replaced])
 
     def names(self, collection: str, folder: Path) -> dict[str, tuple[str, str]]:
         """The files stored under ``folder``'s path by any host: file name -> (upload name, SHA-256)."""
@@ -54,9 +58,17 @@ class PgUploads:
 def forget_upload(db: Writer, collection: str, source: str) -> None:
     """Forget a removed source's upload, in the removal's transaction (its bytes too, unless another upload has
     the same)."""
-    db.execute("DELETE FROM uploads WHERE collection = ? AND source = ?", (collection, source))
-    _drop_unused_blobs(db)
+    forgotten = db.execute(
+        "DELETE FROM uploads WHERE collection = ? AND source = ? RETURNING sha256", (collection, source)
+    ).fetchall()
+    _drop_if_unused(db, [str(row[0]) for row in forgotten])
 
 
-def _drop_unused_blobs(db: Writer) -> None:
-    db.execute("DELETE FROM upload_blobs b WHERE NOT EXISTS (SELECT 1 FROM uploads u WHERE u.sha256 = b.sha256)")
+def _drop_if_unused(db: Writer, digests: list[str]) -> None:
+    """Delete the bytes of ``digests`` that no upload refers to any more (only those one write let go)."""
+    for digest in digests:
+        db.execute(
+            "DELETE FROM upload_blobs b WHERE b.sha256 = ? "
+            "AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.sha256 = b.sha256)",
+            (digest,),
+        )
